@@ -1,0 +1,47 @@
+# The two commands a new user types: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export PORTLINE_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: run test install lint docs chromium clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Portline needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: install, prepare the SQLite database with demo data, serve on http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/portline i18n compile
+	$(BIN)/portline migrate --no-input
+	PORTLINE_DEMO=1 $(BIN)/portline demo load
+	@echo "Serving Portline on http://127.0.0.1:8000 (a task worker runs beside it; Ctrl-C stops both)"
+	@bash -c 'trap "kill 0" EXIT; PORTLINE_DEMO=1 $(BIN)/portline worker >/dev/null 2>&1 & PORTLINE_DEMO=1 PORTLINE_DEBUG=1 $(BIN)/portline serve 127.0.0.1:8000'
+
+## make test: install what tests need (Python packages, Debian's Chromium) and run the whole suite
+test: $(STAMP) chromium
+	$(BIN)/ruff check --output-format concise .
+	$(BIN)/portline i18n compile
+	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's Chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+docs: $(STAMP)
+	$(BIN)/portline config docs
+
+clean:
+	rm -rf $(VENV) var staticfiles test-artifacts

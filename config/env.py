@@ -1,0 +1,82 @@
+"""Every environment variable Portline reads, declared once.
+
+`docs/configuration.md` is generated from this table (`portline config docs`).
+Nothing else in the code base reads ``os.environ`` for configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Var:
+    name: str
+    kind: type
+    default: Any
+    help: str
+    secret: bool = False
+
+    def read(self) -> Any:
+        raw = os.environ.get(self.name)
+        if raw is None or raw == "":
+            return self.default
+        if self.kind is bool:
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if self.kind is int:
+            return int(raw)
+        if self.kind is list:
+            return [item.strip() for item in raw.split(",") if item.strip()]
+        return raw
+
+
+VARS: tuple[Var, ...] = (
+    Var("PORTLINE_ENV", str, "development", "`development`, `test` or `production`. Production refuses to start without a secret key and turns on HTTPS-only cookies and HSTS."),
+    Var("PORTLINE_DEBUG", bool, False, "Django debug pages. Never in production."),
+    Var("PORTLINE_SECRET_KEY", str, "", "Signing key for sessions, CSRF and QR tokens. Required in production; in development a random key is created once under `PORTLINE_VAR_DIR`.", secret=True),
+    Var("DATABASE_URL", str, "", "Database, e.g. `postgres://postgres@127.0.0.1:5432/portline`. Empty: SQLite at `PORTLINE_VAR_DIR/portline.sqlite3`."),
+    Var("PORTLINE_VAR_DIR", str, str(BASE_DIR / "var"), "Where the SQLite database, the development secret and uploaded files live (outside the web root)."),
+    Var("PORTLINE_ALLOWED_HOSTS", list, ["127.0.0.1", "localhost"], "Comma-separated host names this instance answers to."),
+    Var("PORTLINE_CSRF_TRUSTED_ORIGINS", list, [], "Comma-separated origins (scheme://host) trusted for CSRF behind a proxy."),
+    Var("PORTLINE_MAX_UPLOAD_BYTES", int, 10 * 1024 * 1024, "Largest evidence file accepted, in bytes."),
+    Var("PORTLINE_SESSION_SECONDS", int, 8 * 3600, "Session lifetime for applicants and partner staff."),
+    Var("PORTLINE_STAFF_SESSION_SECONDS", int, 30 * 60, "Session lifetime for officers, supervisors, administrators and analysts (idle sessions end sooner)."),
+    Var("PORTLINE_LOGIN_FAILURE_LIMIT", int, 5, "Failed logins before an account/address pair is locked out."),
+    Var("PORTLINE_LOCKOUT_MINUTES", int, 30, "How long a lock-out lasts."),
+    Var("PORTLINE_EMAIL_BACKEND", str, "django.core.mail.backends.console.EmailBackend", "Django e-mail backend used for notifications."),
+    Var("PORTLINE_DEFAULT_FROM_EMAIL", str, "portline@localhost", "Sender address of notifications."),
+    Var("PORTLINE_DEMO", bool, False, "Demo mode: allows `portline accounts otp-code` for demo logins. Never in production."),
+    Var("PORTLINE_LOG_LEVEL", str, "INFO", "Log level. Logs never contain personal data."),
+)
+
+_BY_NAME = {var.name: var for var in VARS}
+
+
+def env(name: str) -> Any:
+    return _BY_NAME[name].read()
+
+
+def markdown_table() -> str:
+    lines = [
+        "# Configuration",
+        "",
+        "Generated from `config/env.py` by `portline config docs`; do not edit by hand.",
+        "",
+        "| variable | type | default | meaning |",
+        "| --- | --- | --- | --- |",
+    ]
+    for var in VARS:
+        default = "(unset)" if var.secret or var.default in ("", []) else var.default
+        if var.name == "PORTLINE_VAR_DIR":
+            default = "`./var`"
+        elif isinstance(default, list):
+            default = "`" + ",".join(default) + "`"
+        elif default != "(unset)":
+            default = f"`{default}`"
+        lines.append(f"| `{var.name}` | {var.kind.__name__} | {default} | {var.help} |")
+    return "\n".join(lines) + "\n"

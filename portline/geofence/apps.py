@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GeofenceConfig(AppConfig):
+    name = "portline.geofence"
+    label = "geofence"

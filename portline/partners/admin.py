@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from portline.common.admin import AuditedModelAdmin
+from portline.partners.models import PartnerOrganization
+
+
+@admin.register(PartnerOrganization)
+class PartnerOrganizationAdmin(AuditedModelAdmin):
+    list_display = ["name", "kind", "city", "active"]
+    list_filter = ["kind", "active"]

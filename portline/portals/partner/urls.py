@@ -1,0 +1,8 @@
+from django.urls import path
+
+from portline.portals.partner import views
+
+app_name = "partner"
+urlpatterns = [
+    path("", views.home, name="home"),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PublicPortalConfig(AppConfig):
+    name = "portline.portals.public"
+    label = "portal_public"

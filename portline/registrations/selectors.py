@@ -1,0 +1,106 @@
+"""Reads of registrations, always scoped to the actor (least privilege)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from portline.accounts.models import Role, User
+from portline.common.errors import NotFound
+from portline.registrations.models import (
+    AppointmentRequest,
+    EvidenceDocument,
+    EvidenceKind,
+    Person,
+    Registration,
+)
+
+
+def registrations_visible_to(actor: User) -> QuerySet[Registration]:
+    """Applicants see their own; partner staff their organization's; port staff the
+    registrations that asked for their port. Administrators and analysts see no personal
+    records (they work with configuration and aggregates)."""
+    qs = Registration.objects.all()
+    if not actor.is_authenticated or not actor.is_active:
+        return qs.none()
+    if actor.role == Role.APPLICANT:
+        return qs.filter(owner=actor)
+    if actor.role == Role.PARTNER_STAFF and actor.partner_id:
+        return qs.filter(partner_id=actor.partner_id)
+    if actor.role in (Role.OFFICER, Role.SUPERVISOR) and actor.port_id:
+        asked = AppointmentRequest.objects.filter(Q(first_port_id=actor.port_id) | Q(second_port_id=actor.port_id))
+        return qs.filter(status="submitted", pk__in=asked.values("registration_id"))
+    return qs.none()
+
+
+def access_registration(actor: User, reference: str) -> Registration:
+    registration = registrations_visible_to(actor).filter(reference=reference).first()
+    if registration is None:
+        raise NotFound(_("No such registration."))
+    return registration
+
+
+def access_person(actor: User, reference: str, position: int) -> Person:
+    person = Person.objects.filter(
+        registration__in=registrations_visible_to(actor), registration__reference=reference, position=position
+    ).select_related("registration").first()
+    if person is None:
+        raise NotFound(_("No such person in this registration."))
+    return person
+
+
+def access_evidence(actor: User, evidence_id: int) -> EvidenceDocument:
+    document = EvidenceDocument.objects.filter(
+        registration__in=registrations_visible_to(actor), pk=evidence_id
+    ).select_related("registration", "person").first()
+    if document is None:
+        raise NotFound(_("No such document."))
+    return document
+
+
+def requests_visible_to(actor: User) -> QuerySet[AppointmentRequest]:
+    return AppointmentRequest.objects.filter(registration__in=registrations_visible_to(actor)).select_related(
+        "registration", "first_port", "second_port"
+    )
+
+
+@dataclass
+class Readiness:
+    """What still stands between a draft and its submission, per person and for the group."""
+
+    group: list[str] = field(default_factory=list)
+    people: dict[int, list[str]] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        return not self.group and not any(self.people.values())
+
+
+def registration_readiness(registration: Registration) -> Readiness:
+    readiness = Readiness()
+    people = list(registration.people.all())
+    if not people:
+        readiness.group.append(_("Add at least one person."))
+    if not registration.basis:
+        readiness.group.append(_("Say why you are asking for an appointment."))
+    for name in ("us_address_line1", "us_city", "us_state", "us_zip"):
+        if not getattr(registration, name):
+            readiness.group.append(_("Fill in the US destination address."))
+            break
+    photo_people = set(
+        registration.evidence.filter(kind=EvidenceKind.PHOTO, person__isnull=False).values_list("person_id", flat=True)
+    )
+    for person in people:
+        missing = [
+            str(Person._meta.get_field(name).verbose_name)
+            for name in Person.REQUIRED_TO_SUBMIT
+            if getattr(person, name) in (None, "")
+        ]
+        if person.position == 1 and not (person.email or person.phone):
+            missing.append(_("a phone or e-mail"))
+        if person.pk not in photo_people:
+            missing.append(_("a photograph"))
+        readiness.people[person.position] = missing
+    return readiness

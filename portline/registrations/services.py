@@ -1,0 +1,350 @@
+"""Writes of registrations, people, evidence and appointment requests.
+
+Every function takes the actor, validates, writes in one transaction, and records the change
+in the audit log. Callers (pages, API, commands) only parse input and render results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from portline.accounts.models import Role, User
+from portline.audit.services import audit_record
+from portline.common import clock
+from portline.common.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from portline.registrations.models import (
+    MAX_GROUP_SIZE,
+    AppointmentRequest,
+    EvidenceDocument,
+    Person,
+    Registration,
+    RegistrationStatus,
+    Relationship,
+)
+from portline.registrations.selectors import registration_readiness
+from portline.scheduling.models import Port
+from portline.scheduling.selectors import (
+    program_settings_get,
+    request_window_for,
+    request_window_next_open,
+)
+
+REGISTRATION_FIELDS = (
+    "basis", "basis_statement", "us_address_line1", "us_address_line2", "us_city", "us_state",
+    "us_zip", "sponsor_name", "sponsor_phone",
+)
+PERSON_FIELDS = tuple(
+    f.name for f in Person._meta.concrete_fields if f.name not in {"id", "registration", "position"}
+)
+_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed on phones
+
+
+def _reference() -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(10))
+
+
+def _errors_from(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {name: [m for e in errs for m in e.messages] for name, errs in exc.error_dict.items()}
+    return {"__all__": list(exc.messages)}
+
+
+def _validate(instance: Any, *, exclude: list[str] | None = None) -> None:
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise ValidationFailed(_("Please correct the marked fields."), errors=_errors_from(exc)) from exc
+
+
+def _require_editable(actor: User, registration: Registration) -> None:
+    """Refuse unless the actor may edit and the registration is still a draft.
+
+    Inside a transaction the row is locked and its status re-read, so a change racing a
+    submission cannot slip in after it."""
+    if actor.role not in (Role.APPLICANT, Role.PARTNER_STAFF):
+        raise PermissionDenied(_("Only the applicant or their partner organization can change a registration."))
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("call _require_editable inside transaction.atomic()")
+    status = Registration.objects.select_for_update().filter(pk=registration.pk).values_list("status", flat=True).first()
+    registration.status = status
+    if status != RegistrationStatus.DRAFT:
+        raise Conflict(_("This registration has been submitted and can no longer be changed."), code="not_draft")
+
+
+def _assign(instance: Any, data: Mapping[str, Any], allowed: tuple[str, ...]) -> list[str]:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ValidationFailed(_("Unknown fields."), errors={name: [_("This field does not exist.")] for name in unknown})
+    changed = []
+    for name, value in data.items():
+        if value is None and not instance._meta.get_field(name).null:
+            value = ""
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed.append(name)
+    return changed
+
+
+def registration_create(*, actor: User, data: Mapping[str, Any] | None = None) -> Registration:
+    if actor.role == Role.APPLICANT:
+        registration = Registration(owner=actor, created_by=actor)
+    elif actor.role == Role.PARTNER_STAFF and actor.partner_id:
+        registration = Registration(partner_id=actor.partner_id, created_by=actor)
+    else:
+        raise PermissionDenied(_("Only applicants and partner staff create registrations."))
+    _assign(registration, data or {}, REGISTRATION_FIELDS)
+    _validate(registration, exclude=["reference", "owner", "created_by", "partner"])
+    with transaction.atomic():
+        for _attempt in range(5):
+            registration.reference = _reference()
+            try:
+                with transaction.atomic():
+                    registration.save()
+                break
+            except IntegrityError:
+                continue  # a reference collision (1 in 10^15): draw another
+        audit_record(actor=actor, action="registrations.registration.create", target=registration)
+    return registration
+
+
+def registration_update(*, actor: User, registration: Registration, data: Mapping[str, Any]) -> Registration:
+    with transaction.atomic():
+        _require_editable(actor, registration)
+        changed = _assign(registration, data, REGISTRATION_FIELDS)
+        _validate(registration, exclude=["reference", "owner", "created_by", "partner"])
+        if changed:
+            registration.updated_at = clock.now()
+            registration.save()
+            audit_record(actor=actor, action="registrations.registration.update", target=registration, data={"fields": changed})
+    return registration
+
+
+def person_add(*, actor: User, registration: Registration, data: Mapping[str, Any]) -> Person:
+    limit = min(MAX_GROUP_SIZE, program_settings_get().max_group_size)
+    with transaction.atomic():
+        # Locks the registration, so two concurrent adds cannot both take the last place.
+        _require_editable(actor, registration)
+        positions = set(registration.people.values_list("position", flat=True))
+        if len(positions) >= limit:
+            raise ValidationFailed(
+                _("A group can have at most %(limit)d people.") % {"limit": limit},
+                errors={"__all__": [_("A group can have at most %(limit)d people.") % {"limit": limit}]},
+            )
+        position = min(set(range(1, MAX_GROUP_SIZE + 1)) - positions)
+        person = Person(registration=registration, position=position)
+        if position > 1 and "relationship" not in data:
+            person.relationship = Relationship.OTHER
+        _assign(person, data, PERSON_FIELDS)
+        _validate(person, exclude=["registration"])
+        person.save()
+        registration.updated_at = clock.now()
+        registration.save(update_fields=["updated_at"])
+        audit_record(actor=actor, action="registrations.person.add", target=person, data={"registration": registration.reference, "position": position})
+    return person
+
+
+def person_update(*, actor: User, person: Person, data: Mapping[str, Any]) -> Person:
+    with transaction.atomic():
+        _require_editable(actor, person.registration)
+        changed = _assign(person, data, PERSON_FIELDS)
+        _validate(person, exclude=["registration"])
+        if changed:
+            person.save()
+            audit_record(actor=actor, action="registrations.person.update", target=person, data={"fields": changed})
+    return person
+
+
+def person_remove(*, actor: User, person: Person) -> None:
+    with transaction.atomic():
+        _require_editable(actor, person.registration)
+        for document in person.evidence.all():
+            _evidence_delete_file(document)
+        audit_record(actor=actor, action="registrations.person.remove", target=person, data={"position": person.position})
+        person.delete()
+
+
+# Evidence ------------------------------------------------------------------------------
+
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+_EXTENSIONS = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+
+
+def detect_content_type(head: bytes) -> str | None:
+    for signature, content_type in _SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    return None
+
+
+def _check_content(content: bytes, content_type: str) -> None:
+    """Beyond the signature: images must decode, PDFs must end like PDFs."""
+    if content_type == "application/pdf":
+        if b"%%EOF" not in content[-2048:]:
+            raise ValidationFailed(_("This PDF file is damaged or incomplete."), errors={"file": [_("This PDF file is damaged or incomplete.")]})
+        return
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationFailed(_("This image file is damaged or incomplete."), errors={"file": [_("This image file is damaged or incomplete.")]}) from exc
+
+
+def evidence_upload(
+    *, actor: User, registration: Registration, kind: str, filename: str, content: bytes, person: Person | None = None
+) -> EvidenceDocument:
+    if actor.role not in (Role.APPLICANT, Role.PARTNER_STAFF):
+        raise PermissionDenied(_("Only the applicant or their partner organization can change a registration."))
+    if person is not None and person.registration_id != registration.pk:
+        raise ValidationFailed(_("That person is not in this registration."), errors={"person": [_("That person is not in this registration.")]})
+    if not content:
+        raise ValidationFailed(_("The file is empty."), errors={"file": [_("The file is empty.")]})
+    limit = settings.PORTLINE_MAX_UPLOAD_BYTES
+    if len(content) > limit:
+        message = _("The file is too large: the limit is %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
+        raise ValidationFailed(message, errors={"file": [message]})
+    content_type = detect_content_type(content[:16])
+    if content_type is None:
+        message = _("Only PDF, JPEG and PNG files are accepted.")
+        raise ValidationFailed(message, errors={"file": [message]})
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix in _EXTENSIONS and _EXTENSIONS[suffix] != content_type:
+        message = _("The file's name says %(claimed)s but its content is %(actual)s. Please upload the right file.") % {
+            "claimed": suffix.lstrip(".").upper(), "actual": content_type.split("/")[1].upper(),
+        }
+        raise ValidationFailed(message, errors={"file": [message]})
+    _check_content(content, content_type)
+    document = EvidenceDocument(
+        registration=registration, person=person, kind=kind, content_type=content_type, size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(), original_name=filename[-120:] or "file", uploaded_by=actor,
+    )
+    _validate(document, exclude=["file", "registration", "person", "uploaded_by"])
+    with transaction.atomic():
+        _require_editable(actor, registration)
+        document.file.save("upload", ContentFile(content), save=False)
+        try:
+            document.save()
+            audit_record(actor=actor, action="registrations.evidence.upload", target=document, data={"kind": kind, "sha256": document.sha256})
+        except Exception:
+            document.file.storage.delete(document.file.name)
+            raise
+    return document
+
+
+def _evidence_delete_file(document: EvidenceDocument) -> None:
+    name = document.file.name
+    storage = document.file.storage
+    # Another document may share the content (same hash, same registration): keep the file then.
+    if not EvidenceDocument.objects.filter(file=name).exclude(pk=document.pk).exists():
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def evidence_delete(*, actor: User, document: EvidenceDocument) -> None:
+    with transaction.atomic():
+        _require_editable(actor, document.registration)
+        audit_record(actor=actor, action="registrations.evidence.delete", target=document, data={"kind": document.kind})
+        _evidence_delete_file(document)
+        document.delete()
+
+
+# Submission and requests -------------------------------------------------------------------
+
+
+def registration_submit(*, actor: User, registration: Registration) -> Registration:
+    if actor.role not in (Role.APPLICANT, Role.PARTNER_STAFF):
+        raise PermissionDenied(_("Only the applicant or their partner organization can submit a registration."))
+    readiness = registration_readiness(registration)
+    if not readiness.ready:
+        errors: dict[str, list[str]] = {}
+        if readiness.group:
+            errors["__all__"] = readiness.group
+        for position, missing in readiness.people.items():
+            if missing:
+                errors[f"person_{position}"] = missing
+        raise ValidationFailed(_("Some information is still missing."), errors=errors)
+    with transaction.atomic():
+        locked = Registration.objects.select_for_update().get(pk=registration.pk)
+        if locked.status != RegistrationStatus.DRAFT:
+            raise Conflict(_("This registration has already been submitted."), code="not_draft")
+        locked.status = RegistrationStatus.SUBMITTED
+        locked.submitted_at = clock.now()
+        locked.updated_at = locked.submitted_at
+        locked.save()
+        audit_record(actor=actor, action="registrations.registration.submit", target=locked, data={"people": registration.people.count()})
+    return locked
+
+
+def request_submit(
+    *, actor: User, registration: Registration, first_port: Port, second_port: Port | None = None,
+    idempotency_key: str, latitude: float | None = None, longitude: float | None = None,
+    accuracy_m: float | None = None,
+) -> tuple[AppointmentRequest, bool]:
+    """Ask for a place in the current window's round. Returns (request, created).
+
+    A retry with the same idempotency key returns the first answer and creates nothing.
+    One request per registration per window is also enforced by a unique constraint.
+    """
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 64:
+        raise ValidationFailed(_("A request needs an idempotency key of 1 to 64 characters."), errors={"idempotency_key": [_("Required, at most 64 characters.")]})
+    previous = AppointmentRequest.objects.filter(requested_by=actor, idempotency_key=key).first()
+    if previous is not None:
+        same = (previous.registration_id, previous.first_port_id, previous.second_port_id) == (
+            registration.pk, first_port.pk, second_port.pk if second_port else None,
+        )
+        if not same:
+            raise Conflict(_("This idempotency key was already used for a different request."), code="idempotency_key_reused")
+        return previous, False
+    if actor.role not in (Role.APPLICANT, Role.PARTNER_STAFF):
+        raise PermissionDenied(_("Only the applicant or their partner organization can request an appointment."))
+    if registration.status != RegistrationStatus.SUBMITTED:
+        raise Conflict(_("Submit the registration before requesting an appointment."), code="not_submitted")
+    if not first_port.active or (second_port is not None and not second_port.active):
+        raise ValidationFailed(_("That port is not taking requests."), errors={"first_port": [_("That port is not taking requests.")]})
+    if second_port is not None and second_port.pk == first_port.pk:
+        raise ValidationFailed(_("The second choice must be a different port."), errors={"second_port": [_("Choose a different port or none.")]})
+    if (latitude is None) != (longitude is None):
+        raise ValidationFailed(_("Send both latitude and longitude, or neither."), errors={"latitude": [_("Send both latitude and longitude, or neither.")]})
+    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ValidationFailed(_("These coordinates are not on Earth."), errors={"latitude": [_("These coordinates are not on Earth.")]})
+    now = clock.now()
+    window = request_window_for(at=now)
+    if not window.is_open(now):
+        opens = request_window_next_open(at=now)
+        raise ApplicationError(
+            _("Requests are not being taken now. The next window opens %(when)s.") % {"when": opens.strftime("%Y-%m-%d %H:%M %Z")},
+            code="window_closed", extra={"opens_at": opens.isoformat()},
+        )
+    request = AppointmentRequest(
+        registration=registration, round_date=window.round_date, first_port=first_port, second_port=second_port,
+        idempotency_key=key, requested_by=actor, created_at=now,
+        latitude=latitude, longitude=longitude, location_accuracy_m=accuracy_m,
+    )
+    try:
+        with transaction.atomic():
+            request.save()
+            audit_record(actor=actor, action="registrations.request.submit", target=request, data={
+                "registration": registration.reference, "round_date": window.round_date,
+                "first_port": first_port.code, "second_port": second_port.code if second_port else None,
+            })
+    except IntegrityError as exc:
+        retry = AppointmentRequest.objects.filter(requested_by=actor, idempotency_key=key).first()
+        if retry is not None and retry.registration_id == registration.pk:
+            return retry, False  # a concurrent retry of the same request won the race
+        raise Conflict(_("This registration already has a request in today's window. Try again tomorrow if not selected."), code="already_requested") from exc
+    return request, True
