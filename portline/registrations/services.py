@@ -292,12 +292,15 @@ def registration_submit(*, actor: User, registration: Registration) -> Registrat
 def request_submit(
     *, actor: User, registration: Registration, first_port: Port, second_port: Port | None = None,
     idempotency_key: str, latitude: float | None = None, longitude: float | None = None,
-    accuracy_m: float | None = None,
+    accuracy_m: float | None = None, device_hash: str = "",
 ) -> tuple[AppointmentRequest, bool]:
     """Ask for a place in the current window's round. Returns (request, created).
 
     A retry with the same idempotency key returns the first answer and creates nothing.
     One request per registration per window is also enforced by a unique constraint.
+    The location is checked against the service area in force now (portline.geofence): an
+    applicant must give one; partner staff entering on someone's behalf may leave it out
+    (the check is stored as "not given" with a review signal). See docs/geofence.md.
     """
     key = (idempotency_key or "").strip()
     if not key or len(key) > 64:
@@ -330,6 +333,12 @@ def request_submit(
             _("Requests are not being taken now. The next window opens %(when)s.") % {"when": opens.strftime("%Y-%m-%d %H:%M %Z")},
             code="window_closed", extra={"opens_at": opens.isoformat()},
         )
+    from portline.geofence.services import location_check_record
+
+    location_check_record(
+        actor=actor, registration=registration, latitude=latitude, longitude=longitude, accuracy_m=accuracy_m,
+        purpose="request", at=now, device_hash=device_hash, allow_missing=actor.role == Role.PARTNER_STAFF,
+    )
     request = AppointmentRequest(
         registration=registration, round_date=window.round_date, first_port=first_port, second_port=second_port,
         idempotency_key=key, requested_by=actor, created_at=now,

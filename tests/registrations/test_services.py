@@ -30,6 +30,8 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+# Requests need a location inside the service area (portline.geofence): central Tijuana.
+IN_AREA = {"latitude": 32.5149, "longitude": -117.0382, "accuracy_m": 25.0}
 
 
 def _ready_registration(applicant, people=1):
@@ -133,21 +135,21 @@ def _submitted(applicant, people=1):
 def test_request_retry_with_same_key_returns_the_same_request(applicant):
     registration = _submitted(applicant)
     sys, bro = Port.objects.get(code="SYS"), Port.objects.get(code="BRO")
-    first, created = services.request_submit(actor=applicant, registration=registration, first_port=sys, second_port=bro, idempotency_key="k1")
-    again, created_again = services.request_submit(actor=applicant, registration=registration, first_port=sys, second_port=bro, idempotency_key="k1")
+    first, created = services.request_submit(actor=applicant, registration=registration, first_port=sys, second_port=bro, idempotency_key="k1", **IN_AREA)
+    again, created_again = services.request_submit(actor=applicant, registration=registration, first_port=sys, second_port=bro, idempotency_key="k1", **IN_AREA)
     assert created and not created_again and first.pk == again.pk
     assert AppointmentRequest.objects.count() == 1
     with pytest.raises(Conflict):
-        services.request_submit(actor=applicant, registration=registration, first_port=bro, idempotency_key="k1")
+        services.request_submit(actor=applicant, registration=registration, first_port=bro, idempotency_key="k1", **IN_AREA)
     with pytest.raises(Conflict):
-        services.request_submit(actor=applicant, registration=registration, first_port=sys, idempotency_key="k2")
+        services.request_submit(actor=applicant, registration=registration, first_port=sys, idempotency_key="k2", **IN_AREA)
     assert AppointmentRequest.objects.count() == 1
 
 
 def test_one_request_per_window_is_enforced_by_the_database(applicant):
     registration = _submitted(applicant)
     sys = Port.objects.get(code="SYS")
-    services.request_submit(actor=applicant, registration=registration, first_port=sys, idempotency_key="a")
+    services.request_submit(actor=applicant, registration=registration, first_port=sys, idempotency_key="a", **IN_AREA)
     with pytest.raises(IntegrityError), transaction.atomic():
         AppointmentRequest.objects.create(
             registration=registration, round_date=AppointmentRequest.objects.get().round_date,
@@ -160,17 +162,17 @@ def test_request_outside_the_window_is_refused(applicant):
     ProgramSettings.objects.filter(pk=1).update(request_window_opens=dt.time(12, 0), request_window_closes=dt.time(23, 59))
     with freeze_time("2026-03-02 15:00:00"):  # 10:00 in New York: before noon
         with pytest.raises(Exception, match="not being taken") as info:
-            services.request_submit(actor=applicant, registration=registration, first_port=Port.objects.get(code="SYS"), idempotency_key="x")
+            services.request_submit(actor=applicant, registration=registration, first_port=Port.objects.get(code="SYS"), idempotency_key="x", **IN_AREA)
         assert info.value.code == "window_closed"
     with freeze_time("2026-03-02 18:00:00"):  # 13:00 in New York
-        request, _ = services.request_submit(actor=applicant, registration=registration, first_port=Port.objects.get(code="SYS"), idempotency_key="y")
+        request, _ = services.request_submit(actor=applicant, registration=registration, first_port=Port.objects.get(code="SYS"), idempotency_key="y", **IN_AREA)
     assert request.round_date == dt.date(2026, 3, 2)
 
 
 def test_draft_cannot_request_and_submitted_cannot_change(applicant):
     registration = _ready_registration(applicant)
     with pytest.raises(Conflict):
-        services.request_submit(actor=applicant, registration=registration, first_port=Port.objects.get(code="SYS"), idempotency_key="x")
+        services.request_submit(actor=applicant, registration=registration, first_port=Port.objects.get(code="SYS"), idempotency_key="x", **IN_AREA)
     services.registration_submit(actor=applicant, registration=registration)
     with pytest.raises(Conflict):
         services.registration_update(actor=applicant, registration=registration, data={"us_city": "Miami"})
@@ -178,7 +180,7 @@ def test_draft_cannot_request_and_submitted_cannot_change(applicant):
 
 def test_each_role_sees_only_what_it_may(applicant):
     registration = _submitted(applicant)
-    services.request_submit(actor=applicant, registration=registration, first_port=Port.objects.get(code="SYS"), idempotency_key="x")
+    services.request_submit(actor=applicant, registration=registration, first_port=Port.objects.get(code="SYS"), idempotency_key="x", **IN_AREA)
     other = UserFactory()
     assert list(registrations_visible_to(applicant)) == [registration]
     with pytest.raises(NotFound):
