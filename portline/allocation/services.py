@@ -1,0 +1,377 @@
+"""Allocation rounds: freeze, seed from a beacon, draw, promote standby.
+
+`round_freeze` commits to the eligible requests (fingerprint) before the beacon value exists;
+`round_beacon_set` records that value and derives the seed; `round_allocate` runs the pure
+engine and writes the outcome in one transaction, so two runs at once cannot both succeed and a
+crash leaves nothing half-written. docs/allocation.md is the specification.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import secrets
+from typing import Any
+
+import numpy as np
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from portline.allocation import beacon as beacons
+from portline.allocation import canonical, engine
+from portline.allocation.models import (
+    BeaconSource,
+    Round,
+    RoundEntry,
+    RoundSelection,
+    RoundStatus,
+    SelectionOutcome,
+)
+from portline.audit.services import audit_record
+from portline.common import clock
+from portline.common.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from portline.registrations.models import AppointmentRequest, RegistrationStatus, RequestStatus
+from portline.scheduling.models import Port
+from portline.scheduling.selectors import program_settings_get, request_window_for
+
+logger = logging.getLogger(__name__)
+
+STANDBY_PERCENT = 100  # standby list per port: people up to this share of its capacity
+_ENTRY_BATCH = 20_000
+
+
+def _window_for_round(round_date: dt.date):
+    program = program_settings_get()
+    # Any instant on the round's local day names the same window.
+    from zoneinfo import ZoneInfo
+
+    noon = dt.datetime.combine(round_date, dt.time(12, 0), tzinfo=ZoneInfo(program.window_time_zone))
+    return request_window_for(at=noon, program=program), program
+
+
+def _eligible_rows(round_date: dt.date) -> list[tuple[int, int, int, int | None, dt.datetime]]:
+    """(request id, group size, first port id, second port id, registered at) of every request
+    still waiting for this round whose registration is submitted."""
+    return list(
+        AppointmentRequest.objects.filter(
+            round_date=round_date, status=RequestStatus.PENDING, registration__status=RegistrationStatus.SUBMITTED,
+        )
+        .annotate(people=Count("registration__people"))
+        .values_list("pk", "people", "first_port_id", "second_port_id", "registration__submitted_at")
+        .order_by()
+    )
+
+
+def round_freeze(
+    *, actor: Any, round_date: dt.date, beacon_source: str = BeaconSource.DRAND, allow_open_window: bool = False
+) -> Round:
+    """Freeze the round's eligible requests and publish their fingerprint and beacon target."""
+    if beacon_source not in BeaconSource.values:
+        raise ValidationFailed(_("Unknown beacon."), errors={"beacon_source": [_("Choose drand, nist or local.")]})
+    window, program = _window_for_round(round_date)
+    now = clock.now()
+    if now < window.closes_at and not allow_open_window:
+        raise Conflict(
+            _("The request window of %(date)s is still open; it closes at %(when)s.")
+            % {"date": round_date.isoformat(), "when": window.closes_at.isoformat()},
+            code="window_open",
+        )
+    ports = {p.pk: p.code for p in Port.objects.all()}
+    capacities = {p.code: int(p.daily_capacity) for p in Port.objects.filter(active=True)}
+    with transaction.atomic():
+        if Round.objects.select_for_update().filter(round_date=round_date).exists():
+            raise Conflict(_("This round is already frozen."), code="already_frozen")
+        salt = secrets.token_hex(16)
+        rows = []
+        for request_id, people, first_id, second_id, submitted_at in _eligible_rows(round_date):
+            if ports[first_id] not in capacities:
+                continue  # the port stopped taking requests before the draw
+            second = ports.get(second_id) if second_id else None
+            if second not in capacities:
+                second = None
+            registered_on = submitted_at.astimezone(dt.UTC).date()
+            rows.append((canonical.request_hash(salt, request_id), request_id, people, ports[first_id], second, registered_on))
+        rows.sort()
+        lines = [canonical.request_line(h, g, f, s, d) for h, _rid, g, f, s, d in rows]
+        fingerprint = canonical.merkle_root(lines)
+        target, not_before = beacons.beacon_target(beacon_source, now)
+        round_obj = Round.objects.create(
+            round_date=round_date,
+            service_date=round_date + dt.timedelta(days=program.service_days_ahead),
+            status=RoundStatus.FROZEN,
+            frozen_at=now,
+            fingerprint=fingerprint,
+            request_salt=salt,
+            request_count=len(rows),
+            people_count=sum(r[2] for r in rows),
+            capacities=capacities,
+            reserved_percent=int(program.reserved_share * 100),
+            standby_percent=STANDBY_PERCENT,
+            beacon_source=beacon_source,
+            beacon_round=target,
+            beacon_not_before=not_before,
+        )
+        code_to_id = {code: pk for pk, code in ports.items()}
+        _entries_insert(round_obj, [
+            (position, rid, g, code_to_id[f], code_to_id[s] if s else None, d)
+            for position, (_h, rid, g, f, s, d) in enumerate(rows)
+        ])
+        audit_record(actor=actor, action="allocation.round.freeze", target=round_obj, data={
+            "round_date": round_date, "fingerprint": fingerprint, "requests": len(rows),
+            "beacon": beacon_source, "beacon_round": target,
+        })
+    return round_obj
+
+
+def _entries_insert(round_obj: Round, rows: list[tuple]) -> None:
+    """Bulk insert of frozen entries with one prepared statement (a million rows in seconds)."""
+    table = RoundEntry._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (round_id, position, request_id, group_size, first_port_id, second_port_id, registered_on) "  # noqa: S608 - table name from our own model
+        "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _ENTRY_BATCH):
+            cursor.executemany(sql, [(round_obj.pk, *row) for row in rows[start : start + _ENTRY_BATCH]])
+
+
+def round_beacon_set(
+    *, actor: Any, round_date: dt.date, value: str, beacon_round: str | None = None,
+    signature: str = "", previous_signature: str = "", local: bool = False,
+) -> Round:
+    """Record the beacon value for a frozen round and derive its seed.
+
+    drand: give the round's signature (and the previous one) to have it checked; the value
+    must then be SHA-256 of the signature. A local value is allowed only for rounds frozen
+    with the local beacon, and is marked wherever the round is shown."""
+    value = (value or "").strip().lower()
+    signature = (signature or "").strip().lower()
+    previous_signature = (previous_signature or "").strip().lower()
+    if not beacons.is_hex(value) or len(value) < 32 or len(value) > 128:
+        raise ValidationFailed(_("The beacon value is 32 to 128 hexadecimal characters."), errors={"value": [_("Hexadecimal, 32 to 128 characters.")]})
+    with transaction.atomic():
+        round_obj = Round.objects.select_for_update().filter(round_date=round_date).first()
+        if round_obj is None:
+            raise NotFound(_("No round for %(date)s.") % {"date": round_date.isoformat()})
+        if round_obj.status == RoundStatus.DRAWN:
+            raise Conflict(_("This round has been drawn; its beacon value cannot change."), code="already_drawn")
+        if local != (round_obj.beacon_source == BeaconSource.LOCAL):
+            raise ValidationFailed(
+                _("This round was frozen with the %(source)s beacon.") % {"source": round_obj.beacon_source},
+                errors={"value": [_("Use the beacon fixed when the round was frozen.")]},
+            )
+        if beacon_round is not None and not local and str(beacon_round) != round_obj.beacon_round:
+            raise ValidationFailed(
+                _("This round's beacon is round %(target)s, fixed when it was frozen.") % {"target": round_obj.beacon_round},
+                errors={"beacon_round": [_("Use the beacon round fixed at freeze time.")]},
+            )
+        verified = False
+        if signature and round_obj.beacon_source == BeaconSource.DRAND:
+            if not (beacons.is_hex(signature) and beacons.is_hex(previous_signature)):
+                raise ValidationFailed(_("Signatures are hexadecimal."), errors={"signature": [_("Hexadecimal only.")]})
+            if beacons.drand_randomness(signature) != value:
+                raise ValidationFailed(_("The value is not SHA-256 of the signature."), errors={"value": [_("The value does not match the signature.")]})
+            if beacons.bls_available():
+                if not beacons.drand_signature_valid(
+                    round_number=int(round_obj.beacon_round), signature_hex=signature, previous_signature_hex=previous_signature,
+                ):
+                    raise ValidationFailed(_("The drand signature does not verify."), errors={"signature": [_("Not a valid signature for this round.")]})
+                verified = True
+        round_obj.beacon_value = value
+        round_obj.beacon_signature = signature
+        round_obj.beacon_previous_signature = previous_signature
+        round_obj.beacon_verified = verified
+        round_obj.beacon_entered_at = clock.now()
+        round_obj.engine_version = engine.ENGINE_VERSION
+        round_obj.input_digest = canonical.input_digest(_parameters(round_obj))
+        round_obj.seed = canonical.seed_from(round_obj.input_digest, value)
+        round_obj.status = RoundStatus.SEEDED
+        round_obj.save()
+        audit_record(actor=actor, action="allocation.round.seed", target=round_obj, data={
+            "beacon": round_obj.beacon_source, "beacon_round": round_obj.beacon_round, "value": value,
+            "verified": verified, "seed": round_obj.seed,
+        })
+    return round_obj
+
+
+def _parameters(round_obj: Round) -> str:
+    return canonical.parameters_text(
+        round_date=round_obj.round_date, service_date=round_obj.service_date, capacities=round_obj.capacities,
+        reserved_percent=round_obj.reserved_percent, standby_percent=round_obj.standby_percent,
+        fingerprint=round_obj.fingerprint, engine_version=round_obj.engine_version or engine.ENGINE_VERSION,
+    )
+
+
+def round_entries_arrays(round_obj: Round) -> dict[str, np.ndarray]:
+    """The frozen entries in canonical order as arrays (one raw query, no model objects)."""
+    table = RoundEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT request_id, group_size, first_port_id, second_port_id, registered_on FROM {table} "  # noqa: S608 - table name from our own model
+            "WHERE round_id = %s ORDER BY position",
+            [round_obj.pk],
+        )
+        rows = cursor.fetchall()
+    count = len(rows)
+    if not count:
+        empty = np.empty(0, dtype=np.int64)
+        return {"request_id": empty, "group_size": empty, "first_port_id": empty, "second_port_id": empty, "registered_day": empty}
+    request_id, group_size, first, second, registered = zip(*rows, strict=True)
+    if isinstance(registered[0], str):  # SQLite returns dates as text through a raw cursor
+        days = np.fromiter((dt.date.fromisoformat(d).toordinal() for d in registered), dtype=np.int64, count=count)
+    else:
+        days = np.fromiter((d.toordinal() for d in registered), dtype=np.int64, count=count)
+    return {
+        "request_id": np.fromiter(request_id, dtype=np.int64, count=count),
+        "group_size": np.fromiter(group_size, dtype=np.int64, count=count),
+        "first_port_id": np.fromiter(first, dtype=np.int64, count=count),
+        "second_port_id": np.fromiter((s if s is not None else -1 for s in second), dtype=np.int64, count=count),
+        "registered_day": days,
+    }
+
+
+def round_engine_input(round_obj: Round, arrays: dict[str, np.ndarray]) -> tuple[engine.RoundInput, list[str]]:
+    codes = sorted(round_obj.capacities)
+    port_ids = dict(Port.objects.filter(code__in=codes).values_list("pk", "code"))
+    index_of_id = np.full(max([*port_ids, 0]) + 2, -1, dtype=np.int64)
+    for pk, code in port_ids.items():
+        index_of_id[pk] = codes.index(code)
+    first = index_of_id[arrays["first_port_id"]]
+    second = np.where(arrays["second_port_id"] >= 0, index_of_id[np.maximum(arrays["second_port_id"], 0)], -1)
+    data = engine.RoundInput(
+        seed=bytes.fromhex(round_obj.seed),
+        capacities=[int(round_obj.capacities[c]) for c in codes],
+        reserved_percent=round_obj.reserved_percent,
+        standby_percent=round_obj.standby_percent,
+        group_size=arrays["group_size"],
+        first_port=first,
+        second_port=second,
+        registered_day=arrays["registered_day"],
+    )
+    return data, codes
+
+
+def _offer_hook():
+    try:
+        module = importlib.import_module("portline.appointments.services")
+    except ImportError:
+        logger.info("allocation: portline.appointments.services not present; no offers made")
+        return None
+    hook = getattr(module, "appointments_offer_for_round", None)
+    if hook is None:
+        logger.info("allocation: appointments_offer_for_round not present; no offers made")
+    return hook
+
+
+def round_allocate(*, actor: Any, round_date: dt.date) -> Round:
+    """Draw a seeded round and write its outcome. Exactly one of two concurrent runs succeeds
+    (the round row is locked and its status re-read); the other gets a Conflict."""
+    with transaction.atomic():
+        round_obj = Round.objects.select_for_update().filter(round_date=round_date).first()
+        if round_obj is None:
+            raise NotFound(_("No round for %(date)s.") % {"date": round_date.isoformat()})
+        if round_obj.status == RoundStatus.DRAWN:
+            raise Conflict(_("This round has already been drawn."), code="already_drawn")
+        if round_obj.status != RoundStatus.SEEDED or not round_obj.seed:
+            raise Conflict(_("Enter the beacon value before drawing this round."), code="no_beacon")
+        if round_obj.engine_version != engine.ENGINE_VERSION:
+            raise ApplicationError(
+                _("This round was seeded for engine version %(version)s.") % {"version": round_obj.engine_version},
+                code="engine_version",
+            )
+        arrays = round_entries_arrays(round_obj)
+        data, codes = round_engine_input(round_obj, arrays)
+        result = engine.allocate(data)
+        _write_outcome(round_obj, arrays, codes, result)
+        hook = _offer_hook()
+        if hook is not None:
+            hook(actor=actor, round=round_obj)
+        audit_record(actor=actor, action="allocation.round.draw", target=round_obj, data={
+            "seed": round_obj.seed, "engine_version": round_obj.engine_version,
+            "input_digest": round_obj.input_digest, "result_digest": round_obj.result_digest,
+            "selected_requests": round_obj.selected_requests, "selected_people": round_obj.selected_people,
+        })
+    return round_obj
+
+
+def _write_outcome(round_obj: Round, arrays: dict[str, np.ndarray], codes: list[str], result: engine.RoundResult) -> None:
+    port_by_code = {p.code: p for p in Port.objects.filter(code__in=codes)}
+    request_ids = arrays["request_id"]
+    sizes = arrays["group_size"]
+    selections: list[RoundSelection] = []
+    result_rows = []
+    for index, code in enumerate(codes):
+        port = port_by_code[code]
+        reserved = set(result.reserved[index].tolist())
+        for rank, position in enumerate(result.selected[index].tolist(), start=1):
+            rid, size = int(request_ids[position]), int(sizes[position])
+            selections.append(RoundSelection(
+                round=round_obj, request_id=rid, port=port, service_date=round_obj.service_date, group_size=size,
+                outcome=SelectionOutcome.SELECTED, rank=rank, reserved=position in reserved,
+            ))
+            result_rows.append((code, "selected", rank, canonical.request_hash(round_obj.request_salt, rid), size, position in reserved))
+        for rank, position in enumerate(result.standby[index].tolist(), start=1):
+            rid, size = int(request_ids[position]), int(sizes[position])
+            selections.append(RoundSelection(
+                round=round_obj, request_id=rid, port=port, service_date=round_obj.service_date, group_size=size,
+                outcome=SelectionOutcome.STANDBY, rank=rank, reserved=False,
+            ))
+            result_rows.append((code, "standby", rank, canonical.request_hash(round_obj.request_salt, rid), size, False))
+    RoundSelection.objects.bulk_create(selections, batch_size=2000)
+    selected_ids = [s.request_id for s in selections if s.outcome == SelectionOutcome.SELECTED]
+    standby_ids = [s.request_id for s in selections if s.outcome == SelectionOutcome.STANDBY]
+    # Every request of the day made before the freeze and still waiting is now answered: not
+    # selected, except those named below (one UPDATE, whatever the number of requests).
+    AppointmentRequest.objects.filter(
+        round_date=round_obj.round_date, status=RequestStatus.PENDING, created_at__lte=round_obj.frozen_at,
+    ).update(status=RequestStatus.NOT_SELECTED)
+    for chunk in _chunks(selected_ids):
+        AppointmentRequest.objects.filter(pk__in=chunk).update(status=RequestStatus.SELECTED)
+    for chunk in _chunks(standby_ids):
+        AppointmentRequest.objects.filter(pk__in=chunk).update(status=RequestStatus.STANDBY)
+    round_obj.result_digest = canonical.result_digest(canonical.result_lines(result_rows))
+    round_obj.selected_requests = len(selected_ids)
+    round_obj.selected_people = sum(s.group_size for s in selections if s.outcome == SelectionOutcome.SELECTED)
+    round_obj.reserved_people = sum(s.group_size for s in selections if s.reserved)
+    round_obj.standby_requests = len(standby_ids)
+    round_obj.drawn_at = clock.now()
+    round_obj.status = RoundStatus.DRAWN
+    round_obj.save()
+
+
+def _chunks(items: list[int], size: int = 900):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def standby_promote(*, actor: Any, port: Port, service_date: dt.date, free_people: int) -> list[RoundSelection]:
+    """Move standby requests of this port and date up to selected, in published standby order,
+    skipping groups larger than the places still free (never split). Returns those promoted."""
+    if free_people <= 0:
+        return []
+    promoted: list[RoundSelection] = []
+    with transaction.atomic():
+        waiting = list(
+            RoundSelection.objects.select_for_update()
+            .filter(port=port, service_date=service_date, outcome=SelectionOutcome.STANDBY)
+            .order_by("round__round_date", "rank")
+        )
+        left = free_people
+        now = clock.now()
+        for selection in waiting:
+            if left <= 0:
+                break
+            if selection.group_size > left:
+                continue
+            selection.outcome = SelectionOutcome.SELECTED
+            selection.promoted_at = now
+            selection.save(update_fields=["outcome", "promoted_at"])
+            AppointmentRequest.objects.filter(pk=selection.request_id).update(status=RequestStatus.SELECTED)
+            left -= selection.group_size
+            promoted.append(selection)
+            audit_record(actor=actor, action="allocation.standby.promote", target=selection, data={
+                "round": selection.round_id, "port": port.code, "rank": selection.rank, "people": selection.group_size,
+            })
+    return promoted
