@@ -1,0 +1,372 @@
+"""Reads for the port and the case after release, always scoped to the actor.
+
+Officers and supervisors see only their own port: the people with an appointment there, and
+the people who arrived or were decided there. A released person (the registration's owner)
+sees only their own final decisions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from portline.accounts.models import PORT_ROLES, Role, User
+from portline.common import clock
+from portline.common.errors import NotFound
+from portline.inspection import engine, integrations
+from portline.inspection.models import (
+    AddressChange,
+    Arrival,
+    Decision,
+    DecisionKind,
+    DecisionStatus,
+    IdentityCheck,
+    InspectionSettings,
+    ReleaseCheckIn,
+)
+from portline.registrations.models import EvidenceDocument, EvidenceKind, Person
+
+
+def inspection_settings_get() -> InspectionSettings:
+    settings, _created = InspectionSettings.objects.get_or_create(pk=1)
+    return settings
+
+
+def is_port_staff(actor: User) -> bool:
+    return bool(actor.is_authenticated and actor.is_active and actor.role in PORT_ROLES and actor.port_id)
+
+
+def port_today(actor: User) -> dt.date:
+    return clock.today_in(actor.port.time_zone)
+
+
+def appointments_at_port(actor: User) -> QuerySet | None:
+    """Appointments at the actor's port (any status), or None if the appointments app is absent."""
+    model = integrations.appointment_model()
+    if model is None:
+        return None
+    if not is_port_staff(actor):
+        return model.objects.none()
+    return model.objects.filter(port_id=actor.port_id)
+
+
+def people_visible_to(actor: User) -> QuerySet[Person]:
+    if not is_port_staff(actor):
+        return Person.objects.none()
+    here = Q(arrivals__port_id=actor.port_id) | Q(decisions__port_id=actor.port_id)
+    appointments = appointments_at_port(actor)
+    if appointments is not None:
+        here |= Q(registration_id__in=appointments.values("registration_id"))
+    ids = Person.objects.filter(here).values("pk")
+    return Person.objects.filter(pk__in=ids, registration__status="submitted").select_related("registration")
+
+
+def access_case_person(actor: User, reference: str, position: int) -> Person:
+    person = people_visible_to(actor).filter(registration__reference=reference, position=position).first()
+    if person is None:
+        raise NotFound(_("No such person at your port."))
+    return person
+
+
+def access_case_evidence(actor: User, evidence_id: int) -> EvidenceDocument:
+    registrations = people_visible_to(actor).values("registration_id")
+    document = EvidenceDocument.objects.filter(pk=evidence_id, registration_id__in=registrations).select_related("registration", "person").first()
+    if document is None:
+        raise NotFound(_("No such document."))
+    return document
+
+
+def decisions_visible_to(actor: User) -> QuerySet[Decision]:
+    qs = Decision.objects.select_related("person", "person__registration", "port")
+    if is_port_staff(actor):
+        return qs.filter(port_id=actor.port_id)
+    if actor.is_authenticated and actor.is_active and actor.role == Role.APPLICANT:
+        return qs.filter(person__registration__owner=actor, status=DecisionStatus.FINAL)
+    return qs.none()
+
+
+def access_decision(actor: User, decision_id: int) -> Decision:
+    decision = decisions_visible_to(actor).filter(pk=decision_id).first()
+    if decision is None:
+        raise NotFound(_("No such decision."))
+    return decision
+
+
+def access_release_case(actor: User, record_number: str) -> Decision:
+    """A final parole decision the actor may act on after release (its person, or port staff)."""
+    decision = decisions_visible_to(actor).filter(
+        record_number=record_number, kind=DecisionKind.PAROLE, status=DecisionStatus.FINAL
+    ).first()
+    if decision is None:
+        raise NotFound(_("No such release record."))
+    return decision
+
+
+def release_cases_for(actor: User) -> QuerySet[Decision]:
+    return decisions_visible_to(actor).filter(kind=DecisionKind.PAROLE, status=DecisionStatus.FINAL)
+
+
+# --- The console -------------------------------------------------------------------------
+
+
+def slot_of(appointment: Any) -> str:
+    """The appointment's time slot as text (HH:MM), whatever the appointments app calls it."""
+    for name in ("slot_start", "time_slot", "slot", "starts_at", "start_time", "time"):
+        value = getattr(appointment, name, None)
+        if value is None:
+            continue
+        if isinstance(value, dt.datetime):
+            return value.astimezone(ZoneInfo(appointment.port.time_zone)).strftime("%H:%M")
+        if isinstance(value, dt.time):
+            return value.strftime("%H:%M")
+        if hasattr(value, "starts_at"):
+            return slot_of(value)
+        return str(value)
+    return ""
+
+
+@dataclass
+class ExpectedPerson:
+    person: Person
+    arrival: Arrival | None
+
+
+@dataclass
+class ExpectedGroup:
+    appointment: Any
+    people: list[ExpectedPerson]
+
+    @property
+    def arrived(self) -> int:
+        return sum(1 for p in self.people if p.arrival and p.arrival.status == "arrived")
+
+
+@dataclass
+class ExpectedSlot:
+    slot: str
+    groups: list[ExpectedGroup] = field(default_factory=list)
+
+    @property
+    def people(self) -> int:
+        return sum(len(g.people) for g in self.groups)
+
+
+def expected_arrivals(actor: User, day: dt.date) -> list[ExpectedSlot]:
+    """Confirmed appointments at the actor's port on `day`, by time slot, each group with its people."""
+    appointments = appointments_at_port(actor)
+    if appointments is None:
+        return []
+    appointments = list(
+        appointments.filter(service_date=day, status="confirmed").select_related("registration", "port")
+    )
+    arrivals = {
+        a.person_id: a for a in Arrival.objects.filter(port_id=actor.port_id, service_date=day, person__isnull=False)
+    }
+    people: dict[int, list[Person]] = {}
+    for person in Person.objects.filter(registration_id__in=[a.registration_id for a in appointments]).order_by("position"):
+        people.setdefault(person.registration_id, []).append(person)
+    slots: dict[str, ExpectedSlot] = {}
+    for appointment in appointments:
+        label = slot_of(appointment)
+        group = ExpectedGroup(appointment, [ExpectedPerson(p, arrivals.get(p.pk)) for p in people.get(appointment.registration_id, [])])
+        slots.setdefault(label, ExpectedSlot(label)).groups.append(group)
+    return [slots[k] for k in sorted(slots)]
+
+
+def walk_ups(actor: User, day: dt.date) -> QuerySet[Arrival]:
+    if not is_port_staff(actor):
+        return Arrival.objects.none()
+    return Arrival.objects.filter(port_id=actor.port_id, service_date=day, kind="walk_up").select_related("person", "person__registration")
+
+
+def pending_decisions(actor: User) -> QuerySet[Decision]:
+    return decisions_visible_to(actor).filter(status=DecisionStatus.PENDING_APPROVAL).exclude(decided_by=actor) if is_port_staff(actor) else Decision.objects.none()
+
+
+# --- The case file -------------------------------------------------------------------------
+
+
+def screening_hits_for(person: Person) -> list[Any]:
+    model = integrations.screening_hit_model()
+    if model is None:
+        return []
+    field_names = {f.name for f in model._meta.get_fields()}
+    if "person" in field_names:
+        qs = model.objects.filter(person=person)
+    elif "run" in field_names:
+        qs = model.objects.filter(run__person=person)
+    else:
+        return []
+    return list(qs.order_by("-score") if "score" in field_names else qs)
+
+
+def has_confirmed_match(person: Person) -> bool:
+    return any(getattr(hit, "status", "") == "true_match" for hit in screening_hits_for(person))
+
+
+def geofence_checks_for(person: Person) -> list[Any]:
+    """Location checks recorded for the person's registration, if the geofence app records them."""
+    for name in ("GeofenceCheck", "LocationCheck", "AreaCheck"):
+        model = integrations.model_or_none("portline.geofence.models", name)
+        if model is None:
+            continue
+        fields = {f.name for f in model._meta.get_fields()}
+        if "registration" in fields:
+            return list(model.objects.filter(registration_id=person.registration_id)[:50])
+        if "person" in fields:
+            return list(model.objects.filter(person=person)[:50])
+    return []
+
+
+def integrity_flags_for(person: Person) -> list[Any]:
+    for name in ("IntegrityFlag", "Flag"):
+        model = integrations.model_or_none("portline.integrity.models", name)
+        if model is None:
+            continue
+        fields = {f.name for f in model._meta.get_fields()}
+        if "registration" in fields:
+            return list(model.objects.filter(registration_id=person.registration_id)[:50])
+        if "person" in fields:
+            return list(model.objects.filter(person=person)[:50])
+    return []
+
+
+def case_history(person: Person) -> list[Any]:
+    from portline.audit.models import AuditRecord
+    from portline.audit.selectors import audit_for_target
+
+    rows = list(audit_for_target(target_type="registrations.registration", target_id=str(person.registration_id)))
+    rows += list(audit_for_target(target_type="registrations.person", target_id=str(person.pk)))
+    own = {
+        "inspection.arrival": Arrival.objects.filter(person=person).values_list("pk", flat=True),
+        "inspection.identitycheck": IdentityCheck.objects.filter(person=person).values_list("pk", flat=True),
+        "inspection.decision": Decision.objects.filter(person=person).values_list("pk", flat=True),
+    }
+    for target_type, ids in own.items():
+        rows += list(AuditRecord.objects.filter(target_type=target_type, target_id__in=[str(i) for i in ids]))
+    hits = screening_hits_for(person)
+    if hits:
+        label = hits[0]._meta.label_lower
+        rows += list(AuditRecord.objects.filter(target_type=label, target_id__in=[str(h.pk) for h in hits]))
+    rows.sort(key=lambda r: (r.at, r.pk))
+    return rows
+
+
+@dataclass
+class CaseFile:
+    person: Person
+    group: list[Person]
+    photos: list[EvidenceDocument]
+    documents: list[EvidenceDocument]
+    arrivals: list[Arrival]
+    identity_checks: list[IdentityCheck]
+    hits: list[Any]
+    geofence_checks: list[Any]
+    integrity_flags: list[Any]
+    decisions: list[Decision]
+    history: list[Any]
+
+    @property
+    def active_decision(self) -> Decision | None:
+        return next((d for d in self.decisions if d.status in ("pending", "final")), None)
+
+    @property
+    def open_hits(self) -> int:
+        return sum(1 for h in self.hits if getattr(h, "status", "") == "open")
+
+
+def case_file(actor: User, person: Person) -> CaseFile:
+    """Everything about one person, for an actor already allowed to see them."""
+    evidence = list(
+        EvidenceDocument.objects.filter(registration_id=person.registration_id).filter(Q(person=person) | Q(person__isnull=True))
+    )
+    return CaseFile(
+        person=person,
+        group=list(person.registration.people.order_by("position")),
+        photos=[e for e in evidence if e.kind == EvidenceKind.PHOTO],
+        documents=[e for e in evidence if e.kind != EvidenceKind.PHOTO],
+        arrivals=list(Arrival.objects.filter(person=person, port_id=actor.port_id)),
+        identity_checks=list(IdentityCheck.objects.filter(person=person).select_related("recorded_by")),
+        hits=screening_hits_for(person),
+        geofence_checks=geofence_checks_for(person),
+        integrity_flags=integrity_flags_for(person),
+        decisions=list(Decision.objects.filter(person=person, port_id=actor.port_id).select_related("decided_by", "reviewed_by")),
+        history=case_history(person),
+    )
+
+
+# --- After release -------------------------------------------------------------------------
+
+
+def current_address(decision: Decision) -> dict[str, str]:
+    change = decision.address_changes.order_by("-moved_on", "-id").first()
+    if change is not None:
+        return {"line1": change.line1, "line2": change.line2, "city": change.city, "state": change.state, "zip_code": change.zip_code}
+    r = decision.person.registration
+    return {"line1": r.us_address_line1, "line2": r.us_address_line2, "city": r.us_city, "state": r.us_state, "zip_code": r.us_zip}
+
+
+@dataclass
+class ReleaseStatus:
+    decision: Decision
+    schedule: list[engine.DueItem]
+    check_ins: list[ReleaseCheckIn]
+    address_changes: list[AddressChange]
+    address: dict[str, str]
+    work_authorization_from: dt.date
+    days_to_expiry: int
+
+    @property
+    def overdue(self) -> list[engine.DueItem]:
+        return [i for i in self.schedule if i.state == engine.DueState.OVERDUE]
+
+    @property
+    def next_due(self) -> engine.DueItem | None:
+        return next((i for i in self.schedule if i.state in (engine.DueState.OPEN, engine.DueState.UPCOMING)), None)
+
+
+def release_status(decision: Decision, *, today: dt.date | None = None) -> ReleaseStatus:
+    rules = inspection_settings_get()
+    today = today or clock.today_in(decision.port.time_zone)
+    check_ins = list(decision.check_ins.order_by("at"))
+    interval = decision.reporting_interval_days or 0
+    schedule = engine.schedule_status(
+        engine.reporting_schedule(decision.term_start, decision.term_end, interval),
+        [c.local_date for c in check_ins], today, interval_days=interval, grace_days=rules.reporting_grace_days,
+    ) if interval else []
+    return ReleaseStatus(
+        decision=decision,
+        schedule=schedule,
+        check_ins=check_ins,
+        address_changes=list(decision.address_changes.order_by("-moved_on", "-id")),
+        address=current_address(decision),
+        work_authorization_from=engine.work_authorization_date(decision.term_start, rules.work_authorization_days),
+        days_to_expiry=(decision.term_end - today).days,
+    )
+
+
+def overdue_cases(actor: User) -> list[ReleaseStatus]:
+    """Released people of the actor's port with a missed check-in (past its grace days)."""
+    if not is_port_staff(actor):
+        return []
+    today = port_today(actor)
+    result = []
+    for decision in release_cases_for(actor).filter(term_end__gte=today - dt.timedelta(days=60), reporting_interval_days__isnull=False):
+        status = release_status(decision, today=today)
+        if status.overdue:
+            result.append(status)
+    result.sort(key=lambda s: s.overdue[0].due)
+    return result
+
+
+def upcoming_expiries(actor: User) -> QuerySet[Decision]:
+    if not is_port_staff(actor):
+        return Decision.objects.none()
+    today = port_today(actor)
+    horizon = today + dt.timedelta(days=inspection_settings_get().expiry_warning_days)
+    return release_cases_for(actor).filter(term_end__gte=today, term_end__lte=horizon).order_by("term_end")
