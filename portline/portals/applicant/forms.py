@@ -1,0 +1,197 @@
+"""Forms of the applicant pages. They parse and show input; the services decide.
+
+Every field is optional here: a draft is saved at every step, and what is still missing
+before submission is listed by `registration_readiness`. Model validators (dates of birth,
+countries, phone numbers, ZIP codes) run through the model forms, so a page shows the same
+rule the service enforces, next to the field.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from functools import cache
+
+from babel import Locale
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from portline.common.countries import country_choices
+from portline.common.validators import PERSON_LANGUAGES, US_STATES, normalise_phone
+from portline.registrations.models import EvidenceKind, Person, Registration
+from portline.registrations.services import PERSON_FIELDS, REGISTRATION_FIELDS
+from portline.scheduling.selectors import ports_active
+
+EMPTY_CHOICE = ("", _("Choose…"))
+
+
+@cache
+def _language_names(language: str) -> dict[str, str]:
+    try:
+        names = Locale.parse(language.replace("-", "_")).languages
+    except Exception:  # an unknown interface language falls back to English names
+        names = Locale.parse("en").languages
+    english = Locale.parse("en").languages
+    return {code: names.get(code) or english.get(code, code) for code in PERSON_LANGUAGES}
+
+
+def person_language_choices(language: str | None = None) -> list[tuple[str, str]]:
+    names = _language_names(language or get_language() or "en")
+    return sorted(names.items(), key=lambda item: item[1].casefold())
+
+
+class DraftModelForm(forms.ModelForm):
+    """A model form that never saves: views pass `cleaned_data` to a service."""
+
+    phone_fields: tuple[str, ...] = ()
+    country_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        # Validation writes the typed values onto the instance: work on a copy, so the object
+        # the view hands to the service still holds what is saved.
+        if kwargs.get("instance") is not None:
+            kwargs["instance"] = copy.copy(kwargs["instance"])
+        super().__init__(*args, **kwargs)
+        for name in self.country_fields:
+            model_field = self._meta.model._meta.get_field(name)
+            self.fields[name] = forms.ChoiceField(
+                label=model_field.verbose_name, required=False,
+                choices=[EMPTY_CHOICE, *country_choices()],
+            )
+        for name in self.phone_fields:
+            self.fields[name].widget = forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})
+        for field in self.fields.values():
+            field.required = False
+            if isinstance(field, forms.TypedChoiceField | forms.ChoiceField) and field.choices:
+                choices = list(field.choices)
+                if choices[0][0] == "":
+                    field.choices = [EMPTY_CHOICE, *choices[1:]]
+
+    def clean(self):
+        # Phone numbers are checked after normalising ("+52 55 1234 5678" is fine).
+        cleaned = super().clean()
+        for name in self.phone_fields:
+            if cleaned.get(name):
+                cleaned[name] = normalise_phone(cleaned[name])
+        return cleaned
+
+    def valid_data(self) -> dict:
+        """The fields that passed validation, as the service expects them."""
+        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+
+
+class GroupForm(DraftModelForm):
+    phone_fields = ("sponsor_phone",)
+
+    class Meta:
+        model = Registration
+        fields = REGISTRATION_FIELDS
+        widgets = {"basis_statement": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["us_state"] = forms.ChoiceField(
+            label=Registration._meta.get_field("us_state").verbose_name, required=False,
+            choices=[EMPTY_CHOICE, *[(code, code) for code in sorted(US_STATES)]],
+        )
+        self.fields["basis_statement"].label = _("In your own words (optional)")
+        self.fields["us_address_line1"].widget.attrs["autocomplete"] = "address-line1"
+        self.fields["us_address_line2"].widget.attrs["autocomplete"] = "address-line2"
+        self.fields["us_city"].widget.attrs["autocomplete"] = "address-level2"
+        self.fields["us_zip"].widget.attrs.update({"autocomplete": "postal-code", "inputmode": "numeric"})
+
+    fieldsets = (
+        (_("Why you are asking"), ("basis", "basis_statement")),
+        (_("Where you will stay in the United States"), ("us_address_line1", "us_address_line2", "us_city", "us_state", "us_zip")),
+        (_("US sponsor (optional)"), ("sponsor_name", "sponsor_phone")),
+    )
+    required_to_submit = ("basis", "us_address_line1", "us_city", "us_state", "us_zip")
+
+
+class PersonForm(DraftModelForm):
+    country_fields = ("country_of_birth", "nationality", "country_of_residence", "id_document_country")
+    phone_fields = ("phone", "emergency_contact_phone")
+
+    class Meta:
+        model = Person
+        fields = PERSON_FIELDS
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "foreign_address": forms.Textarea(attrs={"rows": 3}),
+            "travel_history": forms.Textarea(attrs={"rows": 3}),
+            "declared_criminal_history": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    fieldsets = (
+        (_("Name and birth"), ("relationship", "given_names", "family_names", "date_of_birth", "city_of_birth", "country_of_birth")),
+        (_("Nationality and language"), ("nationality", "country_of_residence", "gender", "preferred_language", "marital_status")),
+        (_("Contact"), ("email", "phone", "foreign_address", "emergency_contact_name", "emergency_contact_phone")),
+        (_("Travel"), ("travel_history",)),
+        (_("Description"), ("height_cm", "weight_kg", "eye_colour")),
+        (_("Documents and background (optional)"), ("id_document_type", "id_document_number", "id_document_country", "employment", "declared_criminal_history")),
+    )
+    required_to_submit = Person.REQUIRED_TO_SUBMIT
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["preferred_language"] = forms.ChoiceField(
+            label=Person._meta.get_field("preferred_language").verbose_name, required=False,
+            choices=[EMPTY_CHOICE, *person_language_choices()],
+        )
+        # Always has a value (a select without an empty choice); the model refuses a blank one.
+        self.fields["relationship"].required = True
+        self.fields["relationship"].choices = Person._meta.get_field("relationship").choices
+        self.fields["date_of_birth"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        self.fields["date_of_birth"].help_text = _("Year, month and day, e.g. 1990-05-17.")
+        self.fields["given_names"].widget.attrs["autocomplete"] = "off"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        for name in ("height_cm", "weight_kg"):
+            self.fields[name].widget.attrs["inputmode"] = "numeric"
+
+
+class EvidenceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=[EMPTY_CHOICE, *EvidenceKind.choices])
+    person = forms.ChoiceField(label=_("Whose document is it?"), required=False)
+    file = forms.FileField(
+        label=_("File"), help_text=_("PDF, JPEG or PNG."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = {str(p.position): p for p in people}
+        self.fields["person"].choices = [("", _("The whole group")), *[
+            (str(p.position), p.full_name.strip() or _("Person %(number)s") % {"number": p.position}) for p in people
+        ]]
+
+    def selected_person(self):
+        return self.people.get(self.cleaned_data.get("person") or "")
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(label=_("Yes, I am sure"))
+
+
+class RequestForm(forms.Form):
+    first_port = forms.ModelChoiceField(label=_("Preferred port"), queryset=ports_active(), empty_label=_("Choose…"))
+    second_port = forms.ModelChoiceField(
+        label=_("Second choice (optional)"), queryset=ports_active(), required=False, empty_label=_("None"),
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    latitude = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-90, max_value=90)
+    longitude = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-180, max_value=180)
+    accuracy = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", secrets.token_urlsafe(24))
+        super().__init__(*args, **kwargs)
+        self.fields["first_port"].queryset = ports_active()
+        self.fields["second_port"].queryset = ports_active()
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("first_port"), cleaned.get("second_port")
+        if first and second and first.pk == second.pk:
+            self.add_error("second_port", _("Choose a different port or none."))
+        return cleaned
