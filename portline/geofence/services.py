@@ -39,6 +39,7 @@ from portline.audit.services import audit_record
 from portline.common import clock
 from portline.common.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
 from portline.geofence import engine, integrity
+from portline.geofence.messages import ERROR_CODES, explain
 from portline.geofence.models import (
     ACCEPTED_VERDICTS,
     CheckPurpose,
@@ -190,37 +191,11 @@ def location_refusal(check: LocationCheck, result: engine.CheckResult | None) ->
         "nearest_latitude": result.nearest_latitude if result else None,
         "nearest_longitude": result.nearest_longitude if result else None,
     }
-    nearest = ""
-    if check.nearest_state and check.distance_km is not None:
-        nearest = " " + _("The nearest place where requests are accepted is in %(nearest)s, about %(km)s km away.") % {
-            "nearest": extra["nearest_state_name"], "km": _km(check.distance_km),
-        }
-    group = ""
-    if "," in check.nationality_groups:
-        group = " " + _("In a group with Mexican nationals and people of other nationalities, the area open to everyone in the group applies.")
-    verdict = check.verdict
-    if verdict == CheckVerdict.OUTSIDE:
-        message = _("Your location appears to be in %(state)s, which is outside the area where requests are accepted.") % {"state": extra["state_name"]}
-        return ApplicationError(message + nearest + group, code="outside_service_area", field="location", extra=extra)
-    if verdict == CheckVerdict.OUTSIDE_MEXICO:
-        message = _("Your location does not appear to be in Mexico: it may be at sea or in another country. Requests are accepted only from inside the service area in Mexico.")
-        return ApplicationError(message + nearest + group, code="outside_mexico", field="location", extra=extra)
-    if verdict == CheckVerdict.NOT_GIVEN:
-        message = _("We need your location to accept this. Allow this site to use your location (in your browser or phone settings) and try again. If you cannot, a partner organization can help you.")
-        return ApplicationError(message, code="location_required", field="location", extra=extra)
-    if verdict == CheckVerdict.IMPRECISE:
-        km = _km((check.accuracy_m or 0) / 1000)
-        message = _("Your location is too imprecise (about %(km)s km). Turn on precise location, wait a moment near a window or outdoors, and try again.") % {"km": km}
-        return ApplicationError(message, code="location_imprecise", field="location", extra=extra)
-    if verdict == CheckVerdict.NO_POLICY:
-        message = _("No service area is in force at this time, so nothing can be accepted from any location.")
-        return ApplicationError(message, code="no_service_area", field="location", extra=extra)
-    message = _("We could not read your location. Please try again.")
-    return ApplicationError(message, code="location_invalid", field="location", extra=extra)
-
-
-def _km(value: float) -> str:
-    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+    message = explain(
+        verdict=check.verdict, state=check.state, nearest_state=check.nearest_state, distance_km=check.distance_km,
+        accuracy_m=check.accuracy_m, mixed_group="," in check.nationality_groups,
+    )
+    return ApplicationError(message, code=ERROR_CODES.get(check.verdict, "location_invalid"), field="location", extra=extra)
 
 
 # Policy versions --------------------------------------------------------------------------
