@@ -296,29 +296,37 @@ def round_allocate(*, actor: Any, round_date: dt.date) -> Round:
     return round_obj
 
 
-def _write_outcome(round_obj: Round, arrays: dict[str, np.ndarray], codes: list[str], result: engine.RoundResult) -> None:
-    port_by_code = {p.code: p for p in Port.objects.filter(code__in=codes)}
+def _outcome_rows(arrays: dict[str, np.ndarray], codes: list[str], result: engine.RoundResult) -> list[tuple[str, str, int, int, int, bool]]:
+    """(port code, outcome, rank, request id, group size, reserved) for every listed request."""
     request_ids = arrays["request_id"]
     sizes = arrays["group_size"]
-    selections: list[RoundSelection] = []
-    result_rows = []
+    rows = []
     for index, code in enumerate(codes):
-        port = port_by_code[code]
         reserved = set(result.reserved[index].tolist())
         for rank, position in enumerate(result.selected[index].tolist(), start=1):
-            rid, size = int(request_ids[position]), int(sizes[position])
-            selections.append(RoundSelection(
-                round=round_obj, request_id=rid, port=port, service_date=round_obj.service_date, group_size=size,
-                outcome=SelectionOutcome.SELECTED, rank=rank, reserved=position in reserved,
-            ))
-            result_rows.append((code, "selected", rank, canonical.request_hash(round_obj.request_salt, rid), size, position in reserved))
+            rows.append((code, "selected", rank, int(request_ids[position]), int(sizes[position]), position in reserved))
         for rank, position in enumerate(result.standby[index].tolist(), start=1):
-            rid, size = int(request_ids[position]), int(sizes[position])
-            selections.append(RoundSelection(
-                round=round_obj, request_id=rid, port=port, service_date=round_obj.service_date, group_size=size,
-                outcome=SelectionOutcome.STANDBY, rank=rank, reserved=False,
-            ))
-            result_rows.append((code, "standby", rank, canonical.request_hash(round_obj.request_salt, rid), size, False))
+            rows.append((code, "standby", rank, int(request_ids[position]), int(sizes[position]), False))
+    return rows
+
+
+def _result_rows(round_obj: Round, arrays: dict[str, np.ndarray], codes: list[str], result: engine.RoundResult) -> list[tuple]:
+    """The rows of results.csv: as `_outcome_rows`, with the request hash for the request id."""
+    return [
+        (code, outcome, rank, canonical.request_hash(round_obj.request_salt, rid), size, reserved)
+        for code, outcome, rank, rid, size, reserved in _outcome_rows(arrays, codes, result)
+    ]
+
+
+def _write_outcome(round_obj: Round, arrays: dict[str, np.ndarray], codes: list[str], result: engine.RoundResult) -> None:
+    port_by_code = {p.code: p for p in Port.objects.filter(code__in=codes)}
+    selections = [
+        RoundSelection(
+            round=round_obj, request_id=rid, port=port_by_code[code], service_date=round_obj.service_date,
+            group_size=size, outcome=outcome, rank=rank, reserved=reserved,
+        )
+        for code, outcome, rank, rid, size, reserved in _outcome_rows(arrays, codes, result)
+    ]
     RoundSelection.objects.bulk_create(selections, batch_size=2000)
     selected_ids = [s.request_id for s in selections if s.outcome == SelectionOutcome.SELECTED]
     standby_ids = [s.request_id for s in selections if s.outcome == SelectionOutcome.STANDBY]
@@ -331,7 +339,7 @@ def _write_outcome(round_obj: Round, arrays: dict[str, np.ndarray], codes: list[
         AppointmentRequest.objects.filter(pk__in=chunk).update(status=RequestStatus.SELECTED)
     for chunk in _chunks(standby_ids):
         AppointmentRequest.objects.filter(pk__in=chunk).update(status=RequestStatus.STANDBY)
-    round_obj.result_digest = canonical.result_digest(canonical.result_lines(result_rows))
+    round_obj.result_digest = canonical.result_digest(canonical.result_lines(_result_rows(round_obj, arrays, codes, result)))
     round_obj.selected_requests = len(selected_ids)
     round_obj.selected_people = sum(s.group_size for s in selections if s.outcome == SelectionOutcome.SELECTED)
     round_obj.reserved_people = sum(s.group_size for s in selections if s.reserved)
