@@ -157,3 +157,41 @@ def api_token_revoke(*, user: User, raw: str) -> None:
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
         audit_record(actor=user, action="accounts.api_token.revoke", target=token)
+
+
+# Added for the account pages (portals/accounts) ---------------------------------------------
+
+
+def _totp_secret(device: TOTPDevice) -> str:
+    import base64
+
+    return base64.b32encode(device.bin_key).decode().rstrip("=")
+
+
+def totp_enrolment_current(*, user: User) -> TotpEnrolment | None:
+    """The set-up already started and not yet confirmed (so a reload shows the same QR code)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        return None
+    return TotpEnrolment(device=device, secret_base32=_totp_secret(device), uri=device.config_url)
+
+
+def totp_device_get(*, user: User) -> TOTPDevice | None:
+    """The user's confirmed authenticator, or None."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-id").first()
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """Remember the language the person reads the site in (used at every log-in)."""
+    from django.conf import settings
+
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationFailed(_("Choose a language from the list."), errors={"language": [_("Choose a language from the list.")]})
+    if user.preferred_language == language:
+        return user
+    with transaction.atomic():
+        previous = user.preferred_language
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+        audit_record(actor=user, action="accounts.user.language_set", target=user, data={"from": previous, "to": language})
+    return user
