@@ -116,7 +116,7 @@ def release_cases_for(actor: User) -> QuerySet[Decision]:
 
 def slot_of(appointment: Any) -> str:
     """The appointment's time slot as text (HH:MM), whatever the appointments app calls it."""
-    for name in ("slot_start", "time_slot", "slot", "starts_at", "start_time", "time"):
+    for name in ("slot_starts_at", "slot_start", "time_slot", "starts_at"):
         value = getattr(appointment, name, None)
         if value is None:
             continue
@@ -178,6 +178,12 @@ def expected_arrivals(actor: User, day: dt.date) -> list[ExpectedSlot]:
     return [slots[k] for k in sorted(slots)]
 
 
+def arrivals_by_person(actor: User, people: list[Person], day: dt.date) -> dict[int, Arrival]:
+    if not is_port_staff(actor):
+        return {}
+    return {a.person_id: a for a in Arrival.objects.filter(person__in=people, port_id=actor.port_id, service_date=day)}
+
+
 def walk_ups(actor: User, day: dt.date) -> QuerySet[Arrival]:
     if not is_port_staff(actor):
         return Arrival.objects.none()
@@ -211,7 +217,7 @@ def has_confirmed_match(person: Person) -> bool:
 
 def geofence_checks_for(person: Person) -> list[Any]:
     """Location checks recorded for the person's registration, if the geofence app records them."""
-    for name in ("GeofenceCheck", "LocationCheck", "AreaCheck"):
+    for name in ("LocationCheck", "GeofenceCheck"):
         model = integrations.model_or_none("portline.geofence.models", name)
         if model is None:
             continue

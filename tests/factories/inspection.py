@@ -40,3 +40,30 @@ def photo_for(person, content: bytes | None = None) -> EvidenceDocument:
     document.file.save("photo", ContentFile(content), save=False)
     document.save()
     return document
+
+
+def confirmed_appointment(*, people=None, size: int = 1, port_code: str = "SYS", service_date: dt.date | None = None, slot_hour: int = 9, owner=None):
+    """A confirmed appointment at `port_code` on `service_date` (default: today at the port)
+    for a new submitted group (or the given people's registration)."""
+    from zoneinfo import ZoneInfo
+
+    from portline.allocation.models import Round
+    from portline.appointments.models import Appointment
+    from tests.factories.appointments import selection
+
+    port = Port.objects.get(code=port_code)
+    tz = ZoneInfo(port.time_zone)
+    service_date = service_date or clock.now().astimezone(tz).date()
+    people = people or submitted_group(size, owner=owner)
+    registration = people[0].registration
+    round_ = Round.objects.filter(service_date=service_date).first() or Round.objects.create(
+        round_date=service_date - dt.timedelta(days=14), service_date=service_date, fingerprint="f" * 64, request_salt="s" * 32,
+    )
+    chosen = selection(round=round_, registration=registration, port_code=port_code, rank=Appointment.objects.count() + 1)
+    starts = dt.datetime.combine(service_date, dt.time(slot_hour, 0), tzinfo=tz)
+    number = f"T{Appointment.objects.count() + 1:04d}{registration.pk % 100000:05d}"[:10]
+    return Appointment.objects.create(
+        confirmation_number=number, selection=chosen, request=chosen.request, registration=registration, port=port,
+        service_date=service_date, slot_starts_at=starts, slot_ends_at=starts + dt.timedelta(hours=1),
+        group_size=len(people), status="confirmed", confirm_by=clock.now(), confirmed_at=clock.now(),
+    )

@@ -5,4 +5,22 @@ from portline.portals.officer import views
 app_name = "officer"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("check-in/", views.check_in, name="check_in"),
+    path("appointments/<str:number>/", views.group, name="group"),
+    path("walk-up/", views.walk_up, name="walk_up"),
+    path("people/<str:reference>/<int:position>/", views.case, name="case"),
+    path("people/<str:reference>/<int:position>/identity/", views.identity, name="identity"),
+    path("people/<str:reference>/<int:position>/screen/", views.screen, name="screen"),
+    path("people/<str:reference>/<int:position>/hits/<int:hit_id>/", views.hit, name="hit"),
+    path("people/<str:reference>/<int:position>/decision/", views.decide, name="decide"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("decisions/<int:decision_id>/review/", views.review, name="review"),
+    path("decisions/<int:decision_id>/document.pdf", views.document, name="document"),
+    path("evidence/<int:evidence_id>/", views.evidence, name="evidence"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("expiries/", views.expiries, name="expiries"),
+    path("released/<str:record_number>/", views.release_case_officer, name="release_case_officer"),
+    # The released person's own pages (they log in with the registration owner's account).
+    path("release/", views.release_home, name="release_home"),
+    path("release/<str:record_number>/", views.release_case, name="release_case"),
 ]
