@@ -393,8 +393,8 @@ def appointment_verify_third_party(*, actor: Any, confirmation_number: str, date
         and clock.today_in(appointment.port.time_zone) <= appointment.service_date
         and appointment.registration.people.filter(date_of_birth=date_of_birth).exists()
     )
-    query_hash = salted_hmac("portline.appointments.verify", f"{number}|{date_of_birth.isoformat()}").hexdigest()
-    client_hash = salted_hmac("portline.appointments.verify.client", client).hexdigest()[:16] if client else ""
+    query_hash = salted_hmac("portline.appointments.verify", f"{number}|{date_of_birth.isoformat()}", algorithm="sha256").hexdigest()
+    client_hash = salted_hmac("portline.appointments.verify.client", client, algorithm="sha256").hexdigest()[:16] if client else ""
     with transaction.atomic():
         audit_record(actor=actor, action="appointments.verification.check", data={
             "query_hash": query_hash, "client_hash": client_hash, "valid": valid,
