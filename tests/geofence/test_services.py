@@ -218,7 +218,7 @@ def test_an_applicant_request_needs_a_location():
 def test_partner_staff_may_request_without_a_location_and_it_is_flagged():
     staff = UserFactory(role=Role.PARTNER_STAFF)
     registration = submitted_registration(owner=None, created_by=staff, partner=staff.partner)
-    request, created = _request(registration, actor=staff)
+    _request_row, created = _request(registration, actor=staff)
     assert created
     check = LocationCheck.objects.get()
     assert check.verdict == CheckVerdict.NOT_GIVEN and SignalKind.NO_LOCATION in _kinds(check)
