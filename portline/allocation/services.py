@@ -15,7 +15,7 @@ import secrets
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
@@ -268,6 +268,17 @@ def _offer_hook():
 def round_allocate(*, actor: Any, round_date: dt.date) -> Round:
     """Draw a seeded round and write its outcome. Exactly one of two concurrent runs succeeds
     (the round row is locked and its status re-read); the other gets a Conflict."""
+    try:
+        return _round_allocate(actor=actor, round_date=round_date)
+    except OperationalError as exc:
+        # SQLite without a busy wait (shared-cache memory databases) reports the other
+        # writer's lock instead of waiting for it: that run is already under way.
+        if "locked" not in str(exc):
+            raise
+        raise Conflict(_("Another draw of this round is running."), code="draw_in_progress") from exc
+
+
+def _round_allocate(*, actor: Any, round_date: dt.date) -> Round:
     with transaction.atomic():
         round_obj = Round.objects.select_for_update().filter(round_date=round_date).first()
         if round_obj is None:
