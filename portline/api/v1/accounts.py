@@ -1,0 +1,131 @@
+"""Sign-up, authenticator set-up, API tokens and the caller's own account.
+
+The anonymous operations take the login and password in the body, go through django-axes
+(failures count; a locked-out login answers 429) and share a rate limit per address.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from ninja import Router, Status
+
+from portline.accounts import services as accounts
+from portline.accounts.models import User
+from portline.api.v1.errors import ApiRefusal, responses
+from portline.api.v1.schemas import (
+    BackupCodesOut,
+    CredentialsIn,
+    SignUpIn,
+    TokenIn,
+    TokenOut,
+    TotpConfirmIn,
+    TotpStartOut,
+    UserOut,
+)
+from portline.api.v1.security import AnonymousRateThrottle
+from portline.common.errors import Conflict
+
+router = Router(tags=["accounts"])
+anonymous = {"auth": None, "throttle": [AnonymousRateThrottle()]}
+
+
+def _locked_out(request: HttpRequest) -> ApiRefusal:
+    # Answer in the API's own error body; stop AxesMiddleware from replacing it with the page.
+    request.axes_locked_out = False  # type: ignore[attr-defined]
+    return ApiRefusal(
+        _("Too many failed attempts. Try again later."), code="locked_out", http_status=429,
+    )
+
+
+def _check_password(request: HttpRequest, login: str, password: str) -> User:
+    """The user these credentials name, through django-axes, or a refusal."""
+    try:
+        login = accounts.login_normalise(login)
+    except Exception:  # an unreadable login is just a wrong login here
+        login = login.strip().lower()
+    user = authenticate(request=request, login=login, password=password)
+    if getattr(request, "axes_locked_out", False):
+        raise _locked_out(request)
+    if user is None or not user.is_active:
+        raise ApiRefusal(_("The login or password is not right."), code="invalid_credentials", http_status=401)
+    return user
+
+
+def _second_factor_failed(request: HttpRequest, login: str) -> ApiRefusal:
+    # A wrong code counts as a failed login, so codes cannot be guessed without limit.
+    user_login_failed.send(sender=__name__, credentials={"login": login}, request=request)
+    if getattr(request, "axes_locked_out", False):
+        return _locked_out(request)
+    return ApiRefusal(_("That code is not right. Try the newest code from your app."), code="invalid_second_factor", http_status=401)
+
+
+@router.post(
+    "/signup", response=responses({201: UserOut}, 409, 422), summary="Create an applicant account", **anonymous,
+)
+def signup(request: HttpRequest, payload: SignUpIn):
+    """Create your own applicant account. Next: set up the authenticator (`/auth/totp/start`)."""
+    language = payload.language if payload.language in {"en", "es", "ht"} else "en"
+    user = accounts.user_create(
+        login=payload.login, password=payload.password, language=language, display_name=payload.display_name,
+    )
+    return Status(201, user)
+
+
+@router.post(
+    "/totp/start", response=responses({200: TotpStartOut}, 409, 422), summary="Start authenticator set-up", **anonymous,
+)
+def totp_start(request: HttpRequest, payload: CredentialsIn):
+    """For an account without a confirmed authenticator: returns the secret and otpauth URI."""
+    user = _check_password(request, payload.login, payload.password)
+    if accounts.user_has_second_factor(user):
+        raise Conflict(_("This account already has an authenticator."), code="already_enrolled")
+    enrolment = accounts.totp_enrol_start(user=user)
+    return {"secret": enrolment.secret_base32, "otpauth_uri": enrolment.uri}
+
+
+@router.post(
+    "/totp/confirm", response=responses({200: BackupCodesOut}, 400, 409, 422),
+    summary="Confirm the authenticator", **anonymous,
+)
+def totp_confirm(request: HttpRequest, payload: TotpConfirmIn):
+    """Send the first code the app shows; returns one-time backup codes (shown once)."""
+    user = _check_password(request, payload.login, payload.password)
+    if accounts.user_has_second_factor(user):
+        raise Conflict(_("This account already has an authenticator."), code="already_enrolled")
+    if not TOTPDevice.objects.filter(user=user, confirmed=False).exists():
+        raise Conflict(_("Start the authenticator set-up again."), code="no_enrolment")
+    return {"backup_codes": accounts.totp_enrol_confirm(user=user, code=payload.code)}
+
+
+@router.post(
+    "/token", response=responses({201: TokenOut}, 422), summary="Issue an API token", **anonymous,
+)
+def token_issue(request: HttpRequest, payload: TokenIn):
+    """Login, password and the second factor's code; returns a bearer token (shown once)."""
+    user = _check_password(request, payload.login, payload.password)
+    if not accounts.user_has_second_factor(user):
+        raise ApiRefusal(
+            _("Set up the authenticator first."), code="second_factor_not_set_up", http_status=403,
+        )
+    if accounts.second_factor_verify(user=user, code=payload.code) is None:
+        raise _second_factor_failed(request, user.login)
+    token, raw = accounts.api_token_create(user=user, name=payload.name)
+    return Status(201, {"token": raw, "expires_at": token.expires_at})
+
+
+@router.post("/token/revoke", response=responses({204: None}), summary="Revoke this API token")
+def token_revoke(request: HttpRequest):
+    """Revokes the token that authenticates this call. (Session callers: nothing to revoke.)"""
+    raw = getattr(request, "api_token", None)
+    if raw:
+        accounts.api_token_revoke(user=request.auth, raw=raw)
+    return Status(204, None)
+
+
+@router.get("/me", response=responses({200: UserOut}), summary="Your account")
+def me(request: HttpRequest):
+    return request.auth

@@ -1,0 +1,83 @@
+"""Appointment requests: a registration asks for a place in today's allocation round.
+
+Creating one needs an idempotency key (the `Idempotency-Key` header, or `idempotency_key` in
+the body): the first call answers 201, a retry with the same key and the same request
+answers 200 with the same body and creates nothing; the same key for a different request
+answers 409.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Header, Path, Router, Status
+from ninja.pagination import paginate
+
+from portline.api.v1.errors import responses
+from portline.api.v1.schemas import (
+    IDEMPOTENCY_KEY_PATTERN,
+    MAX_ID,
+    AppointmentRequestIn,
+    AppointmentRequestOut,
+    Pages,
+)
+from portline.common.errors import NotFound, ValidationFailed
+from portline.registrations import services
+from portline.registrations.selectors import access_registration, requests_visible_to
+from portline.scheduling.models import Port
+
+router = Router(tags=["appointment requests"])
+
+
+def _port(code: str | None, field: str) -> Port | None:
+    if not code:
+        return None
+    port = Port.objects.filter(code=code).first()
+    if port is None:
+        message = _("No port has the code “%(code)s”.") % {"code": code}
+        raise ValidationFailed(message, errors={field: [message]})
+    return port
+
+
+@router.post(
+    "/requests", response=responses({200: AppointmentRequestOut, 201: AppointmentRequestOut}, 400, 404, 409, 422),
+    summary="Request an appointment in today's window",
+)
+def request_create(
+    request: HttpRequest,
+    payload: AppointmentRequestIn,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="1-64 visible ASCII characters, new for each new request (e.g. a UUID).",
+    ),
+):
+    key = idempotency_key or payload.idempotency_key
+    if idempotency_key and payload.idempotency_key and idempotency_key != payload.idempotency_key:
+        message = _("The Idempotency-Key header and the idempotency_key field differ.")
+        raise ValidationFailed(message, errors={"idempotency_key": [message]})
+    if not key:
+        message = _("Send an Idempotency-Key header (a new random value for each new request).")
+        raise ValidationFailed(message, errors={"idempotency_key": [message]})
+    registration = access_registration(request.auth, payload.registration)
+    first_port = _port(payload.first_port, "first_port")
+    second_port = _port(payload.second_port, "second_port")
+    created_request, created = services.request_submit(
+        actor=request.auth, registration=registration, first_port=first_port, second_port=second_port,
+        idempotency_key=key, latitude=payload.latitude, longitude=payload.longitude, accuracy_m=payload.accuracy_m,
+        device_hash=payload.device_hash,
+    )
+    return Status(201 if created else 200, created_request)
+
+
+@router.get("/requests", response=responses({200: list[AppointmentRequestOut]}, 422), summary="Your appointment requests")
+@paginate(Pages)
+def request_list(request: HttpRequest):
+    return requests_visible_to(request.auth).order_by("-round_date", "-id")
+
+
+@router.get("/requests/{request_id}", response=responses({200: AppointmentRequestOut}, 404, 422), summary="One appointment request")
+def request_get(request: HttpRequest, request_id: int = Path(..., ge=1, le=MAX_ID)):
+    found = requests_visible_to(request.auth).filter(pk=request_id).first()
+    if found is None:
+        raise NotFound(_("No such appointment request."))
+    return found

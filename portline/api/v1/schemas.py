@@ -1,0 +1,333 @@
+"""Input and output schemas of API v1. Inputs only parse and bound values; the services
+validate the domain rules (countries, dates of birth, group size) and answer 422."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from ninja import Schema
+from ninja.pagination import PageNumberPagination
+from pydantic import AfterValidator, ConfigDict, Field
+
+from portline.registrations.models import (
+    EvidenceKind,
+    EyeColour,
+    Gender,
+    MaritalStatus,
+    Relationship,
+    RequestBasis,
+)
+
+
+def _storable(value: str) -> str:
+    """Text every database can store: no NUL byte, no lone surrogate."""
+    if "\x00" in value:
+        raise ValueError("NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("not valid Unicode text") from exc
+    return value
+
+
+def Text(max_length: int) -> Any:  # reads as a type in the schemas below
+    return Annotated[str, Field(max_length=max_length), AfterValidator(_storable)]
+
+
+REFERENCE_PATTERN = r"^[A-Z0-9]{1,16}$"
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,64}$"  # 1-64 visible ASCII characters
+MAX_ID = 2**63 - 1
+
+
+class InputSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Pages(PageNumberPagination):
+    """`?page=1&page_size=20` (at most 100 a page); answers `{"items": [...], "count": n}`."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int | None = Field(None, ge=1, le=100)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(page_size=20, max_page_size=100, **kwargs)
+
+
+# Accounts -------------------------------------------------------------------------------
+
+
+class SignUpIn(InputSchema):
+    login: Text(254) = Field(..., description="An e-mail address or a phone number with its country code (+52…).")
+    password: Text(128) = Field(..., description="At least 10 characters, not a common password.")
+    display_name: Text(150) = ""
+    language: Text(8) = Field("en", description="en, es or ht.")
+
+
+class CredentialsIn(InputSchema):
+    login: Text(254)
+    password: Text(128)
+
+
+class TotpConfirmIn(CredentialsIn):
+    code: Text(16) = Field(..., description="The 6-digit code the authenticator app shows now.")
+
+
+class TokenIn(CredentialsIn):
+    code: Text(16) = Field(..., description="The authenticator's current code, or an unused backup code.")
+    name: Text(100) = Field("", description="A label for this token, e.g. the device.")
+
+
+class UserOut(Schema):
+    id: int
+    login: str
+    display_name: str
+    role: str
+    preferred_language: str
+    partner: str | None = Field(None, description="Partner organization (partner staff).")
+    port: str | None = Field(None, description="Port code (port staff).")
+    second_factor: bool
+
+    @staticmethod
+    def resolve_partner(obj: Any) -> str | None:
+        return obj.partner.name if obj.partner_id else None
+
+    @staticmethod
+    def resolve_port(obj: Any) -> str | None:
+        return obj.port.code if obj.port_id else None
+
+    @staticmethod
+    def resolve_second_factor(obj: Any) -> bool:
+        from portline.accounts.services import user_has_second_factor
+
+        return user_has_second_factor(obj)
+
+
+class TotpStartOut(Schema):
+    secret: str = Field(..., description="Base32 secret for manual entry in the authenticator app.")
+    otpauth_uri: str = Field(..., description="otpauth:// URI (show it as a QR code).")
+
+
+class BackupCodesOut(Schema):
+    backup_codes: list[str] = Field(..., description="One-time codes; shown once, keep them safe.")
+
+
+class TokenOut(Schema):
+    token: str = Field(..., description="Send as `Authorization: Bearer <token>`. Shown once.")
+    expires_at: dt.datetime
+
+
+# Ports ----------------------------------------------------------------------------------
+
+
+class PortOut(Schema):
+    code: str
+    name: str
+    mexican_city: str
+    time_zone: str
+    daily_capacity: int
+    opens_at: str = Field(..., description="First appointment, HH:MM in the port's time zone.")
+    closes_at: str = Field(..., description="Last appointment ends, HH:MM in the port's time zone.")
+
+    @staticmethod
+    def resolve_opens_at(obj: Any) -> str:
+        return obj.opens_at.strftime("%H:%M")
+
+    @staticmethod
+    def resolve_closes_at(obj: Any) -> str:
+        return obj.closes_at.strftime("%H:%M")
+
+
+# Registrations --------------------------------------------------------------------------
+
+
+class RegistrationIn(InputSchema):
+    basis: RequestBasis | None = None
+    basis_statement: Text(4000) | None = None
+    us_address_line1: Text(200) | None = None
+    us_address_line2: Text(200) | None = None
+    us_city: Text(100) | None = None
+    us_state: Text(2) | None = Field(None, description="Two-letter US state code.")
+    us_zip: Text(10) | None = None
+    sponsor_name: Text(200) | None = None
+    sponsor_phone: Text(20) | None = None
+
+
+class ReadinessOut(Schema):
+    ready: bool
+    group: list[str] = Field(..., description="What the group still lacks.")
+    people: dict[int, list[str]] = Field(..., description="What each person (by position) still lacks.")
+
+
+class RegistrationOut(Schema):
+    reference: str
+    status: str
+    basis: str
+    basis_statement: str
+    us_address_line1: str
+    us_address_line2: str
+    us_city: str
+    us_state: str
+    us_zip: str
+    sponsor_name: str
+    sponsor_phone: str
+    people: int
+    partner: str | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    submitted_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_people(obj: Any) -> int:
+        return obj.people.count()
+
+    @staticmethod
+    def resolve_partner(obj: Any) -> str | None:
+        return obj.partner.name if obj.partner_id else None
+
+
+class RegistrationDetailOut(RegistrationOut):
+    readiness: ReadinessOut | None = Field(None, description="Present while the registration is a draft.")
+
+    @staticmethod
+    def resolve_readiness(obj: Any) -> dict | None:
+        if obj.status != "draft":
+            return None
+        from portline.registrations.selectors import registration_readiness
+
+        readiness = registration_readiness(obj)
+        return {
+            "ready": readiness.ready,
+            "group": [str(m) for m in readiness.group],
+            "people": {k: [str(m) for m in v] for k, v in readiness.people.items()},
+        }
+
+
+# People ---------------------------------------------------------------------------------
+
+_SMALL = {"ge": 0, "le": 1000}
+
+
+class PersonIn(InputSchema):
+    relationship: Relationship | None = None
+    given_names: Text(100) | None = None
+    family_names: Text(100) | None = None
+    date_of_birth: dt.date | None = None
+    city_of_birth: Text(100) | None = None
+    country_of_birth: Text(2) | None = Field(None, description="ISO 3166-1 alpha-2 code, e.g. HN.")
+    nationality: Text(2) | None = Field(None, description="ISO 3166-1 alpha-2 code.")
+    country_of_residence: Text(2) | None = Field(None, description="ISO 3166-1 alpha-2 code.")
+    gender: Gender | None = None
+    preferred_language: Text(8) | None = Field(None, description="ISO 639-1 code, e.g. es, ht.")
+    email: Text(254) | None = None
+    phone: Text(20) | None = Field(None, description="With its country code, e.g. +525512345678.")
+    foreign_address: Text(500) | None = None
+    travel_history: Text(2000) | None = None
+    height_cm: int | None = Field(None, **_SMALL)
+    weight_kg: int | None = Field(None, **_SMALL)
+    eye_colour: EyeColour | None = None
+    id_document_type: Text(50) | None = None
+    id_document_number: Text(50) | None = None
+    id_document_country: Text(2) | None = None
+    employment: Text(200) | None = None
+    emergency_contact_name: Text(200) | None = None
+    emergency_contact_phone: Text(20) | None = None
+    marital_status: MaritalStatus | None = None
+    declared_criminal_history: Text(2000) | None = None
+
+
+class PersonOut(Schema):
+    registration: str
+    position: int
+    relationship: str
+    given_names: str
+    family_names: str
+    date_of_birth: dt.date | None
+    city_of_birth: str
+    country_of_birth: str
+    nationality: str
+    country_of_residence: str
+    gender: str
+    preferred_language: str
+    email: str
+    phone: str
+    foreign_address: str
+    travel_history: str
+    height_cm: int | None
+    weight_kg: int | None
+    eye_colour: str
+    id_document_type: str
+    id_document_number: str
+    id_document_country: str
+    employment: str
+    emergency_contact_name: str
+    emergency_contact_phone: str
+    marital_status: str
+    declared_criminal_history: str
+
+    @staticmethod
+    def resolve_registration(obj: Any) -> str:
+        return obj.registration.reference
+
+
+# Evidence -------------------------------------------------------------------------------
+
+
+class EvidenceOut(Schema):
+    id: int
+    registration: str
+    person: int | None = Field(None, description="Position of the person it is about, if any.")
+    kind: EvidenceKind
+    content_type: str
+    size: int
+    sha256: str
+    original_name: str
+    uploaded_at: dt.datetime
+
+    @staticmethod
+    def resolve_registration(obj: Any) -> str:
+        return obj.registration.reference
+
+    @staticmethod
+    def resolve_person(obj: Any) -> int | None:
+        return obj.person.position if obj.person_id else None
+
+
+# Appointment requests -------------------------------------------------------------------
+
+
+class AppointmentRequestIn(InputSchema):
+    registration: Annotated[str, Field(pattern=REFERENCE_PATTERN)] = Field(..., description="The registration's reference.")
+    first_port: Text(8) = Field(..., description="Port code, e.g. SYS.")
+    second_port: Text(8) | None = Field(None, description="Optional second choice.")
+    idempotency_key: Annotated[str, Field(pattern=IDEMPOTENCY_KEY_PATTERN)] | None = Field(
+        None, description="Alternative to the Idempotency-Key header.",
+    )
+    latitude: float | None = Field(None, description="Where the applicant is now (needed for applicants; partner staff may leave it out).", ge=-90, le=90, allow_inf_nan=False)
+    longitude: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
+    accuracy_m: float | None = Field(None, ge=0, le=1_000_000, allow_inf_nan=False)
+    device_hash: Text(256) = Field("", description="Optional hash of a device identifier (integrity signals).")
+
+
+class AppointmentRequestOut(Schema):
+    id: int
+    registration: str
+    round_date: dt.date
+    first_port: str
+    second_port: str | None
+    status: str
+    idempotency_key: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_registration(obj: Any) -> str:
+        return obj.registration.reference
+
+    @staticmethod
+    def resolve_first_port(obj: Any) -> str:
+        return obj.first_port.code
+
+    @staticmethod
+    def resolve_second_port(obj: Any) -> str | None:
+        return obj.second_port.code if obj.second_port_id else None

@@ -1,0 +1,126 @@
+"""The whole applicant journey through the API alone, as a mobile app would do it."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django_otp.oath import totp
+
+from portline.audit.models import AuditRecord
+from portline.registrations.models import AppointmentRequest
+from tests.api.conftest import IN_AREA, ApiClient
+from tests.factories import complete_person_data, png_bytes
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-and-unusual-passphrase"
+
+
+def _code(secret: str, drift: int = 0) -> str:
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    return f"{totp(key, drift=drift):06d}"
+
+
+def test_whole_journey_with_a_token():
+    anonymous = ApiClient(Client())
+    login = "ana@example.org"
+
+    response = anonymous.post("/auth/signup", {"login": login, "password": PASSWORD, "language": "es"})
+    assert response.status_code == 201, response.content
+    assert response.json()["role"] == "applicant" and response.json()["second_factor"] is False
+
+    response = anonymous.post("/auth/totp/start", {"login": login, "password": PASSWORD})
+    assert response.status_code == 200, response.content
+    secret = response.json()["secret"]
+    assert response.json()["otpauth_uri"].startswith("otpauth://totp/")
+
+    response = anonymous.post("/auth/totp/confirm", {"login": login, "password": PASSWORD, "code": _code(secret)})
+    assert response.status_code == 200, response.content
+    assert len(response.json()["backup_codes"]) == 8
+
+    # The next time step's code: the one just used cannot be used again.
+    response = anonymous.post("/auth/token", {"login": login, "password": PASSWORD, "code": _code(secret, drift=1), "name": "phone"})
+    assert response.status_code == 201, response.content
+    token = response.json()["token"]
+    assert token.startswith("pl_")
+    api = ApiClient(Client(), token)
+
+    me = api.get("/auth/me").json()
+    assert me["login"] == login and me["second_factor"] is True
+
+    response = api.post("/registrations", {
+        "basis": "safety", "us_address_line1": "1200 Main St", "us_city": "Houston", "us_state": "TX", "us_zip": "77002",
+    })
+    assert response.status_code == 201, response.content
+    reference = response.json()["reference"]
+    assert response.json()["readiness"]["ready"] is False
+
+    for index in range(3):
+        data = complete_person_data(date_of_birth="1990-05-17", given_names=f"Person {index}")
+        response = api.post(f"/registrations/{reference}/people", data)
+        assert response.status_code == 201, response.content
+        position = response.json()["position"]
+        assert position == index + 1
+        response = api.upload(f"/registrations/{reference}/evidence", {
+            "kind": "photo", "person": str(position),
+            "file": SimpleUploadedFile("me.png", png_bytes(), content_type="image/png"),
+        })
+        assert response.status_code == 201, response.content
+        assert response.json()["person"] == position
+
+    detail = api.get(f"/registrations/{reference}").json()
+    assert detail["people"] == 3 and detail["readiness"]["ready"] is True
+    assert api.get(f"/registrations/{reference}/evidence").json()["count"] == 3
+
+    response = api.post(f"/registrations/{reference}/submit")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "submitted" and response.json()["submitted_at"]
+
+    ports = anonymous.get("/ports").json()
+    assert {p["code"] for p in ports} >= {"SYS"}
+
+    body = {"registration": reference, "first_port": "SYS", **IN_AREA}
+    first = api.post("/requests", body, headers={"Idempotency-Key": "3f2a9c1e-retry-me"})
+    assert first.status_code == 201, first.content
+    retry = api.post("/requests", body, headers={"Idempotency-Key": "3f2a9c1e-retry-me"})
+    assert retry.status_code == 200, retry.content
+    assert retry.json() == first.json()
+    assert AppointmentRequest.objects.filter(registration__reference=reference).count() == 1
+
+    listed = api.get("/requests").json()
+    assert listed["count"] == 1 and listed["items"][0] == first.json()
+    assert api.get(f"/requests/{first.json()['id']}").json() == first.json()
+
+    actions = list(AuditRecord.objects.order_by("id").values_list("action", flat=True))
+    assert actions[:3] == ["accounts.user.create", "accounts.totp.enrol_start", "accounts.totp.enrol_confirm"]
+    assert actions[-1] == "registrations.request.submit"
+
+    assert api.post("/auth/token/revoke").status_code == 204
+    assert api.get("/auth/me").status_code == 401
+
+
+def test_idempotency_key_in_the_body_and_reuse_for_another_request(applicant, applicant_api):
+    from tests.api.test_access import submitted_registration
+
+    reference = submitted_registration(applicant).reference
+    body = {"registration": reference, "first_port": "SYS", "idempotency_key": "key-1", **IN_AREA}
+    assert applicant_api.post("/requests", body).status_code == 201
+    assert applicant_api.post("/requests", body).status_code == 200
+    other = applicant_api.post("/requests", body | {"first_port": "BRO"})
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    missing = applicant_api.post("/requests", {"registration": reference, "first_port": "SYS", **IN_AREA})
+    assert missing.status_code == 422 and "idempotency_key" in missing.json()["error"]["fields"]
+
+
+def test_request_without_a_location_is_refused_for_an_applicant(applicant, applicant_api):
+    from tests.api.test_access import submitted_registration
+
+    reference = submitted_registration(applicant).reference
+    response = applicant_api.post("/requests", {"registration": reference, "first_port": "SYS"}, headers={"Idempotency-Key": "k"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "location_required"
+    assert not AppointmentRequest.objects.exists()
