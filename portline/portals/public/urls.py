@@ -5,4 +5,7 @@ from portline.portals.public import views
 app_name = "public"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("rounds/", views.round_list, name="rounds"),
+    path("rounds/<str:round_date>/", views.round_detail, name="round"),
+    path("rounds/<str:round_date>/export/<str:name>", views.round_export_file, name="round_export"),
 ]
