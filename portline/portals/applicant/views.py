@@ -159,6 +159,7 @@ def home(request: HttpRequest) -> HttpResponse:
     for registration in registrations:
         registration.request_list = requests_by_registration.get(registration.pk, [])
         registration.requested_today = any(r.round_date == window.round_date for r in registration.request_list)
+        registration.selected = any(r.status == RequestStatus.SELECTED for r in registration.request_list)
     return _page(request, "home.html", {
         "registrations": registrations,
         "window": _window_context(window),
