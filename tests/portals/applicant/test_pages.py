@@ -341,3 +341,39 @@ def test_submit_with_missing_information_lists_it(applicant_client, applicant):
     assert "Add at least one person." in response.content.decode()
     registration.refresh_from_db()
     assert registration.status == RegistrationStatus.DRAFT
+
+
+@pytest.mark.parametrize("language", ["es", "ht"])
+def test_every_page_renders_in_spanish_and_haitian_creole(applicant_client, applicant, language):
+    draft = make_registration(applicant, people=1)
+    submitted = make_registration(applicant, people=1, submit=True)
+    document = draft.evidence.get()
+    applicant_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    pages = [
+        reverse("applicant:home"),
+        reverse("applicant:group", args=[draft.reference]),
+        reverse("applicant:people", args=[draft.reference]),
+        reverse("applicant:person_new", args=[draft.reference]),
+        reverse("applicant:person", args=[draft.reference, 1]),
+        reverse("applicant:person_remove", args=[draft.reference, 1]),
+        reverse("applicant:evidence", args=[draft.reference]),
+        reverse("applicant:evidence_remove", args=[draft.reference, document.pk]),
+        reverse("applicant:review", args=[draft.reference]),
+        reverse("applicant:review", args=[submitted.reference]),
+        reverse("applicant:request", args=[submitted.reference]),
+    ]
+    expected = {"es": "Guardar", "ht": "Anrejistre"}[language]
+    for url in pages:
+        response = applicant_client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert f'<html lang="{language}">' in html, url
+    assert expected in applicant_client.get(pages[1]).content.decode()
+
+
+def test_person_form_marks_fields_required_to_submit(applicant_client, applicant):
+    registration = make_registration(applicant, people=0)
+    html = applicant_client.get(reverse("applicant:person_new", args=[registration.reference])).content.decode()
+    assert html.count("(required to submit)") == len(Person.REQUIRED_TO_SUBMIT)
+    assert html.count("<fieldset>") == 6
+    assert "(optional)" in html
