@@ -238,3 +238,20 @@ def test_notifications_in_haitian_creole():
     appointments_notify.call(appointment_ids=[appointment.pk], event="expired")
     assert "6 desanm 2026" in mail.outbox[0].body
     assert mail.outbox[0].subject != "Your appointment was not confirmed in time"
+
+
+def test_the_real_draw_offers_appointments_to_every_selected_group():
+    from portline.allocation import services as allocation
+    from tests.factories.allocation import RequestSpec, make_requests
+
+    admin = UserFactory(role=Role.PROGRAM_ADMIN)
+    round_date = dt.date(2026, 11, 20)
+    with freeze_time(NOW):
+        make_requests(round_date, [RequestSpec(size=s) for s in (3, 2, 1, 4, 2, 1)])
+        allocation.round_freeze(actor=admin, round_date=round_date, beacon_source="local")
+        allocation.round_beacon_set(actor=admin, round_date=round_date, value="ab" * 32, local=True)
+        round_ = allocation.round_allocate(actor=admin, round_date=round_date)
+    selected = RoundSelection.objects.filter(round=round_, outcome="selected")
+    assert selected.exists()
+    assert set(Appointment.objects.values_list("selection_id", flat=True)) == set(selected.values_list("pk", flat=True))
+    assert all(a.status == AppointmentStatus.OFFERED for a in Appointment.objects.all())
