@@ -173,7 +173,9 @@ TIME_ZONE = "UTC"
 LOCALE_PATHS = [BASE_DIR / "portline" / "locale"]
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = VAR_DIR / "static"  # filled by `portline manage collectstatic` in production
+STATIC_ROOT.mkdir(exist_ok=True)
+WHITENOISE_USE_FINDERS = not PRODUCTION  # development and tests serve straight from the apps
 STORAGES = {
     # Evidence and photos: outside the web root, served only through access-checked views.
     "default": {
