@@ -184,7 +184,7 @@ def test_supervisor_of_another_port_cannot_review(officer):
 
 
 @freeze_time(NOON)
-@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("language", ["es", "ht", "en", "fr"])
 def test_decision_document_is_a_pdf_in_the_persons_language(officer, language):
     person = submitted_group(1, preferred_language=language, given_names="Jésus Ñandú", family_names="Pierre-Louis")[0]
     services.walk_up_record(actor=officer, person=person)

@@ -374,7 +374,9 @@ def expiries(request: HttpRequest) -> HttpResponse:
 @require_GET
 def release_case_officer(request: HttpRequest, record_number: str) -> HttpResponse:
     decision = selectors.access_release_case(request.user, record_number)
-    return render(request, "officer/release_case.html", {"status": selectors.release_status(decision), "officer_view": True})
+    return render(request, "officer/release_case.html", {
+        "status": selectors.release_status(decision), "officer_view": True, "rules": selectors.inspection_settings_get(),
+    })
 
 
 # --- The released person -----------------------------------------------------------------
@@ -435,5 +437,5 @@ def release_case(request: HttpRequest, record_number: str) -> HttpResponse:
         status = 400
     return render(request, "officer/release_case.html", {
         "status": selectors.release_status(decision), "check_in_form": check_in_form, "address_form": address_form,
-        "officer_view": False,
+        "officer_view": False, "rules": selectors.inspection_settings_get(),
     }, status=status)
