@@ -16,6 +16,7 @@ ALIASES = {
     "check": ("check", "Check the configuration (add --deploy for production checks)"),
     "shell": ("shell", "Python shell with Portline loaded"),
     "manage": (None, "Any Django management command: portline manage COMMAND ..."),
+    "screen": ("screen", "Screen a name against the active watchlists: portline screen \"NAME\" --dob YYYY-MM-DD --nationality XX"),
 }
 
 

@@ -1,0 +1,764 @@
+"""The watchlist matching engine. Pure: plain data in, plain data out (no ORM, no clock).
+
+Pipeline (docs/screening.md explains each step and its figures):
+
+1. **Normalise** every name: transliterate any script to Latin letters and drop accents
+   (`anyascii`), lower-case, split on spaces and hyphens, drop particles (de, la, y, van...),
+   remember hyphenated compounds so that "Saint-Fleur", "Saint Fleur" and "Saintfleur" meet.
+2. **Index** (`WatchlistIndex.build`): every name of every entry (primary name and aliases)
+   becomes a set of tokens; each unordered *pair* of tokens is a blocking key, stored in two
+   sorted numpy arrays (key, record). Order, missing and extra names do not change the pairs
+   that remain.
+3. **Expand** each query token into the vocabulary tokens it may stand for: itself, its
+   nickname group (Pepe -> José), tokens with the same spelling key (Vázquez/Vasquez,
+   Jiménez/Giménez, Sergey/Sergei) and tokens one or two edits away (typos), found through a
+   deletion index over the vocabulary.
+4. **Candidates**: entries sharing at least one expanded pair; entries whose date of birth
+   certainly conflicts are dropped before scoring when the policy says that a conflict can
+   never reach the threshold.
+5. **Score** the best candidates token by token (rapidfuzz edit distances), then add or take
+   points for date of birth and nationality. Every hit carries the score and an explanation
+   (codes and values, rendered in the reader's language by `screening.display`).
+
+The screen raises flags for an officer; it never refuses anyone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+from anyascii import anyascii
+from rapidfuzz.distance import OSA, Levenshtein
+
+ENGINE_VERSION = "1"
+
+PARTICLES = frozenset(
+    "de del la las los y da das do dos du des van von der den di e".split()
+)
+
+# Nickname and spelling-variant groups: a token is equal to every other token of its groups.
+# Small and documented on purpose (docs/screening.md): common Spanish hypocoristics, Russian
+# diminutives and the usual Latin spellings of Russian names.
+NICKNAME_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("jose", "pepe", "chepe"),
+    ("francisco", "paco", "pancho", "curro", "chico"),
+    ("alejandro", "alex", "alejo"),
+    ("alejandra", "alex"),
+    ("guadalupe", "lupe", "lupita"),
+    ("jesus", "chuy", "chucho"),
+    ("enrique", "kike"),
+    ("ignacio", "nacho"),
+    ("manuel", "manolo"),
+    ("roberto", "beto"),
+    ("alberto", "beto"),
+    ("eduardo", "lalo"),
+    ("luis", "lucho"),
+    ("fernando", "nando"),
+    ("santiago", "santi", "chago"),
+    ("javier", "javi"),
+    ("isabel", "chabela", "isa"),
+    ("rosario", "chayo"),
+    ("concepcion", "concha", "conchita"),
+    ("dolores", "lola"),
+    ("mercedes", "meche"),
+    ("antonio", "tono", "tonho"),
+    ("aleksandr", "alexander", "alexandr", "aleksander", "sasha", "sacha", "shura", "alex"),
+    ("aleksandra", "alexandra", "sasha"),
+    ("dmitry", "dima"),
+    ("alexey", "aleksei", "alexei", "alyosha", "lyosha"),
+    ("ivan", "vanya"),
+    ("mikhail", "misha", "mijail"),
+    ("nikolai", "kolya"),
+    ("vladimir", "volodya", "vova"),
+    ("pavel", "pasha"),
+    ("anna", "anya"),
+    ("olga", "olya"),
+    ("elena", "lena", "yelena"),
+    ("natalia", "natasha"),
+    ("irina", "ira"),
+    ("svetlana", "sveta"),
+    ("tatiana", "tanya"),
+    ("maria", "masha"),
+    ("ekaterina", "yekaterina", "katya", "katia"),
+    ("yulia", "julia", "yuliya"),
+    ("fedorov", "fyodorov"),
+    ("fedor", "fyodor"),
+)
+
+
+def _nickname_index() -> dict[str, frozenset[str]]:
+    index: dict[str, set[str]] = {}
+    for group in NICKNAME_GROUPS:
+        for name in group:
+            index.setdefault(name, set()).update(group)
+    return {name: frozenset(members - {name}) for name, members in index.items()}
+
+
+NICKNAMES: dict[str, frozenset[str]] = _nickname_index()
+
+_APOSTROPHES = re.compile(r"['’`´ʼ]")  # noqa: RUF001 (the apostrophes people type)
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_WORDS = re.compile(r"[^\s,;/]+")
+_PATRONYMIC = re.compile(r"..(ovich|evich|ovna|evna|ichna)$")
+
+
+# ---------------------------------------------------------------------------
+# Normalisation
+# ---------------------------------------------------------------------------
+
+
+class Token(NamedTuple):
+    text: str  # folded: ASCII, lower case
+    raw: str  # as written
+    how: str  # "exact", "accents" or "transliteration": what folding did
+
+
+class NormName(NamedTuple):
+    raw: str
+    tokens: tuple[Token, ...]
+    # (first, last, joined): tokens first..last written as one compound ("Saint-Fleur",
+    # "de la Cruz"); the joined form is also an index unit.
+    compounds: tuple[tuple[int, int, str], ...] = ()
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return tuple(t.text for t in self.tokens)
+
+
+@lru_cache(maxsize=131072)
+def _fold_part(part: str) -> tuple[tuple[str, str], ...]:
+    """((folded, how), ...) for one hyphen-free part of a word."""
+    folded = anyascii(_APOSTROPHES.sub("", part)).lower()
+    if part.lower() == folded:
+        how = "exact"
+    elif any(ord(ch) > 0x24F for ch in part if ch.isalpha()):  # beyond Latin Extended-B
+        how = "transliteration"
+    else:
+        how = "accents"
+    return tuple((p, how) for p in _NON_ALNUM.split(folded) if p)
+
+
+@lru_cache(maxsize=131072)
+def normalise(name: str) -> NormName:
+    """Split a name into folded tokens; particles are dropped unless nothing else is left."""
+    tokens: list[Token] = []
+    compounds: list[tuple[int, int, str]] = []
+    particle_run: list[str] = []
+    for word in _WORDS.findall(name or ""):
+        word_tokens = [Token(folded, part, how) for part in word.split("-") if part for folded, how in _fold_part(part)]
+        kept = [t for t in word_tokens if t.text not in PARTICLES]
+        if not kept:
+            particle_run.extend(t.text for t in word_tokens)
+            continue
+        start = len(tokens)
+        tokens.extend(kept)
+        if len(kept) > 1:
+            compounds.append((start, len(tokens) - 1, "".join(t.text for t in kept)))
+        if particle_run:
+            compounds.append((start, start, "".join(particle_run) + kept[0].text))
+            particle_run = []
+    if not tokens and particle_run:
+        tokens = [Token(p, p, "exact") for p in particle_run]
+    return NormName(name, tuple(tokens), tuple(compounds))
+
+
+@lru_cache(maxsize=65536)
+def spelling_key(token: str) -> str:
+    """A spelling-insensitive key for Spanish, French/Creole and romanised Russian names:
+    v/b, z/s, soft c/s, j/soft g/kh, ll/y, qu/k, x/ks, y/i, w/v merge; silent h and double
+    letters go. Vowels stay (María and Mario must not meet)."""
+    t = token
+    for a, b in (("sch", "sh"), ("ph", "f"), ("kh", "J"), ("qu", "k"), ("ll", "y"), ("ck", "k"), ("x", "ks"), ("w", "v")):
+        t = t.replace(a, b)
+    t = re.sub(r"gu(?=[ei])", "G", t)  # hard g before e/i (Guerline)
+    t = re.sub(r"g(?=[ei])", "J", t)
+    t = re.sub(r"c(?=[ei])", "s", t)
+    t = t.replace("G", "g")
+    t = t.replace("sh", "C").replace("ch", "C").replace("j", "J").replace("h", "")
+    t = t.replace("c", "k").replace("z", "s").replace("v", "b").replace("y", "i")
+    t = re.sub(r"(.)\1+", r"\1", t)
+    return t.lower()
+
+
+# ---------------------------------------------------------------------------
+# Dates and policy
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date of birth as lists give it: year only, year and month, or a full date (0 = unknown)."""
+
+    year: int
+    month: int = 0
+    day: int = 0
+
+    @classmethod
+    def parse(cls, value: str | dt.date | PartialDate | None) -> PartialDate | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, PartialDate):
+            return value
+        if isinstance(value, dt.date):
+            return cls(value.year, value.month, value.day)
+        match = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", value.strip())
+        if not match:
+            raise ValueError(f"not a date: {value!r}")
+        year, month, day = (int(g) if g else 0 for g in match.groups())
+        if month and not 1 <= month <= 12:
+            raise ValueError(f"not a month: {value!r}")
+        if day:
+            dt.date(year, month, day)  # raises ValueError for 2023-02-30
+        return cls(year, month, day)
+
+    def __str__(self) -> str:
+        if self.day:
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.month:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}"
+
+
+@dataclass(frozen=True)
+class MatchPolicy:
+    """Points and thresholds. The score is 0.9 x the name score (0-100) plus date-of-birth
+    and nationality points, so a perfect name with a matching date and nationality is 100."""
+
+    threshold: float = 80.0
+    name_weight: float = 0.9
+    dob_exact: float = 7.0
+    dob_year_month: float = 5.0
+    dob_year: float = 4.0
+    dob_close: float = 0.0
+    dob_conflict: float = -30.0
+    nationality_match: float = 3.0
+    nationality_conflict: float = -5.0
+    missing_first: float = 5.0  # a name present on one side only (dropped middle name...)
+    missing_first_short: float = 10.0  # the same when only two names match
+    missing_more: float = 12.0  # each further one
+    partial_credit: float = 0.7  # most a conflicting, dissimilar pair of names can add
+    min_token_similarity: float = 0.75
+    candidates_scored: int = 48
+
+    def conflict_can_hit(self) -> bool:
+        best = 100 * self.name_weight + max(self.nationality_match, 0)
+        return best + self.dob_conflict >= self.threshold
+
+
+def compare_dob(query: PartialDate | None, entry_dates: Sequence[PartialDate], policy: MatchPolicy) -> dict:
+    """The best comparison over an entry's dates of birth: result code, points, values."""
+    if query is None or not entry_dates:
+        return {"result": "unknown", "points": 0.0, "query": str(query or ""), "entry": [str(d) for d in entry_dates]}
+    best: tuple[float, str] | None = None
+    for entry in entry_dates:
+        result = _compare_one(query, entry)
+        points = {
+            "exact": policy.dob_exact, "year_month": policy.dob_year_month, "year": policy.dob_year,
+            "close": policy.dob_close, "conflict": policy.dob_conflict,
+        }[result]
+        if best is None or points > best[0]:
+            best = (points, result)
+    assert best is not None
+    return {"result": best[1], "points": best[0], "query": str(query), "entry": [str(d) for d in entry_dates]}
+
+
+def _compare_one(q: PartialDate, e: PartialDate) -> str:
+    if q.day and e.day:
+        if q == e:
+            return "exact"
+        qs, es = f"{q.year:04d}{q.month:02d}{q.day:02d}", f"{e.year:04d}{e.month:02d}{e.day:02d}"
+        if sum(a != b for a, b in zip(qs, es, strict=True)) == 1:
+            return "close"  # one digit mistyped
+        if q.year == e.year and q.month == e.day and q.day == e.month:
+            return "close"  # day and month swapped
+        if abs(q.year - e.year) == 1 and (q.month, q.day) == (e.month, e.day):
+            return "close"
+        return "conflict"
+    if q.year == e.year:
+        if q.month and e.month:
+            return "year_month" if q.month == e.month else "close"
+        return "year"
+    return "close" if abs(q.year - e.year) <= 1 else "conflict"
+
+
+def compare_nationality(query: str, entry: Sequence[str], policy: MatchPolicy) -> dict:
+    query = (query or "").upper()
+    if not query or not entry:
+        return {"result": "unknown", "points": 0.0, "query": query, "entry": list(entry)}
+    if query in entry:
+        return {"result": "match", "points": policy.nationality_match, "query": query, "entry": list(entry)}
+    return {"result": "different", "points": policy.nationality_conflict, "query": query, "entry": list(entry)}
+
+
+# ---------------------------------------------------------------------------
+# Name comparison
+# ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=262144)
+def token_similarity(q: str, e: str) -> tuple[float, str]:
+    """(similarity 0-1, how) for two folded tokens."""
+    if q == e:
+        return 1.0, "exact"
+    if e in NICKNAMES.get(q, ()):
+        return 0.97, "nickname"
+    if spelling_key(q) == spelling_key(e):
+        return 0.95, "spelling"
+    shortest = min(len(q), len(e))
+    allowed = 0 if shortest <= 2 else 1 if shortest <= 4 else 2
+    distance = OSA.distance(q, e, score_cutoff=allowed)
+    if distance <= allowed:
+        return (0.9 if distance == 1 else 0.8), "typo"
+    if (len(q) == 1 and e.startswith(q)) or (len(e) == 1 and q.startswith(e)):
+        return 0.8, "initial"
+    return 0.0, ""
+
+
+@dataclass
+class NameMatch:
+    score: float
+    pairs: list[dict] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # on the list, not in the query
+    extra: list[str] = field(default_factory=list)  # in the query, not on the list
+    order: str = "same"
+
+
+class _Unit:
+    __slots__ = ("text", "tokens")
+
+    def __init__(self, tokens: list[Token], text: str):
+        self.tokens = tokens
+        self.text = text
+
+
+def _near(text: str, others: set[str]) -> bool:
+    return text in others or any(
+        abs(len(other) - len(text)) <= 1 and OSA.distance(text, other, score_cutoff=1) <= 1 for other in others
+    )
+
+
+def _merge_compounds(a: list[_Unit], a_name: NormName, b: list[_Unit]) -> None:
+    """Join adjacent tokens of `a` whose concatenation is a token of `b` (Saint Fleur ~
+    Saintfleur), and take a particle compound's joined form where `b` writes it so
+    (de la Cruz ~ Delacruz)."""
+    b_texts = {u.text for u in b}
+    for first, last, joined in a_name.compounds:
+        if first == last and _near(joined, b_texts):
+            a[first].text = joined
+    i = 0
+    while i < len(a) - 1:
+        joined = a[i].text + a[i + 1].text
+        if _near(joined, b_texts):
+            a[i : i + 2] = [_Unit(a[i].tokens + a[i + 1].tokens, joined)]
+        else:
+            i += 1
+
+
+def compare_names(query: NormName, entry: NormName, policy: MatchPolicy | None = None) -> NameMatch:
+    policy = policy or MatchPolicy()
+    q_units = [_Unit([t], t.text) for t in query.tokens]
+    e_units = [_Unit([t], t.text) for t in entry.tokens]
+    if not q_units or not e_units:
+        return NameMatch(score=0.0)
+    _merge_compounds(q_units, query, e_units)
+    _merge_compounds(e_units, entry, q_units)
+    q_texts = [u.text for u in q_units]
+    e_texts = [u.text for u in e_units]
+    scored = []
+    for i, qt in enumerate(q_texts):
+        for j, et in enumerate(e_texts):
+            sim, how = token_similarity(qt, et)
+            if sim >= policy.min_token_similarity:
+                scored.append((sim, -abs(i - j), i, j, how))
+    scored.sort(reverse=True)
+    used_q: set[int] = set()
+    used_e: set[int] = set()
+    pairs = []
+    for sim, _dist, i, j, how in scored:
+        if i in used_q or j in used_e:
+            continue
+        used_q.add(i)
+        used_e.add(j)
+        q_unit, e_unit = q_units[i].tokens, e_units[j].tokens
+        if how == "exact":
+            if len(q_unit) != len(e_unit) or q_units[i].text != q_unit[0].text or e_units[j].text != e_unit[0].text:
+                how = "compound"
+            else:
+                folds = {t.how for t in (*q_unit, *e_unit)} - {"exact"}
+                how = "transliteration" if "transliteration" in folds else "accents" if folds else "exact"
+        pairs.append({
+            "query": " ".join(t.raw for t in q_unit), "entry": " ".join(t.raw for t in e_unit),
+            "how": how, "similarity": round(sim, 3), "_i": i, "_j": j,
+        })
+    matched = len(pairs)
+    unmatched_q = [i for i in range(len(q_units)) if i not in used_q]
+    unmatched_e = [j for j in range(len(e_units)) if j not in used_e]
+    needed = min(2, len(q_units), len(e_units))
+    if matched < needed:
+        return NameMatch(score=0.0)
+    # Names left on both sides conflict; a pair that is still alike earns partial credit
+    # (two typos in one name), scaled so that it never counts as a match.
+    partial = []
+    for i in unmatched_q:
+        best = None
+        for j in unmatched_e:
+            ratio = Levenshtein.normalized_similarity(q_texts[i], e_texts[j])
+            if best is None or ratio > best[0]:
+                best = (ratio, j)
+        if best is not None and best[0] > 0.5:
+            credit = round(policy.partial_credit * (best[0] - 0.5) / 0.5, 3)
+            partial.append((credit, i, best[1]))
+    partial.sort(reverse=True)
+    used_partial_e: set[int] = set()
+    credit_total = 0.0
+    for credit, i, j in partial:
+        if j in used_partial_e:
+            continue
+        used_partial_e.add(j)
+        credit_total += credit
+        pairs.append({
+            "query": " ".join(t.raw for t in q_units[i].tokens), "entry": " ".join(t.raw for t in e_units[j].tokens),
+            "how": "partial", "similarity": credit, "_i": i, "_j": j,
+        })
+    conflicts = min(len(unmatched_q), len(unmatched_e))
+    base = (sum(p["similarity"] for p in pairs if p["how"] != "partial") + credit_total) / (matched + conflicts)
+    # A patronymic (Sergeyevich, Ivanovna) is often left out of Latin-script documents.
+    optional = sum(1 for i in unmatched_q if _PATRONYMIC.search(q_texts[i])) + sum(
+        1 for j in unmatched_e if _PATRONYMIC.search(e_texts[j])
+    )
+    one_sided = max(0, abs(len(unmatched_q) - len(unmatched_e)) - optional)
+    first = policy.missing_first if matched >= 3 else policy.missing_first_short
+    penalty = 0.0 if one_sided == 0 else first + policy.missing_more * (one_sided - 1)
+    partial_q = {p["_i"] for p in pairs if p["how"] == "partial"}
+    partial_e = {p["_j"] for p in pairs if p["how"] == "partial"}
+    unmatched_q = [i for i in unmatched_q if i not in partial_q]
+    unmatched_e = [j for j in unmatched_e if j not in partial_e]
+    score = max(0.0, 100.0 * base - penalty)
+    pairs.sort(key=lambda p: p["_i"])
+    order = "same" if [p["_j"] for p in pairs] == sorted(p["_j"] for p in pairs) else "different"
+    for p in pairs:
+        del p["_i"], p["_j"]
+    return NameMatch(
+        score=round(score, 2), pairs=pairs, order=order,
+        missing=[" ".join(t.raw for t in e_units[j].tokens) for j in unmatched_e],
+        extra=[" ".join(t.raw for t in q_units[i].tokens) for i in unmatched_q],
+    )
+
+
+# ---------------------------------------------------------------------------
+# Entries, queries, hits
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListedPerson:
+    """One watchlist entry as the engine sees it. `key` is the caller's id (the entry's pk)."""
+
+    key: int
+    names: tuple[str, ...]  # primary name first, then aliases
+    dates_of_birth: tuple[PartialDate, ...] = ()
+    nationalities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    date_of_birth: PartialDate | None = None
+    nationality: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    key: int
+    score: float
+    name_score: float
+    matched_name: str
+    explanation: dict
+
+
+def score_entry(query: Query, qnorm: NormName, entry: ListedPerson, policy: MatchPolicy) -> Hit | None:
+    best: tuple[NameMatch, int] | None = None
+    for position, name in enumerate(entry.names):
+        result = compare_names(qnorm, normalise(name), policy)
+        if best is None or result.score > best[0].score:
+            best = (result, position)
+    if best is None or best[0].score <= 0:
+        return None
+    name_match, position = best
+    dob = compare_dob(query.date_of_birth, entry.dates_of_birth, policy)
+    nationality = compare_nationality(query.nationality, entry.nationalities, policy)
+    score = round(max(0.0, min(100.0, policy.name_weight * name_match.score + dob["points"] + nationality["points"])), 2)
+    explanation = {
+        "engine": ENGINE_VERSION,
+        "score": score,
+        "threshold": policy.threshold,
+        "matched_name": entry.names[position],
+        "name_kind": "primary" if position == 0 else "alias",
+        "name_score": name_match.score,
+        "tokens": name_match.pairs,
+        "missing": name_match.missing,
+        "extra": name_match.extra,
+        "order": name_match.order,
+        "dob": dob,
+        "nationality": nationality,
+    }
+    return Hit(key=entry.key, score=score, name_score=name_match.score, matched_name=entry.names[position], explanation=explanation)
+
+
+# ---------------------------------------------------------------------------
+# The index
+# ---------------------------------------------------------------------------
+
+
+def _deletes(token: str, depth: int = 1) -> set[str]:
+    found = {token}
+    frontier = {token}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w)) if len(w) > 1}
+        found |= frontier
+    return found
+
+
+def _units(name: NormName, *, all_joins: bool) -> list[tuple[str, frozenset[int]]]:
+    """Index units: each token, and joined compounds (for queries: every adjacent pair too)."""
+    units = [(t.text, frozenset((i,))) for i, t in enumerate(name.tokens)]
+    seen = {u[0] for u in units}
+    joins = [(text, frozenset(range(a, b + 1))) for a, b, text in name.compounds]
+    if all_joins:
+        texts = name.texts
+        joins += [(texts[i] + texts[i + 1], frozenset((i, i + 1))) for i in range(len(texts) - 1)]
+    for text, span in joins:
+        if text not in seen:
+            seen.add(text)
+            units.append((text, span))
+    return units
+
+
+def _ranges(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The concatenation of arange(l, r) for each (l, r), vectorised."""
+    lengths = right - left
+    keep = lengths > 0
+    left, lengths = left[keep], lengths[keep]
+    if not len(lengths):
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(left - np.cumsum(lengths) + lengths, lengths)
+    return offsets + np.arange(int(lengths.sum()))
+
+
+def _pair_key(a: int, b: int) -> int:
+    return (min(a, b) << 32) | max(a, b)
+
+
+class WatchlistIndex:
+    """An in-memory blocking index over many lists. Build once per list version; search many."""
+
+    def __init__(self, policy: MatchPolicy | None = None):
+        self.policy = policy or MatchPolicy()
+        self.vocab: dict[str, int] = {}
+        self.vocab_list: list[str] = []
+        self.by_spelling: dict[str, list[int]] = {}
+        # Entries, stored compactly (a million entries must fit well under 1 GB):
+        # names as one UTF-8 blob ("\x1f" between a person's names), dates as yyyymmdd ints.
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.name_offsets = np.zeros(1, dtype=np.int64)
+        self.names_blob = b""
+        self.dob = np.zeros(0, dtype=np.int32)  # first date, yyyymmdd, 0 for unknown parts
+        self.dob_year = np.zeros(0, dtype=np.int16)  # -1: several dates (never pre-filtered)
+        self.more_dobs: dict[int, tuple[PartialDate, ...]] = {}
+        self.nationalities: list[str] = []  # "MX" or "MX,HN", interned
+        self.pair_keys = np.zeros(0, dtype=np.int64)
+        self.pair_entries = np.zeros(0, dtype=np.int32)
+        self.delete_hashes = np.zeros(0, dtype=np.int64)
+        self.delete_tokens = np.zeros(0, dtype=np.int32)
+        self._expansions: dict[str, tuple[int, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def _token_id(self, text: str) -> int:
+        token_id = self.vocab.get(text)
+        if token_id is None:
+            token_id = len(self.vocab_list)
+            self.vocab[text] = token_id
+            self.vocab_list.append(text)
+            self.by_spelling.setdefault(spelling_key(text), []).append(token_id)
+        return token_id
+
+    def entry(self, entry_no: int) -> ListedPerson:
+        start, end = int(self.name_offsets[entry_no]), int(self.name_offsets[entry_no + 1])
+        names = tuple(self.names_blob[start:end].decode().split("\x1f"))
+        code = int(self.dob[entry_no])
+        if entry_no in self.more_dobs:
+            dobs = self.more_dobs[entry_no]
+        elif code:
+            dobs = (PartialDate(code // 10000, code // 100 % 100, code % 100),)
+        else:
+            dobs = ()
+        nationalities = tuple(self.nationalities[entry_no].split(",")) if self.nationalities[entry_no] else ()
+        return ListedPerson(int(self.keys[entry_no]), names, dobs, nationalities)
+
+    @classmethod
+    def build(cls, entries: Iterable[ListedPerson], policy: MatchPolicy | None = None) -> WatchlistIndex:
+        index = cls(policy)
+        pair_keys = array("q")
+        pair_entries = array("i")
+        keys = array("q")
+        offsets = array("q", [0])
+        blob = bytearray()
+        dob = array("i")
+        dob_year = array("h")
+        interned: dict[str, str] = {}
+        for entry in entries:
+            entry_no = len(keys)
+            keys.append(entry.key)
+            blob += "\x1f".join(n.replace("\x1f", " ") for n in entry.names).encode()
+            offsets.append(len(blob))
+            first = entry.dates_of_birth[0] if entry.dates_of_birth else None
+            dob.append(first.year * 10000 + first.month * 100 + first.day if first else 0)
+            dob_year.append(-1 if len(entry.dates_of_birth) > 1 else first.year if first else 0)
+            if len(entry.dates_of_birth) > 1:
+                index.more_dobs[entry_no] = tuple(entry.dates_of_birth)
+            nationality = ",".join(entry.nationalities)
+            index.nationalities.append(interned.setdefault(nationality, nationality))
+            seen_pairs: set[int] = set()
+            for name in entry.names:
+                units = _units(normalise(name), all_joins=False)
+                ids = [index._token_id(text) for text, _span in units]
+                if len(units) == 1:
+                    seen_pairs.add(_pair_key(ids[0], ids[0]))
+                    continue
+                for a in range(len(units)):
+                    for b in range(a + 1, len(units)):
+                        if not units[a][1] & units[b][1]:  # not a compound and its own parts
+                            seen_pairs.add(_pair_key(ids[a], ids[b]))
+            pair_keys.extend(seen_pairs)
+            pair_entries.extend([entry_no] * len(seen_pairs))
+        index.keys = np.frombuffer(keys, dtype=np.int64).copy()
+        index.name_offsets = np.frombuffer(offsets, dtype=np.int64).copy()
+        index.names_blob = bytes(blob)
+        del blob
+        index.dob = np.frombuffer(dob, dtype=np.int32).copy()
+        index.dob_year = np.frombuffer(dob_year, dtype=np.int16).copy()
+        raw_keys = np.frombuffer(pair_keys, dtype=np.int64)
+        order = np.argsort(raw_keys, kind="stable")
+        index.pair_keys = raw_keys[order]
+        index.pair_entries = np.frombuffer(pair_entries, dtype=np.int32)[order]
+        del pair_keys, pair_entries, raw_keys, order
+        # Deletion index over the vocabulary: each token less up to two letters (one if short).
+        hashes = array("q")
+        tokens = array("i")
+        for token_id, text in enumerate(index.vocab_list):
+            for variant in _deletes(text, 2 if len(text) >= 5 else 1):
+                hashes.append(hash(variant))
+                tokens.append(token_id)
+        h = np.frombuffer(hashes, dtype=np.int64)
+        order = np.argsort(h, kind="stable")
+        index.delete_hashes = h[order]
+        index.delete_tokens = np.frombuffer(tokens, dtype=np.int32)[order]
+        return index
+
+    # -- search ------------------------------------------------------------
+
+    def _expand(self, text: str) -> tuple[int, ...]:
+        """Vocabulary tokens that `text` may stand for (cached: names recur)."""
+        cached = self._expansions.get(text)
+        if cached is not None:
+            return cached
+        found: set[int] = set()
+        exact = self.vocab.get(text)
+        if exact is not None:
+            found.add(exact)
+        for nickname in NICKNAMES.get(text, ()):
+            other = self.vocab.get(nickname)
+            if other is not None:
+                found.add(other)
+        found.update(self.by_spelling.get(spelling_key(text), ()))
+        variants = _deletes(text, 1)
+        hashes = np.fromiter((hash(v) for v in variants), dtype=np.int64, count=len(variants))
+        left = np.searchsorted(self.delete_hashes, hashes, "left")
+        right = np.searchsorted(self.delete_hashes, hashes, "right")
+        ids = np.unique(self.delete_tokens[_ranges(left, right)])
+        allowed = 1 if len(text) <= 4 else 2
+        vocab_list = self.vocab_list
+        for token_id in ids.tolist():
+            if token_id not in found and OSA.distance(text, vocab_list[token_id], score_cutoff=allowed) <= allowed:
+                found.add(token_id)
+        result = tuple(found)
+        if len(self._expansions) >= 200_000:
+            self._expansions.clear()
+        self._expansions[text] = result
+        return result
+
+    def candidates(self, qnorm: NormName) -> np.ndarray:
+        """Entry numbers sharing at least one expanded token pair, most shared first."""
+        units = _units(qnorm, all_joins=True)
+        unit_of: list[int] = []
+        token_of: list[int] = []
+        for number, (text, _span) in enumerate(units):
+            expansion = self._expand(text)
+            unit_of.extend([number] * len(expansion))
+            token_of.extend(expansion)
+        if not token_of:
+            return np.zeros(0, dtype=np.int32)
+        tokens = np.array(token_of, dtype=np.int64)
+        if len(units) == 1:
+            wanted = (tokens << 32) | tokens
+        else:
+            # Unit pairs that may be combined: different units that do not overlap.
+            n = len(units)
+            allowed = np.zeros((n, n), dtype=bool)
+            for a in range(n):
+                for b in range(a + 1, n):
+                    allowed[a, b] = not units[a][1] & units[b][1]
+            unit_idx = np.array(unit_of, dtype=np.int64)
+            ia, ib = np.nonzero(allowed[unit_idx[:, None], unit_idx[None, :]])
+            x, y = tokens[ia], tokens[ib]
+            wanted = (np.minimum(x, y) << 32) | np.maximum(x, y)
+        wanted = np.unique(wanted)
+        left = np.searchsorted(self.pair_keys, wanted, "left")
+        right = np.searchsorted(self.pair_keys, wanted, "right")
+        entries = self.pair_entries[_ranges(left, right)]
+        if not len(entries):
+            return np.zeros(0, dtype=np.int32)
+        found, counts = np.unique(entries, return_counts=True)
+        order = np.argsort(-counts, kind="stable")
+        return found[order].astype(np.int32)
+
+    def search(self, query: Query, *, limit: int = 20, min_score: float | None = None) -> list[Hit]:
+        """Ranked hits at or above `min_score` (default: the policy's threshold)."""
+        policy = self.policy
+        min_score = policy.threshold if min_score is None else min_score
+        qnorm = normalise(query.name)
+        if not qnorm.tokens:
+            return []
+        found = self.candidates(qnorm)
+        q = query.date_of_birth
+        if q is not None and len(found) and min_score >= policy.threshold and not policy.conflict_can_hit():
+            years = self.dob_year[found].astype(np.int32)
+            qy = q.year
+            one_digit = sum(((years // 10**k) % 10 != (qy // 10**k) % 10).astype(np.int32) for k in range(4)) <= 1
+            keep = (years <= 0) | (np.abs(years - qy) <= 1) | one_digit
+            found = found[keep]
+        hits = []
+        for entry_no in found[: policy.candidates_scored].tolist():
+            hit = score_entry(query, qnorm, self.entry(entry_no), policy)
+            if hit is not None and hit.score >= min_score:
+                hits.append(hit)
+        hits.sort(key=lambda h: (-h.score, -h.name_score, h.key))
+        return hits[:limit]
+
+
+def screen(entries: Iterable[ListedPerson], query: Query, policy: MatchPolicy | None = None) -> list[Hit]:
+    """Score every entry (no index): for small lists and as the reference in tests."""
+    policy = policy or MatchPolicy()
+    qnorm = normalise(query.name)
+    hits = [h for e in entries if (h := score_entry(query, qnorm, e, policy)) and h.score >= policy.threshold]
+    hits.sort(key=lambda h: (-h.score, -h.name_score, h.key))
+    return hits
