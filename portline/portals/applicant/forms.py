@@ -14,6 +14,7 @@ from functools import cache
 
 from babel import Locale
 from django import forms
+from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -143,7 +144,7 @@ class PersonForm(DraftModelForm):
         self.fields["relationship"].required = True
         self.fields["relationship"].choices = Person._meta.get_field("relationship").choices
         self.fields["date_of_birth"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
-        self.fields["date_of_birth"].help_text = _("Year, month and day, e.g. 1990-05-17.")
+        self.fields["date_of_birth"].help_text = _("Use the date picker, or type year-month-day, e.g. 1990-05-17.")
         self.fields["given_names"].widget.attrs["autocomplete"] = "off"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         for name in ("height_cm", "weight_kg"):
@@ -154,13 +155,16 @@ class EvidenceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of document"), choices=[EMPTY_CHOICE, *EvidenceKind.choices])
     person = forms.ChoiceField(label=_("Whose document is it?"), required=False)
     file = forms.FileField(
-        label=_("File"), help_text=_("PDF, JPEG or PNG."),
+        label=_("File"),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
     )
 
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.people = {str(p.position): p for p in people}
+        self.fields["file"].help_text = _("PDF, JPEG or PNG, at most %(mb)s MB.") % {
+            "mb": settings.PORTLINE_MAX_UPLOAD_BYTES // (1024 * 1024),
+        }
         self.fields["person"].choices = [("", _("The whole group")), *[
             (str(p.position), p.full_name.strip() or _("Person %(number)s") % {"number": p.position}) for p in people
         ]]
