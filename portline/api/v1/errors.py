@@ -35,8 +35,8 @@ class ErrorOut(Schema):
     error: ErrorDetail
 
 
-# Every operation may answer these: unreadable input, authentication, CSRF, rate limits.
-COMMON_ERRORS = (400, 401, 403, 429)
+# Every operation may answer these: unreadable or invalid input, authentication, CSRF, rate limits.
+COMMON_ERRORS = (400, 401, 403, 422, 429)
 
 
 def responses(ok: dict[int, Any] | None = None, *codes: int) -> dict[int, Any]:
