@@ -34,13 +34,16 @@
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "user", width: { ideal: 1280 } }, audio: false })
       .then(function (s) {
         stream = s;
+        video.onloadedmetadata = function () {
+          // Offer the shutter only once the camera delivers frames.
+          shootButton.hidden = false;
+          shootButton.focus();
+        };
         video.srcObject = s;
         video.hidden = false;
         photo.hidden = true;
         startButton.hidden = true;
-        shootButton.hidden = false;
         retakeButton.hidden = true;
-        shootButton.focus();
       })
       .catch(function () { fail(msg("msgCameraDenied")); });
   }
