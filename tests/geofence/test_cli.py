@@ -26,7 +26,19 @@ def test_cli_refuses_a_bad_date():
         _run("17.0", "-96.7", "--at", "yesterday")
 
 
-def test_portline_wrapper_exposes_the_command():
-    from portline.cli import _portline_commands
+def test_portline_wrapper_finds_the_commands():
+    from django.core.management import get_commands
 
-    assert "geofence_check" in _portline_commands()
+    assert get_commands()["geofence_check"] == get_commands()["geofence_map"] == "portline.geofence"
+
+
+def test_map_command_writes_a_deterministic_svg(tmp_path):
+    first, second = tmp_path / "a.svg", tmp_path / "b.svg"
+    from portline.geofence.maps import area_svg
+
+    call_command("geofence_map", "--policy", "2", "--group", "mexican", "--output", str(first), stdout=io.StringIO())
+    area_svg.cache_clear()  # draw it again for real
+    call_command("geofence_map", "--policy", "2", "--group", "mexican", "--output", str(second), stdout=io.StringIO())
+    assert first.read_bytes() == second.read_bytes() and b"Oaxaca" in first.read_bytes()
+    with pytest.raises(CommandError):
+        call_command("geofence_map", "--policy", "7", "--output", str(first))
