@@ -22,3 +22,12 @@ def _compiled_translations():
                 catalog = read_po(handle, locale=po_path.parent.parent.name)
             with mo_path.open("wb") as handle:
                 write_mo(handle, catalog, use_fuzzy=False)
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """Pages here are fetched in Spanish and Creole; leave the thread in the default language."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
