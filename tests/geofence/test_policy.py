@@ -103,6 +103,9 @@ def test_admin_adds_a_version_and_cannot_edit_one_in_force(client, admin_user):
     v2 = ServiceAreaPolicy.objects.get(version=2)
     page = client.get(f"/admin/geofence/serviceareapolicy/{v2.pk}/change/")
     assert page.status_code == 200 and b'name="states_others"' not in page.content  # read-only
+    add_page = client.get("/admin/geofence/serviceareapolicy/add/").content.decode()
+    assert add_page.count('type="checkbox" name="states_others"') == 32
+    assert client.get("/admin/geofence/serviceareapolicy/").status_code == 200
     form = {
         "name": "Admin version", "effective_from_0": "2026-04-01", "effective_from_1": "06:00:00",
         "effective_to_0": "", "effective_to_1": "", "states_mexican_nationals": ALL, "states_others": ALL[:5],
