@@ -52,3 +52,7 @@ def screening_hit_model() -> Any | None:
 def model_or_none(module: str, name: str) -> Any | None:
     models = _module(module)
     return getattr(models, name, None) if models else None
+
+
+def screening_display() -> Any | None:
+    return _module("portline.screening.display")

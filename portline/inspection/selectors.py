@@ -198,21 +198,28 @@ def pending_decisions(actor: User) -> QuerySet[Decision]:
 
 
 def screening_hits_for(person: Person) -> list[Any]:
-    model = integrations.screening_hit_model()
-    if model is None:
+    """The hits of the person's latest screening run (each re-screen starts a fresh run), with
+    `explanation_lines` in the reader's language."""
+    hit_model = integrations.screening_hit_model()
+    if hit_model is None:
         return []
-    field_names = {f.name for f in model._meta.get_fields()}
-    if "person" in field_names:
-        qs = model.objects.filter(person=person)
-    elif "run" in field_names:
-        qs = model.objects.filter(run__person=person)
-    else:
+    run_model = hit_model._meta.get_field("run").related_model
+    run = run_model.objects.filter(person=person).order_by("-created_at", "-id").first()
+    if run is None:
         return []
-    return list(qs.order_by("-score") if "score" in field_names else qs)
+    hits = list(hit_model.objects.filter(run=run).select_related("entry", "entry__watchlist", "adjudicated_by").order_by("rank"))
+    display = integrations.screening_display()
+    for hit in hits:
+        hit.explanation_lines = display.explanation_lines(hit.explanation) if display else [str(hit.explanation)]
+    return hits
 
 
 def has_confirmed_match(person: Person) -> bool:
-    return any(getattr(hit, "status", "") == "true_match" for hit in screening_hits_for(person))
+    """Any hit of any run found to be a true match (an adjudication is never forgotten)."""
+    hit_model = integrations.screening_hit_model()
+    if hit_model is None:
+        return False
+    return hit_model.objects.filter(run__person=person, status="true_match").exists()
 
 
 def geofence_checks_for(person: Person) -> list[Any]:

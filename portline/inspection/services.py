@@ -111,12 +111,12 @@ def appointment_for_code(*, actor: User, code: str) -> Any:
     return appointment
 
 
-def _run_screening(actor: User, person: Person) -> list[str]:
+def _run_screening(actor: User, person: Person, trigger: str = "on_demand") -> list[str]:
     services = integrations.screening_services()
     if services is None:
         return []
     try:
-        services.screening_run_for_person(actor=actor, person=person)
+        services.screening_run_for_person(actor=actor, person=person, trigger=trigger)
     except ApplicationError as exc:
         return [str(exc.message)]
     return []
@@ -152,7 +152,7 @@ def arrival_record(*, actor: User, appointment: Any, person: Person, method: str
                 kind=ArrivalKind.APPOINTMENT, status=ArrivalStatus.ARRIVED, method=method, recorded_by=actor,
             )
             audit_record(actor=actor, action="inspection.arrival.record", target=arrival, data={"method": method, "appointment": appointment.pk})
-    arrival.screening_messages = _run_screening(actor, person)
+    arrival.screening_messages = _run_screening(actor, person, "check_in")
     return arrival
 
 
@@ -199,7 +199,7 @@ def walk_up_record(*, actor: User, person: Person | None = None, name: str = "",
             raise Conflict(_("This person was already checked in today."), code="already_checked_in") from exc
         audit_record(actor=actor, action="inspection.arrival.walk_up", target=arrival, data={"registered": person is not None})
     if person is not None:
-        arrival.screening_messages = _run_screening(actor, person)
+        arrival.screening_messages = _run_screening(actor, person, "check_in")
     return arrival
 
 

@@ -9,13 +9,14 @@ with a reason, and opens the decision document (PDF).
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.conf import settings
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portline.accounts.models import Role
-from portline.inspection import integrations
 from portline.inspection.models import Arrival, Decision, IdentityCheck
 from tests.conftest import verified_login
 from tests.factories import PASSWORD
@@ -48,18 +49,15 @@ def _log_in(page, context, live_server, user, assert_accessible):
     assert page.url.endswith("/officer/"), page.url
 
 
-def _seed_watchlist(tmp_path) -> bool:
-    """A watchlist entry naming the traveller, through the screening app's own importer."""
-    if integrations.screening_services() is None:
-        return False
+def _seed_watchlist(tmp_path) -> None:
+    """A watchlist entry naming the traveller, through the screening app's own import command."""
     import json
 
     from django.core.management import call_command
 
     path = tmp_path / "list.json"
     path.write_text(json.dumps([{"name": f"{GIVEN} {FAMILY}", "date_of_birth": "1985-03-04", "nationality": "HT", "reason": "test entry"}]))
-    call_command("watchlist_import", str(path), "--list", "TEST")
-    return True
+    call_command("watchlist_import", str(path), "--list", "TEST", stdout=io.StringIO())
 
 
 @pytest.mark.browser
@@ -72,7 +70,7 @@ def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(live_serv
     person = submitted_group(1, given_names=GIVEN, family_names=FAMILY, date_of_birth=dt.date(1985, 3, 4), nationality="HT", preferred_language="ht")[0]
     photo_for(person)
     appointment = confirmed_appointment(people=[person])
-    screened = _seed_watchlist(tmp_path)
+    _seed_watchlist(tmp_path)
 
     context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
     context.set_default_timeout(10_000)
@@ -97,14 +95,14 @@ def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(live_serv
         assert_accessible(page)
         assert page.locator("img.photo").count() == 1
 
-        if screened:
-            hit = page.locator("article.hit").first
-            assert "score" in hit.inner_text().lower()
-            hit.get_by_label("True match: this is the listed person").check()
-            hit.get_by_label("Reason").fill("Same name, date of birth and nationality as the listed person.")
-            hit.get_by_role("button", name="Save the adjudication").click()
-            page.wait_for_load_state()
-            assert_accessible(page)
+        hit = page.locator("article.hit").first
+        assert "score" in hit.inner_text().lower() and "Date of birth matches" in hit.inner_text()
+        hit.get_by_label("True match: this is the listed person").check()
+        hit.get_by_label("Reason").fill("Same name, date of birth and nationality as the listed person.")
+        hit.get_by_role("button", name="Save the adjudication").click()
+        page.wait_for_load_state()
+        assert_accessible(page)
+        assert page.locator("article.hit .tag.true_match").count() == 1
 
         page.get_by_label("Matches the submitted photo and documents").check()
         page.get_by_label("Visual comparison and document examined").check()
@@ -120,22 +118,7 @@ def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(live_serv
         page.wait_for_load_state()
         assert_accessible(page)
         decision = Decision.objects.get(person=person)
-        if screened:
-            assert decision.status == "pending" and "confirmed_watchlist_match" in decision.approval_grounds
-        else:
-            # Without the screening app, make the decision wait through the configured kinds.
-            assert decision.status == "final"
-            decision.delete()
-            from portline.inspection.models import InspectionSettings
-
-            InspectionSettings.objects.filter(pk=1).update(approval_kinds="detention,parole")
-            page.reload()
-            page.locator("#id_kind").select_option("parole")
-            page.get_by_label("Reason code").select_option("humanitarian")
-            page.get_by_role("button", name="Record the decision").click()
-            page.wait_for_load_state()
-            decision = Decision.objects.get(person=person)
-            assert decision.status == "pending"
+        assert decision.status == "pending" and decision.approval_grounds == ["confirmed_watchlist_match"]
         context.close()
 
         # The supervisor approves.
