@@ -394,3 +394,26 @@ def standby_promote(*, actor: Any, port: Port, service_date: dt.date, free_peopl
                 "round": selection.round_id, "port": port.code, "rank": selection.rank, "people": selection.group_size,
             })
     return promoted
+
+
+def rounds_tick(*, actor: Any = None, beacon_source: str = BeaconSource.DRAND) -> dict[str, list[str]]:
+    """The scheduled step: freeze the last closed window's round (when it has requests) and
+    draw every round whose beacon value has been entered. Safe to run as often as wanted."""
+    now = clock.now()
+    window = request_window_for(at=now)
+    closed = window.round_date if now >= window.closes_at else window.round_date - dt.timedelta(days=1)
+    done: dict[str, list[str]] = {"frozen": [], "drawn": []}
+    if (
+        not Round.objects.filter(round_date=closed).exists()
+        and AppointmentRequest.objects.filter(round_date=closed, status=RequestStatus.PENDING).exists()
+    ):
+        try:
+            done["frozen"].append(str(round_freeze(actor=actor, round_date=closed, beacon_source=beacon_source).round_date))
+        except Conflict:
+            pass  # another worker froze it first
+    for round_date in Round.objects.filter(status=RoundStatus.SEEDED).values_list("round_date", flat=True):
+        try:
+            done["drawn"].append(str(round_allocate(actor=actor, round_date=round_date).round_date))
+        except Conflict:
+            pass  # drawn meanwhile by another worker
+    return done
