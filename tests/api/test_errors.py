@@ -158,3 +158,21 @@ def test_pagination(applicant_api, applicant):
     second = applicant_api.get("/registrations", page_size=2, page=2).json()
     assert len(second["items"]) == 1
     assert {r["reference"] for r in page["items"]}.isdisjoint(r["reference"] for r in second["items"])
+
+
+def test_token_callers_without_accept_language_get_their_account_language(applicant, applicant_api, draft):
+    applicant.preferred_language = "ht"
+    applicant.save(update_fields=["preferred_language"])
+    response = applicant_api.get("/registrations/ZZZZZZZZZZ")
+    assert error_of(response)["message"] == "Enskripsyon sa a pa egziste."
+    assert response["Content-Language"] == "ht"
+    response = applicant_api.get("/registrations/ZZZZZZZZZZ", headers={"Accept-Language": "es"})
+    assert error_of(response)["message"] == "No existe ese registro."
+
+
+def test_list_counts_people_in_one_query(applicant_api, applicant, django_assert_max_num_queries):
+    for _ in range(5):
+        draft_registration(applicant, people=2)
+    with django_assert_max_num_queries(6):
+        page = applicant_api.get("/registrations").json()
+    assert [r["people"] for r in page["items"]] == [2] * 5

@@ -27,7 +27,7 @@ from portline.api.v1.schemas import (
     UserOut,
 )
 from portline.api.v1.security import AnonymousRateThrottle
-from portline.common.errors import Conflict
+from portline.common.errors import Conflict, ValidationFailed
 
 router = Router(tags=["accounts"])
 anonymous = {"auth": None, "throttle": [AnonymousRateThrottle()]}
@@ -45,7 +45,7 @@ def _check_password(request: HttpRequest, login: str, password: str) -> User:
     """The user these credentials name, through django-axes, or a refusal."""
     try:
         login = accounts.login_normalise(login)
-    except Exception:  # an unreadable login is just a wrong login here
+    except ValidationFailed:  # an unreadable login is just a wrong login here
         login = login.strip().lower()
     user = authenticate(request=request, login=login, password=password)
     if getattr(request, "axes_locked_out", False):

@@ -7,6 +7,7 @@ Every fetch goes through the `access_*` selectors: an object the caller may not 
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Path, Router, Status
 from ninja.files import UploadedFile
@@ -55,7 +56,12 @@ def _data(payload) -> dict:
 def registration_list(request: HttpRequest):
     """Applicants see their own; partner staff their organization's; port staff those that
     asked for their port."""
-    return registrations_visible_to(request.auth).select_related("partner").order_by("-created_at", "-id")
+    return (
+        registrations_visible_to(request.auth)
+        .select_related("partner")
+        .annotate(people_count=Count("people"))
+        .order_by("-created_at", "-id")
+    )
 
 
 @router.post("/registrations", response=responses({201: RegistrationDetailOut}, 422), summary="Start a registration")

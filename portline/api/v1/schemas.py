@@ -180,7 +180,8 @@ class RegistrationOut(Schema):
 
     @staticmethod
     def resolve_people(obj: Any) -> int:
-        return obj.people.count()
+        counted = getattr(obj, "people_count", None)  # annotated by list queries
+        return counted if counted is not None else obj.people.count()
 
     @staticmethod
     def resolve_partner(obj: Any) -> str | None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import SimpleRateThrottle
@@ -31,7 +32,17 @@ class BearerToken(HttpBearer):
             return None  # staff tokens work only while the staff member has an authenticator
         request.api_token = token  # type: ignore[attr-defined]  # for POST /auth/token/revoke
         request.user = user
+        _use_account_language(request, user)
         return user
+
+
+def _use_account_language(request: HttpRequest, user: User) -> None:
+    """Apps that send no Accept-Language get answers in the account's language."""
+    if request.META.get("HTTP_ACCEPT_LANGUAGE") or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
+        return
+    if user.preferred_language in {code for code, _name in settings.LANGUAGES}:
+        translation.activate(user.preferred_language)
+        request.LANGUAGE_CODE = user.preferred_language  # type: ignore[attr-defined]
 
 
 class VerifiedSession(APIKeyCookie):
