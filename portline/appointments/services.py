@@ -47,29 +47,41 @@ SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 
 def confirmation_number_new() -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(CONFIRMATION_NUMBER_LENGTH))
+    # 32 symbols: the low 5 bits of each random byte pick one uniformly (256 = 8 x 32).
+    return "".join(_ALPHABET[byte & 31] for byte in secrets.token_bytes(CONFIRMATION_NUMBER_LENGTH))
 
 
 def confirmation_number_normalise(raw: str) -> str:
     return "".join(ch for ch in (raw or "").upper() if ch.isalnum())
 
 
+def _chunks(items: list, size: int = 900):
+    # Stay under SQLite's limit on parameters per statement.
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
 def _unique_numbers(count: int) -> list[str]:
     numbers: set[str] = set()
     while len(numbers) < count:
-        batch = {confirmation_number_new() for _ in range(count - len(numbers))}
-        taken = set(Appointment.objects.filter(confirmation_number__in=batch).values_list("confirmation_number", flat=True))
-        numbers |= batch - taken
+        batch = list({confirmation_number_new() for _ in range(count - len(numbers))} - numbers)
+        taken: set[str] = set()
+        for chunk in _chunks(batch):
+            taken.update(Appointment.objects.filter(confirmation_number__in=chunk).values_list("confirmation_number", flat=True))
+        numbers.update(set(batch) - taken)
     return list(numbers)
 
 
 def _languages(registration_ids: Iterable[int]) -> dict[int, str]:
     """The language notifications and the PDF default to: the main applicant's, else the account's."""
     ids = list(registration_ids)
-    main = dict(Person.objects.filter(registration_id__in=ids, position=1).values_list("registration_id", "preferred_language"))
     from portline.registrations.models import Registration
 
-    owners = dict(Registration.objects.filter(pk__in=ids).values_list("pk", "owner__preferred_language"))
+    main: dict[int, str] = {}
+    owners: dict[int, str] = {}
+    for chunk in _chunks(ids):
+        main.update(Person.objects.filter(registration_id__in=chunk, position=1).values_list("registration_id", "preferred_language"))
+        owners.update(Registration.objects.filter(pk__in=chunk).values_list("pk", "owner__preferred_language"))
     result = {}
     for rid in ids:
         for language in (main.get(rid), owners.get(rid)):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from django_tasks import task
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -19,8 +23,17 @@ def appointments_notify(appointment_ids: list[int], event: str) -> int:
     from portline.appointments.models import Appointment
     from portline.appointments.notifications import appointment_notify_send
 
-    sent = 0
-    for appointment in Appointment.objects.filter(pk__in=appointment_ids).select_related("port", "registration__owner"):
-        appointment_notify_send(appointment=appointment, event=event)
-        sent += 1
+    sent, failed = 0, []
+    for start in range(0, len(appointment_ids), 900):
+        chunk = appointment_ids[start:start + 900]
+        for appointment in Appointment.objects.filter(pk__in=chunk).select_related("port", "registration__owner"):
+            try:
+                appointment_notify_send(appointment=appointment, event=event)
+            except Exception:  # one unreachable provider must not silence the others
+                logger.exception("appointment %s: %s notification failed", appointment.pk, event)
+                failed.append(appointment.pk)
+            else:
+                sent += 1
+    if failed:
+        raise RuntimeError(f"{len(failed)} notification(s) failed: appointments {failed[:20]}")
     return sent
