@@ -36,7 +36,7 @@ class RoundAdmin(AuditedModelAdmin):
     @admin.display(description=_("beacon"))
     def beacon(self, obj: Round) -> str:
         label = f"{obj.beacon_source} {obj.beacon_round}"
-        return f"{label} ({_('local/demo')})" if obj.is_local_beacon else label
+        return label + " (" + str(_("local/demo")) + ")" if obj.is_local_beacon else label
 
     @admin.display(description=_("fingerprint"))
     def short_fingerprint(self, obj: Round) -> str:

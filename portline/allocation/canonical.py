@@ -20,6 +20,13 @@ def request_hash(salt: str, request_id: int) -> str:
     return hashlib.sha256(f"portline-request/1|{salt}|{request_id}".encode("ascii")).hexdigest()
 
 
+def request_digests(salt: str, request_ids: list[int]) -> list[bytes]:
+    """`request_hash` for many requests at once, as raw digests (same values, faster)."""
+    sha = hashlib.sha256
+    prefix = f"portline-request/1|{salt}|".encode("ascii")
+    return [sha(prefix + b"%d" % rid).digest() for rid in request_ids]
+
+
 def request_line(hash_hex: str, group_size: int, first_port: str, second_port: str | None, registered_on: dt.date) -> str:
     return f"{hash_hex},{group_size},{first_port},{second_port or ''},{registered_on.isoformat()}"
 

@@ -65,6 +65,11 @@ class Round(models.Model):
     selected_people = models.PositiveIntegerField(default=0)
     reserved_people = models.PositiveIntegerField(default=0)
     standby_requests = models.PositiveIntegerField(default=0)
+    # The frozen set, private side: one record per line of the public export, in its order
+    # (request id, group size, port ids, registration day), as a packed array. Written once at
+    # freeze; `entries_sha256` guards it. See services.ENTRY_DTYPE.
+    entries = models.BinaryField(editable=False, default=bytes)
+    entries_sha256 = models.CharField(max_length=64, editable=False, default="")
 
     class Meta:
         ordering = ["-round_date"]
@@ -113,25 +118,3 @@ class RoundSelection(models.Model):
     def __str__(self) -> str:
         return f"{self.round_id}/{self.request_id} {self.outcome}"
 
-
-class RoundEntry(models.Model):
-    """One eligible request as frozen: the private side of one line of the public export.
-
-    `position` is the line's place in the canonical export (sorted by request hash). The
-    request hash itself is not stored: it is recomputed from the round's salt and the request
-    id. Rows are written once, at freeze, and never changed."""
-
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="entries")
-    position = models.PositiveIntegerField()
-    request = models.ForeignKey("registrations.AppointmentRequest", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False)
-    group_size = models.PositiveSmallIntegerField()
-    first_port = models.ForeignKey("scheduling.Port", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False)
-    second_port = models.ForeignKey("scheduling.Port", null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False)
-    registered_on = models.DateField()
-
-    class Meta:
-        ordering = ["round", "position"]
-        constraints = [models.UniqueConstraint(fields=["round", "position"], name="round_entry_position_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.round_id}#{self.position}"

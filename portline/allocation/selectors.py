@@ -39,22 +39,11 @@ def _port_codes() -> dict[int, str]:
 
 def round_request_lines(round_obj: Round) -> list[str]:
     """The data lines of requests.csv, in canonical order (recomputed from the frozen entries)."""
-    from portline.allocation.services import round_entries_arrays
+    from portline.allocation.services import _lines, round_entries
 
-    arrays = round_entries_arrays(round_obj)
-    codes = _port_codes()
-    salt = round_obj.request_salt
-    lines = [
-        canonical.request_line(
-            canonical.request_hash(salt, int(rid)), int(size), codes[int(first)], codes.get(int(second)) if second >= 0 else None,
-            dt.date.fromordinal(int(day)),
-        )
-        for rid, size, first, second, day in zip(
-            arrays["request_id"], arrays["group_size"], arrays["first_port_id"], arrays["second_port_id"],
-            arrays["registered_day"], strict=True,
-        )
-    ]
-    return lines
+    entries = round_entries(round_obj)
+    digests = canonical.request_digests(round_obj.request_salt, entries["request_id"].tolist())
+    return _lines(digests, entries, _port_codes())
 
 
 def round_result_lines(round_obj: Round) -> list[str]:

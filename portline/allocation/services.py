@@ -9,6 +9,7 @@ crash leaves nothing half-written. docs/allocation.md is the specification.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib
 import logging
 import secrets
@@ -16,7 +17,6 @@ from typing import Any
 
 import numpy as np
 from django.db import OperationalError, connection, transaction
-from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from portline.allocation import beacon as beacons
@@ -24,7 +24,6 @@ from portline.allocation import canonical, engine
 from portline.allocation.models import (
     BeaconSource,
     Round,
-    RoundEntry,
     RoundSelection,
     RoundStatus,
     SelectionOutcome,
@@ -32,7 +31,13 @@ from portline.allocation.models import (
 from portline.audit.services import audit_record
 from portline.common import clock
 from portline.common.errors import ApplicationError, Conflict, NotFound, ValidationFailed
-from portline.registrations.models import AppointmentRequest, RegistrationStatus, RequestStatus
+from portline.registrations.models import (
+    AppointmentRequest,
+    Person,
+    Registration,
+    RegistrationStatus,
+    RequestStatus,
+)
 from portline.scheduling.models import Port
 from portline.scheduling.selectors import program_settings_get, request_window_for
 
@@ -51,17 +56,39 @@ def _window_for_round(round_date: dt.date):
     return request_window_for(at=noon, program=program), program
 
 
-def _eligible_rows(round_date: dt.date) -> list[tuple[int, int, int, int | None, dt.datetime]]:
-    """(request id, group size, first port id, second port id, registered at) of every request
-    still waiting for this round whose registration is submitted."""
-    return list(
-        AppointmentRequest.objects.filter(
-            round_date=round_date, status=RequestStatus.PENDING, registration__status=RegistrationStatus.SUBMITTED,
-        )
-        .annotate(people=Count("registration__people"))
-        .values_list("pk", "people", "first_port_id", "second_port_id", "registration__submitted_at")
-        .order_by()
+# The frozen entries, packed: position in the export = index in the array.
+ENTRY_DTYPE = np.dtype([("request_id", "<i8"), ("group_size", "<i2"), ("first_port_id", "<i4"), ("second_port_id", "<i4"), ("registered_day", "<i4")])
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _eligible_entries(round_date: dt.date) -> np.ndarray:
+    """Every request still waiting for this round whose registration is submitted, with its
+    group size (people now in the registration) and registration day, in one raw query."""
+    request_table = AppointmentRequest._meta.db_table
+    registration_table = Registration._meta.db_table
+    person_table = Person._meta.db_table
+    if connection.vendor == "postgresql":
+        day = "((g.submitted_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')"
+    else:  # SQLite keeps UTC text: 'YYYY-MM-DD HH:MM:SS'
+        day = "CAST(julianday(substr(g.submitted_at, 1, 10)) - 2440587.5 AS INTEGER)"
+    sql = (
+        f"SELECT r.id, (SELECT COUNT(*) FROM {person_table} p WHERE p.registration_id = r.registration_id), "  # noqa: S608 - table names from our own models
+        f"r.first_port_id, COALESCE(r.second_port_id, -1), {day} "
+        f"FROM {request_table} r JOIN {registration_table} g ON g.id = r.registration_id "
+        "WHERE r.round_date = %s AND r.status = %s AND g.status = %s"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [round_date, RequestStatus.PENDING, RegistrationStatus.SUBMITTED])
+        rows = cursor.fetchall()
+    entries = np.zeros(len(rows), dtype=ENTRY_DTYPE)
+    if rows:
+        columns = np.array(rows, dtype=np.int64)
+        entries["request_id"] = columns[:, 0]
+        entries["group_size"] = columns[:, 1]
+        entries["first_port_id"] = columns[:, 2]
+        entries["second_port_id"] = columns[:, 3]
+        entries["registered_day"] = columns[:, 4] + _EPOCH_ORDINAL
+    return entries
 
 
 def round_freeze(
@@ -78,25 +105,25 @@ def round_freeze(
             % {"date": round_date.isoformat(), "when": window.closes_at.isoformat()},
             code="window_open",
         )
-    ports = {p.pk: p.code for p in Port.objects.all()}
+    codes = dict(Port.objects.values_list("pk", "code"))
     capacities = {p.code: int(p.daily_capacity) for p in Port.objects.filter(active=True)}
     with transaction.atomic():
         if Round.objects.select_for_update().filter(round_date=round_date).exists():
             raise Conflict(_("This round is already frozen."), code="already_frozen")
+        entries = _eligible_entries(round_date)
+        # Requests whose first port stopped taking requests are out; an inactive second port is dropped.
+        active_ids = np.array(sorted(pk for pk, code in codes.items() if code in capacities), dtype=np.int64)
+        entries = entries[np.isin(entries["first_port_id"], active_ids)]
+        entries["second_port_id"][~np.isin(entries["second_port_id"], active_ids)] = -1
         salt = secrets.token_hex(16)
-        rows = []
-        for request_id, people, first_id, second_id, submitted_at in _eligible_rows(round_date):
-            if ports[first_id] not in capacities:
-                continue  # the port stopped taking requests before the draw
-            second = ports.get(second_id) if second_id else None
-            if second not in capacities:
-                second = None
-            registered_on = submitted_at.astimezone(dt.UTC).date()
-            rows.append((canonical.request_hash(salt, request_id), request_id, people, ports[first_id], second, registered_on))
-        rows.sort()
-        lines = [canonical.request_line(h, g, f, s, d) for h, _rid, g, f, s, d in rows]
+        digests = canonical.request_digests(salt, entries["request_id"].tolist())
+        order = np.argsort(np.frombuffer(b"".join(digests), dtype="S32"), kind="stable") if digests else np.empty(0, dtype=np.int64)
+        entries = entries[order]
+        ordered = [digests[i] for i in order.tolist()]
+        lines = _lines(ordered, entries, codes)
         fingerprint = canonical.merkle_root(lines)
         target, not_before = beacons.beacon_target(beacon_source, now)
+        packed = entries.tobytes()
         round_obj = Round.objects.create(
             round_date=round_date,
             service_date=round_date + dt.timedelta(days=program.service_days_ahead),
@@ -104,37 +131,39 @@ def round_freeze(
             frozen_at=now,
             fingerprint=fingerprint,
             request_salt=salt,
-            request_count=len(rows),
-            people_count=sum(r[2] for r in rows),
+            request_count=int(entries.size),
+            people_count=int(entries["group_size"].sum()),
             capacities=capacities,
             reserved_percent=int(program.reserved_share * 100),
             standby_percent=STANDBY_PERCENT,
             beacon_source=beacon_source,
             beacon_round=target,
             beacon_not_before=not_before,
+            entries=packed,
+            entries_sha256=hashlib.sha256(packed).hexdigest(),
         )
-        code_to_id = {code: pk for pk, code in ports.items()}
-        _entries_insert(round_obj, [
-            (position, rid, g, code_to_id[f], code_to_id[s] if s else None, d)
-            for position, (_h, rid, g, f, s, d) in enumerate(rows)
-        ])
         audit_record(actor=actor, action="allocation.round.freeze", target=round_obj, data={
-            "round_date": round_date, "fingerprint": fingerprint, "requests": len(rows),
+            "round_date": round_date, "fingerprint": fingerprint, "requests": round_obj.request_count,
             "beacon": beacon_source, "beacon_round": target,
         })
     return round_obj
 
 
-def _entries_insert(round_obj: Round, rows: list[tuple]) -> None:
-    """Bulk insert of frozen entries with one prepared statement (a million rows in seconds)."""
-    table = RoundEntry._meta.db_table
-    sql = (
-        f"INSERT INTO {table} (round_id, position, request_id, group_size, first_port_id, second_port_id, registered_on) "  # noqa: S608 - table name from our own model
-        "VALUES (%s, %s, %s, %s, %s, %s, %s)"
-    )
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), _ENTRY_BATCH):
-            cursor.executemany(sql, [(round_obj.pk, *row) for row in rows[start : start + _ENTRY_BATCH]])
+def _lines(digests: list[bytes], entries: np.ndarray, codes: dict[int, str]) -> list[str]:
+    """The data lines of requests.csv for entries already in canonical order."""
+    code_of = {pk: code for pk, code in codes.items()}
+    code_of[-1] = ""
+    days = {}
+    lines = []
+    for digest, size, first, second, day in zip(
+        digests, entries["group_size"].tolist(), entries["first_port_id"].tolist(), entries["second_port_id"].tolist(),
+        entries["registered_day"].tolist(), strict=True,
+    ):
+        text = days.get(day)
+        if text is None:
+            text = days[day] = dt.date.fromordinal(day).isoformat()
+        lines.append(f"{digest.hex()},{size},{code_of[first]},{code_of[second]},{text}")
+    return lines
 
 
 def round_beacon_set(
@@ -204,32 +233,17 @@ def _parameters(round_obj: Round) -> str:
     )
 
 
+def round_entries(round_obj: Round) -> np.ndarray:
+    """The frozen entries in canonical order (checked against their recorded hash)."""
+    packed = bytes(round_obj.entries)
+    if hashlib.sha256(packed).hexdigest() != round_obj.entries_sha256:
+        raise ApplicationError(_("The frozen requests of this round are damaged."), code="entries_damaged")
+    return np.frombuffer(packed, dtype=ENTRY_DTYPE)
+
+
 def round_entries_arrays(round_obj: Round) -> dict[str, np.ndarray]:
-    """The frozen entries in canonical order as arrays (one raw query, no model objects)."""
-    table = RoundEntry._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT request_id, group_size, first_port_id, second_port_id, registered_on FROM {table} "  # noqa: S608 - table name from our own model
-            "WHERE round_id = %s ORDER BY position",
-            [round_obj.pk],
-        )
-        rows = cursor.fetchall()
-    count = len(rows)
-    if not count:
-        empty = np.empty(0, dtype=np.int64)
-        return {"request_id": empty, "group_size": empty, "first_port_id": empty, "second_port_id": empty, "registered_day": empty}
-    request_id, group_size, first, second, registered = zip(*rows, strict=True)
-    if isinstance(registered[0], str):  # SQLite returns dates as text through a raw cursor
-        days = np.fromiter((dt.date.fromisoformat(d).toordinal() for d in registered), dtype=np.int64, count=count)
-    else:
-        days = np.fromiter((d.toordinal() for d in registered), dtype=np.int64, count=count)
-    return {
-        "request_id": np.fromiter(request_id, dtype=np.int64, count=count),
-        "group_size": np.fromiter(group_size, dtype=np.int64, count=count),
-        "first_port_id": np.fromiter(first, dtype=np.int64, count=count),
-        "second_port_id": np.fromiter((s if s is not None else -1 for s in second), dtype=np.int64, count=count),
-        "registered_day": days,
-    }
+    entries = round_entries(round_obj)
+    return {name: entries[name].astype(np.int64) for name in ENTRY_DTYPE.names}
 
 
 def round_engine_input(round_obj: Round, arrays: dict[str, np.ndarray]) -> tuple[engine.RoundInput, list[str]]:

@@ -5,7 +5,6 @@ import pytest
 from portline.allocation import selectors, services
 from portline.allocation.models import (
     Round,
-    RoundEntry,
     RoundSelection,
     RoundStatus,
     SelectionOutcome,
@@ -41,7 +40,7 @@ def test_freeze_commits_to_eligible_requests_and_fixes_a_future_beacon(round_dat
     assert round_obj.status == RoundStatus.FROZEN
     assert (round_obj.request_count, round_obj.people_count) == (2, 5)
     assert len(round_obj.fingerprint) == 64
-    assert RoundEntry.objects.filter(round=round_obj).count() == 2
+    assert len(services.round_entries(round_obj)) == 2
     assert int(round_obj.beacon_round) > 0 and round_obj.beacon_not_before > round_obj.frozen_at
     assert round_obj.capacities["SYS"] == 385
     assert AuditRecord.objects.filter(action="allocation.round.freeze", target_id=str(round_obj.pk)).exists()

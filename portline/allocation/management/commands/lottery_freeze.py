@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 
 from portline.allocation.management.commands._lottery import fail, parse_round
 from portline.allocation.models import BeaconSource
-from portline.allocation.services import _eligible_rows, round_freeze
+from portline.allocation.services import _eligible_entries, round_freeze
 from portline.common.errors import ApplicationError
 
 
@@ -18,8 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, round, beacon, allow_open_window, dry_run, **options):
         round_date = parse_round(round)
         if dry_run:
-            rows = _eligible_rows(round_date)
-            self.stdout.write(f"{len(rows)} eligible requests ({sum(r[1] for r in rows)} people); nothing written.")
+            entries = _eligible_entries(round_date)
+            self.stdout.write(f"{entries.size} eligible requests ({int(entries['group_size'].sum())} people); nothing written.")
             return
         try:
             round_obj = round_freeze(actor=None, round_date=round_date, beacon_source=beacon, allow_open_window=allow_open_window)
