@@ -21,9 +21,30 @@ from tests.factories import PASSWORD, UserFactory
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 TIJUANA = {"latitude": 32.5149, "longitude": -117.0382, "accuracy": 25}
 FAMILY = [
-    {"relationship": "self", "given": "María José", "family": "García López", "dob": "1990-05-17", "gender": "female", "phone": "+52 55 1234 5678"},
-    {"relationship": "spouse", "given": "Carlos", "family": "Pérez Ruiz", "dob": "1988-02-03", "gender": "male", "phone": ""},
-    {"relationship": "child", "given": "Ana", "family": "Pérez García", "dob": "2016-09-21", "gender": "female", "phone": ""},
+    {
+        "relationship": "self",
+        "given": "María José",
+        "family": "García López",
+        "dob": "1990-05-17",
+        "gender": "female",
+        "phone": "+52 55 1234 5678",
+    },
+    {
+        "relationship": "spouse",
+        "given": "Carlos",
+        "family": "Pérez Ruiz",
+        "dob": "1988-02-03",
+        "gender": "male",
+        "phone": "",
+    },
+    {
+        "relationship": "child",
+        "given": "Ana",
+        "family": "Pérez García",
+        "dob": "2016-09-21",
+        "gender": "female",
+        "phone": "",
+    },
 ]
 
 
@@ -47,25 +68,42 @@ def _log_in(page, context, live_server, user, assert_accessible):
         page.wait_for_selector("input[name=code]")
         assert_accessible(page)
         device = TOTPDevice.objects.get(user=user)
-        page.fill("input[name=code]", f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}")
+        page.fill(
+            "input[name=code]",
+            f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}",
+        )
         page.locator("main button[type=submit]").first.click()
     else:
         from django.test import Client
 
         client = verified_login(Client(), user)
         host = live_server.url.split("//", 1)[1].split(":")[0]
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "domain": host, "path": "/"}])
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "domain": host,
+                    "path": "/",
+                }
+            ]
+        )
     page.goto(f"{live_server.url}/apply/")
     assert page.url.endswith("/apply/"), page.url
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_family_registers_and_requests_in_spanish(live_server, chromium, assert_accessible, tmp_path):
+def test_family_registers_and_requests_in_spanish(
+    live_server, chromium, assert_accessible, tmp_path
+):
     open_window_all_day()
     user = UserFactory()
     context = chromium.new_context(
-        viewport={"width": 360, "height": 740}, geolocation=TIJUANA, permissions=["geolocation"], locale="en-US",
+        viewport={"width": 360, "height": 740},
+        geolocation=TIJUANA,
+        permissions=["geolocation"],
+        locale="en-US",
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -124,7 +162,9 @@ def test_family_registers_and_requests_in_spanish(live_server, chromium, assert_
         page.get_by_role("link", name="Continuar a los documentos").click()
         page.wait_for_selector("#id_file")
         assert_accessible(page)
-        for position, colour in zip((1, 2, 3), ((200, 30, 30), (30, 200, 30), (30, 30, 200)), strict=True):
+        for position, colour in zip(
+            (1, 2, 3), ((200, 30, 30), (30, 200, 30), (30, 30, 200)), strict=True
+        ):
             page.select_option("#id_kind", "photo")
             page.select_option("#id_person", str(position))
             page.set_input_files("#id_file", str(_png(tmp_path / f"photo-{position}.png", colour)))

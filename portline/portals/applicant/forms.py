@@ -57,7 +57,8 @@ class DraftModelForm(forms.ModelForm):
         for name in self.country_fields:
             model_field = self._meta.model._meta.get_field(name)
             self.fields[name] = forms.ChoiceField(
-                label=model_field.verbose_name, required=False,
+                label=model_field.verbose_name,
+                required=False,
                 choices=[EMPTY_CHOICE, *country_choices()],
             )
         for name in self.phone_fields:
@@ -93,25 +94,36 @@ class GroupForm(DraftModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["us_state"] = forms.ChoiceField(
-            label=Registration._meta.get_field("us_state").verbose_name, required=False,
+            label=Registration._meta.get_field("us_state").verbose_name,
+            required=False,
             choices=[EMPTY_CHOICE, *[(code, code) for code in sorted(US_STATES)]],
         )
         self.fields["basis_statement"].label = _("In your own words (optional)")
         self.fields["us_address_line1"].widget.attrs["autocomplete"] = "address-line1"
         self.fields["us_address_line2"].widget.attrs["autocomplete"] = "address-line2"
         self.fields["us_city"].widget.attrs["autocomplete"] = "address-level2"
-        self.fields["us_zip"].widget.attrs.update({"autocomplete": "postal-code", "inputmode": "numeric"})
+        self.fields["us_zip"].widget.attrs.update(
+            {"autocomplete": "postal-code", "inputmode": "numeric"}
+        )
 
     fieldsets = (
         (_("Why you are asking"), ("basis", "basis_statement")),
-        (_("Where you will stay in the United States"), ("us_address_line1", "us_address_line2", "us_city", "us_state", "us_zip")),
+        (
+            _("Where you will stay in the United States"),
+            ("us_address_line1", "us_address_line2", "us_city", "us_state", "us_zip"),
+        ),
         (_("US sponsor (optional)"), ("sponsor_name", "sponsor_phone")),
     )
     required_to_submit = ("basis", "us_address_line1", "us_city", "us_state", "us_zip")
 
 
 class PersonForm(DraftModelForm):
-    country_fields = ("country_of_birth", "nationality", "country_of_residence", "id_document_country")
+    country_fields = (
+        "country_of_birth",
+        "nationality",
+        "country_of_residence",
+        "id_document_country",
+    )
     phone_fields = ("phone", "emergency_contact_phone")
 
     class Meta:
@@ -125,26 +137,66 @@ class PersonForm(DraftModelForm):
         }
 
     fieldsets = (
-        (_("Name and birth"), ("relationship", "given_names", "family_names", "date_of_birth", "city_of_birth", "country_of_birth")),
-        (_("Nationality and language"), ("nationality", "country_of_residence", "gender", "preferred_language", "marital_status")),
-        (_("Contact"), ("email", "phone", "foreign_address", "emergency_contact_name", "emergency_contact_phone")),
+        (
+            _("Name and birth"),
+            (
+                "relationship",
+                "given_names",
+                "family_names",
+                "date_of_birth",
+                "city_of_birth",
+                "country_of_birth",
+            ),
+        ),
+        (
+            _("Nationality and language"),
+            (
+                "nationality",
+                "country_of_residence",
+                "gender",
+                "preferred_language",
+                "marital_status",
+            ),
+        ),
+        (
+            _("Contact"),
+            (
+                "email",
+                "phone",
+                "foreign_address",
+                "emergency_contact_name",
+                "emergency_contact_phone",
+            ),
+        ),
         (_("Travel"), ("travel_history",)),
         (_("Description"), ("height_cm", "weight_kg", "eye_colour")),
-        (_("Documents and background (optional)"), ("id_document_type", "id_document_number", "id_document_country", "employment", "declared_criminal_history")),
+        (
+            _("Documents and background (optional)"),
+            (
+                "id_document_type",
+                "id_document_number",
+                "id_document_country",
+                "employment",
+                "declared_criminal_history",
+            ),
+        ),
     )
     required_to_submit = Person.REQUIRED_TO_SUBMIT
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["preferred_language"] = forms.ChoiceField(
-            label=Person._meta.get_field("preferred_language").verbose_name, required=False,
+            label=Person._meta.get_field("preferred_language").verbose_name,
+            required=False,
             choices=[EMPTY_CHOICE, *person_language_choices()],
         )
         # Always has a value (a select without an empty choice); the model refuses a blank one.
         self.fields["relationship"].required = True
         self.fields["relationship"].choices = Person._meta.get_field("relationship").choices
         self.fields["date_of_birth"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
-        self.fields["date_of_birth"].help_text = _("Use the date picker, or type year-month-day, e.g. 1990-05-17.")
+        self.fields["date_of_birth"].help_text = _(
+            "Use the date picker, or type year-month-day, e.g. 1990-05-17."
+        )
         self.fields["given_names"].widget.attrs["autocomplete"] = "off"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         for name in ("height_cm", "weight_kg"):
@@ -152,7 +204,9 @@ class PersonForm(DraftModelForm):
 
 
 class EvidenceForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of document"), choices=[EMPTY_CHOICE, *EvidenceKind.choices])
+    kind = forms.ChoiceField(
+        label=_("Kind of document"), choices=[EMPTY_CHOICE, *EvidenceKind.choices]
+    )
     person = forms.ChoiceField(label=_("Whose document is it?"), required=False)
     file = forms.FileField(
         label=_("File"),
@@ -165,9 +219,16 @@ class EvidenceForm(forms.Form):
         self.fields["file"].help_text = _("PDF, JPEG or PNG, at most %(mb)s MB.") % {
             "mb": settings.PORTLINE_MAX_UPLOAD_BYTES // (1024 * 1024),
         }
-        self.fields["person"].choices = [("", _("The whole group")), *[
-            (str(p.position), p.full_name.strip() or _("Person %(number)s") % {"number": p.position}) for p in people
-        ]]
+        self.fields["person"].choices = [
+            ("", _("The whole group")),
+            *[
+                (
+                    str(p.position),
+                    p.full_name.strip() or _("Person %(number)s") % {"number": p.position},
+                )
+                for p in people
+            ],
+        ]
 
     def selected_person(self):
         return self.people.get(self.cleaned_data.get("person") or "")
@@ -178,13 +239,22 @@ class ConfirmForm(forms.Form):
 
 
 class RequestForm(forms.Form):
-    first_port = forms.ModelChoiceField(label=_("Preferred port"), queryset=ports_active(), empty_label=_("Choose…"))
+    first_port = forms.ModelChoiceField(
+        label=_("Preferred port"), queryset=ports_active(), empty_label=_("Choose…")
+    )
     second_port = forms.ModelChoiceField(
-        label=_("Second choice (optional)"), queryset=ports_active(), required=False, empty_label=_("None"),
+        label=_("Second choice (optional)"),
+        queryset=ports_active(),
+        required=False,
+        empty_label=_("None"),
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    latitude = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-90, max_value=90)
-    longitude = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-180, max_value=180)
+    latitude = forms.FloatField(
+        widget=forms.HiddenInput, required=False, min_value=-90, max_value=90
+    )
+    longitude = forms.FloatField(
+        widget=forms.HiddenInput, required=False, min_value=-180, max_value=180
+    )
     accuracy = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=0)
 
     def __init__(self, *args, **kwargs):

@@ -11,9 +11,19 @@ urlpatterns = [
     path("r/<str:reference>/people/", views.people, name="people"),
     path("r/<str:reference>/people/add/", views.person_new, name="person_new"),
     path("r/<str:reference>/people/<int:position>/", views.person_edit, name="person"),
-    path("r/<str:reference>/people/<int:position>/remove/", views.person_delete, name="person_remove"),
+    path(
+        "r/<str:reference>/people/<int:position>/remove/", views.person_delete, name="person_remove"
+    ),
     path("r/<str:reference>/documents/", views.evidence, name="evidence"),
-    path("r/<str:reference>/documents/<int:evidence_id>/", views.evidence_download, name="evidence_download"),
-    path("r/<str:reference>/documents/<int:evidence_id>/delete/", views.evidence_remove, name="evidence_remove"),
+    path(
+        "r/<str:reference>/documents/<int:evidence_id>/",
+        views.evidence_download,
+        name="evidence_download",
+    ),
+    path(
+        "r/<str:reference>/documents/<int:evidence_id>/delete/",
+        views.evidence_remove,
+        name="evidence_remove",
+    ),
     path("r/<str:reference>/request/", views.request_appointment, name="request"),
 ]

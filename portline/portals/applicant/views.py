@@ -130,7 +130,9 @@ def _wizard_context(registration, step: str) -> dict:
         "steps": [
             (reverse(name, args=[registration.reference]), key, label)
             for (name, key), label in zip(
-                STEPS, (_("Group"), _("People"), _("Documents"), _("Review and submit")), strict=True
+                STEPS,
+                (_("Group"), _("People"), _("Documents"), _("Review and submit")),
+                strict=True,
             )
         ],
     }
@@ -139,7 +141,9 @@ def _wizard_context(registration, step: str) -> dict:
 def _draft_or_redirect(request: HttpRequest, reference: str):
     registration = access_registration(request.user, reference)
     if registration.status != RegistrationStatus.DRAFT:
-        messages.info(request, _("This registration has been submitted and can no longer be changed."))
+        messages.info(
+            request, _("This registration has been submitted and can no longer be changed.")
+        )
         return registration, redirect("applicant:review", reference)
     return registration, None
 
@@ -150,7 +154,9 @@ def _draft_or_redirect(request: HttpRequest, reference: str):
 @applicant_page
 def home(request: HttpRequest) -> HttpResponse:
     registrations = list(
-        registrations_visible_to(request.user).annotate(people_count=Count("people")).order_by("-created_at")
+        registrations_visible_to(request.user)
+        .annotate(people_count=Count("people"))
+        .order_by("-created_at")
     )
     requests_by_registration = defaultdict(list)
     for appointment_request in requests_visible_to(request.user).order_by("-round_date", "-id"):
@@ -158,13 +164,21 @@ def home(request: HttpRequest) -> HttpResponse:
     window = request_window_for()
     for registration in registrations:
         registration.request_list = requests_by_registration.get(registration.pk, [])
-        registration.requested_today = any(r.round_date == window.round_date for r in registration.request_list)
-        registration.selected = any(r.status == RequestStatus.SELECTED for r in registration.request_list)
-    return _page(request, "home.html", {
-        "registrations": registrations,
-        "window": _window_context(window),
-        "is_partner": request.user.role == Role.PARTNER_STAFF,
-    })
+        registration.requested_today = any(
+            r.round_date == window.round_date for r in registration.request_list
+        )
+        registration.selected = any(
+            r.status == RequestStatus.SELECTED for r in registration.request_list
+        )
+    return _page(
+        request,
+        "home.html",
+        {
+            "registrations": registrations,
+            "window": _window_context(window),
+            "is_partner": request.user.role == Role.PARTNER_STAFF,
+        },
+    )
 
 
 @applicant_page
@@ -175,9 +189,13 @@ def registration_start(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
         return redirect("applicant:home")
-    messages.success(request, _("Your registration %(reference)s has been started. It is saved at every step.") % {
-        "reference": registration.reference,
-    })
+    messages.success(
+        request,
+        _("Your registration %(reference)s has been started. It is saved at every step.")
+        % {
+            "reference": registration.reference,
+        },
+    )
     return redirect("applicant:group", registration.reference)
 
 
@@ -199,13 +217,17 @@ def group(request: HttpRequest, reference: str) -> HttpResponse:
         form = GroupForm(request.POST, instance=registration)
         valid = form.is_valid()
         try:
-            registration_update(actor=request.user, registration=registration, data=form.valid_data())
+            registration_update(
+                actor=request.user, registration=registration, data=form.valid_data()
+            )
         except ApplicationError as exc:
             _apply_errors(form, exc)
             valid = False
         if valid:
             return _saved_or_continue(
-                request, reverse("applicant:group", args=[reference]), reverse("applicant:people", args=[reference])
+                request,
+                reverse("applicant:group", args=[reference]),
+                reverse("applicant:people", args=[reference]),
             )
     else:
         form = GroupForm(instance=registration)
@@ -223,13 +245,17 @@ def people(request: HttpRequest, reference: str) -> HttpResponse:
     for person in people_list:
         person.missing = readiness.people.get(person.position, [])
     limit = min(MAX_GROUP_SIZE, program_settings_get().max_group_size)
-    return _page(request, "people.html", {
-        **_wizard_context(registration, "people"),
-        "people": people_list,
-        "limit": limit,
-        "full": len(people_list) >= limit,
-        "editable": registration.status == RegistrationStatus.DRAFT,
-    })
+    return _page(
+        request,
+        "people.html",
+        {
+            **_wizard_context(registration, "people"),
+            "people": people_list,
+            "limit": limit,
+            "full": len(people_list) >= limit,
+            "editable": registration.status == RegistrationStatus.DRAFT,
+        },
+    )
 
 
 @applicant_page
@@ -245,7 +271,9 @@ def person_new(request: HttpRequest, reference: str) -> HttpResponse:
         valid = form.is_valid()
         person = None
         try:
-            person = person_add(actor=request.user, registration=registration, data=form.valid_data())
+            person = person_add(
+                actor=request.user, registration=registration, data=form.valid_data()
+            )
         except ApplicationError as exc:
             _apply_errors(form, exc)
             valid = False
@@ -253,15 +281,27 @@ def person_new(request: HttpRequest, reference: str) -> HttpResponse:
         if person is not None:
             here = reverse("applicant:person", args=[reference, person.position])
             if valid:
-                return _saved_or_continue(request, here, reverse("applicant:people", args=[reference]))
+                return _saved_or_continue(
+                    request, here, reverse("applicant:people", args=[reference])
+                )
             action_url = here  # saved with what was valid; the next Save edits this person
-            messages.warning(request, _("What was valid has been saved. Please correct the marked fields."))
+            messages.warning(
+                request, _("What was valid has been saved. Please correct the marked fields.")
+            )
     else:
         first = not registration.people.exists()
         form = PersonForm(initial={"relationship": "self" if first else "other"})
-    return _page(request, "person.html", {
-        **_wizard_context(registration, "people"), "form": form, "action_url": action_url, "person": None,
-    }, status=status)
+    return _page(
+        request,
+        "person.html",
+        {
+            **_wizard_context(registration, "people"),
+            "form": form,
+            "action_url": action_url,
+            "person": None,
+        },
+        status=status,
+    )
 
 
 @applicant_page
@@ -282,12 +322,21 @@ def person_edit(request: HttpRequest, reference: str, position: int) -> HttpResp
             valid = False
         if valid:
             return _saved_or_continue(request, here, reverse("applicant:people", args=[reference]))
-        messages.warning(request, _("What was valid has been saved. Please correct the marked fields."))
+        messages.warning(
+            request, _("What was valid has been saved. Please correct the marked fields.")
+        )
     else:
         form = PersonForm(instance=person)
-    return _page(request, "person.html", {
-        **_wizard_context(registration, "people"), "form": form, "action_url": here, "person": person,
-    })
+    return _page(
+        request,
+        "person.html",
+        {
+            **_wizard_context(registration, "people"),
+            "form": form,
+            "action_url": here,
+            "person": person,
+        },
+    )
 
 
 @applicant_page
@@ -306,9 +355,15 @@ def person_delete(request: HttpRequest, reference: str, position: int) -> HttpRe
         else:
             messages.success(request, _("The person has been removed from the registration."))
             return redirect("applicant:people", reference)
-    return _page(request, "person_remove.html", {
-        **_wizard_context(registration, "people"), "form": form, "person": person,
-    })
+    return _page(
+        request,
+        "person_remove.html",
+        {
+            **_wizard_context(registration, "people"),
+            "form": form,
+            "person": person,
+        },
+    )
 
 
 # Evidence --------------------------------------------------------------------------------
@@ -329,8 +384,12 @@ def evidence(request: HttpRequest, reference: str) -> HttpResponse:
             content = upload.read(settings.PORTLINE_MAX_UPLOAD_BYTES + 1)
             try:
                 evidence_upload(
-                    actor=request.user, registration=registration, person=form.selected_person(),
-                    kind=form.cleaned_data["kind"], filename=upload.name or "", content=content,
+                    actor=request.user,
+                    registration=registration,
+                    person=form.selected_person(),
+                    kind=form.cleaned_data["kind"],
+                    filename=upload.name or "",
+                    content=content,
                 )
             except ApplicationError as exc:
                 _apply_errors(form, exc)
@@ -340,9 +399,16 @@ def evidence(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         form = EvidenceForm(people=people_list, initial={"person": request.GET.get("person", "")})
     documents = list(registration.evidence.select_related("person"))
-    return _page(request, "evidence.html", {
-        **_wizard_context(registration, "evidence"), "form": form, "documents": documents, "editable": editable,
-    })
+    return _page(
+        request,
+        "evidence.html",
+        {
+            **_wizard_context(registration, "evidence"),
+            "form": form,
+            "documents": documents,
+            "editable": editable,
+        },
+    )
 
 
 def _document(request: HttpRequest, reference: str, evidence_id: int):
@@ -361,7 +427,9 @@ def evidence_download(request: HttpRequest, reference: str, evidence_id: int) ->
     except FileNotFoundError as exc:
         raise Http404(_("The file is missing.")) from exc
     response = FileResponse(
-        handle, as_attachment=True, content_type=document.content_type,
+        handle,
+        as_attachment=True,
+        content_type=document.content_type,
         filename=f"{document.kind}-{document.pk}{document.extension}",
     )
     response["X-Content-Type-Options"] = "nosniff"
@@ -385,9 +453,15 @@ def evidence_remove(request: HttpRequest, reference: str, evidence_id: int) -> H
         else:
             messages.success(request, _("The document has been deleted."))
             return redirect("applicant:evidence", reference)
-    return _page(request, "evidence_remove.html", {
-        **_wizard_context(registration, "evidence"), "form": form, "document": document,
-    })
+    return _page(
+        request,
+        "evidence_remove.html",
+        {
+            **_wizard_context(registration, "evidence"),
+            "form": form,
+            "document": document,
+        },
+    )
 
 
 # Review and submit -----------------------------------------------------------------------
@@ -407,7 +481,12 @@ def review(request: HttpRequest, reference: str) -> HttpResponse:
             messages.error(request, str(exc.message))
             return redirect("applicant:review", reference)
         else:
-            messages.success(request, _("Your registration has been submitted. You can now request an appointment each day."))
+            messages.success(
+                request,
+                _(
+                    "Your registration has been submitted. You can now request an appointment each day."
+                ),
+            )
             return redirect("applicant:request", reference)
     readiness = registration_readiness(registration)
     people_list = list(registration.people.all())
@@ -415,23 +494,33 @@ def review(request: HttpRequest, reference: str) -> HttpResponse:
     for person in people_list:
         person.missing = readiness.people.get(person.position, [])
         person.fields = [
-            (PersonForm.base_fields[name].label if name in PersonForm.base_fields else name, _display(person, name))
-            for _title, names in PersonForm.fieldsets for name in names
+            (
+                PersonForm.base_fields[name].label if name in PersonForm.base_fields else name,
+                _display(person, name),
+            )
+            for _title, names in PersonForm.fieldsets
+            for name in names
         ]
         person.documents = [d for d in documents if d.person_id == person.pk]
     group_fields = [
         (GroupForm.base_fields[name].label, _display(registration, name))
-        for _title, names in GroupForm.fieldsets for name in names
+        for _title, names in GroupForm.fieldsets
+        for name in names
     ]
-    return _page(request, "review.html", {
-        **_wizard_context(registration, "review"),
-        "readiness": readiness,
-        "people": people_list,
-        "group_fields": group_fields,
-        "group_documents": [d for d in documents if d.person_id is None],
-        "submit_errors": submit_errors,
-        "is_draft": registration.status == RegistrationStatus.DRAFT,
-    }, status=422 if submit_errors else 200)
+    return _page(
+        request,
+        "review.html",
+        {
+            **_wizard_context(registration, "review"),
+            "readiness": readiness,
+            "people": people_list,
+            "group_fields": group_fields,
+            "group_documents": [d for d in documents if d.person_id is None],
+            "submit_errors": submit_errors,
+            "is_draft": registration.status == RegistrationStatus.DRAFT,
+        },
+        status=422 if submit_errors else 200,
+    )
 
 
 def _display(instance, name: str) -> str:
@@ -488,34 +577,58 @@ def request_appointment(request: HttpRequest, reference: str) -> HttpResponse:
             data = form.cleaned_data
             try:
                 appointment_request, created = request_submit(
-                    actor=request.user, registration=registration,
-                    first_port=data["first_port"], second_port=data["second_port"],
+                    actor=request.user,
+                    registration=registration,
+                    first_port=data["first_port"],
+                    second_port=data["second_port"],
                     idempotency_key=data["idempotency_key"],
-                    latitude=data["latitude"], longitude=data["longitude"], accuracy_m=data["accuracy"],
+                    latitude=data["latitude"],
+                    longitude=data["longitude"],
+                    accuracy_m=data["accuracy"],
                 )
             except ApplicationError as exc:
                 _apply_errors(form, exc)
                 status = 409 if exc.code in ("window_closed", "already_requested") else 200
             else:
                 if created:
-                    messages.success(request, _("Your request for the allocation of %(date)s has been received.") % {
-                        "date": appointment_request.round_date.isoformat(),
-                    })
+                    messages.success(
+                        request,
+                        _("Your request for the allocation of %(date)s has been received.")
+                        % {
+                            "date": appointment_request.round_date.isoformat(),
+                        },
+                    )
                 else:
-                    messages.info(request, _("This request had already been received; nothing new was created."))
+                    messages.info(
+                        request,
+                        _("This request had already been received; nothing new was created."),
+                    )
                 return redirect("applicant:home")
         # A fresh key for the corrected form: nothing was created with the old one.
         form.data = form.data.copy()
         form.data["idempotency_key"] = secrets.token_urlsafe(24)
     else:
         form = RequestForm()
-    current = requests_visible_to(request.user).filter(registration=registration, round_date=window.round_date).first()
-    past = list(requests_visible_to(request.user).filter(registration=registration).order_by("-round_date")[:10])
-    return _page(request, "request.html", {
-        "registration": registration,
-        "form": form,
-        "window": _window_context(window),
-        "current": current,
-        "past": past,
-        "pending": RequestStatus.PENDING,
-    }, status=status)
+    current = (
+        requests_visible_to(request.user)
+        .filter(registration=registration, round_date=window.round_date)
+        .first()
+    )
+    past = list(
+        requests_visible_to(request.user)
+        .filter(registration=registration)
+        .order_by("-round_date")[:10]
+    )
+    return _page(
+        request,
+        "request.html",
+        {
+            "registration": registration,
+            "form": form,
+            "window": _window_context(window),
+            "current": current,
+            "past": past,
+            "pending": RequestStatus.PENDING,
+        },
+        status=status,
+    )

@@ -46,11 +46,15 @@ def test_journey_from_start_to_request(applicant_client, applicant):
     ref = registration.reference
     assert response.url == reverse("applicant:group", args=[ref])
 
-    response = applicant_client.post(reverse("applicant:group", args=[ref]), GROUP | {"action": "continue"})
+    response = applicant_client.post(
+        reverse("applicant:group", args=[ref]), GROUP | {"action": "continue"}
+    )
     assert response.status_code == 302 and response.url == reverse("applicant:people", args=[ref])
 
     for given in ("Ana", "Luis", "Sofía"):
-        response = applicant_client.post(reverse("applicant:person_new", args=[ref]), _person_post(given_names=given))
+        response = applicant_client.post(
+            reverse("applicant:person_new", args=[ref]), _person_post(given_names=given)
+        )
         assert response.status_code == 302, response.context["form"].errors
     people = list(registration.people.order_by("position"))
     assert [p.given_names for p in people] == ["Ana", "Luis", "Sofía"]
@@ -62,7 +66,8 @@ def test_journey_from_start_to_request(applicant_client, applicant):
     for person in people:
         upload = SimpleUploadedFile("face.png", png_bytes(), content_type="image/png")
         response = applicant_client.post(
-            reverse("applicant:evidence", args=[ref]), {"kind": "photo", "person": str(person.position), "file": upload}
+            reverse("applicant:evidence", args=[ref]),
+            {"kind": "photo", "person": str(person.position), "file": upload},
         )
         assert response.status_code == 302
     assert EvidenceDocument.objects.filter(registration=registration, kind="photo").count() == 3
@@ -76,22 +81,32 @@ def test_journey_from_start_to_request(applicant_client, applicant):
     assert page.status_code == 200
     key = page.context["form"].initial["idempotency_key"]
     port = Port.objects.get(code="SYS")
-    response = applicant_client.post(response.url, {"first_port": port.pk, "second_port": "", "idempotency_key": key} | IN_AREA)
+    response = applicant_client.post(
+        response.url, {"first_port": port.pk, "second_port": "", "idempotency_key": key} | IN_AREA
+    )
     assert response.status_code == 302 and response.url == reverse("applicant:home")
     home = applicant_client.get(reverse("applicant:home"))
     assert port.name.encode() in home.content
     assert b"Waiting for the daily allocation" in home.content
     # The group step of a submitted registration can no longer change it.
-    response = applicant_client.post(reverse("applicant:group", args=[ref]), GROUP | {"us_city": "Dallas"})
+    response = applicant_client.post(
+        reverse("applicant:group", args=[ref]), GROUP | {"us_city": "Dallas"}
+    )
     assert response.status_code == 302
     registration.refresh_from_db()
     assert registration.us_city == "Houston"
 
 
-def test_group_save_with_errors_keeps_typed_values_and_saves_the_valid_ones(applicant_client, applicant):
+def test_group_save_with_errors_keeps_typed_values_and_saves_the_valid_ones(
+    applicant_client, applicant
+):
     registration = make_registration(applicant, people=0)
     url = reverse("applicant:group", args=[registration.reference])
-    response = applicant_client.post(url, GROUP | {"us_city": "San Antonio", "us_zip": "7800", "sponsor_phone": "12", "action": "save"})
+    response = applicant_client.post(
+        url,
+        GROUP
+        | {"us_city": "San Antonio", "us_zip": "7800", "sponsor_phone": "12", "action": "save"},
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert 'value="7800"' in html and 'value="12"' in html and 'value="San Antonio"' in html
@@ -105,7 +120,9 @@ def test_group_save_with_errors_keeps_typed_values_and_saves_the_valid_ones(appl
 def test_person_save_with_errors_keeps_typed_values(applicant_client, applicant):
     registration = make_registration(applicant, people=1)
     url = reverse("applicant:person", args=[registration.reference, 1])
-    response = applicant_client.post(url, _person_post(given_names="Rosa", height_cm="900", phone="+52 55 1234 5679"))
+    response = applicant_client.post(
+        url, _person_post(given_names="Rosa", height_cm="900", phone="+52 55 1234 5679")
+    )
     assert response.status_code == 200
     assert 'value="900"' in response.content.decode()
     person = Person.objects.get(registration=registration, position=1)
@@ -116,21 +133,32 @@ def test_person_save_with_errors_keeps_typed_values(applicant_client, applicant)
 def test_new_person_with_errors_is_saved_with_the_valid_fields(applicant_client, applicant):
     registration = make_registration(applicant, people=0)
     response = applicant_client.post(
-        reverse("applicant:person_new", args=[registration.reference]), _person_post(given_names="Eva", weight_kg="-3")
+        reverse("applicant:person_new", args=[registration.reference]),
+        _person_post(given_names="Eva", weight_kg="-3"),
     )
     assert response.status_code == 200
     person = registration.people.get()
     assert person.given_names == "Eva" and person.weight_kg is None
     # The form now posts to the saved person, so a second Save does not add another.
-    assert reverse("applicant:person", args=[registration.reference, person.position]) in response.content.decode()
+    assert (
+        reverse("applicant:person", args=[registration.reference, person.position])
+        in response.content.decode()
+    )
 
 
 def test_eleventh_person_is_refused_with_a_clear_message(applicant_client, applicant):
     registration = make_registration(applicant, people=0)
     url = reverse("applicant:person_new", args=[registration.reference])
     for n in range(10):
-        assert applicant_client.post(url, {"given_names": f"P{n}", "relationship": "child", "action": "save"}).status_code == 302
-    response = applicant_client.post(url, {"given_names": "Eleven", "relationship": "child", "action": "save"})
+        assert (
+            applicant_client.post(
+                url, {"given_names": f"P{n}", "relationship": "child", "action": "save"}
+            ).status_code
+            == 302
+        )
+    response = applicant_client.post(
+        url, {"given_names": "Eleven", "relationship": "child", "action": "save"}
+    )
     assert "A group can have at most 10 people." in response.content.decode()
     assert registration.people.count() == 10
     listing = applicant_client.get(reverse("applicant:people", args=[registration.reference]))
@@ -141,7 +169,9 @@ def test_future_birth_date_and_unknown_country_are_refused_in_spanish(applicant_
     registration = make_registration(applicant, people=1)
     url = reverse("applicant:person", args=[registration.reference, 1])
     future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-    response = _spanish(applicant_client).post(url, _person_post(date_of_birth=future, nationality="XX"))
+    response = _spanish(applicant_client).post(
+        url, _person_post(date_of_birth=future, nationality="XX")
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "no puede estar en el futuro" in html
@@ -153,7 +183,11 @@ def test_future_birth_date_and_unknown_country_are_refused_in_spanish(applicant_
 
 def test_country_and_language_names_follow_the_interface_language(applicant_client, applicant):
     registration = make_registration(applicant, people=1)
-    html = _spanish(applicant_client).get(reverse("applicant:person", args=[registration.reference, 1])).content.decode()
+    html = (
+        _spanish(applicant_client)
+        .get(reverse("applicant:person", args=[registration.reference, 1]))
+        .content.decode()
+    )
     assert ">México<" in html and ">criollo haitiano<" in html
 
 
@@ -161,15 +195,22 @@ def test_country_and_language_names_follow_the_interface_language(applicant_clie
     ("filename", "content", "message"),
     [
         ("photo.png", jpeg_bytes(), "its content is JPEG"),
-        ("letter.pdf", b"MZ\x90\x00 this is a program", "Only PDF, JPEG and PNG files are accepted."),
+        (
+            "letter.pdf",
+            b"MZ\x90\x00 this is a program",
+            "Only PDF, JPEG and PNG files are accepted.",
+        ),
         ("cut.png", png_bytes()[:40], "damaged or incomplete"),
     ],
 )
-def test_upload_that_lies_about_its_type_is_refused(applicant_client, applicant, filename, content, message):
+def test_upload_that_lies_about_its_type_is_refused(
+    applicant_client, applicant, filename, content, message
+):
     registration = make_registration(applicant, people=1)
     upload = SimpleUploadedFile(filename, content, content_type="image/png")
     response = applicant_client.post(
-        reverse("applicant:evidence", args=[registration.reference]), {"kind": "identity", "person": "1", "file": upload}
+        reverse("applicant:evidence", args=[registration.reference]),
+        {"kind": "identity", "person": "1", "file": upload},
     )
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -179,7 +220,9 @@ def test_upload_that_lies_about_its_type_is_refused(applicant_client, applicant,
 def test_download_streams_the_file_as_an_attachment(applicant_client, applicant):
     registration = make_registration(applicant, people=1)
     document = registration.evidence.get()
-    response = applicant_client.get(reverse("applicant:evidence_download", args=[registration.reference, document.pk]))
+    response = applicant_client.get(
+        reverse("applicant:evidence_download", args=[registration.reference, document.pk])
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"].startswith("attachment;")
@@ -191,7 +234,13 @@ def test_evidence_delete_needs_confirmation(applicant_client, applicant):
     registration = make_registration(applicant, people=1)
     from portline.registrations import services
 
-    services.evidence_upload(actor=applicant, registration=registration, kind="identity", filename="id.pdf", content=PDF_BYTES)
+    services.evidence_upload(
+        actor=applicant,
+        registration=registration,
+        kind="identity",
+        filename="id.pdf",
+        content=PDF_BYTES,
+    )
     document = registration.evidence.get(kind="identity")
     url = reverse("applicant:evidence_remove", args=[registration.reference, document.pk])
     assert applicant_client.post(url, {}).status_code == 200
@@ -249,7 +298,10 @@ def test_staff_other_than_partners_cannot_use_the_applicant_pages(client, role, 
     for url in (
         reverse("applicant:home"),
         reverse("applicant:review", args=[registration.reference]),
-        reverse("applicant:evidence_download", args=[registration.reference, registration.evidence.get().pk]),
+        reverse(
+            "applicant:evidence_download",
+            args=[registration.reference, registration.evidence.get().pk],
+        ),
         reverse("applicant:request", args=[registration.reference]),
     ):
         assert client.get(url).status_code in (403, 404), url
@@ -276,8 +328,15 @@ def test_login_is_required(client):
 def test_request_retry_with_the_same_key_creates_one_request(applicant_client, applicant):
     registration = make_registration(applicant, people=1, submit=True)
     url = reverse("applicant:request", args=[registration.reference])
-    port, second = Port.objects.get(code="SYS"), Port.objects.exclude(code="SYS").filter(active=True).first()
-    data = {"first_port": port.pk, "second_port": second.pk, "idempotency_key": "retry-key-1"} | IN_AREA
+    port, second = (
+        Port.objects.get(code="SYS"),
+        Port.objects.exclude(code="SYS").filter(active=True).first(),
+    )
+    data = {
+        "first_port": port.pk,
+        "second_port": second.pk,
+        "idempotency_key": "retry-key-1",
+    } | IN_AREA
     first = applicant_client.post(url, data)
     again = applicant_client.post(url, data)
     assert first.status_code == again.status_code == 302
@@ -296,12 +355,16 @@ def test_request_retry_with_the_same_key_creates_one_request(applicant_client, a
 
 def test_request_when_the_window_is_closed_says_so(applicant_client, applicant):
     registration = make_registration(applicant, people=1, submit=True)
-    ProgramSettings.objects.filter(pk=1).update(request_window_opens=dt.time(12, 0), request_window_closes=dt.time(13, 0))
+    ProgramSettings.objects.filter(pk=1).update(
+        request_window_opens=dt.time(12, 0), request_window_closes=dt.time(13, 0)
+    )
     url = reverse("applicant:request", args=[registration.reference])
     with freeze_time("2026-03-10 20:00:00"):  # 16:00 in New York: after the window
         page = applicant_client.get(url).content.decode()
         assert "The request window is closed now" in page and "2026-03-11 12:00" in page
-        response = applicant_client.post(url, {"first_port": Port.objects.get(code="SYS").pk, "idempotency_key": "k1"} | IN_AREA)
+        response = applicant_client.post(
+            url, {"first_port": Port.objects.get(code="SYS").pk, "idempotency_key": "k1"} | IN_AREA
+        )
     assert response.status_code == 409
     assert "Requests are not being taken now" in response.content.decode()
     assert not AppointmentRequest.objects.exists()
@@ -310,7 +373,9 @@ def test_request_when_the_window_is_closed_says_so(applicant_client, applicant):
 def test_request_without_a_location_explains_what_to_do(applicant_client, applicant):
     registration = make_registration(applicant, people=1, submit=True)
     url = reverse("applicant:request", args=[registration.reference])
-    response = applicant_client.post(url, {"first_port": Port.objects.get(code="SYS").pk, "idempotency_key": "k2"})
+    response = applicant_client.post(
+        url, {"first_port": Port.objects.get(code="SYS").pk, "idempotency_key": "k2"}
+    )
     assert response.status_code == 200
     assert "We need your location" in response.content.decode()
     assert not AppointmentRequest.objects.exists()
@@ -319,10 +384,16 @@ def test_request_without_a_location_explains_what_to_do(applicant_client, applic
 def test_request_from_outside_the_service_area_is_refused_on_the_page(applicant_client, applicant):
     registration = make_registration(applicant, people=1, submit=True)
     url = reverse("applicant:request", args=[registration.reference])
-    response = applicant_client.post(url, {
-        "first_port": Port.objects.get(code="SYS").pk, "idempotency_key": "k3",
-        "latitude": "17.0732", "longitude": "-96.7266", "accuracy": "30",  # Oaxaca city
-    })
+    response = applicant_client.post(
+        url,
+        {
+            "first_port": Port.objects.get(code="SYS").pk,
+            "idempotency_key": "k3",
+            "latitude": "17.0732",
+            "longitude": "-96.7266",
+            "accuracy": "30",  # Oaxaca city
+        },
+    )
     assert response.status_code == 200
     assert "outside the area where requests are accepted" in response.content.decode()
     assert not AppointmentRequest.objects.exists()
@@ -331,7 +402,9 @@ def test_request_from_outside_the_service_area_is_refused_on_the_page(applicant_
 def test_request_for_a_draft_goes_back_to_review(applicant_client, applicant):
     registration = make_registration(applicant, people=1)
     response = applicant_client.get(reverse("applicant:request", args=[registration.reference]))
-    assert response.status_code == 302 and response.url == reverse("applicant:review", args=[registration.reference])
+    assert response.status_code == 302 and response.url == reverse(
+        "applicant:review", args=[registration.reference]
+    )
 
 
 def test_submit_with_missing_information_lists_it(applicant_client, applicant):
@@ -373,7 +446,9 @@ def test_every_page_renders_in_spanish_and_haitian_creole(applicant_client, appl
 
 def test_person_form_marks_fields_required_to_submit(applicant_client, applicant):
     registration = make_registration(applicant, people=0)
-    html = applicant_client.get(reverse("applicant:person_new", args=[registration.reference])).content.decode()
+    html = applicant_client.get(
+        reverse("applicant:person_new", args=[registration.reference])
+    ).content.decode()
     assert html.count("(required to submit)") == len(Person.REQUIRED_TO_SUBMIT)
     assert html.count("<fieldset>") == 6
     assert "(optional)" in html
