@@ -124,3 +124,27 @@ def test_request_without_a_location_is_refused_for_an_applicant(applicant, appli
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "location_required"
     assert not AppointmentRequest.objects.exists()
+
+
+def test_owner_edits_a_draft(applicant, applicant_api):
+    from tests.api.test_access import draft_registration
+
+    registration = draft_registration(applicant, people=2)
+    ref = registration.reference
+    changed = applicant_api.patch(f"/registrations/{ref}", {"us_city": "Dallas", "basis": "medical"})
+    assert changed.status_code == 200 and changed.json()["us_city"] == "Dallas"
+    assert changed.json()["us_zip"] == "77002"  # fields left out stay as they were
+    person = applicant_api.patch(f"/registrations/{ref}/people/2", {"given_names": "Rosa", "email": None})
+    assert person.status_code == 200 and person.json()["given_names"] == "Rosa" and person.json()["email"] == ""
+    people = applicant_api.get(f"/registrations/{ref}/people").json()
+    assert [p["position"] for p in people] == [1, 2]
+
+    evidence = applicant_api.get(f"/registrations/{ref}/evidence").json()["items"]
+    person_2_photo = next(e for e in evidence if e["person"] == 2)
+    assert applicant_api.delete(f"/evidence/{person_2_photo['id']}").status_code == 204
+    assert applicant_api.get(f"/evidence/{person_2_photo['id']}").status_code == 404
+    assert applicant_api.delete(f"/registrations/{ref}/people/2").status_code == 204
+    assert applicant_api.get(f"/registrations/{ref}/people/2").status_code == 404
+    assert applicant_api.get(f"/registrations/{ref}").json()["people"] == 1
+    actions = set(AuditRecord.objects.values_list("action", flat=True))
+    assert {"registrations.registration.update", "registrations.person.update", "registrations.evidence.delete", "registrations.person.remove"} <= actions
