@@ -10,6 +10,7 @@ with a reason, and opens the decision document (PDF).
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from django.conf import settings
@@ -23,6 +24,13 @@ from tests.factories import PASSWORD
 from tests.factories.inspection import confirmed_appointment, photo_for, port_staff, submitted_group
 
 GIVEN, FAMILY = "Wilner", "Jean-Baptiste"
+SHOTS = os.environ.get("PORTLINE_SCREENSHOTS", "")  # a folder: save a full-page PNG of each page checked
+
+
+def _checked(page, assert_accessible, name):
+    assert_accessible(page)
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"officer-{name}.png"), full_page=True)
 
 
 def _log_in(page, context, live_server, user, assert_accessible):
@@ -77,22 +85,22 @@ def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(live_serv
     page = context.new_page()
     try:
         _log_in(page, context, live_server, officer, assert_accessible)
-        assert_accessible(page)
+        _checked(page, assert_accessible, "home")
         assert appointment.confirmation_number in page.content()
 
         # The handheld scanner "types" the confirmation number and presses Enter.
         page.fill("input[name=code]", appointment.confirmation_number_display.lower())
         page.press("input[name=code]", "Enter")
         page.wait_for_url(f"**/officer/appointments/{appointment.confirmation_number}/**")
-        assert_accessible(page)
+        _checked(page, assert_accessible, "group")
         page.get_by_role("button", name=f"Record arrival: {GIVEN} {FAMILY}").click()
         page.wait_for_load_state()
         assert Arrival.objects.filter(person=person, status="arrived", method="number").exists()
-        assert_accessible(page)
+        _checked(page, assert_accessible, "arrived")
 
         page.get_by_role("link", name=f"1. {GIVEN} {FAMILY}").click()
         page.wait_for_url("**/officer/people/**")
-        assert_accessible(page)
+        _checked(page, assert_accessible, "case")
         assert page.locator("img.photo").count() == 1
 
         hit = page.locator("article.hit").first
@@ -101,7 +109,7 @@ def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(live_serv
         hit.get_by_label("Reason").fill("Same name, date of birth and nationality as the listed person.")
         hit.get_by_role("button", name="Save the adjudication").click()
         page.wait_for_load_state()
-        assert_accessible(page)
+        _checked(page, assert_accessible, "adjudicated")
         assert page.locator("article.hit .tag.true_match").count() == 1
 
         page.get_by_label("Matches the submitted photo and documents").check()
@@ -116,7 +124,7 @@ def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(live_serv
         page.get_by_label("Parole term in months (parole only)").fill("24")
         page.get_by_role("button", name="Record the decision").click()
         page.wait_for_load_state()
-        assert_accessible(page)
+        _checked(page, assert_accessible, "decided")
         decision = Decision.objects.get(person=person)
         assert decision.status == "pending" and decision.approval_grounds == ["confirmed_watchlist_match"]
         context.close()
@@ -128,14 +136,14 @@ def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(live_serv
         _log_in(page, context, live_server, supervisor, assert_accessible)
         page.get_by_role("link", name="Approvals").click()
         page.wait_for_url("**/officer/approvals/")
-        assert_accessible(page)
+        _checked(page, assert_accessible, "approvals")
         page.get_by_role("link", name=f"{GIVEN} {FAMILY}").click()
         page.wait_for_url("**/officer/people/**")
         page.get_by_label("Approve").check()
         page.locator("form[action*='/review/'] textarea[name=reason]").fill("Match reviewed; humanitarian grounds stand.")
         page.get_by_role("button", name="Save the review").click()
         page.wait_for_load_state()
-        assert_accessible(page)
+        _checked(page, assert_accessible, "approved")
         decision.refresh_from_db()
         assert decision.status == "final" and decision.reviewed_by == supervisor and decision.term_end
 

@@ -176,3 +176,35 @@ def test_released_person_checks_in_and_reports_an_address_on_the_web(client, off
     assert client.get(reverse("officer:document", args=[decision.pk])).status_code == 200
     stranger = verified_login(client, UserFactory())
     assert stranger.get(url).status_code == 404
+
+
+def response_ok(html: str) -> bool:
+    return "Overdue check-ins" in html
+
+
+def test_overdue_expiries_approvals_and_release_view_pages(client, officer, supervisor):
+    with freeze_time("2025-06-05 19:00:00"):
+        person = submitted_group(1)[0]
+        services.walk_up_record(actor=officer, person=person)
+        decision = services.decision_record(actor=officer, person=person, kind="parole", reason_code="humanitarian", term_months=1)
+        other = submitted_group(1)[0]
+        services.walk_up_record(actor=officer, person=other)
+        pending = services.decision_record(actor=officer, person=other, kind="detention", reason_code="flight_risk")
+    with freeze_time("2025-06-20 19:00:00"):
+        verified_login(client, officer)
+        page = client.get(reverse("officer:overdue")).content.decode()
+        assert response_ok(page)
+        page = client.get(reverse("officer:expiries")).content.decode()
+        assert decision.record_number in page and "2025-07-04" in page
+        page = client.get(reverse("officer:release_case_officer", args=[decision.record_number])).content.decode()
+        assert "2025-11-02" in page  # work authorization from (150 days)
+    with freeze_time("2025-06-05 20:00:00"):
+        verified_login(client, supervisor)
+        page = client.get(reverse("officer:approvals")).content.decode()
+        assert other.full_name in page
+        response = client.post(reverse("officer:review", args=[pending.pk]), {"approve": "no", "reason": ""})
+        assert response.status_code == 400
+        response = client.post(reverse("officer:review", args=[pending.pk]), {"approve": "no", "reason": "Not enough grounds."})
+        assert response.status_code == 302
+        pending.refresh_from_db()
+        assert pending.status == "rejected"
