@@ -161,8 +161,8 @@ def test_pagination(applicant_api, applicant):
 
 
 def test_token_callers_without_accept_language_get_their_account_language(applicant, applicant_api, draft):
-    applicant.preferred_language = "ht"
-    applicant.save(update_fields=["preferred_language"])
+    assert error_of(applicant_api.patch("/auth/me", {"language": "xx"}))["fields"]["language"]
+    assert applicant_api.patch("/auth/me", {"language": "ht"}).json()["preferred_language"] == "ht"
     response = applicant_api.get("/registrations/ZZZZZZZZZZ")
     assert error_of(response)["message"] == "Enskripsyon sa a pa egziste."
     assert response["Content-Language"] == "ht"

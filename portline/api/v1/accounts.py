@@ -19,6 +19,7 @@ from portline.api.v1.errors import ApiRefusal, responses
 from portline.api.v1.schemas import (
     BackupCodesOut,
     CredentialsIn,
+    MeIn,
     SignUpIn,
     TokenIn,
     TokenOut,
@@ -129,3 +130,9 @@ def token_revoke(request: HttpRequest):
 @router.get("/me", response=responses({200: UserOut}), summary="Your account")
 def me(request: HttpRequest):
     return request.auth
+
+
+@router.patch("/me", response=responses({200: UserOut}), summary="Change your language")
+def me_update(request: HttpRequest, payload: MeIn):
+    """The account's language: used for answers when a call sends no Accept-Language."""
+    return accounts.user_language_set(user=request.auth, language=payload.language)

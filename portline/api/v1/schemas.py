@@ -79,6 +79,10 @@ class TokenIn(CredentialsIn):
     name: Text(100) = Field("", description="A label for this token, e.g. the device.")
 
 
+class MeIn(InputSchema):
+    language: Text(8) = Field(..., description="The language to read Portline in: en, es or ht.")
+
+
 class UserOut(Schema):
     id: int
     login: str
