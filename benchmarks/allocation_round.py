@@ -30,21 +30,49 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 PG_URL = "postgres://postgres@127.0.0.1:5432/portline_allocation_bench"
 
 
-def _prepare(database: str, var_dir: Path) -> None:
+def _prepare(database: str, var_dir: Path, count: int) -> bool:
+    """A fresh database; True when it was copied from a cache of already loaded data."""
     shutil.rmtree(var_dir, ignore_errors=True)
     var_dir.mkdir(parents=True)
     os.environ["PORTLINE_VAR_DIR"] = str(var_dir)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
     os.environ["PORTLINE_LOG_LEVEL"] = "WARNING"
+    cache = f"portline_allocation_bench_{count}"
     if database == "postgres":
         import psycopg
 
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
             conn.execute("DROP DATABASE IF EXISTS portline_allocation_bench")
-            conn.execute("CREATE DATABASE portline_allocation_bench")
+            cached = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cache]).fetchone()
+            conn.execute(f"CREATE DATABASE portline_allocation_bench{' TEMPLATE ' + cache if cached else ''}")
         os.environ["DATABASE_URL"] = PG_URL
+        return bool(cached)
+    os.environ.pop("DATABASE_URL", None)
+    cached_file = var_dir.parent / f"{cache}.sqlite3"
+    if cached_file.exists():
+        shutil.copy(cached_file, var_dir / "portline.sqlite3")
+        return True
+    return False
+
+
+def _keep_cache(database: str, var_dir: Path, count: int) -> None:
+    """Keep the loaded data for the next run (loading a million requests takes minutes)."""
+    from django.db import connection
+
+    cache = f"portline_allocation_bench_{count}"
+    connection.close()
+    if database == "postgres":
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {cache}")
+            conn.execute(f"CREATE DATABASE {cache} TEMPLATE portline_allocation_bench")
     else:
-        os.environ.pop("DATABASE_URL", None)
+        import sqlite3
+
+        with sqlite3.connect(var_dir / "portline.sqlite3") as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copy(var_dir / "portline.sqlite3", var_dir.parent / f"{cache}.sqlite3")
 
 
 def _rows_for(model, overrides: dict, varying: list[str]):
@@ -82,8 +110,8 @@ def _bulk_insert(model, columns, rows, vendor: str) -> None:
                 cursor.executemany(sql, batch)
 
 
-def load(round_date: dt.date) -> int:
-    """1,000,000 submitted registrations, their people, and one request each for the round."""
+def load(round_date: dt.date, count: int) -> int:
+    """`count` submitted registrations, their people, and one request each for the round."""
     from django.db import connection, transaction
 
     from benchmarks.allocation_data import PORTS, requests
@@ -91,8 +119,7 @@ def load(round_date: dt.date) -> int:
     from portline.registrations.models import AppointmentRequest, Person, Registration
     from portline.scheduling.models import Port
 
-    data = requests()
-    count = len(data["group_size"])
+    data = requests(count)
     vendor = connection.vendor
     owner = User.objects.create(login="bench@example.org", role="applicant")
     port_id = {p.code: p.pk for p in Port.objects.all()}
@@ -176,9 +203,12 @@ def baseline(round_date: dt.date) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--requests", type=int, default=1_000_000)
     parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()
-    _prepare(args.database, Path(tempfile.gettempdir()) / "pl-allocation-bench")
+    var_dir = Path(tempfile.gettempdir()) / "pl-allocation-bench" / "var"
+    var_dir.parent.mkdir(exist_ok=True)
+    cached = _prepare(args.database, var_dir, args.requests)
     import django
 
     django.setup()
@@ -187,13 +217,16 @@ def main() -> None:
 
     from benchmarks.allocation_data import peak_rss_mb
     from portline.allocation import services
-    from portline.common import clock
 
     call_command("migrate", verbosity=0)
-    round_date = clock.now().date() - dt.timedelta(days=2)
+    round_date = dt.date(2026, 1, 15)  # fixed, so a cached database can be reused; window long closed
     started = time.perf_counter()
-    count = load(round_date)
-    print(f"{connection.vendor}: loaded {count:,} requests in {time.perf_counter() - started:.0f} s (not timed)")
+    if cached:
+        print(f"{connection.vendor}: {args.requests:,} requests from the cache of an earlier run")
+    else:
+        load(round_date, args.requests)
+        print(f"{connection.vendor}: loaded {args.requests:,} requests in {time.perf_counter() - started:.0f} s (not timed)")
+        _keep_cache(args.database, var_dir, args.requests)
 
     if not args.skip_baseline:
         baseline_s, winners = baseline(round_date)

@@ -10,6 +10,8 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 EXPORT_FORMAT = "portline-round-export/1"
 REQUESTS_HEADER = "request_hash,group_size,first_port,second_port,registered_on"
 RESULTS_HEADER = "port,outcome,rank,request_hash,group_size,reserved"
@@ -31,19 +33,57 @@ def request_line(hash_hex: str, group_size: int, first_port: str, second_port: s
     return f"{hash_hex},{group_size},{first_port},{second_port or ''},{registered_on.isoformat()}"
 
 
-def merkle_root(lines: Iterable[str]) -> str:
-    """Leaves: SHA-256(0x00 || line); nodes: SHA-256(0x01 || left || right); an unpaired last
-    node moves up a level unchanged; the root of no lines is SHA-256 of nothing."""
-    sha = hashlib.sha256
-    level = [sha(b"\x00" + line.encode("utf-8")).digest() for line in lines]
-    if not level:
-        return sha(b"").hexdigest()
-    while len(level) > 1:
-        paired = [sha(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            paired.append(level[-1])
-        level = paired
-    return level[0].hex()
+def _field(buffer: np.ndarray, mask: np.ndarray, offset: int, table: list[bytes], index: np.ndarray) -> int:
+    width = max([1, *(len(v) for v in table)])
+    values = np.zeros((len(table), width), dtype=np.uint8)
+    lengths = np.array([len(v) for v in table], dtype=np.int64)
+    for row, value in enumerate(table):
+        values[row, : len(value)] = np.frombuffer(value, dtype=np.uint8)
+    buffer[:, offset : offset + width] = values[index]
+    mask[:, offset : offset + width] = np.arange(width) < lengths[index][:, None]
+    return offset + width
+
+
+def _byte(buffer: np.ndarray, mask: np.ndarray, offset: int, value: bytes) -> int:
+    buffer[:, offset] = value[0]
+    mask[:, offset] = True
+    return offset + 1
+
+
+def requests_body(
+    digests: bytes, group_size: np.ndarray, first_port: np.ndarray, second_port: np.ndarray,
+    registered_day: np.ndarray, port_codes: list[str],
+) -> bytes:
+    """The data lines of requests.csv (each ending in a newline) for requests already in
+    canonical order: `digests` is their request hashes (32 bytes each) concatenated; ports are
+    indexes into `port_codes` (-1: none); days are proleptic ordinals. The same bytes as
+    joining `request_line(...) + "\\n"`, built column by column: a million lines in well
+    under a second instead of several."""
+    count = len(group_size)
+    if count == 0:
+        return b""
+    hexes = np.frombuffer(digests.hex().encode("ascii"), dtype=np.uint8).reshape(count, 64)
+    sizes = np.asarray(group_size, dtype=np.int64)
+    size_table = [str(i).encode("ascii") for i in range(int(sizes.max()) + 1)]
+    code_table = [c.encode("ascii") for c in port_codes] + [b""]  # index -1 reads the last: none
+    days, day_index = np.unique(np.asarray(registered_day, dtype=np.int64), return_inverse=True)
+    day_table = [dt.date.fromordinal(int(d)).isoformat().encode("ascii") for d in days]
+    width = 64 + 1 + len(size_table[-1]) + 1 + 2 * (max(len(c) for c in code_table) + 1) + 10 + 1
+    buffer = np.zeros((count, width), dtype=np.uint8)
+    mask = np.zeros((count, width), dtype=bool)
+    buffer[:, :64] = hexes
+    mask[:, :64] = True
+    offset = _byte(buffer, mask, 64, b",")
+    offset = _byte(buffer, mask, _field(buffer, mask, offset, size_table, sizes), b",")
+    offset = _byte(buffer, mask, _field(buffer, mask, offset, code_table, np.asarray(first_port)), b",")
+    offset = _byte(buffer, mask, _field(buffer, mask, offset, code_table, np.asarray(second_port)), b",")
+    _byte(buffer, mask, _field(buffer, mask, offset, day_table, day_index.reshape(-1)), b"\n")
+    return buffer[mask].tobytes()
+
+
+def fingerprint(body: bytes) -> str:
+    """The published commitment to the frozen set: SHA-256 of the data lines of requests.csv."""
+    return hashlib.sha256(body).hexdigest()
 
 
 def parameters_text(

@@ -37,13 +37,13 @@ def _port_codes() -> dict[int, str]:
     return dict(Port.objects.values_list("pk", "code"))
 
 
-def round_request_lines(round_obj: Round) -> list[str]:
-    """The data lines of requests.csv, in canonical order (recomputed from the frozen entries)."""
-    from portline.allocation.services import _lines, round_entries
+def round_requests_body(round_obj: Round) -> bytes:
+    """The data lines of requests.csv, in canonical order (rebuilt from the frozen entries)."""
+    from portline.allocation.services import requests_body, round_entries
 
     entries = round_entries(round_obj)
     digests = canonical.request_digests(round_obj.request_salt, entries["request_id"].tolist())
-    return _lines(digests, entries, _port_codes())
+    return requests_body(b"".join(digests), entries, _port_codes())
 
 
 def round_result_lines(round_obj: Round) -> list[str]:
@@ -101,9 +101,7 @@ def round_export_write(round_obj: Round, directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     path = directory / "requests.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        handle.write(canonical.REQUESTS_HEADER + "\n")
-        handle.writelines(line + "\n" for line in round_request_lines(round_obj))
+    path.write_bytes(canonical.REQUESTS_HEADER.encode("ascii") + b"\n" + round_requests_body(round_obj))
     written.append(path)
     path = directory / "results.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -133,7 +131,7 @@ def round_recheck(round_obj: Round) -> RoundCheck:
     )
 
     problems = []
-    fingerprint = canonical.merkle_root(round_request_lines(round_obj))
+    fingerprint = canonical.fingerprint(round_requests_body(round_obj))
     if fingerprint != round_obj.fingerprint:
         problems.append(f"fingerprint: recorded {round_obj.fingerprint}, recomputed {fingerprint}")
     if round_obj.status == RoundStatus.FROZEN:

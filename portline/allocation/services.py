@@ -119,9 +119,8 @@ def round_freeze(
         digests = canonical.request_digests(salt, entries["request_id"].tolist())
         order = np.argsort(np.frombuffer(b"".join(digests), dtype="S32"), kind="stable") if digests else np.empty(0, dtype=np.int64)
         entries = entries[order]
-        ordered = [digests[i] for i in order.tolist()]
-        lines = _lines(ordered, entries, codes)
-        fingerprint = canonical.merkle_root(lines)
+        body = requests_body(b"".join(digests[i] for i in order.tolist()), entries, codes)
+        fingerprint = canonical.fingerprint(body)
         target, not_before = beacons.beacon_target(beacon_source, now)
         packed = entries.tobytes()
         round_obj = Round.objects.create(
@@ -149,21 +148,18 @@ def round_freeze(
     return round_obj
 
 
-def _lines(digests: list[bytes], entries: np.ndarray, codes: dict[int, str]) -> list[str]:
-    """The data lines of requests.csv for entries already in canonical order."""
-    code_of = {pk: code for pk, code in codes.items()}
-    code_of[-1] = ""
-    days = {}
-    lines = []
-    for digest, size, first, second, day in zip(
-        digests, entries["group_size"].tolist(), entries["first_port_id"].tolist(), entries["second_port_id"].tolist(),
-        entries["registered_day"].tolist(), strict=True,
-    ):
-        text = days.get(day)
-        if text is None:
-            text = days[day] = dt.date.fromordinal(day).isoformat()
-        lines.append(f"{digest.hex()},{size},{code_of[first]},{code_of[second]},{text}")
-    return lines
+def requests_body(digests: bytes, entries: np.ndarray, codes: dict[int, str]) -> bytes:
+    """The data lines of requests.csv for entries in canonical order (port ids -> codes)."""
+    ids = sorted(codes)
+    index_of = np.full(max([*ids, 0]) + 2, -1, dtype=np.int64)
+    for index, pk in enumerate(ids):
+        index_of[pk] = index
+    second = entries["second_port_id"].astype(np.int64)
+    return canonical.requests_body(
+        digests, entries["group_size"], index_of[entries["first_port_id"]],
+        np.where(second >= 0, index_of[np.maximum(second, 0)], -1), entries["registered_day"],
+        [codes[pk] for pk in ids],
+    )
 
 
 def round_beacon_set(

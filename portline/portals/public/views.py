@@ -16,7 +16,7 @@ from portline.allocation.models import RoundStatus
 from portline.allocation.selectors import (
     round_get,
     round_metadata,
-    round_request_lines,
+    round_requests_body,
     round_result_lines,
     rounds_public,
 )
@@ -90,8 +90,8 @@ def round_export_file(request: HttpRequest, round_date: str, name: str) -> HttpR
     if name == "round.json":
         response = JsonResponse(round_metadata(round_obj), json_dumps_params={"indent": 2, "sort_keys": True})
     elif name == "requests.csv":
-        lines = round_request_lines(round_obj)
-        response = StreamingHttpResponse(_csv(canonical.REQUESTS_HEADER, lines), content_type="text/csv; charset=utf-8")
+        body = round_requests_body(round_obj)
+        response = StreamingHttpResponse(_chunks(canonical.REQUESTS_HEADER.encode("ascii") + b"\n", body), content_type="text/csv; charset=utf-8")
     elif name == "results.csv" and round_obj.status == RoundStatus.DRAWN:
         lines = round_result_lines(round_obj)
         response = StreamingHttpResponse(_csv(canonical.RESULTS_HEADER, lines), content_type="text/csv; charset=utf-8")
@@ -99,6 +99,12 @@ def round_export_file(request: HttpRequest, round_date: str, name: str) -> HttpR
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="{round_obj.round_date.isoformat()}-{name}"'
     return response
+
+
+def _chunks(header: bytes, body: bytes, size: int = 1 << 20):
+    yield header
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
 
 
 def _csv(header: str, lines: list[str]):
