@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rapidfuzz import fuzz, process
 
-from portline.screening.match import ListedPerson, PartialDate, Query, WatchlistIndex
+from portline.screening.match import ListedPerson, MatchPolicy, PartialDate, Query, WatchlistIndex
 from portline.screening.variants import (
     VARIANT_KINDS,
     NameUniverse,
@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--baseline-queries", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--scored", type=int, default=MatchPolicy().candidates_scored, help="candidates scored per query")
     args = parser.parse_args()
 
     print(f"Watchlist screening benchmark: {args.entries:,} entries, {os.cpu_count()} CPUs")
@@ -78,7 +79,7 @@ def main() -> None:
             yield ListedPerson(entry.key, (entry.name, *entry.aliases), entry.dates_of_birth, entry.nationalities)
 
     started = time.perf_counter()
-    INDEX = WatchlistIndex.build(stream())
+    INDEX = WatchlistIndex.build(stream(), MatchPolicy(candidates_scored=args.scored))
     build_s = time.perf_counter() - started
     names_count = INDEX.names_blob.count(b"\x1f") + len(INDEX)
     print(f"index built in {build_s:.1f} s: {len(INDEX):,} entries, {names_count:,} names, "

@@ -132,7 +132,7 @@ class NormName(NamedTuple):
         return tuple(t.text for t in self.tokens)
 
 
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=65536)
 def _fold_part(part: str) -> tuple[tuple[str, str], ...]:
     """((folded, how), ...) for one hyphen-free part of a word."""
     folded = anyascii(_APOSTROPHES.sub("", part)).lower()
@@ -145,9 +145,13 @@ def _fold_part(part: str) -> tuple[tuple[str, str], ...]:
     return tuple((p, how) for p in _NON_ALNUM.split(folded) if p)
 
 
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=32768)
 def normalise(name: str) -> NormName:
     """Split a name into folded tokens; particles are dropped unless nothing else is left."""
+    return _normalise(name)
+
+
+def _normalise(name: str) -> NormName:
     tokens: list[Token] = []
     compounds: list[tuple[int, int, str]] = []
     particle_run: list[str] = []
@@ -339,9 +343,13 @@ class _Unit:
 
 
 def _near(text: str, others: set[str]) -> bool:
-    return text in others or any(
-        abs(len(other) - len(text)) <= 1 and OSA.distance(text, other, score_cutoff=1) <= 1 for other in others
-    )
+    if text in others:
+        return True
+    first, size = text[0], len(text)
+    for other in others:
+        if other[0] == first and -1 <= len(other) - size <= 1 and OSA.distance(text, other, score_cutoff=1) <= 1:
+            return True
+    return False
 
 
 def _merge_compounds(a: list[_Unit], a_name: NormName, b: list[_Unit]) -> None:
@@ -563,7 +571,8 @@ class WatchlistIndex:
         self.policy = policy or MatchPolicy()
         self.vocab: dict[str, int] = {}
         self.vocab_list: list[str] = []
-        self.by_spelling: dict[str, list[int]] = {}
+        self.by_spelling: dict[str, tuple[int, ...]] = {}
+        self._spelling_lists: dict[str, list[int]] = {}  # while building
         # Entries, stored compactly (a million entries must fit well under 1 GB):
         # names as one UTF-8 blob ("\x1f" between a person's names), dates as yyyymmdd ints.
         self.keys = np.zeros(0, dtype=np.int64)
@@ -588,7 +597,7 @@ class WatchlistIndex:
             token_id = len(self.vocab_list)
             self.vocab[text] = token_id
             self.vocab_list.append(text)
-            self.by_spelling.setdefault(spelling_key(text), []).append(token_id)
+            self._spelling_lists.setdefault(spelling_key(text), []).append(token_id)
         return token_id
 
     def entry(self, entry_no: int) -> ListedPerson:
@@ -629,7 +638,7 @@ class WatchlistIndex:
             index.nationalities.append(interned.setdefault(nationality, nationality))
             seen_pairs: set[int] = set()
             for name in entry.names:
-                units = _units(normalise(name), all_joins=False)
+                units = _units(_normalise(name), all_joins=False)
                 ids = [index._token_id(text) for text, _span in units]
                 if len(units) == 1:
                     seen_pairs.add(_pair_key(ids[0], ids[0]))
@@ -651,6 +660,10 @@ class WatchlistIndex:
         index.pair_keys = raw_keys[order]
         index.pair_entries = np.frombuffer(pair_entries, dtype=np.int32)[order]
         del pair_keys, pair_entries, raw_keys, order
+        # Tuples of ints are not tracked by the garbage collector: a full collection then
+        # does not walk a hundred thousand lists (it did, for 100-200 ms, at a million entries).
+        index.by_spelling = {key: tuple(ids) for key, ids in index._spelling_lists.items()}
+        index._spelling_lists = {}
         # Deletion index over the vocabulary: each token less up to two letters (one if short).
         hashes = array("q")
         tokens = array("i")
@@ -721,7 +734,6 @@ class WatchlistIndex:
             ia, ib = np.nonzero(allowed[unit_idx[:, None], unit_idx[None, :]])
             x, y = tokens[ia], tokens[ib]
             wanted = (np.minimum(x, y) << 32) | np.maximum(x, y)
-        wanted = np.unique(wanted)
         left = np.searchsorted(self.pair_keys, wanted, "left")
         right = np.searchsorted(self.pair_keys, wanted, "right")
         entries = self.pair_entries[_ranges(left, right)]
