@@ -68,7 +68,8 @@ def test_missed_check_in_appears_on_the_officers_overdue_list(released, applican
     with freeze_time("2025-08-12 18:00:00"):  # second due 2025-08-04 + 3 days grace has passed
         status = selectors.release_status(released)
         assert [i.state for i in status.schedule[:3]] == [DueState.DONE, DueState.OVERDUE, DueState.OPEN]
-        assert [s.decision for s in selectors.overdue_cases(officer)] == [released]
+        assert [c.decision for c in selectors.overdue_cases(officer)] == [released]
+        assert selectors.overdue_cases(officer)[0].due == dt.date(2025, 8, 4)
         assert selectors.overdue_cases(officer_bro) == []
 
 
@@ -120,3 +121,17 @@ def test_work_authorization_date_and_upcoming_expiry(released, officer, officer_
 def test_check_in_after_the_term_is_refused(released, applicant):
     with freeze_time("2027-06-06 18:00:00"), pytest.raises(ValidationFailed):
         services.release_check_in(actor=applicant, decision=released)
+
+
+def test_overdue_list_follows_the_latest_due_date(released, applicant, officer):
+    with freeze_time("2025-07-06 18:00:00"):  # due 2025-07-05, grace until 07-08: not yet overdue
+        assert selectors.overdue_cases(officer) == []
+    with freeze_time("2025-07-09 18:00:00"):
+        assert [c.due for c in selectors.overdue_cases(officer)] == [dt.date(2025, 7, 5)]
+        services.release_check_in(actor=applicant, decision=released)  # late: outside the window
+    with freeze_time("2025-08-03 18:00:00"):  # next due 2025-08-04: the late check-in counts for it
+        assert selectors.overdue_cases(officer)[0].due == dt.date(2025, 7, 5)
+    with freeze_time("2025-08-10 18:00:00"):
+        assert selectors.overdue_cases(officer) == []
+    with freeze_time("2027-08-01 18:00:00"):  # the parole has ended: no longer followed
+        assert selectors.overdue_cases(officer) == []

@@ -154,4 +154,4 @@ def address_change(request: HttpRequest, payload: AddressIn, record_number: str 
 
 @router.get("/overdue", response=responses({200: list[ReleaseCaseOut]}), summary="Port staff: released people with a missed check-in")
 def overdue(request: HttpRequest):
-    return [_case_out(s.decision) for s in selectors.overdue_cases(request.auth)]
+    return [_case_out(c.decision) for c in selectors.overdue_cases(request.auth)]
