@@ -81,6 +81,23 @@ def access_case_evidence(actor: User, evidence_id: int) -> EvidenceDocument:
     return document
 
 
+def confirmation_photos_for(actor: User, person: Person) -> list[Any]:
+    """The live photos taken when the person confirmed an appointment at the actor's port."""
+    model = integrations.model_or_none("portline.appointments.models", "PersonConfirmation")
+    if model is None or not is_port_staff(actor):
+        return []
+    return list(model.objects.filter(person=person, appointment__port_id=actor.port_id).order_by("-confirmed_at")[:3])
+
+
+def access_confirmation_photo(actor: User, confirmation_id: int) -> Any:
+    model = integrations.model_or_none("portline.appointments.models", "PersonConfirmation")
+    people = people_visible_to(actor).values("pk")
+    found = model.objects.filter(pk=confirmation_id, person_id__in=people, appointment__port_id=actor.port_id).first() if model else None
+    if found is None:
+        raise NotFound(_("No such document."))
+    return found
+
+
 def decisions_visible_to(actor: User) -> QuerySet[Decision]:
     qs = Decision.objects.select_related("person", "person__registration", "port")
     if is_port_staff(actor):
@@ -275,6 +292,7 @@ class CaseFile:
     person: Person
     group: list[Person]
     photos: list[EvidenceDocument]
+    confirmation_photos: list[Any]
     documents: list[EvidenceDocument]
     arrivals: list[Arrival]
     identity_checks: list[IdentityCheck]
@@ -302,6 +320,7 @@ def case_file(actor: User, person: Person) -> CaseFile:
         person=person,
         group=list(person.registration.people.order_by("position")),
         photos=[e for e in evidence if e.kind == EvidenceKind.PHOTO],
+        confirmation_photos=confirmation_photos_for(actor, person),
         documents=[e for e in evidence if e.kind != EvidenceKind.PHOTO],
         arrivals=list(Arrival.objects.filter(person=person, port_id=actor.port_id)),
         identity_checks=list(IdentityCheck.objects.filter(person=person).select_related("recorded_by")),

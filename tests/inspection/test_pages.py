@@ -208,3 +208,28 @@ def test_overdue_expiries_approvals_and_release_view_pages(client, officer, supe
         assert response.status_code == 302
         pending.refresh_from_db()
         assert pending.status == "rejected"
+
+
+@freeze_time(NOON)
+def test_live_confirmation_photo_is_shown_beside_the_submitted_one_and_access_checked(client, officer):
+    from django.core.files.base import ContentFile
+
+    from portline.appointments.models import PersonConfirmation
+
+    appointment = confirmed_appointment()
+    person = appointment.registration.people.get()
+    content = png_bytes((9, 9, 9))
+    confirmation = PersonConfirmation(
+        appointment=appointment, person=person, photo_content_type="image/png", photo_size=len(content),
+        photo_sha256="a" * 64, latitude=32.5, longitude=-117.0, confirmed_by=appointment.registration.owner,
+    )
+    confirmation.photo.save("live", ContentFile(content), save=False)
+    confirmation.save()
+    verified_login(client, officer)
+    html = client.get(reverse("officer:case", args=[person.registration.reference, 1])).content.decode()
+    url = reverse("officer:confirmation_photo", args=[confirmation.pk])
+    assert url in html
+    served = client.get(url)
+    assert served.status_code == 200 and b"".join(served.streaming_content) == content
+    verified_login(client, port_staff("BRO"))
+    assert client.get(url).status_code == 404

@@ -359,6 +359,15 @@ def evidence(request: HttpRequest, evidence_id: int) -> HttpResponse:
 
 @port_page
 @require_GET
+def confirmation_photo(request: HttpRequest, confirmation_id: int) -> HttpResponse:
+    confirmation = selectors.access_confirmation_photo(request.user, confirmation_id)
+    response = FileResponse(confirmation.photo.open("rb"), content_type=confirmation.photo_content_type)
+    response["Content-Disposition"] = f'inline; filename="confirmation-{confirmation.pk}"'
+    return response
+
+
+@port_page
+@require_GET
 def overdue(request: HttpRequest) -> HttpResponse:
     return render(request, "officer/overdue.html", {"cases": selectors.overdue_cases(request.user), "today": selectors.port_today(request.user)})
 
