@@ -1,7 +1,7 @@
 """Allocation rounds: one per request window (round date), frozen, seeded, drawn.
 
 A round is frozen when its request window closes: the eligible requests are written to a
-canonical, pseudonymous export whose fingerprint (a Merkle root) is published before the
+canonical, pseudonymous export whose fingerprint (its SHA-256) is published before the
 beacon value that seeds the draw exists. The draw itself is `engine.allocate`, a pure
 function; the round keeps its seed, input digest and engine version so anyone can rerun it.
 See docs/allocation.md.
@@ -39,7 +39,7 @@ class Round(models.Model):
     service_date = models.DateField(_("appointment date"))
     status = models.CharField(_("status"), max_length=10, choices=RoundStatus.choices, default=RoundStatus.FROZEN)
     frozen_at = models.DateTimeField(_("frozen at"), default=clock.now)
-    # The published commitment: Merkle root over the canonical export of eligible requests.
+    # The published commitment: SHA-256 of the canonical export of the eligible requests.
     fingerprint = models.CharField(_("fingerprint"), max_length=64)
     request_salt = models.CharField(max_length=64, help_text="Secret per round; makes request hashes unlinkable across rounds.")
     request_count = models.PositiveIntegerField(_("eligible requests"), default=0)

@@ -91,3 +91,10 @@ def test_admin_shows_rounds_read_only_to_program_admins(client, drawn, admin_use
     client.logout()
     verified_login(client, UserFactory(role="officer", is_staff=True))
     assert client.get("/admin/allocation/round/").status_code in (302, 403)
+
+
+def test_rounds_pages_in_spanish_and_haitian_creole(client, drawn):
+    body = client.get(reverse("public:rounds"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Rondas de asignación" in body and "local/demostración" in body
+    body = client.get(reverse("public:round", args=[drawn.round_date.isoformat()]), HTTP_ACCEPT_LANGUAGE="ht").content.decode()
+    assert "Verifye wonn sa a" in body

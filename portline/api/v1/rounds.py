@@ -40,7 +40,7 @@ class RoundOut(Schema):
     status: str = Field(..., description="frozen, seeded or drawn.")
     frozen_at: dt.datetime
     drawn_at: dt.datetime | None
-    fingerprint: str = Field(..., description="Merkle root (SHA-256) of the canonical export of the eligible requests.")
+    fingerprint: str = Field(..., description="SHA-256 of the canonical export (requests.csv after its header) of the eligible requests.")
     request_count: int
     people_count: int
     capacity_total: int
