@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (names in Cyrillic and typographic apostrophes are test data)
 """The pure matching engine: normalisation, each variant kind, ranking, recall and alert rate."""
 
 import datetime as dt

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from portline import cli
 from portline.accounts.models import Role
@@ -14,7 +15,11 @@ from portline.screening import index_cache
 from portline.screening.display import explanation_lines
 from portline.screening.models import HitStatus, ScreeningRun, ScreeningTrigger
 from portline.screening.selectors import access_hit, hits_open_for_person
-from portline.screening.services import hit_adjudicate, screening_run_for_person, screening_run_for_query
+from portline.screening.services import (
+    hit_adjudicate,
+    screening_run_for_person,
+    screening_run_for_query,
+)
 from tests.factories import UserFactory
 from tests.factories.screening import person_at_port, watchlist_with
 
@@ -123,11 +128,18 @@ def test_explanations_read_as_sentences(officer, listed):
     assert lines[0].startswith("Score ")
     assert "“Jose” ~ “José”: same without accents." in lines
     assert "Date of birth matches (1980-05-17)." in lines and "Nationality matches (MX)." in lines
+    with translation.override("es"):
+        assert "La fecha de nacimiento coincide (1980-05-17)." in explanation_lines(hit.explanation)
+    with translation.override("ht"):
+        assert "Dat nesans lan koresponn (1980-05-17)." in explanation_lines(hit.explanation)
 
 
 def test_screen_command_prints_ranked_hits_with_reasons(capsys):
     watchlist_with("warrants", ROWS)
-    cli.main(["screen", "Pepe Garcia", "--dob", "1980-05-17", "--nationality", "mx"])
+    # `portline screen ...` reaches the `screen` command (cli.main itself closes the
+    # database connections when a command ends, so the test calls the command directly).
+    assert cli.ALIASES["screen"][0] == "screen"
+    call_command("screen", "Pepe Garcia", "--dob", "1980-05-17", "--nationality", "mx")
     out = capsys.readouterr().out
     assert "1. [" in out and "José Luis García López — warrants #W-1" in out
     assert "Listed for: Arrest warrant" in out and "matched on the list's alias “Pepe García”" in out
