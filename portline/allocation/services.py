@@ -16,7 +16,7 @@ import secrets
 from typing import Any
 
 import numpy as np
-from django.db import OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
 from portline.allocation import beacon as beacons
@@ -123,7 +123,7 @@ def round_freeze(
         fingerprint = canonical.fingerprint(body)
         target, not_before = beacons.beacon_target(beacon_source, now)
         packed = entries.tobytes()
-        round_obj = Round.objects.create(
+        round_obj = Round(
             round_date=round_date,
             service_date=round_date + dt.timedelta(days=program.service_days_ahead),
             status=RoundStatus.FROZEN,
@@ -141,6 +141,11 @@ def round_freeze(
             entries=packed,
             entries_sha256=hashlib.sha256(packed).hexdigest(),
         )
+        try:
+            with transaction.atomic():
+                round_obj.save(force_insert=True)
+        except IntegrityError as exc:  # a concurrent freeze of the same date won
+            raise Conflict(_("This round is already frozen."), code="already_frozen") from exc
         audit_record(actor=actor, action="allocation.round.freeze", target=round_obj, data={
             "round_date": round_date, "fingerprint": fingerprint, "requests": round_obj.request_count,
             "beacon": beacon_source, "beacon_round": target,
