@@ -18,10 +18,11 @@ class RoundAdmin(AuditedModelAdmin):
     list_filter = ("status", "beacon_source")
     date_hierarchy = "round_date"
     ordering = ("-round_date",)
-    exclude = ("request_salt",)  # secret: it would let anyone link request hashes to requests
+    # The salt is secret (it links request hashes to requests); the packed entries are large.
+    exclude = ("request_salt", "entries")
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.concrete_fields if f.name != "request_salt"]
+        return [f.name for f in self.model._meta.concrete_fields if f.name not in self.exclude]
 
     def has_add_permission(self, request):
         return False
