@@ -93,12 +93,15 @@ def main() -> None:
     missed: Counter[str] = Counter()
     per_kind: Counter[str] = Counter()
     alerted = 0
+    why: Counter[str] = Counter()  # top hit's date-of-birth result, for alerted clean people
     for q in variants + clean:
         t0 = time.perf_counter()
         hits = INDEX.search(_query(q))
         latencies.append(time.perf_counter() - t0)
         if q.expected_key is None:
             alerted += bool(hits)
+            if hits:
+                why[hits[0].explanation["dob"]["result"]] += 1
         else:
             per_kind[q.kind] += 1
             if q.expected_key not in {h.key for h in hits}:
@@ -148,6 +151,7 @@ def main() -> None:
     print("recall by variant kind: " + ", ".join(
         f"{kind} {1 - missed[kind] / per_kind[kind]:.3f}" for kind in VARIANT_KINDS if per_kind[kind]
     ))
+    print("clean people alerted, by the top hit's date-of-birth comparison: " + (", ".join(f"{k} {v}" for k, v in why.most_common()) or "none"))
     print(f"index build {build_s:.1f} s (once per list version, per process)")
 
 

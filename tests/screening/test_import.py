@@ -139,3 +139,16 @@ def test_only_list_managers_may_import():
     with pytest.raises(ValidationFailed):
         watchlist_import(actor=None, name="y", parsed=parse_csv(BROKEN_CSV, today=TODAY))
     assert not Watchlist.objects.filter(name="y").exists()
+
+
+def test_a_failure_while_writing_rolls_the_whole_import_back(tmp_path):
+    """The second batch of rows fails inside the database write: the first batch, already
+    inserted, is rolled back with it and the previous version stays current."""
+    call_command("watchlist_import", str(_write(tmp_path, "w.csv", VALID_CSV)), "--list", "warrants")
+    before = list(WatchlistEntry.objects.order_by("id").values_list("id", "list_version"))
+    parsed = parse_csv("name\n" + "\n".join(f"Person Number{i} Test" for i in range(2500)), today=TODAY)
+    parsed.rows[2400]["nationalities"] = {"not", "serialisable"}  # a set cannot be stored as JSON
+    with pytest.raises(TypeError):
+        watchlist_import(actor=None, name="warrants", parsed=parsed)
+    assert list(WatchlistEntry.objects.order_by("id").values_list("id", "list_version")) == before
+    assert Watchlist.objects.get(name="warrants").version == 1

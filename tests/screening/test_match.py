@@ -199,3 +199,19 @@ def test_a_person_is_never_refused_by_the_engine(index):
     hit = index.search(Query("José Luis García López", PartialDate(1980, 5, 17), "MX"))[0]
     assert set(vars(hit)) == {"key", "score", "name_score", "matched_name", "explanation"}
     assert dt.date(1980, 5, 17).isoformat() == hit.explanation["dob"]["query"]
+
+
+NAME_WORDS = st.sampled_from(["José", "Luis", "García", "López", "Guadalupe", "Saint-Fleur", "Иван", "Nguyễn", "Wilner", "Oñate"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(NAME_WORDS, min_size=2, max_size=5, unique=True), st.randoms(use_true_random=False))
+def test_name_order_and_accents_do_not_change_the_name_score(words, rnd):
+    import unicodedata
+
+    shuffled = list(words)
+    rnd.shuffle(shuffled)
+    plain = "".join(c for c in unicodedata.normalize("NFD", " ".join(words)) if unicodedata.category(c) != "Mn")
+    original = normalise(" ".join(words))
+    assert compare_names(normalise(" ".join(shuffled)), original).score == 100.0
+    assert compare_names(normalise(plain), original).score == 100.0

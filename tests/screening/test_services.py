@@ -13,7 +13,7 @@ from portline.common.errors import Conflict, NotFound, PermissionDenied, Validat
 from portline.scheduling.models import Port
 from portline.screening import index_cache
 from portline.screening.display import explanation_lines
-from portline.screening.models import HitStatus, ScreeningRun, ScreeningTrigger
+from portline.screening.models import HitStatus, ScreeningRun, ScreeningTrigger, Watchlist
 from portline.screening.selectors import access_hit, hits_open_for_person
 from portline.screening.services import (
     hit_adjudicate,
@@ -120,6 +120,8 @@ def test_the_index_is_rebuilt_when_a_list_changes(officer):
     assert len(third) == 5 and set(info) == {"warrants", "other"}
     run = screening_run_for_query(actor=officer, name="Eva Diaz Mora")
     assert run.hits.get().entry.watchlist.name == "other"
+    Watchlist.objects.filter(name="other").update(is_active=False)  # switched off: not screened
+    assert screening_run_for_query(actor=officer, name="Eva Diaz Mora").hit_count == 0
 
 
 def test_explanations_read_as_sentences(officer, listed):
