@@ -233,3 +233,20 @@ def test_live_confirmation_photo_is_shown_beside_the_submitted_one_and_access_ch
     assert served.status_code == 200 and b"".join(served.streaming_content) == content
     verified_login(client, port_staff("BRO"))
     assert client.get(url).status_code == 404
+
+
+@freeze_time(NOON)
+def test_web_check_in_with_a_selfie_file(client, officer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    owner = UserFactory()
+    person = submitted_group(1, owner=owner)[0]
+    services.walk_up_record(actor=officer, person=person)
+    decision = services.decision_record(actor=officer, person=person, kind="parole", reason_code="humanitarian")
+    verified_login(client, owner)
+    url = reverse("officer:release_case", args=[decision.record_number])
+    bad = client.post(url, {"form": "check_in", "selfie": SimpleUploadedFile("me.png", b"not an image", content_type="image/png")})
+    assert bad.status_code == 422 and not ReleaseCheckIn.objects.exists()
+    good = client.post(url, {"form": "check_in", "selfie": SimpleUploadedFile("me.png", png_bytes(), content_type="image/png")})
+    assert good.status_code == 302
+    assert services.selfie_bytes(ReleaseCheckIn.objects.get()) == png_bytes()
