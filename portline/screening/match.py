@@ -249,7 +249,7 @@ class MatchPolicy:
     missing_more: float = 12.0  # each further one
     partial_credit: float = 0.7  # most a conflicting, dissimilar pair of names can add
     min_token_similarity: float = 0.75
-    candidates_scored: int = 48
+    candidates_scored: int = 32
 
     def conflict_can_hit(self) -> bool:
         best = 100 * self.name_weight + max(self.nationality_match, 0)
@@ -711,6 +711,12 @@ class WatchlistIndex:
 
     def candidates(self, qnorm: NormName) -> np.ndarray:
         """Entry numbers sharing at least one expanded token pair, most shared first."""
+        found, counts = self._candidate_counts(qnorm)
+        return found[np.argsort(-counts, kind="stable")]
+
+    def _candidate_counts(self, qnorm: NormName) -> tuple[np.ndarray, np.ndarray]:
+        """(entry numbers, how many expanded token pairs each shares with the query)."""
+        none = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64))
         units = _units(qnorm, all_joins=True)
         unit_of: list[int] = []
         token_of: list[int] = []
@@ -719,7 +725,7 @@ class WatchlistIndex:
             unit_of.extend([number] * len(expansion))
             token_of.extend(expansion)
         if not token_of:
-            return np.zeros(0, dtype=np.int32)
+            return none
         tokens = np.array(token_of, dtype=np.int64)
         if len(units) == 1:
             wanted = (tokens << 32) | tokens
@@ -738,10 +744,9 @@ class WatchlistIndex:
         right = np.searchsorted(self.pair_keys, wanted, "right")
         entries = self.pair_entries[_ranges(left, right)]
         if not len(entries):
-            return np.zeros(0, dtype=np.int32)
+            return none
         found, counts = np.unique(entries, return_counts=True)
-        order = np.argsort(-counts, kind="stable")
-        return found[order].astype(np.int32)
+        return found.astype(np.int32), counts
 
     def search(self, query: Query, *, limit: int = 20, min_score: float | None = None) -> list[Hit]:
         """Ranked hits at or above `min_score` (default: the policy's threshold)."""
@@ -750,14 +755,23 @@ class WatchlistIndex:
         qnorm = normalise(query.name)
         if not qnorm.tokens:
             return []
-        found = self.candidates(qnorm)
+        found, counts = self._candidate_counts(qnorm)
         q = query.date_of_birth
-        if q is not None and len(found) and min_score >= policy.threshold and not policy.conflict_can_hit():
-            years = self.dob_year[found].astype(np.int32)
-            qy = q.year
-            one_digit = sum(((years // 10**k) % 10 != (qy // 10**k) % 10).astype(np.int32) for k in range(4)) <= 1
-            keep = (years <= 0) | (np.abs(years - qy) <= 1) | one_digit
-            found = found[keep]
+        agreement = np.zeros(len(found), dtype=np.int8)
+        if q is not None and len(found):
+            if min_score >= policy.threshold and not policy.conflict_can_hit():
+                # Entries whose date of birth certainly conflicts cannot reach the threshold.
+                years = self.dob_year[found].astype(np.int32)
+                qy = q.year
+                one_digit = sum(((years // 10**k) % 10 != (qy // 10**k) % 10).astype(np.int32) for k in range(4)) <= 1
+                keep = (years <= 0) | (np.abs(years - qy) <= 1) | one_digit
+                found, counts = found[keep], counts[keep]
+            # Among entries sharing as many names, those whose date agrees are scored first.
+            codes = self.dob[found]
+            agreement = (codes // 10000 == q.year).astype(np.int8)
+            if q.day:
+                agreement += 2 * (codes == q.year * 10000 + q.month * 100 + q.day)
+        found = found[np.lexsort((-agreement, -counts))]
         hits = []
         for entry_no in found[: policy.candidates_scored].tolist():
             hit = score_entry(query, qnorm, self.entry(entry_no), policy)
