@@ -64,7 +64,12 @@ def main() -> None:
     parser.add_argument("--baseline-queries", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--scored", type=int, default=MatchPolicy().candidates_scored, help="candidates scored per query")
+    parser.add_argument(
+        "--scored",
+        type=int,
+        default=MatchPolicy().candidates_scored,
+        help="candidates scored per query",
+    )
     args = parser.parse_args()
 
     print(f"Watchlist screening benchmark: {args.entries:,} entries, {os.cpu_count()} CPUs")
@@ -76,14 +81,18 @@ def main() -> None:
         for entry in synthetic_entries(seed=args.seed, count=args.entries, universe=universe):
             if entry.key % sample_every == 0:
                 sample.append(entry)
-            yield ListedPerson(entry.key, (entry.name, *entry.aliases), entry.dates_of_birth, entry.nationalities)
+            yield ListedPerson(
+                entry.key, (entry.name, *entry.aliases), entry.dates_of_birth, entry.nationalities
+            )
 
     started = time.perf_counter()
     INDEX = WatchlistIndex.build(stream(), MatchPolicy(candidates_scored=args.scored))
     build_s = time.perf_counter() - started
     names_count = INDEX.names_blob.count(b"\x1f") + len(INDEX)
-    print(f"index built in {build_s:.1f} s: {len(INDEX):,} entries, {names_count:,} names, "
-          f"{len(INDEX.vocab_list):,} distinct tokens, {len(INDEX.pair_keys):,} pair keys; peak RSS {_rss_mib():.0f} MiB")
+    print(
+        f"index built in {build_s:.1f} s: {len(INDEX):,} entries, {names_count:,} names, "
+        f"{len(INDEX.vocab_list):,} distinct tokens, {len(INDEX.pair_keys):,} pair keys; peak RSS {_rss_mib():.0f} MiB"
+    )
 
     variants = labelled_variants(sample, seed=args.seed + 1, count=args.variants)
     clean = list(clean_people(seed=args.seed + 2, count=args.clean, universe=universe))
@@ -140,18 +149,38 @@ def main() -> None:
     print()
     print("| figure | target | indexed engine | full-scan rapidfuzz WRatio |")
     print("| --- | --- | --- | --- |")
-    print(f"| screening one person, p95 | <= 10 ms | {np.percentile(ms, 95):.2f} ms | {np.percentile(base_ms, 95):.0f} ms |")
-    print(f"| screening one person, p50 / mean | | {np.percentile(ms, 50):.2f} / {ms.mean():.2f} ms | {np.percentile(base_ms, 50):.0f} / {base_ms.mean():.0f} ms |")
-    print(f"| persons per second, {args.workers} workers | >= 200 | {throughput:.0f} | {args.workers * 1000 / base_ms.mean():.1f} |")
-    print(f"| recall on labelled variants | >= 0.99 | {recall:.4f} ({len(variants)} queries) | {base_found / max(1, len(base_queries)):.2f} (top 10, {len(base_queries)} queries) |")
-    print(f"| clean persons alerted | <= 2% | {100 * alert_rate:.2f}% ({len(clean)} people) | not measured |")
-    print(f"| peak RSS (index process) | < 1024 MiB | {peak_rss:.0f} MiB | {_rss_mib():.0f} MiB with the name list |")
+    print(
+        f"| screening one person, p95 | <= 10 ms | {np.percentile(ms, 95):.2f} ms | {np.percentile(base_ms, 95):.0f} ms |"
+    )
+    print(
+        f"| screening one person, p50 / mean | | {np.percentile(ms, 50):.2f} / {ms.mean():.2f} ms | {np.percentile(base_ms, 50):.0f} / {base_ms.mean():.0f} ms |"
+    )
+    print(
+        f"| persons per second, {args.workers} workers | >= 200 | {throughput:.0f} | {args.workers * 1000 / base_ms.mean():.1f} |"
+    )
+    print(
+        f"| recall on labelled variants | >= 0.99 | {recall:.4f} ({len(variants)} queries) | {base_found / max(1, len(base_queries)):.2f} (top 10, {len(base_queries)} queries) |"
+    )
+    print(
+        f"| clean persons alerted | <= 2% | {100 * alert_rate:.2f}% ({len(clean)} people) | not measured |"
+    )
+    print(
+        f"| peak RSS (index process) | < 1024 MiB | {peak_rss:.0f} MiB | {_rss_mib():.0f} MiB with the name list |"
+    )
     print(f"| peak RSS (a worker) | | {child_rss:.0f} MiB | |")
     print()
-    print("recall by variant kind: " + ", ".join(
-        f"{kind} {1 - missed[kind] / per_kind[kind]:.3f}" for kind in VARIANT_KINDS if per_kind[kind]
-    ))
-    print("clean people alerted, by the top hit's date-of-birth comparison: " + (", ".join(f"{k} {v}" for k, v in why.most_common()) or "none"))
+    print(
+        "recall by variant kind: "
+        + ", ".join(
+            f"{kind} {1 - missed[kind] / per_kind[kind]:.3f}"
+            for kind in VARIANT_KINDS
+            if per_kind[kind]
+        )
+    )
+    print(
+        "clean people alerted, by the top hit's date-of-birth comparison: "
+        + (", ".join(f"{k} {v}" for k, v in why.most_common()) or "none")
+    )
     print(f"index build {build_s:.1f} s (once per list version, per process)")
 
 

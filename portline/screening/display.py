@@ -28,7 +28,10 @@ def _dob(dob: dict) -> str:
     if result in ("year", "year_month"):
         return _("Date of birth %(query)s agrees with the list's %(entry)s.") % values
     if result == "close":
-        return _("Date of birth close: %(query)s here, %(entry)s on the list (possible error).") % values
+        return (
+            _("Date of birth close: %(query)s here, %(entry)s on the list (possible error).")
+            % values
+        )
     if result == "conflict":
         return _("Date of birth differs: %(query)s here, %(entry)s on the list.") % values
     return _("No date of birth to compare (here: %(query)s; list: %(entry)s).") % values
@@ -46,19 +49,32 @@ def _nationality(nat: dict) -> str:
 def explanation_lines(explanation: dict) -> list[str]:
     """Plain sentences saying why a hit matched, for officers (pages, PDF, command line)."""
     lines = [
-        _("Score %(score)s of 100 (flag from %(threshold)s); name %(name_score)s of 100, matched on the list's %(kind)s “%(name)s”.") % {
-            "score": f"{explanation.get('score', 0):.0f}", "threshold": f"{explanation.get('threshold', 0):.0f}",
+        _(
+            "Score %(score)s of 100 (flag from %(threshold)s); name %(name_score)s of 100, matched on the list's %(kind)s “%(name)s”."
+        )
+        % {
+            "score": f"{explanation.get('score', 0):.0f}",
+            "threshold": f"{explanation.get('threshold', 0):.0f}",
             "name_score": f"{explanation.get('name_score', 0):.0f}",
             "kind": _("alias") if explanation.get("name_kind") == "alias" else _("primary name"),
             "name": explanation.get("matched_name", ""),
         }
     ]
     for pair in explanation.get("tokens", []):
-        lines.append(_("“%(query)s” ~ “%(entry)s”: %(how)s.") % {"query": pair["query"], "entry": pair["entry"], "how": _how(pair["how"])})
+        lines.append(
+            _("“%(query)s” ~ “%(entry)s”: %(how)s.")
+            % {"query": pair["query"], "entry": pair["entry"], "how": _how(pair["how"])}
+        )
     if explanation.get("missing"):
-        lines.append(_("On the list but not given here: %(names)s.") % {"names": ", ".join(explanation["missing"])})
+        lines.append(
+            _("On the list but not given here: %(names)s.")
+            % {"names": ", ".join(explanation["missing"])}
+        )
     if explanation.get("extra"):
-        lines.append(_("Given here but not on the list: %(names)s.") % {"names": ", ".join(explanation["extra"])})
+        lines.append(
+            _("Given here but not on the list: %(names)s.")
+            % {"names": ", ".join(explanation["extra"])}
+        )
     if explanation.get("order") == "different":
         lines.append(_("The names are in another order."))
     if "dob" in explanation:

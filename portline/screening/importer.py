@@ -25,8 +25,13 @@ from portline.screening.match import PartialDate, normalise
 
 COLUMNS = ("name", "aliases", "dates_of_birth", "nationalities", "reason", "external_id")
 SYNONYMS = {
-    "primary_name": "name", "full_name": "name", "alias": "aliases", "date_of_birth": "dates_of_birth",
-    "dob": "dates_of_birth", "nationality": "nationalities", "id": "external_id",
+    "primary_name": "name",
+    "full_name": "name",
+    "alias": "aliases",
+    "date_of_birth": "dates_of_birth",
+    "dob": "dates_of_birth",
+    "nationality": "nationalities",
+    "id": "external_id",
 }
 MAX_NAME = 300
 MAX_ALIASES = 50
@@ -86,10 +91,17 @@ def check_row(raw: dict, *, today: dt.date) -> tuple[dict | None, list[str]]:
         try:
             date = PartialDate.parse(value)
         except ValueError:
-            problems.append(_("“%(value)s” is not a date of birth (use YYYY, YYYY-MM or YYYY-MM-DD)") % {"value": value[:20]})
+            problems.append(
+                _("“%(value)s” is not a date of birth (use YYYY, YYYY-MM or YYYY-MM-DD)")
+                % {"value": value[:20]}
+            )
             continue
         assert date is not None
-        if date.year < 1880 or date.year > today.year or (date.day and dt.date(date.year, date.month, date.day) > today):
+        if (
+            date.year < 1880
+            or date.year > today.year
+            or (date.day and dt.date(date.year, date.month, date.day) > today)
+        ):
             problems.append(_("date of birth %(value)s is out of range") % {"value": value})
             continue
         dates.append(str(date))
@@ -97,7 +109,9 @@ def check_row(raw: dict, *, today: dt.date) -> tuple[dict | None, list[str]]:
     for value in _values(raw.get("nationalities")):
         code = value.upper()
         if not is_country(code):
-            problems.append(_("“%(value)s” is not a two-letter country code") % {"value": value[:20]})
+            problems.append(
+                _("“%(value)s” is not a two-letter country code") % {"value": value[:20]}
+            )
         elif code not in nationalities:
             nationalities.append(code)
     reason = str(raw.get("reason") or "").strip()
@@ -105,12 +119,18 @@ def check_row(raw: dict, *, today: dt.date) -> tuple[dict | None, list[str]]:
         problems.append(_("the reason is longer than %(max)s characters") % {"max": MAX_REASON})
     external_id = str(raw.get("external_id") or "").strip()
     if len(external_id) > MAX_EXTERNAL_ID:
-        problems.append(_("the identifier is longer than %(max)s characters") % {"max": MAX_EXTERNAL_ID})
+        problems.append(
+            _("the identifier is longer than %(max)s characters") % {"max": MAX_EXTERNAL_ID}
+        )
     if problems:
         return None, problems
     return {
-        "name": name, "aliases": aliases, "dates_of_birth": dates, "nationalities": nationalities,
-        "reason": reason, "external_id": external_id,
+        "name": name,
+        "aliases": aliases,
+        "dates_of_birth": dates,
+        "nationalities": nationalities,
+        "reason": reason,
+        "external_id": external_id,
     }, []
 
 
@@ -125,12 +145,17 @@ def _canonical_keys(raw: dict) -> tuple[dict, list[str]]:
     return clean, unknown
 
 
-def _add(parsed: ParsedList, line: int, raw: dict, seen_ids: dict[str, int], today: dt.date) -> None:
+def _add(
+    parsed: ParsedList, line: int, raw: dict, seen_ids: dict[str, int], today: dt.date
+) -> None:
     row, problems = check_row(raw, today=today)
     if row and row["external_id"]:
         first = seen_ids.setdefault(row["external_id"], line)
         if first != line:
-            problems = [_("identifier %(id)s already used on line %(line)s") % {"id": row["external_id"], "line": first}]
+            problems = [
+                _("identifier %(id)s already used on line %(line)s")
+                % {"id": row["external_id"], "line": first}
+            ]
             row = None
     if problems:
         parsed.errors.extend(RowError(line, p) for p in problems)
@@ -149,8 +174,13 @@ def parse_csv(text: str, *, today: dt.date) -> ParsedList:
     columns = [SYNONYMS.get(h.strip().lower(), h.strip().lower()) for h in header]
     unknown = [h for h, c in zip(header, columns, strict=True) if c not in COLUMNS]
     if unknown:
-        parsed.errors.append(RowError(1, _("unknown columns: %(columns)s (expected: %(expected)s)") % {
-            "columns": ", ".join(unknown), "expected": ", ".join(COLUMNS)}))
+        parsed.errors.append(
+            RowError(
+                1,
+                _("unknown columns: %(columns)s (expected: %(expected)s)")
+                % {"columns": ", ".join(unknown), "expected": ", ".join(COLUMNS)},
+            )
+        )
         return parsed
     if "name" not in columns:
         parsed.errors.append(RowError(1, _("the header has no “name” column")))
@@ -162,12 +192,19 @@ def parse_csv(text: str, *, today: dt.date) -> ParsedList:
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(columns):
-                parsed.errors.append(RowError(line, _("%(found)s fields where the header has %(expected)s") % {
-                    "found": len(values), "expected": len(columns)}))
+                parsed.errors.append(
+                    RowError(
+                        line,
+                        _("%(found)s fields where the header has %(expected)s")
+                        % {"found": len(values), "expected": len(columns)},
+                    )
+                )
                 continue
             _add(parsed, line, dict(zip(columns, values, strict=True)), seen_ids, today)
     except csv.Error as exc:
-        parsed.errors.append(RowError(reader.line_num, _("the CSV cannot be read here: %(error)s") % {"error": exc}))
+        parsed.errors.append(
+            RowError(reader.line_num, _("the CSV cannot be read here: %(error)s") % {"error": exc})
+        )
     if not parsed.rows and not parsed.errors:
         parsed.errors.append(RowError(1, _("the file holds no entries")))
     return parsed
@@ -191,17 +228,28 @@ def parse_json(text: str, *, today: dt.date) -> ParsedList:
         try:
             document, _end = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
-            parsed.errors.append(RowError(exc.lineno, _("not valid JSON: %(error)s") % {"error": exc.msg}))
+            parsed.errors.append(
+                RowError(exc.lineno, _("not valid JSON: %(error)s") % {"error": exc.msg})
+            )
             return parsed
         entries = document.get("entries") if isinstance(document, dict) else None
         if not isinstance(entries, list):
-            parsed.errors.append(RowError(line_of(position), _("expected an array of entries, or an object with “entries”")))
+            parsed.errors.append(
+                RowError(
+                    line_of(position),
+                    _("expected an array of entries, or an object with “entries”"),
+                )
+            )
             return parsed
         # Find where the array starts so that elements keep their own line numbers.
         key_at = text.find('"entries"', position)
         position = text.find("[", key_at)
     if text[position : position + 1] != "[":
-        parsed.errors.append(RowError(line_of(position), _("expected an array of entries, or an object with “entries”")))
+        parsed.errors.append(
+            RowError(
+                line_of(position), _("expected an array of entries, or an object with “entries”")
+            )
+        )
         return parsed
     position = skip(position + 1)
     seen_ids: dict[str, int] = {}
@@ -210,14 +258,18 @@ def parse_json(text: str, *, today: dt.date) -> ParsedList:
         try:
             element, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
-            parsed.errors.append(RowError(exc.lineno, _("not valid JSON: %(error)s") % {"error": exc.msg}))
+            parsed.errors.append(
+                RowError(exc.lineno, _("not valid JSON: %(error)s") % {"error": exc.msg})
+            )
             return parsed
         if not isinstance(element, dict):
             parsed.errors.append(RowError(line, _("an entry must be an object")))
         else:
             raw, unknown = _canonical_keys(element)
             if unknown:
-                parsed.errors.append(RowError(line, _("unknown fields: %(fields)s") % {"fields": ", ".join(unknown)}))
+                parsed.errors.append(
+                    RowError(line, _("unknown fields: %(fields)s") % {"fields": ", ".join(unknown)})
+                )
             else:
                 _add(parsed, line, raw, seen_ids, today)
         position = skip(position)
@@ -234,12 +286,16 @@ def parse_file(data: bytes, *, filename: str, today: dt.date, fmt: str = "") -> 
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         parsed = ParsedList()
-        parsed.errors.append(RowError(data[: exc.start].count(b"\n") + 1, _("the file is not UTF-8 text")))
+        parsed.errors.append(
+            RowError(data[: exc.start].count(b"\n") + 1, _("the file is not UTF-8 text"))
+        )
         return parsed
     if fmt == "json":
         return parse_json(text, today=today)
     if fmt == "csv":
         return parse_csv(text, today=today)
     parsed = ParsedList()
-    parsed.errors.append(RowError(0, _("unknown file format “%(fmt)s”: use .csv or .json") % {"fmt": fmt}))
+    parsed.errors.append(
+        RowError(0, _("unknown file format “%(fmt)s”: use .csv or .json") % {"fmt": fmt})
+    )
     return parsed

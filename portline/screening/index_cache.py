@@ -22,12 +22,18 @@ _held: tuple[tuple, WatchlistIndex, dict] | None = None
 
 
 def _active_lists() -> list[dict]:
-    return list(Watchlist.objects.filter(is_active=True).order_by("id").values("id", "name", "version", "digest"))
+    return list(
+        Watchlist.objects.filter(is_active=True)
+        .order_by("id")
+        .values("id", "name", "version", "digest")
+    )
 
 
 def _entries():
     rows = (
-        WatchlistEntry.objects.filter(watchlist__is_active=True, list_version=F("watchlist__version"))
+        WatchlistEntry.objects.filter(
+            watchlist__is_active=True, list_version=F("watchlist__version")
+        )
         .order_by("id")
         .values_list("id", "primary_name", "aliases", "dates_of_birth", "nationalities")
     )
@@ -38,7 +44,9 @@ def _entries():
                 parsed.append(PartialDate.parse(value))
             except ValueError:  # checked at import; an edited row must not stop the screen
                 continue
-        yield ListedPerson(pk, (name, *(aliases or ())), tuple(d for d in parsed if d), tuple(nationalities or ()))
+        yield ListedPerson(
+            pk, (name, *(aliases or ())), tuple(d for d in parsed if d), tuple(nationalities or ())
+        )
 
 
 def active_index(policy: MatchPolicy | None = None) -> tuple[WatchlistIndex, dict]:

@@ -39,9 +39,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 
 ENGINE_VERSION = "1"
 
-PARTICLES = frozenset(
-    "de del la las los y da das do dos du des van von der den di e".split()
-)
+PARTICLES = frozenset("de del la las los y da das do dos du des van von der den di e".split())
 
 # Nickname and spelling-variant groups: a token is equal to every other token of its groups.
 # Small and documented on purpose (docs/screening.md): common Spanish hypocoristics, Russian
@@ -156,7 +154,12 @@ def _normalise(name: str) -> NormName:
     compounds: list[tuple[int, int, str]] = []
     particle_run: list[str] = []
     for word in _WORDS.findall(name or ""):
-        word_tokens = [Token(folded, part, how) for part in word.split("-") if part for folded, how in _fold_part(part)]
+        word_tokens = [
+            Token(folded, part, how)
+            for part in word.split("-")
+            if part
+            for folded, how in _fold_part(part)
+        ]
         kept = [t for t in word_tokens if t.text not in PARTICLES]
         if not kept:
             particle_run.extend(t.text for t in word_tokens)
@@ -179,7 +182,16 @@ def spelling_key(token: str) -> str:
     v/b, z/s, soft c/s, j/soft g/kh, ll/y, qu/k, x/ks, y/i, w/v merge; silent h and double
     letters go. Vowels stay (María and Mario must not meet)."""
     t = token
-    for a, b in (("sch", "sh"), ("ph", "f"), ("kh", "J"), ("qu", "k"), ("ll", "y"), ("ck", "k"), ("x", "ks"), ("w", "v")):
+    for a, b in (
+        ("sch", "sh"),
+        ("ph", "f"),
+        ("kh", "J"),
+        ("qu", "k"),
+        ("ll", "y"),
+        ("ck", "k"),
+        ("x", "ks"),
+        ("w", "v"),
+    ):
         t = t.replace(a, b)
     t = re.sub(r"gu(?=[ei])", "G", t)  # hard g before e/i (Guerline)
     t = re.sub(r"g(?=[ei])", "J", t)
@@ -256,21 +268,36 @@ class MatchPolicy:
         return best + self.dob_conflict >= self.threshold
 
 
-def compare_dob(query: PartialDate | None, entry_dates: Sequence[PartialDate], policy: MatchPolicy) -> dict:
+def compare_dob(
+    query: PartialDate | None, entry_dates: Sequence[PartialDate], policy: MatchPolicy
+) -> dict:
     """The best comparison over an entry's dates of birth: result code, points, values."""
     if query is None or not entry_dates:
-        return {"result": "unknown", "points": 0.0, "query": str(query or ""), "entry": [str(d) for d in entry_dates]}
+        return {
+            "result": "unknown",
+            "points": 0.0,
+            "query": str(query or ""),
+            "entry": [str(d) for d in entry_dates],
+        }
     best: tuple[float, str] | None = None
     for entry in entry_dates:
         result = _compare_one(query, entry)
         points = {
-            "exact": policy.dob_exact, "year_month": policy.dob_year_month, "year": policy.dob_year,
-            "close": policy.dob_close, "conflict": policy.dob_conflict,
+            "exact": policy.dob_exact,
+            "year_month": policy.dob_year_month,
+            "year": policy.dob_year,
+            "close": policy.dob_close,
+            "conflict": policy.dob_conflict,
         }[result]
         if best is None or points > best[0]:
             best = (points, result)
     assert best is not None
-    return {"result": best[1], "points": best[0], "query": str(query), "entry": [str(d) for d in entry_dates]}
+    return {
+        "result": best[1],
+        "points": best[0],
+        "query": str(query),
+        "entry": [str(d) for d in entry_dates],
+    }
 
 
 def _compare_one(q: PartialDate, e: PartialDate) -> str:
@@ -297,8 +324,18 @@ def compare_nationality(query: str, entry: Sequence[str], policy: MatchPolicy) -
     if not query or not entry:
         return {"result": "unknown", "points": 0.0, "query": query, "entry": list(entry)}
     if query in entry:
-        return {"result": "match", "points": policy.nationality_match, "query": query, "entry": list(entry)}
-    return {"result": "different", "points": policy.nationality_conflict, "query": query, "entry": list(entry)}
+        return {
+            "result": "match",
+            "points": policy.nationality_match,
+            "query": query,
+            "entry": list(entry),
+        }
+    return {
+        "result": "different",
+        "points": policy.nationality_conflict,
+        "query": query,
+        "entry": list(entry),
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -347,7 +384,11 @@ def _near(text: str, others: set[str]) -> bool:
         return True
     first, size = text[0], len(text)
     for other in others:
-        if other[0] == first and -1 <= len(other) - size <= 1 and OSA.distance(text, other, score_cutoff=1) <= 1:
+        if (
+            other[0] == first
+            and -1 <= len(other) - size <= 1
+            and OSA.distance(text, other, score_cutoff=1) <= 1
+        ):
             return True
     return False
 
@@ -396,15 +437,31 @@ def compare_names(query: NormName, entry: NormName, policy: MatchPolicy | None =
         used_e.add(j)
         q_unit, e_unit = q_units[i].tokens, e_units[j].tokens
         if how == "exact":
-            if len(q_unit) != len(e_unit) or q_units[i].text != q_unit[0].text or e_units[j].text != e_unit[0].text:
+            if (
+                len(q_unit) != len(e_unit)
+                or q_units[i].text != q_unit[0].text
+                or e_units[j].text != e_unit[0].text
+            ):
                 how = "compound"
             else:
                 folds = {t.how for t in (*q_unit, *e_unit)} - {"exact"}
-                how = "transliteration" if "transliteration" in folds else "accents" if folds else "exact"
-        pairs.append({
-            "query": " ".join(t.raw for t in q_unit), "entry": " ".join(t.raw for t in e_unit),
-            "how": how, "similarity": round(sim, 3), "_i": i, "_j": j,
-        })
+                how = (
+                    "transliteration"
+                    if "transliteration" in folds
+                    else "accents"
+                    if folds
+                    else "exact"
+                )
+        pairs.append(
+            {
+                "query": " ".join(t.raw for t in q_unit),
+                "entry": " ".join(t.raw for t in e_unit),
+                "how": how,
+                "similarity": round(sim, 3),
+                "_i": i,
+                "_j": j,
+            }
+        )
     matched = len(pairs)
     unmatched_q = [i for i in range(len(q_units)) if i not in used_q]
     unmatched_e = [j for j in range(len(e_units)) if j not in used_e]
@@ -431,12 +488,20 @@ def compare_names(query: NormName, entry: NormName, policy: MatchPolicy | None =
             continue
         used_partial_e.add(j)
         credit_total += credit
-        pairs.append({
-            "query": " ".join(t.raw for t in q_units[i].tokens), "entry": " ".join(t.raw for t in e_units[j].tokens),
-            "how": "partial", "similarity": credit, "_i": i, "_j": j,
-        })
+        pairs.append(
+            {
+                "query": " ".join(t.raw for t in q_units[i].tokens),
+                "entry": " ".join(t.raw for t in e_units[j].tokens),
+                "how": "partial",
+                "similarity": credit,
+                "_i": i,
+                "_j": j,
+            }
+        )
     conflicts = min(len(unmatched_q), len(unmatched_e))
-    base = (sum(p["similarity"] for p in pairs if p["how"] != "partial") + credit_total) / (matched + conflicts)
+    base = (sum(p["similarity"] for p in pairs if p["how"] != "partial") + credit_total) / (
+        matched + conflicts
+    )
     # A patronymic (Sergeyevich, Ivanovna) is often left out of Latin-script documents.
     optional = sum(1 for i in unmatched_q if _PATRONYMIC.search(q_texts[i])) + sum(
         1 for j in unmatched_e if _PATRONYMIC.search(e_texts[j])
@@ -454,7 +519,9 @@ def compare_names(query: NormName, entry: NormName, policy: MatchPolicy | None =
     for p in pairs:
         del p["_i"], p["_j"]
     return NameMatch(
-        score=round(score, 2), pairs=pairs, order=order,
+        score=round(score, 2),
+        pairs=pairs,
+        order=order,
         missing=[" ".join(t.raw for t in e_units[j].tokens) for j in unmatched_e],
         extra=[" ".join(t.raw for t in q_units[i].tokens) for i in unmatched_q],
     )
@@ -491,7 +558,9 @@ class Hit:
     explanation: dict
 
 
-def score_entry(query: Query, qnorm: NormName, entry: ListedPerson, policy: MatchPolicy) -> Hit | None:
+def score_entry(
+    query: Query, qnorm: NormName, entry: ListedPerson, policy: MatchPolicy
+) -> Hit | None:
     best: tuple[NameMatch, int] | None = None
     for position, name in enumerate(entry.names):
         result = compare_names(qnorm, normalise(name), policy)
@@ -502,7 +571,15 @@ def score_entry(query: Query, qnorm: NormName, entry: ListedPerson, policy: Matc
     name_match, position = best
     dob = compare_dob(query.date_of_birth, entry.dates_of_birth, policy)
     nationality = compare_nationality(query.nationality, entry.nationalities, policy)
-    score = round(max(0.0, min(100.0, policy.name_weight * name_match.score + dob["points"] + nationality["points"])), 2)
+    score = round(
+        max(
+            0.0,
+            min(
+                100.0, policy.name_weight * name_match.score + dob["points"] + nationality["points"]
+            ),
+        ),
+        2,
+    )
     explanation = {
         "engine": ENGINE_VERSION,
         "score": score,
@@ -517,7 +594,13 @@ def score_entry(query: Query, qnorm: NormName, entry: ListedPerson, policy: Matc
         "dob": dob,
         "nationality": nationality,
     }
-    return Hit(key=entry.key, score=score, name_score=name_match.score, matched_name=entry.names[position], explanation=explanation)
+    return Hit(
+        key=entry.key,
+        score=score,
+        name_score=name_match.score,
+        matched_name=entry.names[position],
+        explanation=explanation,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -610,11 +693,15 @@ class WatchlistIndex:
             dobs = (PartialDate(code // 10000, code // 100 % 100, code % 100),)
         else:
             dobs = ()
-        nationalities = tuple(self.nationalities[entry_no].split(",")) if self.nationalities[entry_no] else ()
+        nationalities = (
+            tuple(self.nationalities[entry_no].split(",")) if self.nationalities[entry_no] else ()
+        )
         return ListedPerson(int(self.keys[entry_no]), names, dobs, nationalities)
 
     @classmethod
-    def build(cls, entries: Iterable[ListedPerson], policy: MatchPolicy | None = None) -> WatchlistIndex:
+    def build(
+        cls, entries: Iterable[ListedPerson], policy: MatchPolicy | None = None
+    ) -> WatchlistIndex:
         index = cls(policy)
         pair_keys = array("q")
         pair_entries = array("i")
@@ -701,7 +788,10 @@ class WatchlistIndex:
         allowed = 1 if len(text) <= 4 else 2
         vocab_list = self.vocab_list
         for token_id in ids.tolist():
-            if token_id not in found and OSA.distance(text, vocab_list[token_id], score_cutoff=allowed) <= allowed:
+            if (
+                token_id not in found
+                and OSA.distance(text, vocab_list[token_id], score_cutoff=allowed) <= allowed
+            ):
                 found.add(token_id)
         result = tuple(found)
         if len(self._expansions) >= 200_000:
@@ -763,7 +853,13 @@ class WatchlistIndex:
                 # Entries whose date of birth certainly conflicts cannot reach the threshold.
                 years = self.dob_year[found].astype(np.int32)
                 qy = q.year
-                one_digit = sum(((years // 10**k) % 10 != (qy // 10**k) % 10).astype(np.int32) for k in range(4)) <= 1
+                one_digit = (
+                    sum(
+                        ((years // 10**k) % 10 != (qy // 10**k) % 10).astype(np.int32)
+                        for k in range(4)
+                    )
+                    <= 1
+                )
                 keep = (years <= 0) | (np.abs(years - qy) <= 1) | one_digit
                 found, counts = found[keep], counts[keep]
             # Among entries sharing as many names, those whose date agrees are scored first.
@@ -781,10 +877,16 @@ class WatchlistIndex:
         return hits[:limit]
 
 
-def screen(entries: Iterable[ListedPerson], query: Query, policy: MatchPolicy | None = None) -> list[Hit]:
+def screen(
+    entries: Iterable[ListedPerson], query: Query, policy: MatchPolicy | None = None
+) -> list[Hit]:
     """Score every entry (no index): for small lists and as the reference in tests."""
     policy = policy or MatchPolicy()
     qnorm = normalise(query.name)
-    hits = [h for e in entries if (h := score_entry(query, qnorm, e, policy)) and h.score >= policy.threshold]
+    hits = [
+        h
+        for e in entries
+        if (h := score_entry(query, qnorm, e, policy)) and h.score >= policy.threshold
+    ]
     hits.sort(key=lambda h: (-h.score, -h.name_score, h.key))
     return hits

@@ -57,7 +57,9 @@ class WatchlistEntry(models.Model):
     dates_of_birth = models.JSONField(_("dates of birth"), default=list, blank=True)
     nationalities = models.JSONField(_("nationalities"), default=list, blank=True)
     reason = models.CharField(_("reason for listing"), max_length=500, blank=True, default="")
-    external_id = models.CharField(_("identifier on the list"), max_length=100, blank=True, default="")
+    external_id = models.CharField(
+        _("identifier on the list"), max_length=100, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["watchlist", "id"]
@@ -73,15 +75,28 @@ class ScreeningRun(models.Model):
     """One screen of one person (or of a name typed on the command line) against every active list."""
 
     person = models.ForeignKey(
-        "registrations.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="screening_runs"
+        "registrations.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="screening_runs",
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    trigger = models.CharField(_("trigger"), max_length=12, choices=ScreeningTrigger.choices, default=ScreeningTrigger.ON_DEMAND)
+    trigger = models.CharField(
+        _("trigger"),
+        max_length=12,
+        choices=ScreeningTrigger.choices,
+        default=ScreeningTrigger.ON_DEMAND,
+    )
     query_name = models.CharField(_("name screened"), max_length=300)
-    query_date_of_birth = models.CharField(_("date of birth screened"), max_length=10, blank=True, default="")
-    query_nationality = models.CharField(_("nationality screened"), max_length=2, blank=True, default="")
+    query_date_of_birth = models.CharField(
+        _("date of birth screened"), max_length=10, blank=True, default=""
+    )
+    query_nationality = models.CharField(
+        _("nationality screened"), max_length=2, blank=True, default=""
+    )
     # {"list name": {"version": n, "digest": "..."}} for every list screened against.
     lists = models.JSONField(_("lists screened"), default=dict)
     engine_version = models.CharField(max_length=10)
@@ -105,7 +120,9 @@ class ScreeningHit(models.Model):
     rank = models.PositiveSmallIntegerField()
     score = models.FloatField(_("score"))
     explanation = models.JSONField(_("why it matched"), default=dict)
-    status = models.CharField(_("status"), max_length=12, choices=HitStatus.choices, default=HitStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=12, choices=HitStatus.choices, default=HitStatus.OPEN
+    )
     adjudicated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -118,7 +135,8 @@ class ScreeningHit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "entry"], name="screening_hit_once_per_run"),
             models.CheckConstraint(
-                condition=models.Q(status="open") | (models.Q(adjudicated_at__isnull=False) & ~models.Q(reason="")),
+                condition=models.Q(status="open")
+                | (models.Q(adjudicated_at__isnull=False) & ~models.Q(reason="")),
                 name="screening_hit_adjudication_has_reason",
             ),
         ]

@@ -25,7 +25,9 @@ def runs_visible_to(actor: User) -> QuerySet[ScreeningRun]:
 
 
 def hits_visible_to(actor: User) -> QuerySet[ScreeningHit]:
-    return ScreeningHit.objects.filter(run__in=runs_visible_to(actor)).select_related("run", "entry", "entry__watchlist")
+    return ScreeningHit.objects.filter(run__in=runs_visible_to(actor)).select_related(
+        "run", "entry", "entry__watchlist"
+    )
 
 
 def access_hit(actor: User, hit_id: int) -> ScreeningHit:
@@ -36,7 +38,11 @@ def access_hit(actor: User, hit_id: int) -> ScreeningHit:
 
 
 def hits_open_for_person(actor: User, person: Person) -> QuerySet[ScreeningHit]:
-    return hits_visible_to(actor).filter(run__person=person, status=HitStatus.OPEN).order_by("-run__created_at", "rank")
+    return (
+        hits_visible_to(actor)
+        .filter(run__person=person, status=HitStatus.OPEN)
+        .order_by("-run__created_at", "rank")
+    )
 
 
 def run_latest_for_person(actor: User, person: Person) -> ScreeningRun | None:

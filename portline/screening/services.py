@@ -58,10 +58,13 @@ def watchlist_import(
     (recorded as the system). Re-importing identical content changes nothing.
     """
     if not _is_system(actor) and actor.role not in LIST_ROLES:
-        raise PermissionDenied(_("Only a program administrator or a supervisor may import watchlists."))
+        raise PermissionDenied(
+            _("Only a program administrator or a supervisor may import watchlists.")
+        )
     if not parsed.valid:
         raise ValidationFailed(
-            _("The file has %(count)s problem(s); nothing was imported.") % {"count": len(parsed.errors)},
+            _("The file has %(count)s problem(s); nothing was imported.")
+            % {"count": len(parsed.errors)},
             errors={"file": [str(e) for e in parsed.errors]},
         )
     digest = parsed.digest()
@@ -69,17 +72,30 @@ def watchlist_import(
     if existing is not None and existing.digest == digest:
         return ImportResult(existing, existing.entry_count, 0, unchanged=True, dry_run=dry_run)
     if dry_run:
-        return ImportResult(existing, len(parsed.rows), existing.entry_count if existing else 0, unchanged=False, dry_run=True)
+        return ImportResult(
+            existing,
+            len(parsed.rows),
+            existing.entry_count if existing else 0,
+            unchanged=False,
+            dry_run=True,
+        )
     with transaction.atomic():
-        watchlist, created = Watchlist.objects.select_for_update().get_or_create(name=name, defaults={"source": source})
+        watchlist, created = Watchlist.objects.select_for_update().get_or_create(
+            name=name, defaults={"source": source}
+        )
         old_version = watchlist.version
         new_version = old_version + 1
         WatchlistEntry.objects.bulk_create(
             (
                 WatchlistEntry(
-                    watchlist=watchlist, list_version=new_version, primary_name=row["name"],
-                    aliases=row["aliases"], dates_of_birth=row["dates_of_birth"],
-                    nationalities=row["nationalities"], reason=row["reason"], external_id=row["external_id"],
+                    watchlist=watchlist,
+                    list_version=new_version,
+                    primary_name=row["name"],
+                    aliases=row["aliases"],
+                    dates_of_birth=row["dates_of_birth"],
+                    nationalities=row["nationalities"],
+                    reason=row["reason"],
+                    external_id=row["external_id"],
                 )
                 for row in parsed.rows
             ),
@@ -98,8 +114,16 @@ def watchlist_import(
             watchlist.source = source
         watchlist.save()
         audit_record(
-            actor=actor, action="screening.watchlist.import", target=watchlist,
-            data={"version": new_version, "entries": len(parsed.rows), "replaced": replaced, "digest": digest, "created": created},
+            actor=actor,
+            action="screening.watchlist.import",
+            target=watchlist,
+            data={
+                "version": new_version,
+                "entries": len(parsed.rows),
+                "replaced": replaced,
+                "digest": digest,
+                "created": created,
+            },
         )
     return ImportResult(watchlist, len(parsed.rows), replaced, unchanged=False, dry_run=False)
 
@@ -116,47 +140,96 @@ def _check_person_visible(actor, person: Person) -> None:
         raise NotFound(_("No such person in this registration."))
 
 
-def _store_run(*, actor, person: Person | None, trigger: str, query: Query, hits: list[Hit], lists: dict, threshold: float) -> ScreeningRun:
+def _store_run(
+    *,
+    actor,
+    person: Person | None,
+    trigger: str,
+    query: Query,
+    hits: list[Hit],
+    lists: dict,
+    threshold: float,
+) -> ScreeningRun:
     run = ScreeningRun.objects.create(
-        person=person, actor=None if _is_system(actor) else actor, trigger=trigger,
-        query_name=query.name[:300], query_date_of_birth=str(query.date_of_birth or ""),
-        query_nationality=query.nationality, lists=lists, engine_version=ENGINE_VERSION,
-        threshold=threshold, hit_count=len(hits),
+        person=person,
+        actor=None if _is_system(actor) else actor,
+        trigger=trigger,
+        query_name=query.name[:300],
+        query_date_of_birth=str(query.date_of_birth or ""),
+        query_nationality=query.nationality,
+        lists=lists,
+        engine_version=ENGINE_VERSION,
+        threshold=threshold,
+        hit_count=len(hits),
     )
     ScreeningHit.objects.bulk_create(
-        ScreeningHit(run=run, entry_id=hit.key, rank=rank, score=hit.score, explanation=hit.explanation)
+        ScreeningHit(
+            run=run, entry_id=hit.key, rank=rank, score=hit.score, explanation=hit.explanation
+        )
         for rank, hit in enumerate(hits, start=1)
     )
     audit_record(
-        actor=actor, action="screening.run.create", target=run,
-        data={"person": person.pk if person else None, "trigger": trigger, "hits": len(hits), "lists": sorted(lists)},
+        actor=actor,
+        action="screening.run.create",
+        target=run,
+        data={
+            "person": person.pk if person else None,
+            "trigger": trigger,
+            "hits": len(hits),
+            "lists": sorted(lists),
+        },
     )
     return run
 
 
 def screening_run_for_query(
-    *, actor: User | None, name: str, date_of_birth: dt.date | PartialDate | None = None, nationality: str = "",
-    trigger: str = ScreeningTrigger.COMMAND_LINE, person: Person | None = None,
+    *,
+    actor: User | None,
+    name: str,
+    date_of_birth: dt.date | PartialDate | None = None,
+    nationality: str = "",
+    trigger: str = ScreeningTrigger.COMMAND_LINE,
+    person: Person | None = None,
 ) -> ScreeningRun:
     """Screen a name (with an optional date of birth and nationality) against every active list."""
     _check_screener(actor)
     if not (name or "").strip():
-        raise ValidationFailed(_("Enter a name to screen."), errors={"name": [_("Enter a name to screen.")]})
-    query = Query(name.strip(), PartialDate.parse(date_of_birth) if date_of_birth else None, (nationality or "").upper())
+        raise ValidationFailed(
+            _("Enter a name to screen."), errors={"name": [_("Enter a name to screen.")]}
+        )
+    query = Query(
+        name.strip(),
+        PartialDate.parse(date_of_birth) if date_of_birth else None,
+        (nationality or "").upper(),
+    )
     index, lists = index_cache.active_index()
     hits = index.search(query, limit=MAX_HITS)
     with transaction.atomic():
-        return _store_run(actor=actor, person=person, trigger=trigger, query=query, hits=hits, lists=lists, threshold=index.policy.threshold)
+        return _store_run(
+            actor=actor,
+            person=person,
+            trigger=trigger,
+            query=query,
+            hits=hits,
+            lists=lists,
+            threshold=index.policy.threshold,
+        )
 
 
-def screening_run_for_person(*, actor: User | None, person: Person, trigger: str = ScreeningTrigger.ON_DEMAND) -> ScreeningRun:
+def screening_run_for_person(
+    *, actor: User | None, person: Person, trigger: str = ScreeningTrigger.ON_DEMAND
+) -> ScreeningRun:
     """Screen one person (given and family names, date of birth, nationality) against every
     active list and store the hits as open flags. `actor` None: an automatic screen (check-in)."""
     _check_screener(actor)
     _check_person_visible(actor, person)
     return screening_run_for_query(
-        actor=actor, name=f"{person.given_names} {person.family_names}", date_of_birth=person.date_of_birth,
-        nationality=person.nationality, trigger=trigger, person=person,
+        actor=actor,
+        name=f"{person.given_names} {person.family_names}",
+        date_of_birth=person.date_of_birth,
+        nationality=person.nationality,
+        trigger=trigger,
+        person=person,
     )
 
 
@@ -166,12 +239,19 @@ def hit_adjudicate(*, actor: User, hit: ScreeningHit, decision: str, reason: str
     An adjudicated hit may be changed only by a supervisor (an override, audited as such).
     """
     if _is_system(actor) or not actor.is_active or actor.role not in SCREENING_ROLES:
-        raise PermissionDenied(_("Only port officers and supervisors may adjudicate screening hits."))
+        raise PermissionDenied(
+            _("Only port officers and supervisors may adjudicate screening hits.")
+        )
     if decision not in (HitStatus.TRUE_MATCH, HitStatus.FALSE_MATCH):
-        raise ValidationFailed(_("Choose true match or false match."), errors={"decision": [_("Choose true match or false match.")]})
+        raise ValidationFailed(
+            _("Choose true match or false match."),
+            errors={"decision": [_("Choose true match or false match.")]},
+        )
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:
-        message = _("Give the reason for this finding (at least %(count)s characters).") % {"count": MIN_REASON_LENGTH}
+        message = _("Give the reason for this finding (at least %(count)s characters).") % {
+            "count": MIN_REASON_LENGTH
+        }
         raise ValidationFailed(message, errors={"reason": [message]})
     with transaction.atomic():
         locked = ScreeningHit.objects.select_for_update().select_related("run").get(pk=hit.pk)
@@ -179,7 +259,9 @@ def hit_adjudicate(*, actor: User, hit: ScreeningHit, decision: str, reason: str
             _check_person_visible(actor, locked.run.person)
         previous = locked.status
         if previous != HitStatus.OPEN and actor.role != Role.SUPERVISOR:
-            raise Conflict(_("This hit was already adjudicated; a supervisor may change the finding."))
+            raise Conflict(
+                _("This hit was already adjudicated; a supervisor may change the finding.")
+            )
         locked.status = decision
         locked.reason = reason
         locked.adjudicated_by = actor
@@ -187,7 +269,10 @@ def hit_adjudicate(*, actor: User, hit: ScreeningHit, decision: str, reason: str
         locked.save(update_fields=["status", "reason", "adjudicated_by", "adjudicated_at"])
         audit_record(
             actor=actor,
-            action="screening.hit.adjudicate" if previous == HitStatus.OPEN else "screening.hit.override",
-            target=locked, data={"decision": decision, "previous": previous, "run": locked.run_id},
+            action="screening.hit.adjudicate"
+            if previous == HitStatus.OPEN
+            else "screening.hit.override",
+            target=locked,
+            data={"decision": decision, "previous": previous, "run": locked.run_id},
         )
     return locked

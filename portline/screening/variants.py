@@ -39,16 +39,74 @@ VARIANT_KINDS = (
 _CULTURES = {
     "hispanic": {
         "head": pools.POOLS["MX"][:3],
-        "onsets": ["b", "c", "d", "f", "g", "l", "m", "n", "p", "r", "s", "t", "v", "br", "gr", "tr", "ch", "ll", "qu", "al", "ar", "es", "or"],
+        "onsets": [
+            "b",
+            "c",
+            "d",
+            "f",
+            "g",
+            "l",
+            "m",
+            "n",
+            "p",
+            "r",
+            "s",
+            "t",
+            "v",
+            "br",
+            "gr",
+            "tr",
+            "ch",
+            "ll",
+            "qu",
+            "al",
+            "ar",
+            "es",
+            "or",
+        ],
         "vowels": ["a", "e", "i", "o", "u", "ia", "ue"],
         "given_f": ["a", "ina", "ela", "ita", "ana", "ia", "elia"],
         "given_m": ["o", "ando", "el", "io", "ero", "ino", "án"],
-        "surname": ["ez", "es", "ales", "era", "ero", "ado", "illa", "ón", "eda", "aga", "ana", "oza", "uez", "aro"],
+        "surname": [
+            "ez",
+            "es",
+            "ales",
+            "era",
+            "ero",
+            "ado",
+            "illa",
+            "ón",
+            "eda",
+            "aga",
+            "ana",
+            "oza",
+            "uez",
+            "aro",
+        ],
         "two_surnames": 0.85,
     },
     "haitian": {
         "head": pools.POOLS["HT"][:3],
-        "onsets": ["b", "d", "f", "j", "l", "m", "n", "p", "r", "s", "t", "v", "w", "ch", "gu", "cl", "fr", "st"],
+        "onsets": [
+            "b",
+            "d",
+            "f",
+            "j",
+            "l",
+            "m",
+            "n",
+            "p",
+            "r",
+            "s",
+            "t",
+            "v",
+            "w",
+            "ch",
+            "gu",
+            "cl",
+            "fr",
+            "st",
+        ],
         "vowels": ["a", "e", "i", "o", "ou", "é", "au"],
         "given_f": ["ette", "ine", "elle", "ande", "ène", "ia"],
         "given_m": ["ens", "son", "ly", "in", "el", "ord", "ert"],
@@ -57,7 +115,27 @@ _CULTURES = {
     },
     "russian": {
         "head": pools.POOLS["RU"][:3],
-        "onsets": ["b", "d", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "kh", "sh", "zh", "gr", "pr", "st"],
+        "onsets": [
+            "b",
+            "d",
+            "g",
+            "k",
+            "l",
+            "m",
+            "n",
+            "p",
+            "r",
+            "s",
+            "t",
+            "v",
+            "z",
+            "kh",
+            "sh",
+            "zh",
+            "gr",
+            "pr",
+            "st",
+        ],
         "vowels": ["a", "e", "i", "o", "u", "ya", "yu"],
         "given_f": ["ina", "ana", "ya", "ia", "ova"],
         "given_m": ["ei", "an", "ir", "il", "ov", "yon"],
@@ -66,7 +144,26 @@ _CULTURES = {
     },
     "brazilian": {
         "head": pools.POOLS["BR"][:3],
-        "onsets": ["b", "c", "d", "f", "g", "l", "m", "n", "p", "r", "s", "t", "v", "br", "gr", "tr", "lh", "nh"],
+        "onsets": [
+            "b",
+            "c",
+            "d",
+            "f",
+            "g",
+            "l",
+            "m",
+            "n",
+            "p",
+            "r",
+            "s",
+            "t",
+            "v",
+            "br",
+            "gr",
+            "tr",
+            "lh",
+            "nh",
+        ],
         "vowels": ["a", "e", "i", "o", "u", "ão", "ei"],
         "given_f": ["a", "ana", "ina", "ela", "ane"],
         "given_m": ["o", "ão", "el", "io", "ano"],
@@ -74,8 +171,12 @@ _CULTURES = {
         "two_surnames": 0.3,
     },
 }
-_CULTURE_OF = {code: "hispanic" for code in ("MX", "HN", "GT", "SV", "VE", "CU", "CO", "EC", "NI", "PE")} | {
-    "HT": "haitian", "RU": "russian", "BR": "brazilian",
+_CULTURE_OF = {
+    code: "hispanic" for code in ("MX", "HN", "GT", "SV", "VE", "CU", "CO", "EC", "NI", "PE")
+} | {
+    "HT": "haitian",
+    "RU": "russian",
+    "BR": "brazilian",
 }
 _NATIONALITIES = list(pools.NATIONALITY_WEIGHTS)
 _NAT_P = np.array([pools.NATIONALITY_WEIGHTS[c] for c in _NATIONALITIES])
@@ -164,14 +265,19 @@ class NameUniverse:
                 self.totals[(culture, slot)] = float(cumulative[-1])
 
     @staticmethod
-    def _tail(rng: Random, spec: dict, endings: list[str], size: int, exclude: set[str]) -> list[str]:
+    def _tail(
+        rng: Random, spec: dict, endings: list[str], size: int, exclude: set[str]
+    ) -> list[str]:
         found: dict[str, None] = {}
         onsets, vowels = spec["onsets"], spec["vowels"]
         attempts = 0
         while len(found) < size and attempts < size * 20:
             attempts += 1
             syllables = int(rng.integers(1, 3))
-            word = "".join(onsets[int(rng.integers(len(onsets)))] + vowels[int(rng.integers(len(vowels)))] for _ in range(syllables))
+            word = "".join(
+                onsets[int(rng.integers(len(onsets)))] + vowels[int(rng.integers(len(vowels)))]
+                for _ in range(syllables)
+            )
             word = word + endings[int(rng.integers(len(endings)))]
             word = word[0].upper() + word[1:]
             if len(word) >= 4 and word not in exclude:
@@ -180,12 +286,16 @@ class NameUniverse:
 
     def pick(self, rng: Random, culture: str, slot: str) -> str:
         tokens = self.tokens[(culture, slot)]
-        position = bisect.bisect_right(self.cumulative[(culture, slot)], rng.random() * self.totals[(culture, slot)])
+        position = bisect.bisect_right(
+            self.cumulative[(culture, slot)], rng.random() * self.totals[(culture, slot)]
+        )
         return tokens[min(position, len(tokens) - 1)]
 
     def person(self, rng: Random) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
         """(nationality, gender, given names, surnames)."""
-        nationality = _NATIONALITIES[min(bisect.bisect_right(_NAT_CUM, rng.random()), len(_NATIONALITIES) - 1)]
+        nationality = _NATIONALITIES[
+            min(bisect.bisect_right(_NAT_CUM, rng.random()), len(_NATIONALITIES) - 1)
+        ]
         culture = _CULTURE_OF[nationality]
         gender = "female" if rng.random() < 0.5 else "male"
         given = [self.pick(rng, culture, gender)]
@@ -203,7 +313,13 @@ def _birth(rng: Random, today: dt.date) -> dt.date:
     return today - dt.timedelta(days=int(rng.integers(16 * 365, 75 * 365)))
 
 
-def synthetic_entries(*, seed: int, count: int, universe: NameUniverse | None = None, today: dt.date = dt.date(2025, 1, 1)) -> Iterator[SyntheticEntry]:
+def synthetic_entries(
+    *,
+    seed: int,
+    count: int,
+    universe: NameUniverse | None = None,
+    today: dt.date = dt.date(2025, 1, 1),
+) -> Iterator[SyntheticEntry]:
     """A synthetic watchlist. Dates of birth: 80% full, 15% year only, 5% none.
     25% of entries carry an alias (a variant of their name or another name), 5% two."""
     universe = universe or NameUniverse()
@@ -212,9 +328,21 @@ def synthetic_entries(*, seed: int, count: int, universe: NameUniverse | None = 
         nationality, gender, given, surnames = universe.person(rng)
         roll = rng.random()
         born = _birth(rng, today)
-        dobs = (PartialDate(born.year, born.month, born.day),) if roll < 0.8 else (PartialDate(born.year),) if roll < 0.95 else ()
+        dobs = (
+            (PartialDate(born.year, born.month, born.day),)
+            if roll < 0.8
+            else (PartialDate(born.year),)
+            if roll < 0.95
+            else ()
+        )
         roll = rng.random()
-        nationalities = (nationality,) if roll < 0.9 else (nationality, "MX") if roll < 0.95 and nationality != "MX" else ()
+        nationalities = (
+            (nationality,)
+            if roll < 0.9
+            else (nationality, "MX")
+            if roll < 0.95 and nationality != "MX"
+            else ()
+        )
         aliases: list[str] = []
         for _ in range(2):
             if rng.random() >= (0.25 if not aliases else 0.2):
@@ -230,16 +358,26 @@ def synthetic_entries(*, seed: int, count: int, universe: NameUniverse | None = 
         yield SyntheticEntry(key, given, surnames, tuple(aliases), dobs, nationalities, gender)
 
 
-def clean_people(*, seed: int, count: int, universe: NameUniverse | None = None, today: dt.date = dt.date(2025, 1, 1)) -> Iterator[LabelledQuery]:
+def clean_people(
+    *,
+    seed: int,
+    count: int,
+    universe: NameUniverse | None = None,
+    today: dt.date = dt.date(2025, 1, 1),
+) -> Iterator[LabelledQuery]:
     """People drawn from the same universe as the list, with their own dates of birth."""
     universe = universe or NameUniverse()
     rng = BufferedRandom(seed)
     for _ in range(count):
         nationality, _gender, given, surnames = universe.person(rng)
-        yield LabelledQuery(" ".join(given + surnames), _birth(rng, today), nationality, "clean", None)
+        yield LabelledQuery(
+            " ".join(given + surnames), _birth(rng, today), nationality, "clean", None
+        )
 
 
-def labelled_variants(entries: list[SyntheticEntry], *, seed: int, count: int, kinds: tuple[str, ...] = VARIANT_KINDS) -> list[LabelledQuery]:
+def labelled_variants(
+    entries: list[SyntheticEntry], *, seed: int, count: int, kinds: tuple[str, ...] = VARIANT_KINDS
+) -> list[LabelledQuery]:
     """`count` queries, each a variant of a random entry's primary name, with the person's
     date of birth (a full date inside a year-only entry's year; any date if the list has
     none) and nationality. Kinds cycle so each is equally represented where applicable."""
@@ -257,7 +395,9 @@ def labelled_variants(entries: list[SyntheticEntry], *, seed: int, count: int, k
             d = entry.dates_of_birth[0]
             born = dt.date(d.year, d.month, d.day)
         elif entry.dates_of_birth:
-            born = dt.date(entry.dates_of_birth[0].year, 1, 1) + dt.timedelta(days=int(rng.integers(365)))
+            born = dt.date(entry.dates_of_birth[0].year, 1, 1) + dt.timedelta(
+                days=int(rng.integers(365))
+            )
         else:
             born = _birth(rng, dt.date(2025, 1, 1))
         nationality = entry.nationalities[0] if entry.nationalities else "MX"
@@ -276,15 +416,49 @@ for _group in NICKNAME_GROUPS:
 
 
 def _strip_accents(text: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn")
+    return "".join(
+        ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn"
+    )
 
 
 _LATIN_TO_CYRILLIC = [
-    ("shch", "щ"), ("sh", "ш"), ("ch", "ч"), ("kh", "х"), ("zh", "ж"), ("ts", "ц"), ("ya", "я"), ("yu", "ю"),
-    ("yo", "ё"), ("qu", "к"), ("ll", "й"), ("ñ", "нь"), ("ph", "ф"),
-    ("a", "а"), ("b", "б"), ("v", "в"), ("g", "г"), ("d", "д"), ("e", "е"), ("z", "з"), ("i", "и"),
-    ("y", "й"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"), ("r", "р"),
-    ("s", "с"), ("t", "т"), ("u", "у"), ("f", "ф"), ("h", ""), ("j", "х"), ("w", "в"), ("x", "кс"),
+    ("shch", "щ"),
+    ("sh", "ш"),
+    ("ch", "ч"),
+    ("kh", "х"),
+    ("zh", "ж"),
+    ("ts", "ц"),
+    ("ya", "я"),
+    ("yu", "ю"),
+    ("yo", "ё"),
+    ("qu", "к"),
+    ("ll", "й"),
+    ("ñ", "нь"),
+    ("ph", "ф"),
+    ("a", "а"),
+    ("b", "б"),
+    ("v", "в"),
+    ("g", "г"),
+    ("d", "д"),
+    ("e", "е"),
+    ("z", "з"),
+    ("i", "и"),
+    ("y", "й"),
+    ("k", "к"),
+    ("l", "л"),
+    ("m", "м"),
+    ("n", "н"),
+    ("o", "о"),
+    ("p", "п"),
+    ("r", "р"),
+    ("s", "с"),
+    ("t", "т"),
+    ("u", "у"),
+    ("f", "ф"),
+    ("h", ""),
+    ("j", "х"),
+    ("w", "в"),
+    ("x", "кс"),
 ]
 
 
@@ -331,7 +505,9 @@ def _typo(word: str, rng: Random) -> str:
     return word[:i] + word[i:] + "a"
 
 
-def make_variant(given: tuple[str, ...], surnames: tuple[str, ...], kind: str, rng: Random) -> str | None:
+def make_variant(
+    given: tuple[str, ...], surnames: tuple[str, ...], kind: str, rng: Random
+) -> str | None:
     """The name written another way, or None where the kind does not apply to this name."""
     given, surnames = list(given), list(surnames)
     full = given + surnames
@@ -376,4 +552,11 @@ def make_variant(given: tuple[str, ...], surnames: tuple[str, ...], kind: str, r
     raise ValueError(f"unknown variant kind {kind!r}")
 
 
-_VARIANT_ORDER = ("accents", "typo", "transliteration", "nickname", "compound", "drop_second_surname")
+_VARIANT_ORDER = (
+    "accents",
+    "typo",
+    "transliteration",
+    "nickname",
+    "compound",
+    "drop_second_surname",
+)

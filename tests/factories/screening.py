@@ -36,7 +36,10 @@ def person_at_port(port, **person_fields):
     """A submitted registration that asked for `port` (so its officers may see it), with one person."""
     registration = RegistrationFactory(status="submitted", submitted_at=clock.now())
     AppointmentRequest.objects.create(
-        registration=registration, round_date=clock.now().date(), first_port=port,
-        idempotency_key=f"k-{registration.reference}", requested_by=registration.owner,
+        registration=registration,
+        round_date=clock.now().date(),
+        first_port=port,
+        idempotency_key=f"k-{registration.reference}",
+        requested_by=registration.owner,
     )
     return PersonFactory(registration=registration, position=1, **person_fields)

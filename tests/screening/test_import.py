@@ -41,23 +41,52 @@ def _write(tmp_path, name, text):
 
 
 def test_valid_csv_is_imported(tmp_path, capsys):
-    call_command("watchlist_import", str(_write(tmp_path, "w.csv", VALID_CSV)), "--list", "National warrants", "--source", "test")
+    call_command(
+        "watchlist_import",
+        str(_write(tmp_path, "w.csv", VALID_CSV)),
+        "--list",
+        "National warrants",
+        "--source",
+        "test",
+    )
     watchlist = Watchlist.objects.get(name="national-warrants")
     assert (watchlist.version, watchlist.entry_count, watchlist.source) == (1, 3, "test")
     first = WatchlistEntry.objects.get(external_id="W-1")
     assert first.aliases == ["Pepe García", "El Güero"]
     assert first.dates_of_birth == ["1980-05-17"] and first.nationalities == ["MX"]
     assert WatchlistEntry.objects.get(external_id="W-3").dates_of_birth == ["1970-01-02", "1971"]
-    assert AuditRecord.objects.filter(action="screening.watchlist.import", target_id=str(watchlist.pk)).count() == 1
+    assert (
+        AuditRecord.objects.filter(
+            action="screening.watchlist.import", target_id=str(watchlist.pk)
+        ).count()
+        == 1
+    )
 
 
 def test_valid_json_is_imported_in_both_shapes(tmp_path):
     entries = [
-        {"name": "María Guadalupe de la Cruz", "aliases": ["Lupe Cruz"], "dates_of_birth": ["1992-11-03"], "nationalities": ["HN"], "reason": "r", "external_id": "J-1"},
+        {
+            "name": "María Guadalupe de la Cruz",
+            "aliases": ["Lupe Cruz"],
+            "dates_of_birth": ["1992-11-03"],
+            "nationalities": ["HN"],
+            "reason": "r",
+            "external_id": "J-1",
+        },
         {"primary_name": "Chuy Mejía", "dob": "1988", "nationality": "SV"},
     ]
-    call_command("watchlist_import", str(_write(tmp_path, "a.json", json.dumps(entries, ensure_ascii=False, indent=2))), "--list", "a")
-    call_command("watchlist_import", str(_write(tmp_path, "b.json", json.dumps({"entries": entries}))), "--list", "b")
+    call_command(
+        "watchlist_import",
+        str(_write(tmp_path, "a.json", json.dumps(entries, ensure_ascii=False, indent=2))),
+        "--list",
+        "a",
+    )
+    call_command(
+        "watchlist_import",
+        str(_write(tmp_path, "b.json", json.dumps({"entries": entries}))),
+        "--list",
+        "b",
+    )
     assert WatchlistEntry.objects.filter(watchlist__name="a").count() == 2
     second = WatchlistEntry.objects.get(watchlist__name="b", primary_name="Chuy Mejía")
     assert second.dates_of_birth == ["1988"] and second.nationalities == ["SV"]
@@ -68,26 +97,47 @@ def test_each_broken_csv_row_is_reported_with_its_line():
     lines = sorted({e.line for e in parsed.errors})
     assert lines == [3, 4, 5, 6, 7, 8]
     text = "\n".join(str(e) for e in parsed.errors)
-    for expected in ("line 3: the name is missing", "line 4: “1980-02-30” is not a date", "line 5: “XX” is not a two-letter country code",
-                     "line 6: 7 fields where the header has 6", "line 7: date of birth 2999 is out of range", "line 8: identifier B-1 already used on line 2"):
+    for expected in (
+        "line 3: the name is missing",
+        "line 4: “1980-02-30” is not a date",
+        "line 5: “XX” is not a two-letter country code",
+        "line 6: 7 fields where the header has 6",
+        "line 7: date of birth 2999 is out of range",
+        "line 8: identifier B-1 already used on line 2",
+    ):
         assert expected in text
 
 
 def test_each_broken_json_entry_is_reported_with_its_line():
     text = '[\n  {"name": "Ana Torres", "dates_of_birth": "1980"},\n  {"name": ""},\n  {"name": "Luis", "nationalities": ["ZZ"]},\n  {"name": "Eva", "colour": "red"},\n  "just a string"\n]'
     parsed = parse_json(text, today=TODAY)
-    assert [(e.line, e.message.split(" ")[0]) for e in parsed.errors] == [(3, "the"), (4, "“ZZ”"), (5, "unknown"), (6, "an")]
-    assert parse_json("[{\"name\": \"A\"},\n{oops}]", today=TODAY).errors[0].line == 2
-    assert parse_file(b"\xff\xfe", filename="x.csv", today=TODAY).errors[0].message == "the file is not UTF-8 text"
+    assert [(e.line, e.message.split(" ")[0]) for e in parsed.errors] == [
+        (3, "the"),
+        (4, "“ZZ”"),
+        (5, "unknown"),
+        (6, "an"),
+    ]
+    assert parse_json('[{"name": "A"},\n{oops}]', today=TODAY).errors[0].line == 2
+    assert (
+        parse_file(b"\xff\xfe", filename="x.csv", today=TODAY).errors[0].message
+        == "the file is not UTF-8 text"
+    )
     assert parse_file(b"name\n", filename="x.xml", today=TODAY).errors
 
 
 def test_a_broken_file_replaces_nothing(tmp_path, capsys):
-    call_command("watchlist_import", str(_write(tmp_path, "w.csv", VALID_CSV)), "--list", "warrants")
+    call_command(
+        "watchlist_import", str(_write(tmp_path, "w.csv", VALID_CSV)), "--list", "warrants"
+    )
     before = list(WatchlistEntry.objects.values_list("id", "primary_name", "list_version"))
     audits = AuditRecord.objects.count()
     with pytest.raises(CommandError, match="6 problem"):
-        call_command("watchlist_import", str(_write(tmp_path, "broken.csv", BROKEN_CSV)), "--list", "warrants")
+        call_command(
+            "watchlist_import",
+            str(_write(tmp_path, "broken.csv", BROKEN_CSV)),
+            "--list",
+            "warrants",
+        )
     err = capsys.readouterr().err
     assert err.count("broken.csv: line") == len(parse_csv(BROKEN_CSV, today=TODAY).errors)
     assert list(WatchlistEntry.objects.values_list("id", "primary_name", "list_version")) == before
@@ -96,7 +146,9 @@ def test_a_broken_file_replaces_nothing(tmp_path, capsys):
 
 
 def test_reimport_replaces_the_list_atomically_and_keeps_evidence(tmp_path):
-    call_command("watchlist_import", str(_write(tmp_path, "v1.csv", VALID_CSV)), "--list", "warrants")
+    call_command(
+        "watchlist_import", str(_write(tmp_path, "v1.csv", VALID_CSV)), "--list", "warrants"
+    )
     watchlist = Watchlist.objects.get(name="warrants")
     referenced = WatchlistEntry.objects.get(external_id="W-2")
     run = ScreeningRun.objects.create(query_name="x", lists={}, engine_version="1", threshold=80)
@@ -108,7 +160,9 @@ def test_reimport_replaces_the_list_atomically_and_keeps_evidence(tmp_path):
     current = WatchlistEntry.objects.filter(watchlist=watchlist, list_version=watchlist.version)
     assert sorted(current.values_list("external_id", flat=True)) == ["N-1", "N-2"]
     # Old entries are gone, except the one a hit refers to (retired, kept as evidence).
-    assert list(WatchlistEntry.objects.filter(list_version=1).values_list("external_id", flat=True)) == ["W-2"]
+    assert list(
+        WatchlistEntry.objects.filter(list_version=1).values_list("external_id", flat=True)
+    ) == ["W-2"]
     record = AuditRecord.objects.filter(action="screening.watchlist.import").order_by("id").last()
     assert record.data["version"] == 2 and record.data["replaced"] == 3
 
@@ -125,8 +179,15 @@ def test_dry_run_and_unchanged_content_write_nothing(tmp_path, capsys):
 
 def test_several_lists_coexist(tmp_path):
     call_command("watchlist_import", str(_write(tmp_path, "a.csv", VALID_CSV)), "--list", "a")
-    call_command("watchlist_import", str(_write(tmp_path, "b.csv", "name\nRosa Vega\n")), "--list", "b")
-    call_command("watchlist_import", str(_write(tmp_path, "b2.csv", "name\nRosa Vega Ruiz\nEva Díaz\n")), "--list", "b")
+    call_command(
+        "watchlist_import", str(_write(tmp_path, "b.csv", "name\nRosa Vega\n")), "--list", "b"
+    )
+    call_command(
+        "watchlist_import",
+        str(_write(tmp_path, "b2.csv", "name\nRosa Vega Ruiz\nEva Díaz\n")),
+        "--list",
+        "b",
+    )
     assert dict(Watchlist.objects.values_list("name", "version")) == {"a": 1, "b": 2}
     assert WatchlistEntry.objects.filter(watchlist__name="a").count() == 3
 
@@ -144,9 +205,13 @@ def test_only_list_managers_may_import():
 def test_a_failure_while_writing_rolls_the_whole_import_back(tmp_path):
     """The second batch of rows fails inside the database write: the first batch, already
     inserted, is rolled back with it and the previous version stays current."""
-    call_command("watchlist_import", str(_write(tmp_path, "w.csv", VALID_CSV)), "--list", "warrants")
+    call_command(
+        "watchlist_import", str(_write(tmp_path, "w.csv", VALID_CSV)), "--list", "warrants"
+    )
     before = list(WatchlistEntry.objects.order_by("id").values_list("id", "list_version"))
-    parsed = parse_csv("name\n" + "\n".join(f"Person Number{i} Test" for i in range(2500)), today=TODAY)
+    parsed = parse_csv(
+        "name\n" + "\n".join(f"Person Number{i} Test" for i in range(2500)), today=TODAY
+    )
     parsed.rows[2400]["nationalities"] = {"not", "serialisable"}  # a set cannot be stored as JSON
     with pytest.raises(TypeError):
         watchlist_import(actor=None, name="warrants", parsed=parsed)

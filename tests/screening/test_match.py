@@ -31,7 +31,9 @@ from portline.screening.variants import (
 )
 
 LISTED = [
-    ListedPerson(1, ("José Luis García López", "Pepe García"), (PartialDate(1980, 5, 17),), ("MX",)),
+    ListedPerson(
+        1, ("José Luis García López", "Pepe García"), (PartialDate(1980, 5, 17),), ("MX",)
+    ),
     ListedPerson(2, ("Jean-Baptiste Saint-Fleur",), (PartialDate(1975),), ("HT",)),
     ListedPerson(3, ("Aleksandr Sergeyevich Ivanov",), (PartialDate(1970, 1, 2),), ("RU",)),
     ListedPerson(4, ("Francisco Javier Hernández Vázquez",), (), ("GT",)),
@@ -87,7 +89,11 @@ def test_each_variant_kind_is_found(index, kind, query, expected):
 
 
 def test_every_hit_has_a_score_and_an_explanation(index):
-    (hit,) = [h for h in index.search(Query("Pepe Garsia Lopez", PartialDate(1980, 5, 17), "MX")) if h.key == 1]
+    (hit,) = [
+        h
+        for h in index.search(Query("Pepe Garsia Lopez", PartialDate(1980, 5, 17), "MX"))
+        if h.key == 1
+    ]
     assert 0 < hit.score <= 100
     explanation = hit.explanation
     assert explanation["matched_name"] == "José Luis García López"
@@ -114,16 +120,23 @@ def test_date_of_birth_ranks_namesakes():
     hits = index.search(Query("Ana Maria Torres Ruiz", PartialDate(1990, 7, 14), "CU"))
     assert [h.key for h in hits] == [11, 13, 12]  # exact date, same year, no date; 10 conflicts
     assert hits[0].explanation["dob"]["result"] == "exact"
-    below = index.search(Query("Ana Maria Torres Ruiz", PartialDate(1990, 7, 14), "CU"), min_score=0)
+    below = index.search(
+        Query("Ana Maria Torres Ruiz", PartialDate(1990, 7, 14), "CU"), min_score=0
+    )
     conflict = next(h for h in below if h.key == 10)
-    assert conflict.explanation["dob"]["result"] == "conflict" and conflict.score < MatchPolicy().threshold
+    assert (
+        conflict.explanation["dob"]["result"] == "conflict"
+        and conflict.score < MatchPolicy().threshold
+    )
 
 
 def test_nationality_ranks_namesakes():
-    index = WatchlistIndex.build([
-        ListedPerson(20, ("Carlos Reyes Mendoza",), (), ("VE",)),
-        ListedPerson(21, ("Carlos Reyes Mendoza",), (), ("CO",)),
-    ])
+    index = WatchlistIndex.build(
+        [
+            ListedPerson(20, ("Carlos Reyes Mendoza",), (), ("VE",)),
+            ListedPerson(21, ("Carlos Reyes Mendoza",), (), ("CO",)),
+        ]
+    )
     assert [h.key for h in index.search(Query("Carlos Reyes Mendoza", None, "CO"))] == [21, 20]
 
 
@@ -139,7 +152,10 @@ def test_nationality_ranks_namesakes():
     ],
 )
 def test_dob_comparison(query, entry, result):
-    assert compare_dob(PartialDate.parse(query), [PartialDate.parse(entry)], MatchPolicy())["result"] == result
+    assert (
+        compare_dob(PartialDate.parse(query), [PartialDate.parse(entry)], MatchPolicy())["result"]
+        == result
+    )
 
 
 def test_partial_dates_are_parsed_and_checked():
@@ -152,13 +168,26 @@ def test_partial_dates_are_parsed_and_checked():
 
 
 def test_index_agrees_with_a_full_scan(index):
-    for name in ("Jose Garcia Lopez", "Ivanov Aleksandr", "Jean Saint Fleur", "Hernandez Francisco"):
+    for name in (
+        "Jose Garcia Lopez",
+        "Ivanov Aleksandr",
+        "Jean Saint Fleur",
+        "Hernandez Francisco",
+    ):
         query = Query(name)
         assert [h.key for h in index.search(query)] == [h.key for h in screen(LISTED, query)]
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(["José", "Luis", "García", "López", "Ana", "Saint-Fleur", "Иван", "Nguyễn"]), min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.sampled_from(
+            ["José", "Luis", "García", "López", "Ana", "Saint-Fleur", "Иван", "Nguyễn"]
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_a_name_matches_itself_fully(words):
     name = " ".join(words)
     assert compare_names(normalise(name), normalise(name)).score == 100.0
@@ -180,16 +209,24 @@ def test_recall_and_clean_alert_rate_on_a_labelled_set():
     universe = NameUniverse(seed=11)
     entries = list(synthetic_entries(seed=12, count=5000, universe=universe))
     index = WatchlistIndex.build(
-        ListedPerson(e.key, (e.name, *e.aliases), e.dates_of_birth, e.nationalities) for e in entries
+        ListedPerson(e.key, (e.name, *e.aliases), e.dates_of_birth, e.nationalities)
+        for e in entries
     )
     variants = labelled_variants(entries, seed=13, count=480)
     assert Counter(q.kind for q in variants) == dict.fromkeys(VARIANT_KINDS, 60)
     found = sum(
-        q.expected_key in {h.key for h in index.search(Query(q.name, PartialDate.parse(q.date_of_birth), q.nationality))}
+        q.expected_key
+        in {
+            h.key
+            for h in index.search(Query(q.name, PartialDate.parse(q.date_of_birth), q.nationality))
+        }
         for q in variants
     )
     clean = list(clean_people(seed=14, count=500, universe=universe))
-    alerted = sum(bool(index.search(Query(q.name, PartialDate.parse(q.date_of_birth), q.nationality))) for q in clean)
+    alerted = sum(
+        bool(index.search(Query(q.name, PartialDate.parse(q.date_of_birth), q.nationality)))
+        for q in clean
+    )
     assert found / len(variants) >= 0.99
     assert alerted / len(clean) <= 0.02
 
@@ -201,7 +238,20 @@ def test_a_person_is_never_refused_by_the_engine(index):
     assert dt.date(1980, 5, 17).isoformat() == hit.explanation["dob"]["query"]
 
 
-NAME_WORDS = st.sampled_from(["José", "Luis", "García", "López", "Guadalupe", "Saint-Fleur", "Иван", "Nguyễn", "Wilner", "Oñate"])
+NAME_WORDS = st.sampled_from(
+    [
+        "José",
+        "Luis",
+        "García",
+        "López",
+        "Guadalupe",
+        "Saint-Fleur",
+        "Иван",
+        "Nguyễn",
+        "Wilner",
+        "Oñate",
+    ]
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -211,7 +261,9 @@ def test_name_order_and_accents_do_not_change_the_name_score(words, rnd):
 
     shuffled = list(words)
     rnd.shuffle(shuffled)
-    plain = "".join(c for c in unicodedata.normalize("NFD", " ".join(words)) if unicodedata.category(c) != "Mn")
+    plain = "".join(
+        c for c in unicodedata.normalize("NFD", " ".join(words)) if unicodedata.category(c) != "Mn"
+    )
     original = normalise(" ".join(words))
     assert compare_names(normalise(" ".join(shuffled)), original).score == 100.0
     assert compare_names(normalise(plain), original).score == 100.0

@@ -26,9 +26,28 @@ from tests.factories.screening import person_at_port, watchlist_with
 pytestmark = pytest.mark.django_db
 
 ROWS = [
-    {"name": "José Luis García López", "aliases": "Pepe García", "dates_of_birth": "1980-05-17", "nationalities": "MX", "reason": "Arrest warrant", "external_id": "W-1"},
-    {"name": "José Luis García López", "dates_of_birth": "1951-01-01", "nationalities": "MX", "reason": "Namesake, older", "external_id": "W-2"},
-    {"name": "Aleksandr Ivanov", "dates_of_birth": "1970", "nationalities": "RU", "reason": "Interpol notice", "external_id": "W-3"},
+    {
+        "name": "José Luis García López",
+        "aliases": "Pepe García",
+        "dates_of_birth": "1980-05-17",
+        "nationalities": "MX",
+        "reason": "Arrest warrant",
+        "external_id": "W-1",
+    },
+    {
+        "name": "José Luis García López",
+        "dates_of_birth": "1951-01-01",
+        "nationalities": "MX",
+        "reason": "Namesake, older",
+        "external_id": "W-2",
+    },
+    {
+        "name": "Aleksandr Ivanov",
+        "dates_of_birth": "1970",
+        "nationalities": "RU",
+        "reason": "Interpol notice",
+        "external_id": "W-3",
+    },
 ]
 
 
@@ -50,7 +69,13 @@ def supervisor(port):
 @pytest.fixture
 def listed(port):
     watchlist_with("warrants", ROWS)
-    return person_at_port(port, given_names="Jose Luis", family_names="Garcia Lopez", date_of_birth=dt.date(1980, 5, 17), nationality="MX")
+    return person_at_port(
+        port,
+        given_names="Jose Luis",
+        family_names="Garcia Lopez",
+        date_of_birth=dt.date(1980, 5, 17),
+        nationality="MX",
+    )
 
 
 def test_screening_a_person_stores_ranked_hits_and_audits(officer, listed):
@@ -59,7 +84,12 @@ def test_screening_a_person_stores_ranked_hits_and_audits(officer, listed):
     assert [h.entry.external_id for h in hits] == ["W-1"]  # W-2's date of birth conflicts
     assert hits[0].status == HitStatus.OPEN and hits[0].score >= 95
     assert run.lists == {"warrants": {"version": 1, "digest": run.lists["warrants"]["digest"]}}
-    assert (run.person, run.actor, run.hit_count, run.query_date_of_birth) == (listed, officer, 1, "1980-05-17")
+    assert (run.person, run.actor, run.hit_count, run.query_date_of_birth) == (
+        listed,
+        officer,
+        1,
+        "1980-05-17",
+    )
     record = AuditRecord.objects.get(action="screening.run.create")
     assert record.target_id == str(run.pk) and record.data["hits"] == 1
     assert list(hits_open_for_person(officer, listed)) == hits
@@ -67,7 +97,9 @@ def test_screening_a_person_stores_ranked_hits_and_audits(officer, listed):
 
 def test_a_clean_person_gets_a_run_without_hits(officer, port):
     watchlist_with("warrants", ROWS)
-    person = person_at_port(port, given_names="Marisol", family_names="Quintero Vega", date_of_birth=dt.date(1999, 1, 1))
+    person = person_at_port(
+        port, given_names="Marisol", family_names="Quintero Vega", date_of_birth=dt.date(1999, 1, 1)
+    )
     run = screening_run_for_person(actor=officer, person=person)
     assert run.hit_count == 0 and not run.hits.exists()
 
@@ -79,7 +111,9 @@ def test_only_port_staff_who_see_the_person_may_screen(listed):
         screening_run_for_person(actor=UserFactory(role=Role.ANALYST), person=listed)
     other_port = Port.objects.exclude(code="SYS").first()
     with pytest.raises(NotFound):
-        screening_run_for_person(actor=UserFactory(role=Role.OFFICER, port=other_port), person=listed)
+        screening_run_for_person(
+            actor=UserFactory(role=Role.OFFICER, port=other_port), person=listed
+        )
     assert not ScreeningRun.objects.exists()
 
 
@@ -88,20 +122,49 @@ def test_adjudication_needs_a_reason_and_a_port_role(officer, supervisor, listed
     with pytest.raises(ValidationFailed):
         hit_adjudicate(actor=officer, hit=hit, decision=HitStatus.FALSE_MATCH, reason="  ")
     with pytest.raises(ValidationFailed):
-        hit_adjudicate(actor=officer, hit=hit, decision="maybe", reason="Different person, checked ID")
+        hit_adjudicate(
+            actor=officer, hit=hit, decision="maybe", reason="Different person, checked ID"
+        )
     with pytest.raises(PermissionDenied):
-        hit_adjudicate(actor=UserFactory(role=Role.PROGRAM_ADMIN), hit=hit, decision=HitStatus.FALSE_MATCH, reason="Different person")
+        hit_adjudicate(
+            actor=UserFactory(role=Role.PROGRAM_ADMIN),
+            hit=hit,
+            decision=HitStatus.FALSE_MATCH,
+            reason="Different person",
+        )
     other = UserFactory(role=Role.OFFICER, port=Port.objects.exclude(code="SYS").first())
     with pytest.raises(NotFound):
-        hit_adjudicate(actor=other, hit=hit, decision=HitStatus.FALSE_MATCH, reason="Different person")
-    hit = hit_adjudicate(actor=officer, hit=hit, decision=HitStatus.FALSE_MATCH, reason="Passport shows another father's name")
-    assert (hit.status, hit.adjudicated_by, hit.reason) == (HitStatus.FALSE_MATCH, officer, "Passport shows another father's name")
+        hit_adjudicate(
+            actor=other, hit=hit, decision=HitStatus.FALSE_MATCH, reason="Different person"
+        )
+    hit = hit_adjudicate(
+        actor=officer,
+        hit=hit,
+        decision=HitStatus.FALSE_MATCH,
+        reason="Passport shows another father's name",
+    )
+    assert (hit.status, hit.adjudicated_by, hit.reason) == (
+        HitStatus.FALSE_MATCH,
+        officer,
+        "Passport shows another father's name",
+    )
     assert hit.adjudicated_at is not None
     with pytest.raises(Conflict):
-        hit_adjudicate(actor=officer, hit=hit, decision=HitStatus.TRUE_MATCH, reason="Changed my mind")
-    hit = hit_adjudicate(actor=supervisor, hit=hit, decision=HitStatus.TRUE_MATCH, reason="Fingerprint record confirms")
+        hit_adjudicate(
+            actor=officer, hit=hit, decision=HitStatus.TRUE_MATCH, reason="Changed my mind"
+        )
+    hit = hit_adjudicate(
+        actor=supervisor,
+        hit=hit,
+        decision=HitStatus.TRUE_MATCH,
+        reason="Fingerprint record confirms",
+    )
     assert hit.status == HitStatus.TRUE_MATCH
-    actions = list(AuditRecord.objects.filter(target_id=str(hit.pk), action__startswith="screening.hit").values_list("action", flat=True))
+    actions = list(
+        AuditRecord.objects.filter(
+            target_id=str(hit.pk), action__startswith="screening.hit"
+        ).values_list("action", flat=True)
+    )
     assert sorted(actions) == ["screening.hit.adjudicate", "screening.hit.override"]
     assert access_hit(supervisor, hit.pk) == hit
     with pytest.raises(NotFound):
@@ -144,7 +207,9 @@ def test_screen_command_prints_ranked_hits_with_reasons(capsys):
     call_command("screen", "Pepe Garcia", "--dob", "1980-05-17", "--nationality", "mx")
     out = capsys.readouterr().out
     assert "1. [" in out and "José Luis García López — warrants #W-1" in out
-    assert "Listed for: Arrest warrant" in out and "matched on the list's alias “Pepe García”" in out
+    assert (
+        "Listed for: Arrest warrant" in out and "matched on the list's alias “Pepe García”" in out
+    )
     assert "#W-2" not in out  # its date of birth conflicts
     assert ScreeningRun.objects.get().trigger == ScreeningTrigger.COMMAND_LINE
     call_command("screen", "Александр Иванов", "--dob", "1970-06-01", "--dry-run")
