@@ -2,8 +2,8 @@
 
 Pipeline (docs/screening.md explains each step and its figures):
 
-1. **Normalise** every name: transliterate any script to Latin letters and drop accents
-   (`anyascii`), lower-case, split on spaces and hyphens, drop particles (de, la, y, van...),
+1. **Normalise** every name: drop accents (Unicode decomposition), transliterate any other
+   script to Latin letters (`anyascii`), lower-case, split on spaces and hyphens, drop particles (de, la, y, van...),
    remember hyphenated compounds so that "Saint-Fleur", "Saint Fleur" and "Saintfleur" meet.
 2. **Index** (`WatchlistIndex.build`): every name of every entry (primary name and aliases)
    becomes a set of tokens; each unordered *pair* of tokens is a blocking key, stored in two
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -132,11 +133,19 @@ class NormName(NamedTuple):
 
 @lru_cache(maxsize=65536)
 def _fold_part(part: str) -> tuple[tuple[str, str], ...]:
-    """((folded, how), ...) for one hyphen-free part of a word."""
-    folded = anyascii(_APOSTROPHES.sub("", part)).lower()
+    """((folded, how), ...) for one hyphen-free part of a word.
+
+    Latin letters lose their accents through Unicode decomposition (é -> e + accent); any other
+    script is transliterated by anyascii (Иван -> Ivan, Νίκος -> Nikos), which also folds what
+    decomposition leaves (ß -> ss, ø -> o)."""
+    text = _APOSTROPHES.sub("", part)
+    foreign = any(ord(ch) > 0x24F for ch in text if ch.isalpha())  # beyond Latin Extended-B
+    if not foreign:
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    folded = anyascii(text).lower()
     if part.lower() == folded:
         how = "exact"
-    elif any(ord(ch) > 0x24F for ch in part if ch.isalpha()):  # beyond Latin Extended-B
+    elif foreign:
         how = "transliteration"
     else:
         how = "accents"
