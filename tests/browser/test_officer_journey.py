@@ -33,9 +33,9 @@ def _checked(page, assert_accessible, name):
         page.screenshot(path=os.path.join(SHOTS, f"officer-{name}.png"), full_page=True)
 
 
-def _log_in(page, context, live_server, user, assert_accessible):
+def _log_in(page, context, live_server, user, assert_accessible, target="/officer/"):
     """Through the real log-in pages (then the authenticator code); else a verified session cookie."""
-    page.goto(f"{live_server.url}/accounts/login/?next=/officer/")
+    page.goto(f"{live_server.url}/accounts/login/?next={target}")
     if page.locator("input[name=login]").count() and page.locator("input[name=password]").count():
         assert_accessible(page)
         page.fill("input[name=login]", user.login)
@@ -53,8 +53,8 @@ def _log_in(page, context, live_server, user, assert_accessible):
         client = verified_login(Client(), user)
         host = live_server.url.split("//", 1)[1].split(":")[0]
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "domain": host, "path": "/"}])
-    page.goto(f"{live_server.url}/officer/")
-    assert page.url.endswith("/officer/"), page.url
+    page.goto(f"{live_server.url}{target}")
+    assert page.url.endswith(target), page.url
 
 
 def _seed_watchlist(tmp_path) -> None:
@@ -151,5 +151,22 @@ def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(live_serv
         response = page.request.get(live_server.url + link.get_attribute("href"))
         assert response.status == 200 and response.headers["content-type"] == "application/pdf"
         assert response.body().startswith(b"%PDF")
+        context.close()
+
+        # The released person (the registration's owner) sees the parole and checks in.
+        context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        _log_in(page, context, live_server, person.registration.owner, assert_accessible, target="/officer/release/")
+        _checked(page, assert_accessible, "release-home")
+        page.get_by_role("link", name="Check in or report a new address").click()
+        page.wait_for_url(f"**/officer/release/{decision.record_number}/")
+        _checked(page, assert_accessible, "release-case")
+        page.get_by_label("Latitude (optional)").fill("29.7604")
+        page.get_by_label("Longitude (optional)").fill("-95.3698")
+        page.get_by_role("button", name="Check in", exact=True).click()
+        page.wait_for_load_state()
+        _checked(page, assert_accessible, "release-checked-in")
+        assert decision.check_ins.get().latitude == 29.7604
     finally:
         context.close()
