@@ -250,3 +250,20 @@ def test_web_check_in_with_a_selfie_file(client, officer):
     good = client.post(url, {"form": "check_in", "selfie": SimpleUploadedFile("me.png", png_bytes(), content_type="image/png")})
     assert good.status_code == 302
     assert services.selfie_bytes(ReleaseCheckIn.objects.get()) == png_bytes()
+
+
+@freeze_time(NOON)
+def test_case_file_lists_location_checks_and_history(client, officer):
+    from portline.geofence.services import location_check_record
+
+    appointment = confirmed_appointment()
+    person = appointment.registration.people.get()
+    location_check_record(
+        actor=appointment.registration.owner, registration=appointment.registration, latitude=32.5149, longitude=-117.0382,
+        accuracy_m=20, purpose="request", person=person,
+    )
+    services.arrival_record(actor=officer, appointment=appointment, person=person)
+    verified_login(client, officer)
+    html = client.get(reverse("officer:case", args=[person.registration.reference, 1])).content.decode()
+    assert "No location checks recorded." not in html
+    assert "inspection.arrival.record" in html
