@@ -16,7 +16,7 @@ import secrets
 from typing import Any
 
 import numpy as np
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.utils.translation import gettext as _
 
 from portline.allocation import beacon as beacons
@@ -68,15 +68,24 @@ def _eligible_entries(round_date: dt.date) -> np.ndarray:
     registration_table = Registration._meta.db_table
     person_table = Person._meta.db_table
     if connection.vendor == "postgresql":
-        day = "((g.submitted_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')"
-    else:  # SQLite keeps UTC text: 'YYYY-MM-DD HH:MM:SS'
-        day = "CAST(julianday(substr(g.submitted_at, 1, 10)) - 2440587.5 AS INTEGER)"
-    sql = (
-        f"SELECT r.id, (SELECT COUNT(*) FROM {person_table} p WHERE p.registration_id = r.registration_id), "  # noqa: S608 - table names from our own models
-        f"r.first_port_id, COALESCE(r.second_port_id, -1), {day} "
-        f"FROM {request_table} r JOIN {registration_table} g ON g.id = r.registration_id "
-        "WHERE r.round_date = %s AND r.status = %s AND g.status = %s"
-    )
+        # PostgreSQL: count everyone's people once (hash aggregate) and join; about 3x faster
+        # than a per-request count at a million requests.
+        sql = (
+            "SELECT r.id, c.people, r.first_port_id, COALESCE(r.second_port_id, -1), "  # noqa: S608 - table names from our own models
+            "((g.submitted_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01') "
+            f"FROM {request_table} r JOIN {registration_table} g ON g.id = r.registration_id "
+            f"JOIN (SELECT registration_id, COUNT(*) AS people FROM {person_table} GROUP BY registration_id) c "
+            "ON c.registration_id = r.registration_id "
+            "WHERE r.round_date = %s AND r.status = %s AND g.status = %s"
+        )
+    else:  # SQLite: a per-request count over the covering index is fastest; dates are UTC text
+        sql = (
+            f"SELECT r.id, (SELECT COUNT(*) FROM {person_table} p WHERE p.registration_id = r.registration_id), "  # noqa: S608 - table names from our own models
+            "r.first_port_id, COALESCE(r.second_port_id, -1), "
+            "CAST(julianday(substr(g.submitted_at, 1, 10)) - 2440587.5 AS INTEGER) "
+            f"FROM {request_table} r JOIN {registration_table} g ON g.id = r.registration_id "
+            "WHERE r.round_date = %s AND r.status = %s AND g.status = %s"
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, [round_date, RequestStatus.PENDING, RegistrationStatus.SUBMITTED])
         rows = cursor.fetchall()
@@ -319,7 +328,42 @@ def _round_allocate(*, actor: Any, round_date: dt.date) -> Round:
             "input_digest": round_obj.input_digest, "result_digest": round_obj.result_digest,
             "selected_requests": round_obj.selected_requests, "selected_people": round_obj.selected_people,
         })
+        transaction.on_commit(lambda: _answer_later(round_obj.round_date))
     return round_obj
+
+
+def _answer_later(round_date: dt.date) -> None:
+    from portline.allocation.tasks import allocation_answer
+
+    try:
+        allocation_answer.enqueue(round_date=round_date.isoformat())
+    except Exception:  # the scheduled tick answers them anyway
+        logger.exception("allocation: could not queue the answers of round %s", round_date)
+
+
+ANSWER_BATCH = 100_000
+
+
+def round_answer_requests(*, actor: Any, round_date: dt.date) -> int:
+    """Mark "not selected" every request of a drawn round still waiting (made before its
+    freeze): those the draw did not list. Idempotent; works in batches of request ids so no
+    transaction holds a million rows. Returns how many requests it answered."""
+    round_obj = Round.objects.filter(round_date=round_date, status=RoundStatus.DRAWN).first()
+    if round_obj is None:
+        return 0
+    waiting = AppointmentRequest.objects.filter(
+        round_date=round_date, status=RequestStatus.PENDING, created_at__lte=round_obj.frozen_at,
+    )
+    bounds = waiting.aggregate(low=models.Min("pk"), high=models.Max("pk"))
+    if bounds["low"] is None:
+        return 0
+    answered = 0
+    for start in range(bounds["low"], bounds["high"] + 1, ANSWER_BATCH):
+        with transaction.atomic():
+            answered += waiting.filter(pk__gte=start, pk__lt=start + ANSWER_BATCH).update(status=RequestStatus.NOT_SELECTED)
+    with transaction.atomic():
+        audit_record(actor=actor, action="allocation.round.answer", target=round_obj, data={"not_selected": answered})
+    return answered
 
 
 def _outcome_rows(arrays: dict[str, np.ndarray], codes: list[str], result: engine.RoundResult) -> list[tuple[str, str, int, int, int, bool]]:
@@ -356,11 +400,9 @@ def _write_outcome(round_obj: Round, arrays: dict[str, np.ndarray], codes: list[
     RoundSelection.objects.bulk_create(selections, batch_size=2000)
     selected_ids = [s.request_id for s in selections if s.outcome == SelectionOutcome.SELECTED]
     standby_ids = [s.request_id for s in selections if s.outcome == SelectionOutcome.STANDBY]
-    # Every request of the day made before the freeze and still waiting is now answered: not
-    # selected, except those named below (one UPDATE, whatever the number of requests).
-    AppointmentRequest.objects.filter(
-        round_date=round_obj.round_date, status=RequestStatus.PENDING, created_at__lte=round_obj.frozen_at,
-    ).update(status=RequestStatus.NOT_SELECTED)
+    # Everyone else is answered "not selected" by `round_answer_requests` right after the
+    # commit: rewriting a million rows takes tens of seconds on PostgreSQL, and the draw does
+    # not need to wait for it (nor hold its lock meanwhile).
     for chunk in _chunks(selected_ids):
         AppointmentRequest.objects.filter(pk__in=chunk).update(status=RequestStatus.SELECTED)
     for chunk in _chunks(standby_ids):
@@ -431,4 +473,8 @@ def rounds_tick(*, actor: Any = None, beacon_source: str = BeaconSource.DRAND) -
             done["drawn"].append(str(round_allocate(actor=actor, round_date=round_date).round_date))
         except Conflict:
             pass  # drawn meanwhile by another worker
+    # Answers a draw left to its task (if the task was lost): recent drawn rounds only.
+    recent = Round.objects.filter(status=RoundStatus.DRAWN, round_date__gte=closed - dt.timedelta(days=7))
+    for round_date in recent.values_list("round_date", flat=True):
+        round_answer_requests(actor=actor, round_date=round_date)
     return done

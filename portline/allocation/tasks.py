@@ -15,3 +15,13 @@ def allocation_tick(beacon_source: str = "drand") -> dict[str, list[str]]:
     from portline.allocation.services import rounds_tick
 
     return rounds_tick(actor=None, beacon_source=beacon_source)
+
+
+@task()
+def allocation_answer(round_date: str) -> int:
+    """Queued by each draw: mark its unlisted requests "not selected"."""
+    import datetime as dt
+
+    from portline.allocation.services import round_answer_requests
+
+    return round_answer_requests(actor=None, round_date=dt.date.fromisoformat(round_date))

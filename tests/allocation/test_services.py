@@ -88,6 +88,10 @@ def test_draw_writes_outcomes_statuses_and_counts(round_date, admin_user):
     reserved = sorted(s.group_size for s in selected if s.reserved and s.port.code == "SYS")
     assert reserved == [2, 3]
     assert round_obj.selected_people == sum(s.group_size for s in selected)
+    # Until the follow-up answers them, unlisted requests still wait; then they are not selected.
+    assert AppointmentRequest.objects.filter(round_date=round_date, status=RequestStatus.PENDING).count() == 9 - RoundSelection.objects.filter(round=round_obj).count()
+    assert services.round_answer_requests(actor=admin_user, round_date=round_date) == 9 - RoundSelection.objects.filter(round=round_obj).count()
+    assert services.round_answer_requests(actor=admin_user, round_date=round_date) == 0
     statuses = dict(AppointmentRequest.objects.filter(round_date=round_date).values_list("pk", "status"))
     for selection in RoundSelection.objects.filter(round=round_obj):
         assert statuses.pop(selection.request_id) == selection.outcome
@@ -165,3 +169,19 @@ def test_an_offer_hook_in_appointments_is_called_inside_the_draw(round_date, adm
     monkeypatch.setattr(appointment_services, "appointments_offer_for_round", lambda *, actor, round: calls.append(round.status), raising=False)
     _drawn(round_date, admin_user, [RequestSpec()])
     assert calls == [RoundStatus.DRAWN]
+
+
+def test_the_draw_queues_the_answers_after_commit(round_date, admin_user, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    make_requests(round_date, [RequestSpec() for _ in range(5)])
+    services.round_freeze(actor=admin_user, round_date=round_date, beacon_source="local")
+    services.round_beacon_set(actor=admin_user, round_date=round_date, value=LOCAL_VALUE, local=True)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.round_allocate(actor=admin_user, round_date=round_date)
+    assert len(callbacks) >= 1
+    queued = DBTaskResult.objects.filter(task_path="portline.allocation.tasks.allocation_answer")
+    assert queued.count() == 1 and queued.get().args_kwargs["kwargs"] == {"round_date": round_date.isoformat()}
+    from portline.allocation.tasks import allocation_answer
+
+    assert allocation_answer.call(round_date=round_date.isoformat()) == 0  # SYS has 385 places: all five won

@@ -6,7 +6,12 @@ from portline.allocation import engine
 from portline.allocation.management.commands._lottery import fail, parse_round
 from portline.allocation.models import RoundStatus
 from portline.allocation.selectors import round_get
-from portline.allocation.services import round_allocate, round_engine_input, round_entries_arrays
+from portline.allocation.services import (
+    round_allocate,
+    round_answer_requests,
+    round_engine_input,
+    round_entries_arrays,
+)
 from portline.common.errors import ApplicationError
 
 
@@ -44,3 +49,6 @@ class Command(BaseCommand):
             f"{round_obj.reserved_people} in the longest-waiting share), {round_obj.standby_requests} on standby."
         )
         self.stdout.write(f"Result digest {round_obj.result_digest}")
+        started = time.perf_counter()
+        answered = round_answer_requests(actor=None, round_date=round_date)
+        self.stdout.write(f"{answered} other requests answered \"not selected\" in {time.perf_counter() - started:.1f} s.")
