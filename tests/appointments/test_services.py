@@ -255,3 +255,26 @@ def test_the_real_draw_offers_appointments_to_every_selected_group():
     assert selected.exists()
     assert set(Appointment.objects.values_list("selection_id", flat=True)) == set(selected.values_list("pk", flat=True))
     assert all(a.status == AppointmentStatus.OFFERED for a in Appointment.objects.all())
+
+
+# The worker closes database connections between tasks, so this test cannot run inside the
+# test's own transaction.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_task_worker_sends_offers_and_expires_at_the_deadline():
+    from django.core.management import call_command
+
+    with freeze_time(NOW):
+        _round, (appointment,) = _offer(standby=(1,))
+        call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
+        assert [m.subject for m in mail.outbox] == ["Tiene una cita que confirmar"]
+        appointment.refresh_from_db()
+        assert appointment.status == AppointmentStatus.OFFERED  # the expiry task waits for its time
+    with freeze_time("2026-11-23T16:00:05Z"):
+        call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.EXPIRED
+    promoted = Appointment.objects.exclude(pk=appointment.pk).get()
+    assert promoted.status == AppointmentStatus.OFFERED
+    # The expiry notice went to the first group, the offer to the group moved up.
+    assert sorted(m.subject for m in mail.outbox[1:]) == ["Su cita no se confirmó a tiempo", "Tiene una cita que confirmar"]
+    assert not DBTaskResult.objects.filter(status="FAILED").exists()
