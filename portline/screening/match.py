@@ -3,19 +3,20 @@
 Pipeline (docs/screening.md explains each step and its figures):
 
 1. **Normalise** every name: drop accents (Unicode decomposition), transliterate any other
-   script to Latin letters (`anyascii`), lower-case, split on spaces and hyphens, drop particles (de, la, y, van...),
-   remember hyphenated compounds so that "Saint-Fleur", "Saint Fleur" and "Saintfleur" meet.
+   script to Latin letters (`anyascii`), lower-case, split on spaces and hyphens, drop
+   particles (de, la, y, van...), remember compounds so that "Saint-Fleur", "Saint Fleur"
+   and "Saintfleur" meet.
 2. **Index** (`WatchlistIndex.build`): every name of every entry (primary name and aliases)
    becomes a set of tokens; each unordered *pair* of tokens is a blocking key, stored in two
-   sorted numpy arrays (key, record). Order, missing and extra names do not change the pairs
-   that remain.
+   sorted numpy arrays (pair key, entry). Order, missing and extra names do not change the
+   pairs that remain.
 3. **Expand** each query token into the vocabulary tokens it may stand for: itself, its
    nickname group (Pepe -> José), tokens with the same spelling key (Vázquez/Vasquez,
    Jiménez/Giménez, Sergey/Sergei) and tokens one or two edits away (typos), found through a
    deletion index over the vocabulary.
-4. **Candidates**: entries sharing at least one expanded pair; entries whose date of birth
-   certainly conflicts are dropped before scoring when the policy says that a conflict can
-   never reach the threshold.
+4. **Candidates**: entries sharing at least one expanded pair, ranked by pairs shared and then
+   by agreement of the date of birth; entries whose date of birth certainly conflicts are
+   dropped before scoring when the policy says that a conflict can never reach the threshold.
 5. **Score** the best candidates token by token (rapidfuzz edit distances), then add or take
    points for date of birth and nationality. Every hit carries the score and an explanation
    (codes and values, rendered in the reader's language by `screening.display`).
@@ -141,7 +142,9 @@ def _fold_part(part: str) -> tuple[tuple[str, str], ...]:
     text = _APOSTROPHES.sub("", part)
     foreign = any(ord(ch) > 0x24F for ch in text if ch.isalpha())  # beyond Latin Extended-B
     if not foreign:
-        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+        text = "".join(
+            ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+        )
     folded = anyascii(text).lower()
     if part.lower() == folded:
         how = "exact"
