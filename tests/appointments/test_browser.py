@@ -65,5 +65,16 @@ def test_group_confirms_with_camera_and_location_in_the_browser(live_server, chr
     page.wait_for_selector(".appt-qr svg")
     assert "Confirmación de cita" in page.content()
     _accessible(page)
+    page.goto(f"{live_server.url}/apply/appointments/registration/{appointment.registration.reference}/")
+    assert "Su cita está confirmada" in page.content()
+    _accessible(page)
+    # The third-party check, filled in as a transit officer would.
+    page.goto(f"{live_server.url}/apply/appointments/verify/")
+    page.fill("#id_confirmation_number", appointment.confirmation_number_display)
+    page.fill("#id_date_of_birth", "1990-05-17")
+    page.locator("main button[type=submit]").click()
+    page.wait_for_selector(".appt-result")
+    assert "appt-valid" in page.locator(".appt-result").get_attribute("class")
+    _accessible(page)
     assert not errors
     context.close()
