@@ -7,6 +7,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _compiled_translations():
+    """Pages are checked in Spanish and Haitian Creole: build stale .mo files first, as
+    `make test` does, so a plain `pytest` run sees the same catalogues."""
+    import io
+
+    from django.core.management import call_command
+
+    call_command("i18n_compile", stdout=io.StringIO())
+
+
 @pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path):
     """Uploaded files go to a per-test folder, never into the project tree."""
@@ -80,3 +91,100 @@ def _flush_past_audit_triggers():
     flush.Command.handle = handle
     yield
     flush.Command.handle = original
+
+
+# Browser tests ---------------------------------------------------------------------------
+# One Playwright (sync API) per test process: a second one started while the first runs fails
+# ("Sync API inside the asyncio loop"). All browser tests share an xdist group, so they run in
+# one worker, one after another, on the same Playwright and the same Chromium processes.
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+FAKE_CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+def _hand_serialized_contents_over():
+    """Playwright's sync API keeps an asyncio loop running in this thread. Django's connection
+    handler (asgiref Local) then keys connections by async context, so tests get a new
+    connection object without the serialized data that `serialized_rollback` restores (the
+    shipped ports). Give the new connection objects that data."""
+    from django.db import connections
+
+    thread_storage = connections._connections._storage  # the plain thread-local storage
+    for alias in connections:
+        original = getattr(thread_storage, alias, None)
+        current = connections[alias]
+        if original is not None and current is not original and hasattr(original, "_test_serialized_contents"):
+            current._test_serialized_contents = original._test_serialized_contents
+
+
+@pytest.fixture(scope="session")
+def playwright_session(django_db_setup):
+    import os
+    import shutil
+
+    if not shutil.which(CHROMIUM):
+        pytest.skip("Debian's Chromium is not installed (make chromium)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    manager = sync_playwright()
+    playwright = manager.start()
+    _hand_serialized_contents_over()
+    yield playwright
+    manager.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_session):
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def chromium_with_camera(playwright_session):
+    """Chromium with a fake camera (a test pattern) and permission prompts accepted."""
+    browser = playwright_session.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + FAKE_CAMERA_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def wcag_violations():
+    """axe-core's WCAG 2.1 A/AA violations on a page, as readable lines."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page) -> list[str]:
+        results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+        return [
+            f"{page.url}: {v['id']} ({v['impact']}) {v['help']} -> {[n['target'] for n in v['nodes'][:3]]}"
+            for v in results.response["violations"]
+        ]
+
+    return check
+
+
+@pytest.fixture(scope="session")
+def assert_accessible(wcag_violations):
+    """Fail on any WCAG 2.1 A/AA violation axe-core finds on the page."""
+
+    def check(page):
+        violations = wcag_violations(page)
+        assert not violations, "axe found WCAG 2.1 A/AA violations:\n" + "\n".join(violations)
+
+    return check
