@@ -30,7 +30,9 @@ def round_get(round_date: dt.date) -> Round:
 
 def round_request_hash(round_obj: Round, request_id: int) -> str:
     """The pseudonym under which a request appears in this round's public export."""
-    return canonical.request_hash(round_obj.request_salt, request_id)
+    from portline.allocation.services import round_entries
+
+    return canonical.request_hash(round_obj.request_salt, round_entries(round_obj)["request_id"], request_id)
 
 
 def _port_codes() -> dict[int, str]:
@@ -42,18 +44,22 @@ def round_requests_body(round_obj: Round) -> bytes:
     from portline.allocation.services import requests_body, round_entries
 
     entries = round_entries(round_obj)
-    digests = canonical.request_digests(round_obj.request_salt, entries["request_id"].tolist())
-    return requests_body(b"".join(digests), entries, _port_codes())
+    pseudonyms = canonical.request_pseudonyms(round_obj.request_salt, entries["request_id"])
+    return requests_body(pseudonyms.tobytes(), entries, _port_codes())
 
 
 def round_result_lines(round_obj: Round) -> list[str]:
     """The data lines of results.csv from the stored selections (as drawn: promotions of
     standby requests after the draw are not part of the draw and do not change this)."""
+    from portline.allocation.services import request_hashes_of, round_entries
+
+    selections = list(RoundSelection.objects.filter(round=round_obj).select_related("port").order_by())
+    hashes = request_hashes_of(round_obj, round_entries(round_obj)["request_id"], [s.request_id for s in selections])
     rows = []
-    for selection in RoundSelection.objects.filter(round=round_obj).select_related("port").order_by():
+    for selection in selections:
         outcome = SelectionOutcome.STANDBY if selection.promoted_at else selection.outcome
         rows.append((
-            selection.port.code, outcome, selection.rank, round_request_hash(round_obj, selection.request_id),
+            selection.port.code, outcome, selection.rank, hashes[selection.request_id],
             selection.group_size, selection.reserved,
         ))
     return canonical.result_lines(rows)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib
+import itertools
 import logging
 import secrets
 from typing import Any
@@ -91,7 +92,7 @@ def _eligible_entries(round_date: dt.date) -> np.ndarray:
         rows = cursor.fetchall()
     entries = np.zeros(len(rows), dtype=ENTRY_DTYPE)
     if rows:
-        columns = np.array(rows, dtype=np.int64)
+        columns = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=5 * len(rows)).reshape(-1, 5)
         entries["request_id"] = columns[:, 0]
         entries["group_size"] = columns[:, 1]
         entries["first_port_id"] = columns[:, 2]
@@ -125,10 +126,10 @@ def round_freeze(
         entries = entries[np.isin(entries["first_port_id"], active_ids)]
         entries["second_port_id"][~np.isin(entries["second_port_id"], active_ids)] = -1
         salt = secrets.token_hex(16)
-        digests = canonical.request_digests(salt, entries["request_id"].tolist())
-        order = np.argsort(np.frombuffer(b"".join(digests), dtype="S32"), kind="stable") if digests else np.empty(0, dtype=np.int64)
+        pseudonyms = canonical.request_pseudonyms(salt, entries["request_id"])
+        order = np.argsort(pseudonyms.reshape(-1).view("S32"), kind="stable")  # canonical order: by request hash
         entries = entries[order]
-        body = requests_body(b"".join(digests[i] for i in order.tolist()), entries, codes)
+        body = requests_body(pseudonyms[order].tobytes(), entries, codes)
         fingerprint = canonical.fingerprint(body)
         target, not_before = beacons.beacon_target(beacon_source, now)
         packed = entries.tobytes()
@@ -382,10 +383,21 @@ def _outcome_rows(arrays: dict[str, np.ndarray], codes: list[str], result: engin
 
 def _result_rows(round_obj: Round, arrays: dict[str, np.ndarray], codes: list[str], result: engine.RoundResult) -> list[tuple]:
     """The rows of results.csv: as `_outcome_rows`, with the request hash for the request id."""
+    rows = _outcome_rows(arrays, codes, result)
+    hashes = request_hashes_of(round_obj, arrays["request_id"], [row[3] for row in rows])
     return [
-        (code, outcome, rank, canonical.request_hash(round_obj.request_salt, rid), size, reserved)
-        for code, outcome, rank, rid, size, reserved in _outcome_rows(arrays, codes, result)
+        (code, outcome, rank, hashes[rid], size, reserved)
+        for code, outcome, rank, rid, size, reserved in rows
     ]
+
+
+def request_hashes_of(round_obj: Round, request_ids: np.ndarray, wanted: list[int]) -> dict[int, str]:
+    """Request id -> request hash (hex) in this round, for the `wanted` ids of its frozen set."""
+    ids = np.asarray(request_ids, dtype=np.int64)
+    pseudonyms = canonical.request_pseudonyms(round_obj.request_salt, ids)
+    order = np.argsort(ids, kind="stable")
+    positions = order[np.searchsorted(ids[order], np.asarray(wanted, dtype=np.int64))] if wanted else []
+    return {int(rid): pseudonyms[int(i)].tobytes().hex() for rid, i in zip(wanted, positions, strict=True)}
 
 
 def _write_outcome(round_obj: Round, arrays: dict[str, np.ndarray], codes: list[str], result: engine.RoundResult) -> None:

@@ -26,8 +26,12 @@ def test_columnar_body_equals_the_line_by_line_definition(rows):
     assert canonical.fingerprint(body) == hashlib.sha256(expected.encode()).hexdigest()
 
 
-def test_request_digests_match_request_hash():
-    assert [d.hex() for d in canonical.request_digests("salt", [1, 22, 333])] == [canonical.request_hash("salt", i) for i in (1, 22, 333)]
+def test_pseudonyms_match_request_hash_and_differ_by_salt():
+    ids = np.array([333, 1, 22])
+    pseudonyms = canonical.request_pseudonyms("salt", ids)
+    assert [p.tobytes().hex() for p in pseudonyms] == [canonical.request_hash("salt", ids, i) for i in (333, 1, 22)]
+    assert len({p.tobytes() for p in pseudonyms}) == 3
+    assert canonical.request_pseudonyms("pepper", ids).tobytes() != pseudonyms.tobytes()
 
 
 def test_seed_binds_input_and_beacon():

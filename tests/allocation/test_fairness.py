@@ -90,8 +90,8 @@ def simulate(draw):
 
 def portline_draw(number, sizes, days, request_ids):
     salt = f"fairness-{number}"
-    hashes = [canonical.request_hash(salt, int(rid)) for rid in request_ids]
-    canonical_order = np.argsort(hashes, kind="stable")  # export lines sorted by request hash
+    pseudonyms = canonical.request_pseudonyms(salt, request_ids)
+    canonical_order = np.argsort(pseudonyms.reshape(-1).view("S32"), kind="stable")  # export lines sorted by request hash
     result = engine.allocate(engine.RoundInput(
         seed=hashlib.sha256(f"beacon-{number}".encode()).digest(), capacities=[CAPACITY], reserved_percent=RESERVED,
         standby_percent=0, group_size=sizes[canonical_order], first_port=np.zeros(UNITS, dtype=int),
