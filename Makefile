@@ -20,6 +20,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/portline i18n compile
 	$(BIN)/portline migrate --no-input
+	$(BIN)/portline manage createcachetable
 	PORTLINE_DEMO=1 $(BIN)/portline demo load
 	@echo "Serving Portline on http://127.0.0.1:8000 (a task worker runs beside it; Ctrl-C stops both)"
 	@bash -c 'trap "kill 0" EXIT; PORTLINE_DEMO=1 $(BIN)/portline worker >/dev/null 2>&1 & PORTLINE_DEMO=1 PORTLINE_DEBUG=1 $(BIN)/portline serve 127.0.0.1:8000'

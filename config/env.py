@@ -50,6 +50,11 @@ VARS: tuple[Var, ...] = (
     Var("PORTLINE_LOCKOUT_MINUTES", int, 30, "How long a lock-out lasts."),
     Var("PORTLINE_EMAIL_BACKEND", str, "django.core.mail.backends.console.EmailBackend", "Django e-mail backend used for notifications."),
     Var("PORTLINE_DEFAULT_FROM_EMAIL", str, "portline@localhost", "Sender address of notifications."),
+    Var("PORTLINE_SMS_SENDER", str, "portline.appointments.notifications.ConsoleSmsSender", "Dotted path of the SMS sender class (an `SmsSender`); the default writes messages to the log without the number."),
+    Var("PORTLINE_VERIFY_LIMIT", int, 30, "Third-party appointment checks allowed per client address per window."),
+    Var("PORTLINE_VERIFY_WINDOW_SECONDS", int, 600, "Length of that window, in seconds."),
+    Var("PORTLINE_API_ANONYMOUS_RATE", str, "20/min", "Budget of unauthenticated API calls (sign-up, token) per client address, e.g. `20/min`."),
+    Var("PORTLINE_FACE_COMPARER", str, "", "Dotted path of a `FaceComparer` implementation; empty: none (officers compare visually and check documents)."),
     Var("PORTLINE_DEMO", bool, False, "Demo mode: allows `portline accounts otp-code` for demo logins. Never in production."),
     Var("PORTLINE_LOG_LEVEL", str, "INFO", "Log level. Logs never contain personal data."),
 )

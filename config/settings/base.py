@@ -192,6 +192,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 EMAIL_BACKEND = env("PORTLINE_EMAIL_BACKEND")
 DEFAULT_FROM_EMAIL = env("PORTLINE_DEFAULT_FROM_EMAIL")
 
+PORTLINE_SMS_SENDER = env("PORTLINE_SMS_SENDER")
+PORTLINE_VERIFY_LIMIT = env("PORTLINE_VERIFY_LIMIT")
+PORTLINE_VERIFY_WINDOW_SECONDS = env("PORTLINE_VERIFY_WINDOW_SECONDS")
+PORTLINE_API_ANONYMOUS_RATE = env("PORTLINE_API_ANONYMOUS_RATE")
+PORTLINE_FACE_COMPARER = env("PORTLINE_FACE_COMPARER")
+
+# Rate limits and throttles live in the database cache, so every process shares them.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portline_cache"}}
+
 # Background work: django-tasks with its database backend (a worker: `portline worker`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
