@@ -34,6 +34,13 @@ class SelectionOutcome(models.TextChoices):
     NOT_SELECTED = "not_selected", _("Not selected")
 
 
+class RoundManager(models.Manager):
+    """Rounds without their packed entries (megabytes): loaded only when used."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("entries")
+
+
 class Round(models.Model):
     round_date = models.DateField(_("request window"), unique=True)
     service_date = models.DateField(_("appointment date"))
@@ -70,6 +77,8 @@ class Round(models.Model):
     # freeze; `entries_sha256` guards it. See services.ENTRY_DTYPE.
     entries = models.BinaryField(editable=False, default=bytes)
     entries_sha256 = models.CharField(max_length=64, editable=False, default="")
+
+    objects = RoundManager()
 
     class Meta:
         ordering = ["-round_date"]

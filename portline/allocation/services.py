@@ -228,12 +228,18 @@ def round_beacon_set(
         round_obj.input_digest = canonical.input_digest(_parameters(round_obj))
         round_obj.seed = canonical.seed_from(round_obj.input_digest, value)
         round_obj.status = RoundStatus.SEEDED
-        round_obj.save()
+        _save_fields(round_obj)
         audit_record(actor=actor, action="allocation.round.seed", target=round_obj, data={
             "beacon": round_obj.beacon_source, "beacon_round": round_obj.beacon_round, "value": value,
             "verified": verified, "seed": round_obj.seed,
         })
     return round_obj
+
+
+def _save_fields(round_obj: Round) -> None:
+    """Save a round's changes, never rewriting its frozen entries (written once, at freeze)."""
+    frozen = {"id", "entries", "entries_sha256", "request_salt", "fingerprint", "round_date", "frozen_at"}
+    round_obj.save(update_fields=[f.name for f in Round._meta.concrete_fields if f.name not in frozen])
 
 
 def _parameters(round_obj: Round) -> str:
@@ -426,7 +432,7 @@ def _write_outcome(round_obj: Round, arrays: dict[str, np.ndarray], codes: list[
     round_obj.standby_requests = len(standby_ids)
     round_obj.drawn_at = clock.now()
     round_obj.status = RoundStatus.DRAWN
-    round_obj.save()
+    _save_fields(round_obj)
 
 
 def _chunks(items: list[int], size: int = 900):
