@@ -15,7 +15,16 @@ import numpy as np
 from portline.synthetic.generator import GROUP_SIZE_WEIGHTS, GROUP_SIZES
 
 PORTS = ("BRO", "CXL", "EGP", "ELP", "HID", "LRD", "NOG", "SYS")  # canonical (code) order
-CAPACITY = {"SYS": 385, "CXL": 70, "NOG": 100, "ELP": 175, "EGP": 120, "LRD": 100, "HID": 120, "BRO": 380}
+CAPACITY = {
+    "SYS": 385,
+    "CXL": 70,
+    "NOG": 100,
+    "ELP": 175,
+    "EGP": 120,
+    "LRD": 100,
+    "HID": 120,
+    "BRO": 380,
+}
 REQUESTS = 1_000_000
 SEED = 20240731
 
@@ -24,7 +33,9 @@ def requests(count: int = REQUESTS, seed: int = SEED) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     weights = np.array([CAPACITY[p] for p in PORTS], dtype=float)
     first = rng.choice(len(PORTS), size=count, p=weights / weights.sum())
-    second = np.where(rng.random(count) < 0.5, (first + rng.integers(1, len(PORTS), count)) % len(PORTS), -1)
+    second = np.where(
+        rng.random(count) < 0.5, (first + rng.integers(1, len(PORTS), count)) % len(PORTS), -1
+    )
     return {
         "group_size": rng.choice(GROUP_SIZES, size=count, p=GROUP_SIZE_WEIGHTS).astype(np.int64),
         "first_port": first.astype(np.int64),
@@ -43,7 +54,13 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def baseline_allocate(seed: bytes, hashes: list[bytes], data: dict[str, np.ndarray], capacities: list[int], reserved_percent: int):
+def baseline_allocate(
+    seed: bytes,
+    hashes: list[bytes],
+    data: dict[str, np.ndarray],
+    capacities: list[int],
+    reserved_percent: int,
+):
     """The straightforward way: a Python loop that hashes each request with the seed
     (SHA-256(seed || request hash)), sorts by that digest, and fills each port in turn."""
     sizes = data["group_size"].tolist()

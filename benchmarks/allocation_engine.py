@@ -34,9 +34,15 @@ def main() -> None:
     data = requests()
     capacities = [CAPACITY[p] for p in PORTS]
     people = int(data["group_size"].sum())
-    print(f"{len(data['group_size']):,} requests ({people:,} people), {sum(capacities):,} places, 8 ports")
+    print(
+        f"{len(data['group_size']):,} requests ({people:,} people), {sum(capacities):,} places, 8 ports"
+    )
     round_input = engine.RoundInput(
-        seed=seed_bytes(), capacities=capacities, reserved_percent=50, standby_percent=100, **data,
+        seed=seed_bytes(),
+        capacities=capacities,
+        reserved_percent=50,
+        standby_percent=100,
+        **data,
     )
     engine.allocate(round_input)  # warm-up (imports, allocator)
     runs = []
@@ -47,16 +53,24 @@ def main() -> None:
     engine_s = min(runs)
     placed = result.selected_people(data["group_size"])
     assert all(p <= c for p, c in zip(placed, capacities, strict=True))
-    print(f"engine: best of 5 {engine_s:.3f} s (median {sorted(runs)[2]:.3f} s), {sum(placed)} people placed, "
-          f"{sum(len(s) for s in result.standby)} on standby")
+    print(
+        f"engine: best of 5 {engine_s:.3f} s (median {sorted(runs)[2]:.3f} s), {sum(placed)} people placed, "
+        f"{sum(len(s) for s in result.standby)} on standby"
+    )
 
-    hashes = [hashlib.sha256(f"request-{i}".encode()).digest() for i in range(len(data["group_size"]))]
+    hashes = [
+        hashlib.sha256(f"request-{i}".encode()).digest() for i in range(len(data["group_size"]))
+    ]
     started = time.perf_counter()
     baseline = baseline_allocate(seed_bytes(), hashes, data, capacities, 50)
     baseline_s = time.perf_counter() - started
     baseline_people = sum(int(np.asarray(data["group_size"])[s].sum()) for s in baseline)
-    print(f"baseline (per-request hashlib loop + sort): {baseline_s:.3f} s, {baseline_people} people placed")
-    print(f"ratio: engine is {baseline_s / engine_s:.1f}x faster; target <= 1 s: {'met' if engine_s <= 1 else 'NOT met'}")
+    print(
+        f"baseline (per-request hashlib loop + sort): {baseline_s:.3f} s, {baseline_people} people placed"
+    )
+    print(
+        f"ratio: engine is {baseline_s / engine_s:.1f}x faster; target <= 1 s: {'met' if engine_s <= 1 else 'NOT met'}"
+    )
     print(f"peak memory (RSS) of the process: {peak_rss_mb():.0f} MB")
 
 

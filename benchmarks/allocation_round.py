@@ -42,10 +42,16 @@ def _prepare(database: str, var_dir: Path, count: int) -> bool:
     if database == "postgres":
         import psycopg
 
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
+        ) as conn:
             conn.execute("DROP DATABASE IF EXISTS portline_allocation_bench")
-            cached = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cache]).fetchone()
-            conn.execute(f"CREATE DATABASE portline_allocation_bench{' TEMPLATE ' + cache if cached else ''}")
+            cached = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [cache]
+            ).fetchone()
+            conn.execute(
+                f"CREATE DATABASE portline_allocation_bench{' TEMPLATE ' + cache if cached else ''}"
+            )
         os.environ["DATABASE_URL"] = PG_URL
         return bool(cached)
     os.environ.pop("DATABASE_URL", None)
@@ -65,7 +71,9 @@ def _keep_cache(database: str, var_dir: Path, count: int) -> None:
     if database == "postgres":
         import psycopg
 
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
+        ) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {cache}")
             conn.execute(f"CREATE DATABASE {cache} TEMPLATE portline_allocation_bench")
     else:
@@ -129,18 +137,43 @@ def load(round_date: dt.date, count: int) -> int:
 
     now = clock.now()
     with transaction.atomic():
-        columns, _names, constant = _rows_for(Registration, {"owner": owner.pk, "created_by": owner.pk, "status": "submitted", "basis": "safety", "us_address_line1": "1 Main St", "us_city": "Houston", "us_state": "TX", "us_zip": "77002", "created_at": now, "updated_at": now}, ["reference", "submitted_at", "owner", "created_by", "partner"])
+        columns, _names, constant = _rows_for(
+            Registration,
+            {
+                "owner": owner.pk,
+                "created_by": owner.pk,
+                "status": "submitted",
+                "basis": "safety",
+                "us_address_line1": "1 Main St",
+                "us_city": "Houston",
+                "us_state": "TX",
+                "us_zip": "77002",
+                "created_at": now,
+                "updated_at": now,
+            },
+            ["reference", "submitted_at", "owner", "created_by", "partner"],
+        )
         constant.update({"owner_id": owner.pk, "created_by_id": owner.pk, "partner_id": None})
         days = data["registered_day"].tolist()
 
         def registrations():
             for i in range(count):
-                values = dict(constant, reference=f"B{i:09d}", submitted_at=dt.datetime.combine(dt.date.fromordinal(days[i]), dt.time(15), tzinfo=dt.UTC))
+                values = dict(
+                    constant,
+                    reference=f"B{i:09d}",
+                    submitted_at=dt.datetime.combine(
+                        dt.date.fromordinal(days[i]), dt.time(15), tzinfo=dt.UTC
+                    ),
+                )
                 yield tuple(values[c] for c in columns)
 
         _bulk_insert(Registration, columns, registrations(), vendor)
         first_id = Registration.objects.order_by("pk").values_list("pk", flat=True).first()
-        columns, _names, constant = _rows_for(Person, {"nationality": "HN", "given_names": "A", "family_names": "B"}, ["registration", "position"])
+        columns, _names, constant = _rows_for(
+            Person,
+            {"nationality": "HN", "given_names": "A", "family_names": "B"},
+            ["registration", "position"],
+        )
         sizes = data["group_size"].tolist()
 
         def people():
@@ -150,15 +183,29 @@ def load(round_date: dt.date, count: int) -> int:
                     yield tuple(values[c] for c in columns)
 
         _bulk_insert(Person, columns, people(), vendor)
-        columns, _names, constant = _rows_for(AppointmentRequest, {"round_date": round_date, "status": "pending", "created_at": now, "requested_by": owner.pk}, ["registration", "first_port", "second_port", "idempotency_key", "requested_by"])
+        columns, _names, constant = _rows_for(
+            AppointmentRequest,
+            {
+                "round_date": round_date,
+                "status": "pending",
+                "created_at": now,
+                "requested_by": owner.pk,
+            },
+            ["registration", "first_port", "second_port", "idempotency_key", "requested_by"],
+        )
         constant["requested_by_id"] = owner.pk
         first = data["first_port"].tolist()
         second = data["second_port"].tolist()
 
         def appointment_requests():
             for i in range(count):
-                values = dict(constant, registration_id=first_id + i, first_port_id=port_ids[first[i]],
-                              second_port_id=port_ids[second[i]] if second[i] >= 0 else None, idempotency_key=f"k{i}")
+                values = dict(
+                    constant,
+                    registration_id=first_id + i,
+                    first_port_id=port_ids[first[i]],
+                    second_port_id=port_ids[second[i]] if second[i] >= 0 else None,
+                    idempotency_key=f"k{i}",
+                )
                 yield tuple(values[c] for c in columns)
 
         _bulk_insert(AppointmentRequest, columns, appointment_requests(), vendor)
@@ -183,8 +230,14 @@ def baseline(round_date: dt.date) -> tuple[float, int]:
     with transaction.atomic():
         keyed = []
         sizes = {}
-        for request in AppointmentRequest.objects.filter(round_date=round_date, status="pending").annotate(people=Count("registration__people")).iterator(chunk_size=20_000):
-            key = hashlib.sha256(seed_bytes() + hashlib.sha256(f"request|{request.pk}".encode()).digest()).digest()
+        for request in (
+            AppointmentRequest.objects.filter(round_date=round_date, status="pending")
+            .annotate(people=Count("registration__people"))
+            .iterator(chunk_size=20_000)
+        ):
+            key = hashlib.sha256(
+                seed_bytes() + hashlib.sha256(f"request|{request.pk}".encode()).digest()
+            ).digest()
             keyed.append((key, request.pk, request.first_port_id))
             sizes[request.pk] = request.people
         keyed.sort()
@@ -194,7 +247,9 @@ def baseline(round_date: dt.date) -> tuple[float, int]:
             if sizes[pk] <= left[port]:
                 left[port] -= sizes[pk]
                 winners.append(pk)
-        AppointmentRequest.objects.filter(round_date=round_date, status="pending").update(status="not_selected")
+        AppointmentRequest.objects.filter(round_date=round_date, status="pending").update(
+            status="not_selected"
+        )
         for pk in winners:
             AppointmentRequest.objects.filter(pk=pk).update(status="selected")
         transaction.set_rollback(True)
@@ -220,18 +275,24 @@ def main() -> None:
     from portline.allocation import services
 
     call_command("migrate", verbosity=0)
-    round_date = dt.date(2026, 1, 15)  # fixed, so a cached database can be reused; window long closed
+    round_date = dt.date(
+        2026, 1, 15
+    )  # fixed, so a cached database can be reused; window long closed
     started = time.perf_counter()
     if cached:
         print(f"{connection.vendor}: {args.requests:,} requests from the cache of an earlier run")
     else:
         load(round_date, args.requests)
-        print(f"{connection.vendor}: loaded {args.requests:,} requests in {time.perf_counter() - started:.0f} s (not timed)")
+        print(
+            f"{connection.vendor}: loaded {args.requests:,} requests in {time.perf_counter() - started:.0f} s (not timed)"
+        )
         _keep_cache(args.database, var_dir, args.requests)
 
     if not args.skip_baseline:
         baseline_s, winners = baseline(round_date)
-        print(f"baseline (ORM read + per-request hashlib + sort + per-winner UPDATE): {baseline_s:.2f} s, {winners} winners (rolled back)")
+        print(
+            f"baseline (ORM read + per-request hashlib + sort + per-winner UPDATE): {baseline_s:.2f} s, {winners} winners (rolled back)"
+        )
 
     started = time.perf_counter()
     round_obj = services.round_freeze(actor=None, round_date=round_date, beacon_source="local")
@@ -244,12 +305,18 @@ def main() -> None:
     started = time.perf_counter()
     answered = services.round_answer_requests(actor=None, round_date=round_date)
     answer_s = time.perf_counter() - started
-    print(f"freeze {freeze_s:.2f} s + draw {draw_s:.2f} s = whole round {total:.2f} s "
-          f"({round_obj.selected_people} people selected, {round_obj.standby_requests} on standby, appointments offered)")
-    print(f"then, after the commit (a queued task): {answered:,} other requests answered 'not selected' in {answer_s:.2f} s")
+    print(
+        f"freeze {freeze_s:.2f} s + draw {draw_s:.2f} s = whole round {total:.2f} s "
+        f"({round_obj.selected_people} people selected, {round_obj.standby_requests} on standby, appointments offered)"
+    )
+    print(
+        f"then, after the commit (a queued task): {answered:,} other requests answered 'not selected' in {answer_s:.2f} s"
+    )
     if not args.skip_baseline:
         print(f"ratio: {baseline_s / total:.1f}x faster than the baseline")
-    print(f"target <= 10 s: {'met' if total <= 10 else 'NOT met'}; peak memory (RSS) {peak_rss_mb():.0f} MB (target < 1024 MB)")
+    print(
+        f"target <= 10 s: {'met' if total <= 10 else 'NOT met'}; peak memory (RSS) {peak_rss_mb():.0f} MB (target < 1024 MB)"
+    )
 
 
 if __name__ == "__main__":

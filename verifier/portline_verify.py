@@ -42,7 +42,9 @@ def requests_fingerprint(lines):
 
 
 def parameters_text(meta):
-    ports = ";".join(f"{p['code']}:{int(p['capacity'])}" for p in sorted(meta["ports"], key=lambda p: p["code"]))
+    ports = ";".join(
+        f"{p['code']}:{int(p['capacity'])}" for p in sorted(meta["ports"], key=lambda p: p["code"])
+    )
     return (
         f"format={EXPORT_FORMAT}\n"
         f"round_date={meta['round_date']}\n"
@@ -76,7 +78,9 @@ def parse_requests(lines, codes):
             raise Difference(f"requests.csv line {number}: expected 5 fields, found {len(fields)}")
         h, g, f, s, d = fields
         if len(h) != 64 or h.lower() != h or h <= previous:
-            raise Difference(f"requests.csv line {number}: request hashes must be 64 lower-case hex digits in strictly ascending order")
+            raise Difference(
+                f"requests.csv line {number}: request hashes must be 64 lower-case hex digits in strictly ascending order"
+            )
         previous = h
         if f not in index or (s and s not in index) or s == f:
             raise Difference(f"requests.csv line {number}: unknown or repeated port")
@@ -126,7 +130,11 @@ def allocate(seed, capacities, reserved_percent, standby_percent, sizes, first, 
     left = [0] * ports
     for p, capacity in enumerate(capacities):
         share = capacity * reserved_percent // 100
-        by_wait = sorted((i for i in range(n) if first[i] == p), key=lambda i: (day[i], keys[i], i)) if share else []
+        by_wait = (
+            sorted((i for i in range(n) if first[i] == p), key=lambda i: (day[i], keys[i], i))
+            if share
+            else []
+        )
         won, _ = fill(by_wait, sizes, taken, share)
         selected[p].extend(won)
         reserved[p].update(won)
@@ -155,25 +163,39 @@ def verify(directory, beacon=None, fingerprint=None):
     directory = Path(directory)
     meta = json.loads((directory / "round.json").read_text(encoding="utf-8"))
     if meta.get("format") != EXPORT_FORMAT:
-        raise Difference(f"round.json: format {meta.get('format')!r}, this verifier reads {EXPORT_FORMAT!r}")
+        raise Difference(
+            f"round.json: format {meta.get('format')!r}, this verifier reads {EXPORT_FORMAT!r}"
+        )
     if meta.get("engine_version") != ENGINE_VERSION:
-        raise Difference(f"round.json: engine version {meta.get('engine_version')!r}, this verifier implements {ENGINE_VERSION!r}")
+        raise Difference(
+            f"round.json: engine version {meta.get('engine_version')!r}, this verifier implements {ENGINE_VERSION!r}"
+        )
     codes = sorted(p["code"] for p in meta["ports"])
     capacity_of = {p["code"]: int(p["capacity"]) for p in meta["ports"]}
     lines = read_lines(directory / "requests.csv", REQUESTS_HEADER)
     computed = requests_fingerprint(lines)
     if fingerprint is not None and fingerprint.lower() != meta["fingerprint"]:
-        raise Difference(f"fingerprint: published {fingerprint.lower()}, round.json says {meta['fingerprint']}")
+        raise Difference(
+            f"fingerprint: published {fingerprint.lower()}, round.json says {meta['fingerprint']}"
+        )
     if computed != meta["fingerprint"]:
-        raise Difference(f"fingerprint: round.json says {meta['fingerprint']}, requests.csv gives {computed}")
+        raise Difference(
+            f"fingerprint: round.json says {meta['fingerprint']}, requests.csv gives {computed}"
+        )
     if len(lines) != int(meta["request_count"]):
-        raise Difference(f"request count: round.json says {meta['request_count']}, requests.csv has {len(lines)}")
+        raise Difference(
+            f"request count: round.json says {meta['request_count']}, requests.csv has {len(lines)}"
+        )
     digest = hashlib.sha256(parameters_text(meta).encode("ascii")).hexdigest()
     if digest != meta["input_digest"]:
-        raise Difference(f"input digest: round.json says {meta['input_digest']}, recomputed {digest}")
+        raise Difference(
+            f"input digest: round.json says {meta['input_digest']}, recomputed {digest}"
+        )
     value = (beacon or meta["beacon"]["value"]).strip().lower()
     if value != meta["beacon"]["value"]:
-        raise Difference(f"beacon value: you gave {value}, round.json says {meta['beacon']['value']}")
+        raise Difference(
+            f"beacon value: you gave {value}, round.json says {meta['beacon']['value']}"
+        )
     signature = meta["beacon"].get("signature") or ""
     if signature and hashlib.sha256(bytes.fromhex(signature)).hexdigest() != value:
         raise Difference("beacon value: it is not SHA-256 of the drand signature in round.json")
@@ -183,13 +205,21 @@ def verify(directory, beacon=None, fingerprint=None):
 
     hashes, sizes, first, second, day = parse_requests(lines, codes)
     selected, reserved, standby = allocate(
-        bytes.fromhex(seed), [capacity_of[c] for c in codes], int(meta["reserved_percent"]),
-        int(meta["standby_percent"]), sizes, first, second, day,
+        bytes.fromhex(seed),
+        [capacity_of[c] for c in codes],
+        int(meta["reserved_percent"]),
+        int(meta["standby_percent"]),
+        sizes,
+        first,
+        second,
+        day,
     )
     expected = []
     for p, code in enumerate(codes):
         for rank, i in enumerate(selected[p], start=1):
-            expected.append(f"{code},selected,{rank},{hashes[i]},{sizes[i]},{1 if i in reserved[p] else 0}")
+            expected.append(
+                f"{code},selected,{rank},{hashes[i]},{sizes[i]},{1 if i in reserved[p] else 0}"
+            )
         for rank, i in enumerate(standby[p], start=1):
             expected.append(f"{code},standby,{rank},{hashes[i]},{sizes[i]},0")
     found = read_lines(directory / "results.csv", RESULTS_HEADER)
@@ -199,16 +229,24 @@ def verify(directory, beacon=None, fingerprint=None):
     if len(expected) != len(found):
         number = min(len(expected), len(found)) + 2
         if len(expected) > len(found):
-            raise Difference(f"results.csv line {number}: expected {expected[len(found)]!r}, found the end of the file")
-        raise Difference(f"results.csv line {number}: expected the end of the file, found {found[len(expected)]!r}")
+            raise Difference(
+                f"results.csv line {number}: expected {expected[len(found)]!r}, found the end of the file"
+            )
+        raise Difference(
+            f"results.csv line {number}: expected the end of the file, found {found[len(expected)]!r}"
+        )
     result = hashlib.sha256("".join(line + "\n" for line in expected).encode("ascii")).hexdigest()
     if result != meta["result_digest"]:
-        raise Difference(f"result digest: round.json says {meta['result_digest']}, recomputed {result}")
+        raise Difference(
+            f"result digest: round.json says {meta['result_digest']}, recomputed {result}"
+        )
     return meta
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Recompute a Portline allocation round from its public export.")
+    parser = argparse.ArgumentParser(
+        description="Recompute a Portline allocation round from its public export."
+    )
     parser.add_argument("directory", help="folder written by `portline lottery export`")
     parser.add_argument("--beacon", help="the beacon value as you fetched it yourself (hex)")
     parser.add_argument("--fingerprint", help="the fingerprint published before the draw (hex)")
@@ -221,8 +259,14 @@ def main(argv=None):
     except (OSError, ValueError, KeyError) as problem:
         sys.stdout.write(f"ERROR cannot read the export: {problem!r}\n")
         return 2
-    local = " (local/demo beacon value: not a public beacon)" if meta["beacon"]["source"] == "local" else ""
-    sys.stdout.write(f"MATCH round {meta['round_date']}: {meta['request_count']} requests, result digest {meta['result_digest']}{local}\n")
+    local = (
+        " (local/demo beacon value: not a public beacon)"
+        if meta["beacon"]["source"] == "local"
+        else ""
+    )
+    sys.stdout.write(
+        f"MATCH round {meta['round_date']}: {meta['request_count']} requests, result digest {meta['result_digest']}{local}\n"
+    )
     return 0
 
 

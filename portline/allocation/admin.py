@@ -12,8 +12,17 @@ from portline.common.admin import AuditedModelAdmin
 @admin.register(Round)
 class RoundAdmin(AuditedModelAdmin):
     list_display = (
-        "round_date", "status", "request_count", "people_count", "capacity", "selected_requests",
-        "selected_people", "reserved_people", "standby_requests", "beacon", "short_fingerprint",
+        "round_date",
+        "status",
+        "request_count",
+        "people_count",
+        "capacity",
+        "selected_requests",
+        "selected_people",
+        "reserved_people",
+        "standby_requests",
+        "beacon",
+        "short_fingerprint",
     )
     list_filter = ("status", "beacon_source")
     date_hierarchy = "round_date"

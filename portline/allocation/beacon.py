@@ -19,9 +19,7 @@ import hashlib
 import re
 
 DRAND_CHAIN_HASH = "8990e7a9aaed2ffed73dbd7092123d6f289930540d7651336225dc172e51b2ce"
-DRAND_PUBLIC_KEY = (
-    "868f005eb8e6e4ca0a47c8a77ceaa5309a47978a7c71bc5cce96366b5d7a569937c529eeda66c7293784a9402801af31"
-)
+DRAND_PUBLIC_KEY = "868f005eb8e6e4ca0a47c8a77ceaa5309a47978a7c71bc5cce96366b5d7a569937c529eeda66c7293784a9402801af31"
 DRAND_GENESIS = dt.datetime.fromtimestamp(1595431050, tz=dt.UTC)
 DRAND_PERIOD_S = 30
 # The beacon value must come from strictly after the freeze, with a margin for clock skew.
@@ -61,7 +59,9 @@ def drand_randomness(signature_hex: str) -> str:
 
 
 def drand_message(round_number: int, previous_signature_hex: str) -> bytes:
-    return hashlib.sha256(bytes.fromhex(previous_signature_hex) + round_number.to_bytes(8, "big")).digest()
+    return hashlib.sha256(
+        bytes.fromhex(previous_signature_hex) + round_number.to_bytes(8, "big")
+    ).digest()
 
 
 def bls_available() -> bool:
@@ -73,7 +73,11 @@ def bls_available() -> bool:
 
 
 def drand_signature_valid(
-    *, round_number: int, signature_hex: str, previous_signature_hex: str, public_key_hex: str = DRAND_PUBLIC_KEY
+    *,
+    round_number: int,
+    signature_hex: str,
+    previous_signature_hex: str,
+    public_key_hex: str = DRAND_PUBLIC_KEY,
 ) -> bool:
     """Check a chained drand signature. Needs py_ecc (pure Python: a check takes seconds)."""
     from py_ecc.bls import G2Basic

@@ -24,7 +24,10 @@ def request_pseudonyms(salt: str, request_ids: np.ndarray) -> np.ndarray:
     without the round's secret salt, and one hash call for the whole set."""
     ids = np.asarray(request_ids, dtype=np.int64)
     count = ids.size
-    stream = np.frombuffer(hashlib.shake_256(f"portline-request/2|{salt}".encode("ascii")).digest(32 * count), dtype=np.uint8)
+    stream = np.frombuffer(
+        hashlib.shake_256(f"portline-request/2|{salt}".encode("ascii")).digest(32 * count),
+        dtype=np.uint8,
+    )
     out = np.empty((count, 32), dtype=np.uint8)
     out[np.argsort(ids, kind="stable")] = stream.reshape(count, 32)
     return out
@@ -36,14 +39,22 @@ def request_hash(salt: str, request_ids: np.ndarray, request_id: int) -> str:
     k = int(np.searchsorted(ranked, request_id))
     if k >= ranked.size or ranked[k] != request_id:
         raise KeyError(request_id)
-    return hashlib.shake_256(f"portline-request/2|{salt}".encode("ascii")).digest(32 * (k + 1))[32 * k :].hex()
+    return (
+        hashlib.shake_256(f"portline-request/2|{salt}".encode("ascii"))
+        .digest(32 * (k + 1))[32 * k :]
+        .hex()
+    )
 
 
-def request_line(hash_hex: str, group_size: int, first_port: str, second_port: str | None, registered_on: dt.date) -> str:
+def request_line(
+    hash_hex: str, group_size: int, first_port: str, second_port: str | None, registered_on: dt.date
+) -> str:
     return f"{hash_hex},{group_size},{first_port},{second_port or ''},{registered_on.isoformat()}"
 
 
-def _field(buffer: np.ndarray, mask: np.ndarray, offset: int, table: list[bytes], index: np.ndarray) -> int:
+def _field(
+    buffer: np.ndarray, mask: np.ndarray, offset: int, table: list[bytes], index: np.ndarray
+) -> int:
     width = max([1, *(len(v) for v in table)])
     values = np.zeros((len(table), width), dtype=np.uint8)
     lengths = np.array([len(v) for v in table], dtype=np.int64)
@@ -61,8 +72,12 @@ def _byte(buffer: np.ndarray, mask: np.ndarray, offset: int, value: bytes) -> in
 
 
 def requests_body(
-    digests: bytes, group_size: np.ndarray, first_port: np.ndarray, second_port: np.ndarray,
-    registered_day: np.ndarray, port_codes: list[str],
+    digests: bytes,
+    group_size: np.ndarray,
+    first_port: np.ndarray,
+    second_port: np.ndarray,
+    registered_day: np.ndarray,
+    port_codes: list[str],
 ) -> bytes:
     """The data lines of requests.csv (each ending in a newline) for requests already in
     canonical order: `digests` is their request hashes (32 bytes each) concatenated; ports are
@@ -85,8 +100,12 @@ def requests_body(
     mask[:, :64] = True
     offset = _byte(buffer, mask, 64, b",")
     offset = _byte(buffer, mask, _field(buffer, mask, offset, size_table, sizes), b",")
-    offset = _byte(buffer, mask, _field(buffer, mask, offset, code_table, np.asarray(first_port)), b",")
-    offset = _byte(buffer, mask, _field(buffer, mask, offset, code_table, np.asarray(second_port)), b",")
+    offset = _byte(
+        buffer, mask, _field(buffer, mask, offset, code_table, np.asarray(first_port)), b","
+    )
+    offset = _byte(
+        buffer, mask, _field(buffer, mask, offset, code_table, np.asarray(second_port)), b","
+    )
     _byte(buffer, mask, _field(buffer, mask, offset, day_table, day_index.reshape(-1)), b"\n")
     return buffer[mask].tobytes()
 
@@ -97,8 +116,14 @@ def fingerprint(body: bytes) -> str:
 
 
 def parameters_text(
-    *, round_date: dt.date, service_date: dt.date, capacities: dict[str, int], reserved_percent: int,
-    standby_percent: int, fingerprint: str, engine_version: str,
+    *,
+    round_date: dt.date,
+    service_date: dt.date,
+    capacities: dict[str, int],
+    reserved_percent: int,
+    standby_percent: int,
+    fingerprint: str,
+    engine_version: str,
 ) -> str:
     ports = ";".join(f"{code}:{int(capacities[code])}" for code in sorted(capacities))
     return (
@@ -119,7 +144,9 @@ def input_digest(parameters: str) -> str:
 
 def seed_from(input_digest_hex: str, beacon_value: str) -> str:
     """The seed: binds the frozen input (through its digest) to the beacon value."""
-    return hashlib.sha256(f"portline-seed/1|{input_digest_hex}|{beacon_value.lower()}".encode("ascii")).hexdigest()
+    return hashlib.sha256(
+        f"portline-seed/1|{input_digest_hex}|{beacon_value.lower()}".encode("ascii")
+    ).hexdigest()
 
 
 def result_lines(rows: Sequence[tuple[str, str, int, str, int, bool]]) -> list[str]:

@@ -35,7 +35,9 @@ class RoundInput:
     group_size: Sequence[int] | np.ndarray
     first_port: Sequence[int] | np.ndarray  # index into capacities
     second_port: Sequence[int] | np.ndarray  # index, or -1 for none
-    registered_day: Sequence[int] | np.ndarray  # proleptic Gregorian ordinal of the registration date
+    registered_day: (
+        Sequence[int] | np.ndarray
+    )  # proleptic Gregorian ordinal of the registration date
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,9 @@ def _key_prefix(candidates: np.ndarray, keys: np.ndarray, count: int) -> tuple[n
     return candidates[np.argsort(values, kind="stable")], complete
 
 
-def _wait_prefix(candidates: np.ndarray, day: np.ndarray, keys: np.ndarray, sizes: np.ndarray, people: int) -> tuple[np.ndarray, bool]:
+def _wait_prefix(
+    candidates: np.ndarray, day: np.ndarray, keys: np.ndarray, sizes: np.ndarray, people: int
+) -> tuple[np.ndarray, bool]:
     """Candidates in longest-waiting order (registration day, then random key, then position),
     cut after the first days that hold at least `people` people."""
     days = day[candidates]
@@ -126,7 +130,9 @@ def allocate(data: RoundInput) -> RoundResult:
     if count and (sizes.min() < 1):
         raise ValueError("a group has at least one person")
     ports = len(data.capacities)
-    if count and (first.min() < 0 or first.max() >= ports or second.max() >= ports or second.min() < NO_PORT):
+    if count and (
+        first.min() < 0 or first.max() >= ports or second.max() >= ports or second.min() < NO_PORT
+    ):
         raise ValueError("port index out of range")
     if count and np.any(first == second):
         raise ValueError("second choice equals first choice")

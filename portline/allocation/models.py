@@ -44,18 +44,28 @@ class RoundManager(models.Manager):
 class Round(models.Model):
     round_date = models.DateField(_("request window"), unique=True)
     service_date = models.DateField(_("appointment date"))
-    status = models.CharField(_("status"), max_length=10, choices=RoundStatus.choices, default=RoundStatus.FROZEN)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RoundStatus.choices, default=RoundStatus.FROZEN
+    )
     frozen_at = models.DateTimeField(_("frozen at"), default=clock.now)
     # The published commitment: SHA-256 of the canonical export of the eligible requests.
     fingerprint = models.CharField(_("fingerprint"), max_length=64)
-    request_salt = models.CharField(max_length=64, help_text="Secret per round; makes request hashes unlinkable across rounds.")
+    request_salt = models.CharField(
+        max_length=64, help_text="Secret per round; makes request hashes unlinkable across rounds."
+    )
     request_count = models.PositiveIntegerField(_("eligible requests"), default=0)
     people_count = models.PositiveIntegerField(_("people in eligible requests"), default=0)
     capacities = models.JSONField(_("capacity per port (people)"), default=dict)
-    reserved_percent = models.PositiveSmallIntegerField(_("share for the longest-waiting (%)"), default=50)
-    standby_percent = models.PositiveSmallIntegerField(_("standby list length (% of capacity)"), default=100)
+    reserved_percent = models.PositiveSmallIntegerField(
+        _("share for the longest-waiting (%)"), default=50
+    )
+    standby_percent = models.PositiveSmallIntegerField(
+        _("standby list length (% of capacity)"), default=100
+    )
     # The beacon target is fixed at freeze time and published with the fingerprint.
-    beacon_source = models.CharField(_("beacon"), max_length=8, choices=BeaconSource.choices, default=BeaconSource.DRAND)
+    beacon_source = models.CharField(
+        _("beacon"), max_length=8, choices=BeaconSource.choices, default=BeaconSource.DRAND
+    )
     beacon_round = models.CharField(_("beacon round"), max_length=40, blank=True, default="")
     beacon_not_before = models.DateTimeField(_("beacon value not before"), null=True, blank=True)
     beacon_value = models.CharField(_("beacon value"), max_length=128, blank=True, default="")
@@ -107,23 +117,28 @@ class RoundSelection(models.Model):
     request with no row was not selected (its `AppointmentRequest.status` says so)."""
 
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="selections")
-    request = models.ForeignKey("registrations.AppointmentRequest", on_delete=models.PROTECT, related_name="selections")
+    request = models.ForeignKey(
+        "registrations.AppointmentRequest", on_delete=models.PROTECT, related_name="selections"
+    )
     port = models.ForeignKey("scheduling.Port", on_delete=models.PROTECT, related_name="+")
     service_date = models.DateField(_("appointment date"))
     group_size = models.PositiveSmallIntegerField(_("people"))
     outcome = models.CharField(_("outcome"), max_length=14, choices=SelectionOutcome.choices)
     rank = models.PositiveIntegerField(_("published order"))
     reserved = models.BooleanField(_("longest-waiting share"), default=False)
-    promoted_at = models.DateTimeField(null=True, blank=True, help_text="When a standby request was moved up.")
+    promoted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a standby request was moved up."
+    )
 
     class Meta:
         ordering = ["round", "port", "outcome", "rank"]
         verbose_name = _("round selection")
         constraints = [
-            models.UniqueConstraint(fields=["round", "request"], name="one_selection_per_request_per_round"),
+            models.UniqueConstraint(
+                fields=["round", "request"], name="one_selection_per_request_per_round"
+            ),
         ]
         indexes = [models.Index(fields=["port", "service_date", "outcome", "rank"])]
 
     def __str__(self) -> str:
         return f"{self.round_id}/{self.request_id} {self.outcome}"
-

@@ -32,7 +32,9 @@ def round_request_hash(round_obj: Round, request_id: int) -> str:
     """The pseudonym under which a request appears in this round's public export."""
     from portline.allocation.services import round_entries
 
-    return canonical.request_hash(round_obj.request_salt, round_entries(round_obj)["request_id"], request_id)
+    return canonical.request_hash(
+        round_obj.request_salt, round_entries(round_obj)["request_id"], request_id
+    )
 
 
 def _port_codes() -> dict[int, str]:
@@ -53,15 +55,25 @@ def round_result_lines(round_obj: Round) -> list[str]:
     standby requests after the draw are not part of the draw and do not change this)."""
     from portline.allocation.services import request_hashes_of, round_entries
 
-    selections = list(RoundSelection.objects.filter(round=round_obj).select_related("port").order_by())
-    hashes = request_hashes_of(round_obj, round_entries(round_obj)["request_id"], [s.request_id for s in selections])
+    selections = list(
+        RoundSelection.objects.filter(round=round_obj).select_related("port").order_by()
+    )
+    hashes = request_hashes_of(
+        round_obj, round_entries(round_obj)["request_id"], [s.request_id for s in selections]
+    )
     rows = []
     for selection in selections:
         outcome = SelectionOutcome.STANDBY if selection.promoted_at else selection.outcome
-        rows.append((
-            selection.port.code, outcome, selection.rank, hashes[selection.request_id],
-            selection.group_size, selection.reserved,
-        ))
+        rows.append(
+            (
+                selection.port.code,
+                outcome,
+                selection.rank,
+                hashes[selection.request_id],
+                selection.group_size,
+                selection.reserved,
+            )
+        )
     return canonical.result_lines(rows)
 
 
@@ -76,13 +88,18 @@ def round_metadata(round_obj: Round) -> dict:
         "fingerprint": round_obj.fingerprint,
         "request_count": round_obj.request_count,
         "people_count": round_obj.people_count,
-        "ports": [{"code": code, "capacity": int(round_obj.capacities[code])} for code in sorted(round_obj.capacities)],
+        "ports": [
+            {"code": code, "capacity": int(round_obj.capacities[code])}
+            for code in sorted(round_obj.capacities)
+        ],
         "reserved_percent": round_obj.reserved_percent,
         "standby_percent": round_obj.standby_percent,
         "beacon": {
             "source": round_obj.beacon_source,
             "round": round_obj.beacon_round,
-            "not_before": round_obj.beacon_not_before.isoformat() if round_obj.beacon_not_before else None,
+            "not_before": round_obj.beacon_not_before.isoformat()
+            if round_obj.beacon_not_before
+            else None,
             "value": round_obj.beacon_value,
             "signature": round_obj.beacon_signature,
             "previous_signature": round_obj.beacon_previous_signature,
@@ -107,7 +124,9 @@ def round_export_write(round_obj: Round, directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     path = directory / "requests.csv"
-    path.write_bytes(canonical.REQUESTS_HEADER.encode("ascii") + b"\n" + round_requests_body(round_obj))
+    path.write_bytes(
+        canonical.REQUESTS_HEADER.encode("ascii") + b"\n" + round_requests_body(round_obj)
+    )
     written.append(path)
     path = directory / "results.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -115,7 +134,9 @@ def round_export_write(round_obj: Round, directory: Path) -> list[Path]:
         handle.writelines(line + "\n" for line in round_result_lines(round_obj))
     written.append(path)
     path = directory / "round.json"
-    path.write_text(json.dumps(round_metadata(round_obj), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(round_metadata(round_obj), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     written.append(path)
     return written
 
@@ -150,19 +171,27 @@ def round_recheck(round_obj: Round) -> RoundCheck:
         problems.append(f"seed: recorded {round_obj.seed}, recomputed {seed}")
     if round_obj.status == RoundStatus.DRAWN:
         if round_obj.engine_version != engine.ENGINE_VERSION:
-            problems.append(f"engine version: round drawn with {round_obj.engine_version}, this is {engine.ENGINE_VERSION}")
+            problems.append(
+                f"engine version: round drawn with {round_obj.engine_version}, this is {engine.ENGINE_VERSION}"
+            )
             return RoundCheck(ok=False, problems=problems)
         arrays = round_entries_arrays(round_obj)
         data, codes = round_engine_input(round_obj, arrays)
-        rerun = canonical.result_lines(_result_rows(round_obj, arrays, codes, engine.allocate(data)))
+        rerun = canonical.result_lines(
+            _result_rows(round_obj, arrays, codes, engine.allocate(data))
+        )
         stored = round_result_lines(round_obj)
         if canonical.result_digest(rerun) != round_obj.result_digest:
-            problems.append(f"result digest: recorded {round_obj.result_digest}, rerun gives {canonical.result_digest(rerun)}")
+            problems.append(
+                f"result digest: recorded {round_obj.result_digest}, rerun gives {canonical.result_digest(rerun)}"
+            )
         for number, (want, have) in enumerate(zip(rerun, stored, strict=False), start=1):
             if want != have:
                 problems.append(f"selection {number}: rerun gives {want}, database holds {have}")
                 break
         else:
             if len(rerun) != len(stored):
-                problems.append(f"selections: rerun gives {len(rerun)}, database holds {len(stored)}")
+                problems.append(
+                    f"selections: rerun gives {len(rerun)}, database holds {len(stored)}"
+                )
     return RoundCheck(ok=not problems, problems=problems)

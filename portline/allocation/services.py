@@ -53,12 +53,22 @@ def _window_for_round(round_date: dt.date):
     # Any instant on the round's local day names the same window.
     from zoneinfo import ZoneInfo
 
-    noon = dt.datetime.combine(round_date, dt.time(12, 0), tzinfo=ZoneInfo(program.window_time_zone))
+    noon = dt.datetime.combine(
+        round_date, dt.time(12, 0), tzinfo=ZoneInfo(program.window_time_zone)
+    )
     return request_window_for(at=noon, program=program), program
 
 
 # The frozen entries, packed: position in the export = index in the array.
-ENTRY_DTYPE = np.dtype([("request_id", "<i8"), ("group_size", "<i2"), ("first_port_id", "<i4"), ("second_port_id", "<i4"), ("registered_day", "<i4")])
+ENTRY_DTYPE = np.dtype(
+    [
+        ("request_id", "<i8"),
+        ("group_size", "<i2"),
+        ("first_port_id", "<i4"),
+        ("second_port_id", "<i4"),
+        ("registered_day", "<i4"),
+    ]
+)
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
@@ -92,7 +102,9 @@ def _eligible_entries(round_date: dt.date) -> np.ndarray:
         rows = cursor.fetchall()
     entries = np.zeros(len(rows), dtype=ENTRY_DTYPE)
     if rows:
-        columns = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=5 * len(rows)).reshape(-1, 5)
+        columns = np.fromiter(
+            itertools.chain.from_iterable(rows), dtype=np.int64, count=5 * len(rows)
+        ).reshape(-1, 5)
         entries["request_id"] = columns[:, 0]
         entries["group_size"] = columns[:, 1]
         entries["first_port_id"] = columns[:, 2]
@@ -102,11 +114,17 @@ def _eligible_entries(round_date: dt.date) -> np.ndarray:
 
 
 def round_freeze(
-    *, actor: Any, round_date: dt.date, beacon_source: str = BeaconSource.DRAND, allow_open_window: bool = False
+    *,
+    actor: Any,
+    round_date: dt.date,
+    beacon_source: str = BeaconSource.DRAND,
+    allow_open_window: bool = False,
 ) -> Round:
     """Freeze the round's eligible requests and publish their fingerprint and beacon target."""
     if beacon_source not in BeaconSource.values:
-        raise ValidationFailed(_("Unknown beacon."), errors={"beacon_source": [_("Choose drand, nist or local.")]})
+        raise ValidationFailed(
+            _("Unknown beacon."), errors={"beacon_source": [_("Choose drand, nist or local.")]}
+        )
     window, program = _window_for_round(round_date)
     now = clock.now()
     if now < window.closes_at and not allow_open_window:
@@ -122,12 +140,16 @@ def round_freeze(
             raise Conflict(_("This round is already frozen."), code="already_frozen")
         entries = _eligible_entries(round_date)
         # Requests whose first port stopped taking requests are out; an inactive second port is dropped.
-        active_ids = np.array(sorted(pk for pk, code in codes.items() if code in capacities), dtype=np.int64)
+        active_ids = np.array(
+            sorted(pk for pk, code in codes.items() if code in capacities), dtype=np.int64
+        )
         entries = entries[np.isin(entries["first_port_id"], active_ids)]
         entries["second_port_id"][~np.isin(entries["second_port_id"], active_ids)] = -1
         salt = secrets.token_hex(16)
         pseudonyms = canonical.request_pseudonyms(salt, entries["request_id"])
-        order = np.argsort(pseudonyms.reshape(-1).view("S32"), kind="stable")  # canonical order: by request hash
+        order = np.argsort(
+            pseudonyms.reshape(-1).view("S32"), kind="stable"
+        )  # canonical order: by request hash
         entries = entries[order]
         body = requests_body(pseudonyms[order].tobytes(), entries, codes)
         fingerprint = canonical.fingerprint(body)
@@ -156,10 +178,18 @@ def round_freeze(
                 round_obj.save(force_insert=True)
         except IntegrityError as exc:  # a concurrent freeze of the same date won
             raise Conflict(_("This round is already frozen."), code="already_frozen") from exc
-        audit_record(actor=actor, action="allocation.round.freeze", target=round_obj, data={
-            "round_date": round_date, "fingerprint": fingerprint, "requests": round_obj.request_count,
-            "beacon": beacon_source, "beacon_round": target,
-        })
+        audit_record(
+            actor=actor,
+            action="allocation.round.freeze",
+            target=round_obj,
+            data={
+                "round_date": round_date,
+                "fingerprint": fingerprint,
+                "requests": round_obj.request_count,
+                "beacon": beacon_source,
+                "beacon_round": target,
+            },
+        )
     return round_obj
 
 
@@ -171,15 +201,24 @@ def requests_body(digests: bytes, entries: np.ndarray, codes: dict[int, str]) ->
         index_of[pk] = index
     second = entries["second_port_id"].astype(np.int64)
     return canonical.requests_body(
-        digests, entries["group_size"], index_of[entries["first_port_id"]],
-        np.where(second >= 0, index_of[np.maximum(second, 0)], -1), entries["registered_day"],
+        digests,
+        entries["group_size"],
+        index_of[entries["first_port_id"]],
+        np.where(second >= 0, index_of[np.maximum(second, 0)], -1),
+        entries["registered_day"],
         [codes[pk] for pk in ids],
     )
 
 
 def round_beacon_set(
-    *, actor: Any, round_date: dt.date, value: str, beacon_round: str | None = None,
-    signature: str = "", previous_signature: str = "", local: bool = False,
+    *,
+    actor: Any,
+    round_date: dt.date,
+    value: str,
+    beacon_round: str | None = None,
+    signature: str = "",
+    previous_signature: str = "",
+    local: bool = False,
 ) -> Round:
     """Record the beacon value for a frozen round and derive its seed.
 
@@ -190,34 +229,52 @@ def round_beacon_set(
     signature = (signature or "").strip().lower()
     previous_signature = (previous_signature or "").strip().lower()
     if not beacons.is_hex(value) or len(value) < 32 or len(value) > 128:
-        raise ValidationFailed(_("The beacon value is 32 to 128 hexadecimal characters."), errors={"value": [_("Hexadecimal, 32 to 128 characters.")]})
+        raise ValidationFailed(
+            _("The beacon value is 32 to 128 hexadecimal characters."),
+            errors={"value": [_("Hexadecimal, 32 to 128 characters.")]},
+        )
     with transaction.atomic():
         round_obj = Round.objects.select_for_update().filter(round_date=round_date).first()
         if round_obj is None:
             raise NotFound(_("No round for %(date)s.") % {"date": round_date.isoformat()})
         if round_obj.status == RoundStatus.DRAWN:
-            raise Conflict(_("This round has been drawn; its beacon value cannot change."), code="already_drawn")
+            raise Conflict(
+                _("This round has been drawn; its beacon value cannot change."),
+                code="already_drawn",
+            )
         if local != (round_obj.beacon_source == BeaconSource.LOCAL):
             raise ValidationFailed(
-                _("This round was frozen with the %(source)s beacon.") % {"source": round_obj.beacon_source},
+                _("This round was frozen with the %(source)s beacon.")
+                % {"source": round_obj.beacon_source},
                 errors={"value": [_("Use the beacon fixed when the round was frozen.")]},
             )
         if beacon_round is not None and not local and str(beacon_round) != round_obj.beacon_round:
             raise ValidationFailed(
-                _("This round's beacon is round %(target)s, fixed when it was frozen.") % {"target": round_obj.beacon_round},
+                _("This round's beacon is round %(target)s, fixed when it was frozen.")
+                % {"target": round_obj.beacon_round},
                 errors={"beacon_round": [_("Use the beacon round fixed at freeze time.")]},
             )
         verified = False
         if signature and round_obj.beacon_source == BeaconSource.DRAND:
             if not (beacons.is_hex(signature) and beacons.is_hex(previous_signature)):
-                raise ValidationFailed(_("Signatures are hexadecimal."), errors={"signature": [_("Hexadecimal only.")]})
+                raise ValidationFailed(
+                    _("Signatures are hexadecimal."), errors={"signature": [_("Hexadecimal only.")]}
+                )
             if beacons.drand_randomness(signature) != value:
-                raise ValidationFailed(_("The value is not SHA-256 of the signature."), errors={"value": [_("The value does not match the signature.")]})
+                raise ValidationFailed(
+                    _("The value is not SHA-256 of the signature."),
+                    errors={"value": [_("The value does not match the signature.")]},
+                )
             if beacons.bls_available():
                 if not beacons.drand_signature_valid(
-                    round_number=int(round_obj.beacon_round), signature_hex=signature, previous_signature_hex=previous_signature,
+                    round_number=int(round_obj.beacon_round),
+                    signature_hex=signature,
+                    previous_signature_hex=previous_signature,
                 ):
-                    raise ValidationFailed(_("The drand signature does not verify."), errors={"signature": [_("Not a valid signature for this round.")]})
+                    raise ValidationFailed(
+                        _("The drand signature does not verify."),
+                        errors={"signature": [_("Not a valid signature for this round.")]},
+                    )
                 verified = True
         round_obj.beacon_value = value
         round_obj.beacon_signature = signature
@@ -229,24 +286,46 @@ def round_beacon_set(
         round_obj.seed = canonical.seed_from(round_obj.input_digest, value)
         round_obj.status = RoundStatus.SEEDED
         _save_fields(round_obj)
-        audit_record(actor=actor, action="allocation.round.seed", target=round_obj, data={
-            "beacon": round_obj.beacon_source, "beacon_round": round_obj.beacon_round, "value": value,
-            "verified": verified, "seed": round_obj.seed,
-        })
+        audit_record(
+            actor=actor,
+            action="allocation.round.seed",
+            target=round_obj,
+            data={
+                "beacon": round_obj.beacon_source,
+                "beacon_round": round_obj.beacon_round,
+                "value": value,
+                "verified": verified,
+                "seed": round_obj.seed,
+            },
+        )
     return round_obj
 
 
 def _save_fields(round_obj: Round) -> None:
     """Save a round's changes, never rewriting its frozen entries (written once, at freeze)."""
-    frozen = {"id", "entries", "entries_sha256", "request_salt", "fingerprint", "round_date", "frozen_at"}
-    round_obj.save(update_fields=[f.name for f in Round._meta.concrete_fields if f.name not in frozen])
+    frozen = {
+        "id",
+        "entries",
+        "entries_sha256",
+        "request_salt",
+        "fingerprint",
+        "round_date",
+        "frozen_at",
+    }
+    round_obj.save(
+        update_fields=[f.name for f in Round._meta.concrete_fields if f.name not in frozen]
+    )
 
 
 def _parameters(round_obj: Round) -> str:
     return canonical.parameters_text(
-        round_date=round_obj.round_date, service_date=round_obj.service_date, capacities=round_obj.capacities,
-        reserved_percent=round_obj.reserved_percent, standby_percent=round_obj.standby_percent,
-        fingerprint=round_obj.fingerprint, engine_version=round_obj.engine_version or engine.ENGINE_VERSION,
+        round_date=round_obj.round_date,
+        service_date=round_obj.service_date,
+        capacities=round_obj.capacities,
+        reserved_percent=round_obj.reserved_percent,
+        standby_percent=round_obj.standby_percent,
+        fingerprint=round_obj.fingerprint,
+        engine_version=round_obj.engine_version or engine.ENGINE_VERSION,
     )
 
 
@@ -254,7 +333,9 @@ def round_entries(round_obj: Round) -> np.ndarray:
     """The frozen entries in canonical order (checked against their recorded hash)."""
     packed = bytes(round_obj.entries)
     if hashlib.sha256(packed).hexdigest() != round_obj.entries_sha256:
-        raise ApplicationError(_("The frozen requests of this round are damaged."), code="entries_damaged")
+        raise ApplicationError(
+            _("The frozen requests of this round are damaged."), code="entries_damaged"
+        )
     return np.frombuffer(packed, dtype=ENTRY_DTYPE)
 
 
@@ -263,14 +344,18 @@ def round_entries_arrays(round_obj: Round) -> dict[str, np.ndarray]:
     return {name: entries[name].astype(np.int64) for name in ENTRY_DTYPE.names}
 
 
-def round_engine_input(round_obj: Round, arrays: dict[str, np.ndarray]) -> tuple[engine.RoundInput, list[str]]:
+def round_engine_input(
+    round_obj: Round, arrays: dict[str, np.ndarray]
+) -> tuple[engine.RoundInput, list[str]]:
     codes = sorted(round_obj.capacities)
     port_ids = dict(Port.objects.filter(code__in=codes).values_list("pk", "code"))
     index_of_id = np.full(max([*port_ids, 0]) + 2, -1, dtype=np.int64)
     for pk, code in port_ids.items():
         index_of_id[pk] = codes.index(code)
     first = index_of_id[arrays["first_port_id"]]
-    second = np.where(arrays["second_port_id"] >= 0, index_of_id[np.maximum(arrays["second_port_id"], 0)], -1)
+    second = np.where(
+        arrays["second_port_id"] >= 0, index_of_id[np.maximum(arrays["second_port_id"], 0)], -1
+    )
     data = engine.RoundInput(
         seed=bytes.fromhex(round_obj.seed),
         capacities=[int(round_obj.capacities[c]) for c in codes],
@@ -306,7 +391,9 @@ def round_allocate(*, actor: Any, round_date: dt.date) -> Round:
         # writer's lock instead of waiting for it: that run is already under way.
         if "locked" not in str(exc):
             raise
-        raise Conflict(_("Another draw of this round is running."), code="draw_in_progress") from exc
+        raise Conflict(
+            _("Another draw of this round is running."), code="draw_in_progress"
+        ) from exc
 
 
 def _round_allocate(*, actor: Any, round_date: dt.date) -> Round:
@@ -320,7 +407,8 @@ def _round_allocate(*, actor: Any, round_date: dt.date) -> Round:
             raise Conflict(_("Enter the beacon value before drawing this round."), code="no_beacon")
         if round_obj.engine_version != engine.ENGINE_VERSION:
             raise ApplicationError(
-                _("This round was seeded for engine version %(version)s.") % {"version": round_obj.engine_version},
+                _("This round was seeded for engine version %(version)s.")
+                % {"version": round_obj.engine_version},
                 code="engine_version",
             )
         arrays = round_entries_arrays(round_obj)
@@ -330,11 +418,19 @@ def _round_allocate(*, actor: Any, round_date: dt.date) -> Round:
         hook = _offer_hook()
         if hook is not None:
             hook(actor=actor, round=round_obj)
-        audit_record(actor=actor, action="allocation.round.draw", target=round_obj, data={
-            "seed": round_obj.seed, "engine_version": round_obj.engine_version,
-            "input_digest": round_obj.input_digest, "result_digest": round_obj.result_digest,
-            "selected_requests": round_obj.selected_requests, "selected_people": round_obj.selected_people,
-        })
+        audit_record(
+            actor=actor,
+            action="allocation.round.draw",
+            target=round_obj,
+            data={
+                "seed": round_obj.seed,
+                "engine_version": round_obj.engine_version,
+                "input_digest": round_obj.input_digest,
+                "result_digest": round_obj.result_digest,
+                "selected_requests": round_obj.selected_requests,
+                "selected_people": round_obj.selected_people,
+            },
+        )
         transaction.on_commit(lambda: _answer_later(round_obj.round_date))
     return round_obj
 
@@ -359,7 +455,9 @@ def round_answer_requests(*, actor: Any, round_date: dt.date) -> int:
     if round_obj is None:
         return 0
     waiting = AppointmentRequest.objects.filter(
-        round_date=round_date, status=RequestStatus.PENDING, created_at__lte=round_obj.frozen_at,
+        round_date=round_date,
+        status=RequestStatus.PENDING,
+        created_at__lte=round_obj.frozen_at,
     )
     bounds = waiting.aggregate(low=models.Min("pk"), high=models.Max("pk"))
     if bounds["low"] is None:
@@ -367,13 +465,22 @@ def round_answer_requests(*, actor: Any, round_date: dt.date) -> int:
     answered = 0
     for start in range(bounds["low"], bounds["high"] + 1, ANSWER_BATCH):
         with transaction.atomic():
-            answered += waiting.filter(pk__gte=start, pk__lt=start + ANSWER_BATCH).update(status=RequestStatus.NOT_SELECTED)
+            answered += waiting.filter(pk__gte=start, pk__lt=start + ANSWER_BATCH).update(
+                status=RequestStatus.NOT_SELECTED
+            )
     with transaction.atomic():
-        audit_record(actor=actor, action="allocation.round.answer", target=round_obj, data={"not_selected": answered})
+        audit_record(
+            actor=actor,
+            action="allocation.round.answer",
+            target=round_obj,
+            data={"not_selected": answered},
+        )
     return answered
 
 
-def _outcome_rows(arrays: dict[str, np.ndarray], codes: list[str], result: engine.RoundResult) -> list[tuple[str, str, int, int, int, bool]]:
+def _outcome_rows(
+    arrays: dict[str, np.ndarray], codes: list[str], result: engine.RoundResult
+) -> list[tuple[str, str, int, int, int, bool]]:
     """(port code, outcome, rank, request id, group size, reserved) for every listed request."""
     request_ids = arrays["request_id"]
     sizes = arrays["group_size"]
@@ -381,13 +488,26 @@ def _outcome_rows(arrays: dict[str, np.ndarray], codes: list[str], result: engin
     for index, code in enumerate(codes):
         reserved = set(result.reserved[index].tolist())
         for rank, position in enumerate(result.selected[index].tolist(), start=1):
-            rows.append((code, "selected", rank, int(request_ids[position]), int(sizes[position]), position in reserved))
+            rows.append(
+                (
+                    code,
+                    "selected",
+                    rank,
+                    int(request_ids[position]),
+                    int(sizes[position]),
+                    position in reserved,
+                )
+            )
         for rank, position in enumerate(result.standby[index].tolist(), start=1):
-            rows.append((code, "standby", rank, int(request_ids[position]), int(sizes[position]), False))
+            rows.append(
+                (code, "standby", rank, int(request_ids[position]), int(sizes[position]), False)
+            )
     return rows
 
 
-def _result_rows(round_obj: Round, arrays: dict[str, np.ndarray], codes: list[str], result: engine.RoundResult) -> list[tuple]:
+def _result_rows(
+    round_obj: Round, arrays: dict[str, np.ndarray], codes: list[str], result: engine.RoundResult
+) -> list[tuple]:
     """The rows of results.csv: as `_outcome_rows`, with the request hash for the request id."""
     rows = _outcome_rows(arrays, codes, result)
     hashes = request_hashes_of(round_obj, arrays["request_id"], [row[3] for row in rows])
@@ -397,21 +517,36 @@ def _result_rows(round_obj: Round, arrays: dict[str, np.ndarray], codes: list[st
     ]
 
 
-def request_hashes_of(round_obj: Round, request_ids: np.ndarray, wanted: list[int]) -> dict[int, str]:
+def request_hashes_of(
+    round_obj: Round, request_ids: np.ndarray, wanted: list[int]
+) -> dict[int, str]:
     """Request id -> request hash (hex) in this round, for the `wanted` ids of its frozen set."""
     ids = np.asarray(request_ids, dtype=np.int64)
     pseudonyms = canonical.request_pseudonyms(round_obj.request_salt, ids)
     order = np.argsort(ids, kind="stable")
-    positions = order[np.searchsorted(ids[order], np.asarray(wanted, dtype=np.int64))] if wanted else []
-    return {int(rid): pseudonyms[int(i)].tobytes().hex() for rid, i in zip(wanted, positions, strict=True)}
+    positions = (
+        order[np.searchsorted(ids[order], np.asarray(wanted, dtype=np.int64))] if wanted else []
+    )
+    return {
+        int(rid): pseudonyms[int(i)].tobytes().hex()
+        for rid, i in zip(wanted, positions, strict=True)
+    }
 
 
-def _write_outcome(round_obj: Round, arrays: dict[str, np.ndarray], codes: list[str], result: engine.RoundResult) -> None:
+def _write_outcome(
+    round_obj: Round, arrays: dict[str, np.ndarray], codes: list[str], result: engine.RoundResult
+) -> None:
     port_by_code = {p.code: p for p in Port.objects.filter(code__in=codes)}
     selections = [
         RoundSelection(
-            round=round_obj, request_id=rid, port=port_by_code[code], service_date=round_obj.service_date,
-            group_size=size, outcome=outcome, rank=rank, reserved=reserved,
+            round=round_obj,
+            request_id=rid,
+            port=port_by_code[code],
+            service_date=round_obj.service_date,
+            group_size=size,
+            outcome=outcome,
+            rank=rank,
+            reserved=reserved,
         )
         for code, outcome, rank, rid, size, reserved in _outcome_rows(arrays, codes, result)
     ]
@@ -425,9 +560,13 @@ def _write_outcome(round_obj: Round, arrays: dict[str, np.ndarray], codes: list[
         AppointmentRequest.objects.filter(pk__in=chunk).update(status=RequestStatus.SELECTED)
     for chunk in _chunks(standby_ids):
         AppointmentRequest.objects.filter(pk__in=chunk).update(status=RequestStatus.STANDBY)
-    round_obj.result_digest = canonical.result_digest(canonical.result_lines(_result_rows(round_obj, arrays, codes, result)))
+    round_obj.result_digest = canonical.result_digest(
+        canonical.result_lines(_result_rows(round_obj, arrays, codes, result))
+    )
     round_obj.selected_requests = len(selected_ids)
-    round_obj.selected_people = sum(s.group_size for s in selections if s.outcome == SelectionOutcome.SELECTED)
+    round_obj.selected_people = sum(
+        s.group_size for s in selections if s.outcome == SelectionOutcome.SELECTED
+    )
     round_obj.reserved_people = sum(s.group_size for s in selections if s.reserved)
     round_obj.standby_requests = len(standby_ids)
     round_obj.drawn_at = clock.now()
@@ -440,7 +579,9 @@ def _chunks(items: list[int], size: int = 900):
         yield items[start : start + size]
 
 
-def standby_promote(*, actor: Any, port: Port, service_date: dt.date, free_people: int) -> list[RoundSelection]:
+def standby_promote(
+    *, actor: Any, port: Port, service_date: dt.date, free_people: int
+) -> list[RoundSelection]:
     """Move standby requests of this port and date up to selected, in published standby order,
     skipping groups larger than the places still free (never split). Returns those promoted."""
     if free_people <= 0:
@@ -462,37 +603,63 @@ def standby_promote(*, actor: Any, port: Port, service_date: dt.date, free_peopl
             selection.outcome = SelectionOutcome.SELECTED
             selection.promoted_at = now
             selection.save(update_fields=["outcome", "promoted_at"])
-            AppointmentRequest.objects.filter(pk=selection.request_id).update(status=RequestStatus.SELECTED)
+            AppointmentRequest.objects.filter(pk=selection.request_id).update(
+                status=RequestStatus.SELECTED
+            )
             left -= selection.group_size
             promoted.append(selection)
-            audit_record(actor=actor, action="allocation.standby.promote", target=selection, data={
-                "round": selection.round_id, "port": port.code, "rank": selection.rank, "people": selection.group_size,
-            })
+            audit_record(
+                actor=actor,
+                action="allocation.standby.promote",
+                target=selection,
+                data={
+                    "round": selection.round_id,
+                    "port": port.code,
+                    "rank": selection.rank,
+                    "people": selection.group_size,
+                },
+            )
     return promoted
 
 
-def rounds_tick(*, actor: Any = None, beacon_source: str = BeaconSource.DRAND) -> dict[str, list[str]]:
+def rounds_tick(
+    *, actor: Any = None, beacon_source: str = BeaconSource.DRAND
+) -> dict[str, list[str]]:
     """The scheduled step: freeze the last closed window's round (when it has requests) and
     draw every round whose beacon value has been entered. Safe to run as often as wanted."""
     now = clock.now()
     window = request_window_for(at=now)
-    closed = window.round_date if now >= window.closes_at else window.round_date - dt.timedelta(days=1)
+    closed = (
+        window.round_date if now >= window.closes_at else window.round_date - dt.timedelta(days=1)
+    )
     done: dict[str, list[str]] = {"frozen": [], "drawn": []}
     if (
         not Round.objects.filter(round_date=closed).exists()
-        and AppointmentRequest.objects.filter(round_date=closed, status=RequestStatus.PENDING).exists()
+        and AppointmentRequest.objects.filter(
+            round_date=closed, status=RequestStatus.PENDING
+        ).exists()
     ):
         try:
-            done["frozen"].append(str(round_freeze(actor=actor, round_date=closed, beacon_source=beacon_source).round_date))
+            done["frozen"].append(
+                str(
+                    round_freeze(
+                        actor=actor, round_date=closed, beacon_source=beacon_source
+                    ).round_date
+                )
+            )
         except Conflict:
             pass  # another worker froze it first
-    for round_date in Round.objects.filter(status=RoundStatus.SEEDED).values_list("round_date", flat=True):
+    for round_date in Round.objects.filter(status=RoundStatus.SEEDED).values_list(
+        "round_date", flat=True
+    ):
         try:
             done["drawn"].append(str(round_allocate(actor=actor, round_date=round_date).round_date))
         except Conflict:
             pass  # drawn meanwhile by another worker
     # Answers a draw left to its task (if the task was lost): recent drawn rounds only.
-    recent = Round.objects.filter(status=RoundStatus.DRAWN, round_date__gte=closed - dt.timedelta(days=7))
+    recent = Round.objects.filter(
+        status=RoundStatus.DRAWN, round_date__gte=closed - dt.timedelta(days=7)
+    )
     for round_date in recent.values_list("round_date", flat=True):
         round_answer_requests(actor=actor, round_date=round_date)
     return done

@@ -24,10 +24,14 @@ RANDOMNESS = "2660664f8d4bc401194d80d81da20a1e79480f65b8e2d205aecbd143b5bfb0d3"
 
 def test_drand_round_timing():
     assert beacon.drand_round_at(beacon.DRAND_GENESIS) == 1
-    assert beacon.drand_round_time(ROUND) == beacon.DRAND_GENESIS + dt.timedelta(seconds=30 * (ROUND - 1))
+    assert beacon.drand_round_time(ROUND) == beacon.DRAND_GENESIS + dt.timedelta(
+        seconds=30 * (ROUND - 1)
+    )
     frozen = dt.datetime(2026, 11, 21, 17, 0, 7, tzinfo=dt.UTC)
     target, when = beacon.beacon_target("drand", frozen)
-    assert when >= frozen + beacon.BEACON_MARGIN and when - (frozen + beacon.BEACON_MARGIN) < dt.timedelta(seconds=30)
+    assert when >= frozen + beacon.BEACON_MARGIN and when - (
+        frozen + beacon.BEACON_MARGIN
+    ) < dt.timedelta(seconds=30)
     assert beacon.drand_round_time(int(target)) == when
     target, when = beacon.beacon_target("nist", frozen)
     assert target == "2026-11-21T17:03:00Z"
@@ -38,19 +42,45 @@ def test_randomness_is_sha256_of_the_signature():
 
 
 def test_real_drand_signature_verifies_and_a_wrong_round_does_not():
-    assert beacon.drand_signature_valid(round_number=ROUND, signature_hex=SIGNATURE, previous_signature_hex=PREVIOUS)
-    assert not beacon.drand_signature_valid(round_number=ROUND + 1, signature_hex=SIGNATURE, previous_signature_hex=PREVIOUS)
-    assert not beacon.drand_signature_valid(round_number=ROUND, signature_hex="00" * 96, previous_signature_hex=PREVIOUS)
+    assert beacon.drand_signature_valid(
+        round_number=ROUND, signature_hex=SIGNATURE, previous_signature_hex=PREVIOUS
+    )
+    assert not beacon.drand_signature_valid(
+        round_number=ROUND + 1, signature_hex=SIGNATURE, previous_signature_hex=PREVIOUS
+    )
+    assert not beacon.drand_signature_valid(
+        round_number=ROUND, signature_hex="00" * 96, previous_signature_hex=PREVIOUS
+    )
 
 
 @pytest.mark.django_db
 def test_entering_a_signed_drand_value_checks_it(round_date, admin_user):
     make_requests(round_date, [RequestSpec()])
     services.round_freeze(actor=admin_user, round_date=round_date)
-    Round.objects.filter(round_date=round_date).update(beacon_round=str(ROUND))  # as if frozen in July 2020
+    Round.objects.filter(round_date=round_date).update(
+        beacon_round=str(ROUND)
+    )  # as if frozen in July 2020
     with pytest.raises(ValidationFailed):  # value and signature disagree
-        services.round_beacon_set(actor=admin_user, round_date=round_date, value="ab" * 32, signature=SIGNATURE, previous_signature=PREVIOUS)
+        services.round_beacon_set(
+            actor=admin_user,
+            round_date=round_date,
+            value="ab" * 32,
+            signature=SIGNATURE,
+            previous_signature=PREVIOUS,
+        )
     with pytest.raises(ValidationFailed):  # a signature of another round
-        services.round_beacon_set(actor=admin_user, round_date=round_date, value=RANDOMNESS, signature=SIGNATURE, previous_signature=SIGNATURE)
-    seeded = services.round_beacon_set(actor=admin_user, round_date=round_date, value=RANDOMNESS, signature=SIGNATURE, previous_signature=PREVIOUS)
+        services.round_beacon_set(
+            actor=admin_user,
+            round_date=round_date,
+            value=RANDOMNESS,
+            signature=SIGNATURE,
+            previous_signature=SIGNATURE,
+        )
+    seeded = services.round_beacon_set(
+        actor=admin_user,
+        round_date=round_date,
+        value=RANDOMNESS,
+        signature=SIGNATURE,
+        previous_signature=PREVIOUS,
+    )
     assert seeded.beacon_verified

@@ -27,7 +27,12 @@ def _cli(*args):
 def exported(round_date, tmp_path):
     Port.objects.filter(code="SYS").update(daily_capacity=12)
     Port.objects.filter(code="BRO").update(daily_capacity=7)
-    specs = [RequestSpec(size=1 + i % 4, first="SYS" if i % 3 else "BRO", second="NOG" if i % 5 == 0 else None) for i in range(60)]
+    specs = [
+        RequestSpec(
+            size=1 + i % 4, first="SYS" if i % 3 else "BRO", second="NOG" if i % 5 == 0 else None
+        )
+        for i in range(60)
+    ]
     make_requests(round_date, specs)
     day = round_date.isoformat()
     assert "frozen: 60 requests" in _cli("lottery_freeze", day, "--beacon", "local")
@@ -40,7 +45,11 @@ def exported(round_date, tmp_path):
 
 def _verify(directory, *extra):
     return subprocess.run(  # noqa: S603 - our own script, fixed arguments
-        [sys.executable, str(VERIFIER_PATH), str(directory), *extra], capture_output=True, text=True, check=False, timeout=60,
+        [sys.executable, str(VERIFIER_PATH), str(directory), *extra],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
 
 
@@ -55,7 +64,9 @@ def test_export_verifies_with_the_standalone_script(exported, round_date):
     assert "ALC" not in text and "1990-05-17" not in text
     # `portline lottery verify` checks the database, and can run the standalone verifier too.
     assert _cli("lottery_verify", round_date.isoformat()).startswith("MATCH")
-    assert _cli("lottery_verify", round_date.isoformat(), "--export", str(exported)).startswith("MATCH")
+    assert _cli("lottery_verify", round_date.isoformat(), "--export", str(exported)).startswith(
+        "MATCH"
+    )
     status = _cli("lottery_status")
     assert round_date.isoformat() in status and "LOCAL" in status
     assert "fingerprint" in _cli("lottery_status", round_date.isoformat())
@@ -116,11 +127,20 @@ def test_commands_explain_refusals(round_date):
         _cli("lottery_freeze", round_date.isoformat())
     with pytest.raises(CommandError, match="drand"):
         _cli("lottery_beacon", round_date.isoformat(), LOCAL_VALUE, "--local")
-    assert "MATCH" in _cli("lottery_verify", round_date.isoformat())  # a frozen round: its fingerprint
+    assert "MATCH" in _cli(
+        "lottery_verify", round_date.isoformat()
+    )  # a frozen round: its fingerprint
 
 
 def test_the_portline_console_command_reaches_the_lottery(round_date):
     from portline.cli import _portline_commands
 
     names = set(_portline_commands())
-    assert {"lottery_freeze", "lottery_beacon", "lottery_run", "lottery_export", "lottery_verify", "lottery_status"} <= names
+    assert {
+        "lottery_freeze",
+        "lottery_beacon",
+        "lottery_run",
+        "lottery_export",
+        "lottery_verify",
+        "lottery_status",
+    } <= names

@@ -48,5 +48,8 @@ def test_two_concurrent_draws_one_succeeds(round_date):
     assert sorted(outcomes) == ["conflict", "drawn"]
     round_obj = Round.objects.get(round_date=round_date)
     assert round_obj.status == RoundStatus.DRAWN
-    assert RoundSelection.objects.filter(round=round_obj, outcome="selected").count() == round_obj.selected_requests
+    assert (
+        RoundSelection.objects.filter(round=round_obj, outcome="selected").count()
+        == round_obj.selected_requests
+    )
     assert AuditRecord.objects.filter(action="allocation.round.draw").count() == 1

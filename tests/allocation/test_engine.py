@@ -29,12 +29,19 @@ def round_inputs(draw, max_requests=120):
         capacities=capacities,
         reserved_percent=draw(st.sampled_from([0, 30, 50, 70, 100])),
         standby_percent=draw(st.sampled_from([0, 50, 100, 200])),
-        group_size=sizes, first_port=first, second_port=second, registered_day=days,
+        group_size=sizes,
+        first_port=first,
+        second_port=second,
+        registered_day=days,
     )
 
 
 def _listed(result):
-    return [int(i) for port in range(len(result.selected)) for i in (*result.selected[port], *result.standby[port])]
+    return [
+        int(i)
+        for port in range(len(result.selected))
+        for i in (*result.selected[port], *result.standby[port])
+    ]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -63,7 +70,11 @@ def test_capacity_groups_and_single_wins(data):
             newest = max(data.registered_day[i] for i in reserved)
             left = share - sizes[reserved].sum()
             for i in range(len(sizes)):
-                if data.first_port[i] == port and data.registered_day[i] < newest and i not in set(reserved.tolist()):
+                if (
+                    data.first_port[i] == port
+                    and data.registered_day[i] < newest
+                    and i not in set(reserved.tolist())
+                ):
                     assert sizes[i] > left  # it could only have been skipped for not fitting
         for i in result.standby[port]:
             assert data.first_port[i] == port
@@ -75,8 +86,14 @@ def test_engine_agrees_with_the_standalone_verifier(data):
     """Two implementations written separately from docs/allocation.md must agree exactly."""
     result = engine.allocate(data)
     selected, reserved, standby = verifier.allocate(
-        data.seed, list(data.capacities), data.reserved_percent, data.standby_percent,
-        list(data.group_size), list(data.first_port), list(data.second_port), list(data.registered_day),
+        data.seed,
+        list(data.capacities),
+        data.reserved_percent,
+        data.standby_percent,
+        list(data.group_size),
+        list(data.first_port),
+        list(data.second_port),
+        list(data.registered_day),
     )
     for port in range(PORTS):
         assert result.selected[port].tolist() == selected[port]
@@ -88,7 +105,9 @@ def test_engine_agrees_with_the_standalone_verifier(data):
 @given(round_inputs(max_requests=60))
 def test_the_result_is_deterministic(data):
     first, again = engine.allocate(data), engine.allocate(data)
-    for a, b in zip((*first.selected, *first.standby), (*again.selected, *again.standby), strict=True):
+    for a, b in zip(
+        (*first.selected, *first.standby), (*again.selected, *again.standby), strict=True
+    ):
         assert a.tolist() == b.tolist()
 
 
@@ -99,12 +118,25 @@ def test_large_input_takes_the_prefix_path_and_still_agrees_with_the_verifier():
     first = rng.integers(0, PORTS, n)
     second = np.where(rng.random(n) < 0.5, (first + rng.integers(1, PORTS, n)) % PORTS, -1)
     data = engine.RoundInput(
-        seed=hashlib.sha256(b"prefix").digest(), capacities=[150, 9, 60, 0], reserved_percent=40, standby_percent=100,
-        group_size=rng.integers(1, 11, n), first_port=first, second_port=second, registered_day=rng.integers(738000, 738300, n),
+        seed=hashlib.sha256(b"prefix").digest(),
+        capacities=[150, 9, 60, 0],
+        reserved_percent=40,
+        standby_percent=100,
+        group_size=rng.integers(1, 11, n),
+        first_port=first,
+        second_port=second,
+        registered_day=rng.integers(738000, 738300, n),
     )
     result = engine.allocate(data)
     selected, _reserved, standby = verifier.allocate(
-        data.seed, list(data.capacities), 40, 100, data.group_size.tolist(), first.tolist(), second.tolist(), data.registered_day.tolist(),
+        data.seed,
+        list(data.capacities),
+        40,
+        100,
+        data.group_size.tolist(),
+        first.tolist(),
+        second.tolist(),
+        data.registered_day.tolist(),
     )
     assert [s.tolist() for s in result.selected] == selected
     assert [s.tolist() for s in result.standby] == standby
@@ -113,7 +145,15 @@ def test_large_input_takes_the_prefix_path_and_still_agrees_with_the_verifier():
 
 def test_a_different_seed_gives_a_different_order():
     n = 1000
-    base = dict(capacities=[50], reserved_percent=0, standby_percent=0, group_size=[1] * n, first_port=[0] * n, second_port=[-1] * n, registered_day=[738000] * n)
+    base = dict(
+        capacities=[50],
+        reserved_percent=0,
+        standby_percent=0,
+        group_size=[1] * n,
+        first_port=[0] * n,
+        second_port=[-1] * n,
+        registered_day=[738000] * n,
+    )
     a = engine.allocate(engine.RoundInput(seed=b"\x01" * 32, **base))
     b = engine.allocate(engine.RoundInput(seed=b"\x02" * 32, **base))
     assert a.selected[0].tolist() != b.selected[0].tolist()
@@ -121,6 +161,28 @@ def test_a_different_seed_gives_a_different_order():
 
 def test_bad_input_is_refused():
     with pytest.raises(ValueError):
-        engine.allocate(engine.RoundInput(seed=b"s" * 32, capacities=[1], reserved_percent=0, standby_percent=0, group_size=[0], first_port=[0], second_port=[-1], registered_day=[1]))
+        engine.allocate(
+            engine.RoundInput(
+                seed=b"s" * 32,
+                capacities=[1],
+                reserved_percent=0,
+                standby_percent=0,
+                group_size=[0],
+                first_port=[0],
+                second_port=[-1],
+                registered_day=[1],
+            )
+        )
     with pytest.raises(ValueError):
-        engine.allocate(engine.RoundInput(seed=b"s" * 32, capacities=[1, 1], reserved_percent=0, standby_percent=0, group_size=[1], first_port=[1], second_port=[1], registered_day=[1]))
+        engine.allocate(
+            engine.RoundInput(
+                seed=b"s" * 32,
+                capacities=[1, 1],
+                reserved_percent=0,
+                standby_percent=0,
+                group_size=[1],
+                first_port=[1],
+                second_port=[1],
+                registered_day=[1],
+            )
+        )

@@ -52,7 +52,9 @@ def test_chi2_sf_matches_known_values():
 def independence_p(groups: np.ndarray, won: np.ndarray) -> float:
     """Chi-square test of independence between a category and winning (units)."""
     categories = np.unique(groups)
-    table = np.array([[np.sum(won[groups == c]), np.sum(~won[groups == c])] for c in categories], dtype=float)
+    table = np.array(
+        [[np.sum(won[groups == c]), np.sum(~won[groups == c])] for c in categories], dtype=float
+    )
     expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
     statistic = float(((table - expected) ** 2 / expected).sum())
     return chi2_sf(statistic, (len(categories) - 1))
@@ -61,7 +63,9 @@ def independence_p(groups: np.ndarray, won: np.ndarray) -> float:
 def size_rule_p(sizes: np.ndarray, won: np.ndarray) -> float:
     """Goodness of fit of wins per group size to the documented skip rule."""
     share = reserved = CAPACITY * RESERVED // 100
-    weights = np.array(skip_rule_weights([reserved, CAPACITY - share], SIZE_SHARE / SIZE_SHARE.sum()))
+    weights = np.array(
+        skip_rule_weights([reserved, CAPACITY - share], SIZE_SHARE / SIZE_SHARE.sum())
+    )
     units = np.array([np.sum(sizes == s) for s in SIZES], dtype=float)
     observed = np.array([np.sum(won[sizes == s]) for s in SIZES], dtype=float)
     expected = units * weights
@@ -91,12 +95,21 @@ def simulate(draw):
 def portline_draw(number, sizes, days, request_ids):
     salt = f"fairness-{number}"
     pseudonyms = canonical.request_pseudonyms(salt, request_ids)
-    canonical_order = np.argsort(pseudonyms.reshape(-1).view("S32"), kind="stable")  # export lines sorted by request hash
-    result = engine.allocate(engine.RoundInput(
-        seed=hashlib.sha256(f"beacon-{number}".encode()).digest(), capacities=[CAPACITY], reserved_percent=RESERVED,
-        standby_percent=0, group_size=sizes[canonical_order], first_port=np.zeros(UNITS, dtype=int),
-        second_port=np.full(UNITS, -1), registered_day=days[canonical_order],
-    ))
+    canonical_order = np.argsort(
+        pseudonyms.reshape(-1).view("S32"), kind="stable"
+    )  # export lines sorted by request hash
+    result = engine.allocate(
+        engine.RoundInput(
+            seed=hashlib.sha256(f"beacon-{number}".encode()).digest(),
+            capacities=[CAPACITY],
+            reserved_percent=RESERVED,
+            standby_percent=0,
+            group_size=sizes[canonical_order],
+            first_port=np.zeros(UNITS, dtype=int),
+            second_port=np.full(UNITS, -1),
+            registered_day=days[canonical_order],
+        )
+    )
     won = np.zeros(UNITS, dtype=bool)
     won[canonical_order[result.selected[0]]] = True
     return won

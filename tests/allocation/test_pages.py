@@ -17,7 +17,9 @@ def drawn(round_date, admin_user):
     Port.objects.filter(code="SYS").update(daily_capacity=8)
     make_requests(round_date, [RequestSpec(size=1 + i % 3) for i in range(20)])
     services.round_freeze(actor=admin_user, round_date=round_date, beacon_source="local")
-    services.round_beacon_set(actor=admin_user, round_date=round_date, value=LOCAL_VALUE, local=True)
+    services.round_beacon_set(
+        actor=admin_user, round_date=round_date, value=LOCAL_VALUE, local=True
+    )
     return services.round_allocate(actor=admin_user, round_date=round_date)
 
 
@@ -25,7 +27,11 @@ def test_home_explains_and_links_to_accounts_and_rounds(client):
     response = client.get("/")
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Portline" in body and 'href="/accounts/signup/"' in body and 'href="/accounts/login/"' in body
+    assert (
+        "Portline" in body
+        and 'href="/accounts/signup/"' in body
+        and 'href="/accounts/login/"' in body
+    )
     assert reverse("public:rounds") in body
 
 
@@ -40,7 +46,9 @@ def test_rounds_page_lists_fingerprint_beacon_capacity_counts_and_marks_local(cl
     body = client.get(reverse("public:rounds")).content.decode()
     assert drawn.round_date.isoformat() in body and "local/demo" in body
     assert str(drawn.request_count) in body
-    detail = client.get(reverse("public:round", args=[drawn.round_date.isoformat()])).content.decode()
+    detail = client.get(
+        reverse("public:round", args=[drawn.round_date.isoformat()])
+    ).content.decode()
     assert drawn.fingerprint in detail and drawn.beacon_value in detail and drawn.seed in detail
     assert "local/demo" in detail and "results.csv" in detail
 
@@ -54,7 +62,10 @@ def test_export_files_download_and_match_the_cli_export(client, drawn, tmp_path)
         response = client.get(reverse("public:round_export", args=[day, name]))
         assert response.status_code == 200
         assert b"".join(response.streaming_content).decode() == written[name].read_text()
-    assert client.get(reverse("public:round_export", args=[day, "round.json"])).json()["fingerprint"] == drawn.fingerprint
+    assert (
+        client.get(reverse("public:round_export", args=[day, "round.json"])).json()["fingerprint"]
+        == drawn.fingerprint
+    )
     assert client.get(reverse("public:round_export", args=[day, "secrets.txt"])).status_code == 404
     assert client.get(reverse("public:round", args=["2001-01-01"])).status_code == 404
     assert client.get("/rounds/not-a-date/").status_code == 404
@@ -74,7 +85,10 @@ def test_api_lists_rounds_without_login(client, drawn):
     data = client.get("/api/v1/rounds").json()
     assert data[0]["fingerprint"] == drawn.fingerprint and data[0]["beacon"]["local"] is True
     one = client.get(f"/api/v1/rounds/{drawn.round_date.isoformat()}").json()
-    assert one["selected_people"] == drawn.selected_people and one["capacity_total"] == drawn.capacity_total
+    assert (
+        one["selected_people"] == drawn.selected_people
+        and one["capacity_total"] == drawn.capacity_total
+    )
     assert "request_salt" not in one
     assert client.get("/api/v1/rounds/2001-01-01").status_code == 404
 
@@ -84,7 +98,9 @@ def test_admin_shows_rounds_read_only_to_program_admins(client, drawn, admin_use
 
     verified_login(client, admin_user)
     response = client.get("/admin/allocation/round/")
-    assert response.status_code == 200 and drawn.round_date.strftime("%b") in response.content.decode()
+    assert (
+        response.status_code == 200 and drawn.round_date.strftime("%b") in response.content.decode()
+    )
     change = client.get(f"/admin/allocation/round/{drawn.pk}/change/")
     assert change.status_code == 200 and drawn.request_salt not in change.content.decode()
     assert client.get("/admin/allocation/round/add/").status_code == 403
@@ -96,5 +112,7 @@ def test_admin_shows_rounds_read_only_to_program_admins(client, drawn, admin_use
 def test_rounds_pages_in_spanish_and_haitian_creole(client, drawn):
     body = client.get(reverse("public:rounds"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Rondas de asignación" in body and "local/demostración" in body
-    body = client.get(reverse("public:round", args=[drawn.round_date.isoformat()]), HTTP_ACCEPT_LANGUAGE="ht").content.decode()
+    body = client.get(
+        reverse("public:round", args=[drawn.round_date.isoformat()]), HTTP_ACCEPT_LANGUAGE="ht"
+    ).content.decode()
     assert "Verifye wonn sa a" in body

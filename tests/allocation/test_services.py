@@ -29,13 +29,17 @@ def _small_capacities():
 def _drawn(round_date, admin_user, specs):
     make_requests(round_date, specs)
     services.round_freeze(actor=admin_user, round_date=round_date, beacon_source="local")
-    services.round_beacon_set(actor=admin_user, round_date=round_date, value=LOCAL_VALUE, local=True)
+    services.round_beacon_set(
+        actor=admin_user, round_date=round_date, value=LOCAL_VALUE, local=True
+    )
     return services.round_allocate(actor=admin_user, round_date=round_date)
 
 
 def test_freeze_commits_to_eligible_requests_and_fixes_a_future_beacon(round_date, admin_user):
     make_requests(round_date, [RequestSpec(size=2), RequestSpec(size=3, first="BRO", second="SYS")])
-    make_requests(round_date + dt.timedelta(days=1), [RequestSpec()])  # another window: not in this round
+    make_requests(
+        round_date + dt.timedelta(days=1), [RequestSpec()]
+    )  # another window: not in this round
     round_obj = services.round_freeze(actor=admin_user, round_date=round_date)
     assert round_obj.status == RoundStatus.FROZEN
     assert (round_obj.request_count, round_obj.people_count) == (2, 5)
@@ -43,7 +47,9 @@ def test_freeze_commits_to_eligible_requests_and_fixes_a_future_beacon(round_dat
     assert len(services.round_entries(round_obj)) == 2
     assert int(round_obj.beacon_round) > 0 and round_obj.beacon_not_before > round_obj.frozen_at
     assert round_obj.capacities["SYS"] == 385
-    assert AuditRecord.objects.filter(action="allocation.round.freeze", target_id=str(round_obj.pk)).exists()
+    assert AuditRecord.objects.filter(
+        action="allocation.round.freeze", target_id=str(round_obj.pk)
+    ).exists()
     # The fingerprint is the Merkle root of the canonical lines, recomputable from the database.
     assert selectors.round_recheck(round_obj).ok
 
@@ -64,24 +70,46 @@ def test_draw_needs_the_beacon_and_local_values_only_for_local_rounds(round_date
     with pytest.raises(Conflict):
         services.round_allocate(actor=admin_user, round_date=round_date)
     with pytest.raises(ValidationFailed):
-        services.round_beacon_set(actor=admin_user, round_date=round_date, value=LOCAL_VALUE, local=True)
+        services.round_beacon_set(
+            actor=admin_user, round_date=round_date, value=LOCAL_VALUE, local=True
+        )
     with pytest.raises(ValidationFailed):
-        services.round_beacon_set(actor=admin_user, round_date=round_date, value=LOCAL_VALUE, beacon_round="1")
+        services.round_beacon_set(
+            actor=admin_user, round_date=round_date, value=LOCAL_VALUE, beacon_round="1"
+        )
     with pytest.raises(ValidationFailed):
         services.round_beacon_set(actor=admin_user, round_date=round_date, value="not hex")
     round_obj = Round.objects.get(round_date=round_date)
-    seeded = services.round_beacon_set(actor=admin_user, round_date=round_date, value=LOCAL_VALUE, beacon_round=round_obj.beacon_round)
-    assert seeded.status == RoundStatus.SEEDED and not seeded.beacon_verified and len(seeded.seed) == 64
+    seeded = services.round_beacon_set(
+        actor=admin_user,
+        round_date=round_date,
+        value=LOCAL_VALUE,
+        beacon_round=round_obj.beacon_round,
+    )
+    assert (
+        seeded.status == RoundStatus.SEEDED
+        and not seeded.beacon_verified
+        and len(seeded.seed) == 64
+    )
 
 
 def test_draw_writes_outcomes_statuses_and_counts(round_date, admin_user):
     _small_capacities()
-    specs = [RequestSpec(size=s, registered_on=dt.date(2024, 1, d)) for s, d in [(3, 1), (4, 2), (2, 3), (1, 4), (5, 5), (2, 6)]]
-    specs += [RequestSpec(size=2, first="BRO"), RequestSpec(size=6, first="BRO"), RequestSpec(size=1, first="NOG", second="BRO")]
+    specs = [
+        RequestSpec(size=s, registered_on=dt.date(2024, 1, d))
+        for s, d in [(3, 1), (4, 2), (2, 3), (1, 4), (5, 5), (2, 6)]
+    ]
+    specs += [
+        RequestSpec(size=2, first="BRO"),
+        RequestSpec(size=6, first="BRO"),
+        RequestSpec(size=1, first="NOG", second="BRO"),
+    ]
     round_obj = _drawn(round_date, admin_user, specs)
     assert round_obj.status == RoundStatus.DRAWN
     selected = RoundSelection.objects.filter(round=round_obj, outcome=SelectionOutcome.SELECTED)
-    people = {code: sum(s.group_size for s in selected if s.port.code == code) for code in ("SYS", "BRO")}
+    people = {
+        code: sum(s.group_size for s in selected if s.port.code == code) for code in ("SYS", "BRO")
+    }
     assert people["SYS"] <= 10 and people["BRO"] <= 6
     # Half of SYS's 10 places go by waiting time: the two oldest registrations (3 + 4 > 5, so
     # the 4 is skipped and the 2 after it fits).
@@ -89,10 +117,20 @@ def test_draw_writes_outcomes_statuses_and_counts(round_date, admin_user):
     assert reserved == [2, 3]
     assert round_obj.selected_people == sum(s.group_size for s in selected)
     # Until the follow-up answers them, unlisted requests still wait; then they are not selected.
-    assert AppointmentRequest.objects.filter(round_date=round_date, status=RequestStatus.PENDING).count() == 9 - RoundSelection.objects.filter(round=round_obj).count()
-    assert services.round_answer_requests(actor=admin_user, round_date=round_date) == 9 - RoundSelection.objects.filter(round=round_obj).count()
+    assert (
+        AppointmentRequest.objects.filter(
+            round_date=round_date, status=RequestStatus.PENDING
+        ).count()
+        == 9 - RoundSelection.objects.filter(round=round_obj).count()
+    )
+    assert (
+        services.round_answer_requests(actor=admin_user, round_date=round_date)
+        == 9 - RoundSelection.objects.filter(round=round_obj).count()
+    )
     assert services.round_answer_requests(actor=admin_user, round_date=round_date) == 0
-    statuses = dict(AppointmentRequest.objects.filter(round_date=round_date).values_list("pk", "status"))
+    statuses = dict(
+        AppointmentRequest.objects.filter(round_date=round_date).values_list("pk", "status")
+    )
     for selection in RoundSelection.objects.filter(round=round_obj):
         assert statuses.pop(selection.request_id) == selection.outcome
     assert set(statuses.values()) <= {RequestStatus.NOT_SELECTED}
@@ -105,14 +143,20 @@ def test_a_drawn_round_cannot_be_drawn_or_reseeded_again(round_date, admin_user)
     with pytest.raises(Conflict):
         services.round_allocate(actor=admin_user, round_date=round_date)
     with pytest.raises(Conflict):
-        services.round_beacon_set(actor=admin_user, round_date=round_date, value=LOCAL_VALUE, local=True)
+        services.round_beacon_set(
+            actor=admin_user, round_date=round_date, value=LOCAL_VALUE, local=True
+        )
 
 
-def test_a_crash_mid_draw_leaves_nothing_and_the_rerun_is_identical(round_date, admin_user, monkeypatch):
+def test_a_crash_mid_draw_leaves_nothing_and_the_rerun_is_identical(
+    round_date, admin_user, monkeypatch
+):
     _small_capacities()
     make_requests(round_date, [RequestSpec(size=1 + i % 3) for i in range(30)])
     services.round_freeze(actor=admin_user, round_date=round_date, beacon_source="local")
-    services.round_beacon_set(actor=admin_user, round_date=round_date, value=LOCAL_VALUE, local=True)
+    services.round_beacon_set(
+        actor=admin_user, round_date=round_date, value=LOCAL_VALUE, local=True
+    )
     original = services._write_outcome
 
     def write_then_crash(*args, **kwargs):
@@ -123,7 +167,9 @@ def test_a_crash_mid_draw_leaves_nothing_and_the_rerun_is_identical(round_date, 
     with pytest.raises(RuntimeError):
         services.round_allocate(actor=admin_user, round_date=round_date)
     assert not RoundSelection.objects.exists()
-    assert set(AppointmentRequest.objects.values_list("status", flat=True)) == {RequestStatus.PENDING}
+    assert set(AppointmentRequest.objects.values_list("status", flat=True)) == {
+        RequestStatus.PENDING
+    }
     assert Round.objects.get(round_date=round_date).status == RoundStatus.SEEDED
     assert not AuditRecord.objects.filter(action="allocation.round.draw").exists()
     monkeypatch.setattr(services, "_write_outcome", original)
@@ -138,10 +184,16 @@ def test_standby_promotion_follows_published_order_and_never_splits(round_date, 
     _small_capacities()
     round_obj = _drawn(round_date, admin_user, [RequestSpec(size=1 + i % 4) for i in range(40)])
     sys_port = Port.objects.get(code="SYS")
-    waiting = list(RoundSelection.objects.filter(round=round_obj, port=sys_port, outcome="standby").order_by("rank"))
+    waiting = list(
+        RoundSelection.objects.filter(round=round_obj, port=sys_port, outcome="standby").order_by(
+            "rank"
+        )
+    )
     assert waiting and [s.rank for s in waiting] == list(range(1, len(waiting) + 1))
     free = 3
-    promoted = services.standby_promote(actor=admin_user, port=sys_port, service_date=round_obj.service_date, free_people=free)
+    promoted = services.standby_promote(
+        actor=admin_user, port=sys_port, service_date=round_obj.service_date, free_people=free
+    )
     assert sum(s.group_size for s in promoted) <= free
     # Exactly the rule: walk in rank order, take what fits.
     expected, left = [], free
@@ -159,29 +211,49 @@ def test_standby_promotion_follows_published_order_and_never_splits(round_date, 
     assert AuditRecord.objects.filter(action="allocation.standby.promote").count() == len(promoted)
     # The published draw does not change with promotions.
     assert selectors.round_recheck(round_obj).ok
-    assert services.standby_promote(actor=admin_user, port=sys_port, service_date=round_obj.service_date, free_people=0) == []
+    assert (
+        services.standby_promote(
+            actor=admin_user, port=sys_port, service_date=round_obj.service_date, free_people=0
+        )
+        == []
+    )
 
 
-def test_an_offer_hook_in_appointments_is_called_inside_the_draw(round_date, admin_user, monkeypatch):
+def test_an_offer_hook_in_appointments_is_called_inside_the_draw(
+    round_date, admin_user, monkeypatch
+):
     import portline.appointments.services as appointment_services
 
     calls = []
-    monkeypatch.setattr(appointment_services, "appointments_offer_for_round", lambda *, actor, round: calls.append(round.status), raising=False)
+    monkeypatch.setattr(
+        appointment_services,
+        "appointments_offer_for_round",
+        lambda *, actor, round: calls.append(round.status),
+        raising=False,
+    )
     _drawn(round_date, admin_user, [RequestSpec()])
     assert calls == [RoundStatus.DRAWN]
 
 
-def test_the_draw_queues_the_answers_after_commit(round_date, admin_user, django_capture_on_commit_callbacks):
+def test_the_draw_queues_the_answers_after_commit(
+    round_date, admin_user, django_capture_on_commit_callbacks
+):
     from django_tasks_db.models import DBTaskResult
 
     make_requests(round_date, [RequestSpec() for _ in range(5)])
     services.round_freeze(actor=admin_user, round_date=round_date, beacon_source="local")
-    services.round_beacon_set(actor=admin_user, round_date=round_date, value=LOCAL_VALUE, local=True)
+    services.round_beacon_set(
+        actor=admin_user, round_date=round_date, value=LOCAL_VALUE, local=True
+    )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.round_allocate(actor=admin_user, round_date=round_date)
     assert len(callbacks) >= 1
     queued = DBTaskResult.objects.filter(task_path="portline.allocation.tasks.allocation_answer")
-    assert queued.count() == 1 and queued.get().args_kwargs["kwargs"] == {"round_date": round_date.isoformat()}
+    assert queued.count() == 1 and queued.get().args_kwargs["kwargs"] == {
+        "round_date": round_date.isoformat()
+    }
     from portline.allocation.tasks import allocation_answer
 
-    assert allocation_answer.call(round_date=round_date.isoformat()) == 0  # SYS has 385 places: all five won
+    assert (
+        allocation_answer.call(round_date=round_date.isoformat()) == 0
+    )  # SYS has 385 places: all five won

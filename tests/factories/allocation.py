@@ -27,7 +27,9 @@ class RequestSpec:
 _counter = {"n": 0}
 
 
-def make_requests(round_date: dt.date, specs: list[RequestSpec], owner=None) -> list[AppointmentRequest]:
+def make_requests(
+    round_date: dt.date, specs: list[RequestSpec], owner=None
+) -> list[AppointmentRequest]:
     """Submitted registrations (with `size` people each) and one pending request per spec."""
     owner = owner or UserFactory()
     ports = {p.code: p for p in Port.objects.all()}
@@ -36,27 +38,53 @@ def make_requests(round_date: dt.date, specs: list[RequestSpec], owner=None) -> 
     registrations = []
     for i, spec in enumerate(specs):
         at = dt.datetime.combine(spec.registered_on, dt.time(15, 0), tzinfo=dt.UTC)
-        registrations.append(Registration(
-            reference=f"ALC{base + i:07d}", owner=owner, created_by=owner, status=RegistrationStatus.SUBMITTED,
-            basis="safety", us_address_line1="1 Main St", us_city="Houston", us_state="TX", us_zip="77002",
-            created_at=at, updated_at=at, submitted_at=at,
-        ))
+        registrations.append(
+            Registration(
+                reference=f"ALC{base + i:07d}",
+                owner=owner,
+                created_by=owner,
+                status=RegistrationStatus.SUBMITTED,
+                basis="safety",
+                us_address_line1="1 Main St",
+                us_city="Houston",
+                us_state="TX",
+                us_zip="77002",
+                created_at=at,
+                updated_at=at,
+                submitted_at=at,
+            )
+        )
     Registration.objects.bulk_create(registrations)
-    registrations = list(Registration.objects.filter(reference__in=[r.reference for r in registrations]).order_by("reference"))
+    registrations = list(
+        Registration.objects.filter(reference__in=[r.reference for r in registrations]).order_by(
+            "reference"
+        )
+    )
     template = {name: PersonFactory._meta.declarations[name] for name in Person.REQUIRED_TO_SUBMIT}
     people = [
-        Person(registration=registration, position=position, **{**template, "nationality": spec.nationality})
+        Person(
+            registration=registration,
+            position=position,
+            **{**template, "nationality": spec.nationality},
+        )
         for registration, spec in zip(registrations, specs, strict=True)
         for position in range(1, spec.size + 1)
     ]
     Person.objects.bulk_create(people, batch_size=2000)
     requests = [
         AppointmentRequest(
-            registration=registration, round_date=round_date, first_port=ports[spec.first],
-            second_port=ports[spec.second] if spec.second else None, idempotency_key=f"alloc-{base + i}",
+            registration=registration,
+            round_date=round_date,
+            first_port=ports[spec.first],
+            second_port=ports[spec.second] if spec.second else None,
+            idempotency_key=f"alloc-{base + i}",
             requested_by=owner,
         )
         for i, (registration, spec) in enumerate(zip(registrations, specs, strict=True))
     ]
     AppointmentRequest.objects.bulk_create(requests, batch_size=2000)
-    return list(AppointmentRequest.objects.filter(registration__in=registrations).order_by("registration__reference"))
+    return list(
+        AppointmentRequest.objects.filter(registration__in=registrations).order_by(
+            "registration__reference"
+        )
+    )

@@ -37,12 +37,16 @@ def _url_or(name: str, fallback: str) -> str:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     latest = rounds_public().first()
-    return render(request, "public/home.html", {
-        "latest": latest,
-        "login_url": _url_or("accounts:login", "/accounts/login/"),
-        "signup_url": _url_or("accounts:signup", "/accounts/signup/"),
-        "area_url": _url_or("area:index", ""),
-    })
+    return render(
+        request,
+        "public/home.html",
+        {
+            "latest": latest,
+            "login_url": _url_or("accounts:login", "/accounts/login/"),
+            "signup_url": _url_or("accounts:signup", "/accounts/signup/"),
+            "area_url": _url_or("area:index", ""),
+        },
+    )
 
 
 @require_safe
@@ -66,9 +70,13 @@ def round_detail(request: HttpRequest, round_date: str) -> HttpResponse:
         capacity = int(round_obj.capacities[code])
         share = capacity * round_obj.reserved_percent // 100
         weights = skip_rule_weights([share, capacity - share], _SIZE_SHARE)
-        ports.append({"code": code, "capacity": capacity, "share": share, "ten": round(weights[9] * 100)})
+        ports.append(
+            {"code": code, "capacity": capacity, "share": share, "ten": round(weights[9] * 100)}
+        )
     if round_obj.status == RoundStatus.DRAWN:
-        selected = round_obj.selections.filter(outcome__in=["selected", "standby"]).values_list("port__code", "outcome", "group_size", "promoted_at")
+        selected = round_obj.selections.filter(outcome__in=["selected", "standby"]).values_list(
+            "port__code", "outcome", "group_size", "promoted_at"
+        )
         counts: dict[str, dict[str, int]] = {}
         for code, outcome, size, promoted in selected:
             row = counts.setdefault(code, {"selected": 0, "people": 0, "standby": 0})
@@ -79,8 +87,14 @@ def round_detail(request: HttpRequest, round_date: str) -> HttpResponse:
                 row["people"] += size
         for port in ports:
             port.update(counts.get(port["code"], {"selected": 0, "people": 0, "standby": 0}))
-    files = [name for name in EXPORT_FILES if name != "results.csv" or round_obj.status == RoundStatus.DRAWN]
-    return render(request, "public/round_detail.html", {"round": round_obj, "ports": ports, "files": files})
+    files = [
+        name
+        for name in EXPORT_FILES
+        if name != "results.csv" or round_obj.status == RoundStatus.DRAWN
+    ]
+    return render(
+        request, "public/round_detail.html", {"round": round_obj, "ports": ports, "files": files}
+    )
 
 
 @require_safe
@@ -88,16 +102,25 @@ def round_export_file(request: HttpRequest, round_date: str, name: str) -> HttpR
     """The public export, file by file (what `portline lottery export` writes)."""
     round_obj = _round_or_404(round_date)
     if name == "round.json":
-        response = JsonResponse(round_metadata(round_obj), json_dumps_params={"indent": 2, "sort_keys": True})
+        response = JsonResponse(
+            round_metadata(round_obj), json_dumps_params={"indent": 2, "sort_keys": True}
+        )
     elif name == "requests.csv":
         body = round_requests_body(round_obj)
-        response = StreamingHttpResponse(_chunks(canonical.REQUESTS_HEADER.encode("ascii") + b"\n", body), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            _chunks(canonical.REQUESTS_HEADER.encode("ascii") + b"\n", body),
+            content_type="text/csv; charset=utf-8",
+        )
     elif name == "results.csv" and round_obj.status == RoundStatus.DRAWN:
         lines = round_result_lines(round_obj)
-        response = StreamingHttpResponse(_csv(canonical.RESULTS_HEADER, lines), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            _csv(canonical.RESULTS_HEADER, lines), content_type="text/csv; charset=utf-8"
+        )
     else:
         raise Http404
-    response["Content-Disposition"] = f'attachment; filename="{round_obj.round_date.isoformat()}-{name}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{round_obj.round_date.isoformat()}-{name}"'
+    )
     return response
 
 

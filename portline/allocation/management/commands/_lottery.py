@@ -18,6 +18,8 @@ def fail(exc: Exception) -> CommandError:
     message = getattr(exc, "message", exc)
     errors = getattr(exc, "errors", None)
     if errors:
-        details = "; ".join(f"{field}: {' '.join(str(m) for m in messages)}" for field, messages in errors.items())
+        details = "; ".join(
+            f"{field}: {' '.join(str(m) for m in messages)}" for field, messages in errors.items()
+        )
         return CommandError(f"{message} ({details})")
     return CommandError(str(message))

@@ -20,7 +20,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("round", help="the round's date, YYYY-MM-DD")
-        parser.add_argument("--dry-run", action="store_true", help="run the engine and print the figures, write nothing")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="run the engine and print the figures, write nothing",
+        )
 
     def handle(self, *args, round, dry_run, **options):
         round_date = parse_round(round)
@@ -29,7 +33,9 @@ class Command(BaseCommand):
             if dry_run:
                 round_obj = round_get(round_date)
                 if round_obj.status != RoundStatus.SEEDED:
-                    self.stdout.write(f"Round {round_date} is {round_obj.status}; a dry run needs a seeded round.")
+                    self.stdout.write(
+                        f"Round {round_date} is {round_obj.status}; a dry run needs a seeded round."
+                    )
                     return
                 arrays = round_entries_arrays(round_obj)
                 data, codes = round_engine_input(round_obj, arrays)
@@ -51,4 +57,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Result digest {round_obj.result_digest}")
         started = time.perf_counter()
         answered = round_answer_requests(actor=None, round_date=round_date)
-        self.stdout.write(f"{answered} other requests answered \"not selected\" in {time.perf_counter() - started:.1f} s.")
+        self.stdout.write(
+            f'{answered} other requests answered "not selected" in {time.perf_counter() - started:.1f} s.'
+        )

@@ -11,8 +11,17 @@ class Command(BaseCommand):
     help = "Scheduled step: freeze the round of the window that closed, draw rounds whose beacon is in."
 
     def add_arguments(self, parser):
-        parser.add_argument("--beacon", choices=BeaconSource.values, default=BeaconSource.DRAND, help="beacon for a round frozen now")
-        parser.add_argument("--enqueue", action="store_true", help="queue the work for `portline worker` instead of doing it here")
+        parser.add_argument(
+            "--beacon",
+            choices=BeaconSource.values,
+            default=BeaconSource.DRAND,
+            help="beacon for a round frozen now",
+        )
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="queue the work for `portline worker` instead of doing it here",
+        )
 
     def handle(self, *args, beacon, enqueue, **options):
         if enqueue:
@@ -23,4 +32,6 @@ class Command(BaseCommand):
             done = rounds_tick(actor=None, beacon_source=beacon)
         except ApplicationError as exc:
             raise fail(exc) from exc
-        self.stdout.write(f"Frozen: {', '.join(done['frozen']) or 'none'}. Drawn: {', '.join(done['drawn']) or 'none'}.")
+        self.stdout.write(
+            f"Frozen: {', '.join(done['frozen']) or 'none'}. Drawn: {', '.join(done['drawn']) or 'none'}."
+        )

@@ -23,8 +23,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("round", help="the round's date, YYYY-MM-DD")
-        parser.add_argument("--export", help="check this export folder with verifier/portline_verify.py instead")
-        parser.add_argument("--beacon", help="with --export: the beacon value as you fetched it yourself")
+        parser.add_argument(
+            "--export", help="check this export folder with verifier/portline_verify.py instead"
+        )
+        parser.add_argument(
+            "--beacon", help="with --export: the beacon value as you fetched it yourself"
+        )
 
     def handle(self, *args, round, export, beacon, **options):
         round_date = parse_round(round)
@@ -42,7 +46,9 @@ class Command(BaseCommand):
         except ApplicationError as exc:
             raise fail(exc) from exc
         if check.ok:
-            self.stdout.write(f"MATCH round {round_date}: fingerprint, seed and draw recomputed from the database agree.")
+            self.stdout.write(
+                f"MATCH round {round_date}: fingerprint, seed and draw recomputed from the database agree."
+            )
             return
         for problem in check.problems:
             self.stdout.write(f"DIFFERENCE {problem}")
