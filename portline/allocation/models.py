@@ -57,10 +57,10 @@ class Round(models.Model):
     people_count = models.PositiveIntegerField(_("people in eligible requests"), default=0)
     capacities = models.JSONField(_("capacity per port (people)"), default=dict)
     reserved_percent = models.PositiveSmallIntegerField(
-        _("share for the longest-waiting (%)"), default=50
+        _("share for the longest-waiting (percent)"), default=50
     )
     standby_percent = models.PositiveSmallIntegerField(
-        _("standby list length (% of capacity)"), default=100
+        _("standby list length (percent of capacity)"), default=100
     )
     # The beacon target is fixed at freeze time and published with the fingerprint.
     beacon_source = models.CharField(
