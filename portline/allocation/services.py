@@ -45,7 +45,6 @@ from portline.scheduling.selectors import program_settings_get, request_window_f
 logger = logging.getLogger(__name__)
 
 STANDBY_PERCENT = 100  # standby list per port: people up to this share of its capacity
-_ENTRY_BATCH = 20_000
 
 
 def _window_for_round(round_date: dt.date):
@@ -589,7 +588,7 @@ def standby_promote(
     promoted: list[RoundSelection] = []
     with transaction.atomic():
         waiting = list(
-            RoundSelection.objects.select_for_update()
+            RoundSelection.objects.select_for_update(of=("self",))
             .filter(port=port, service_date=service_date, outcome=SelectionOutcome.STANDBY)
             .order_by("round__round_date", "rank")
         )
