@@ -25,7 +25,7 @@ def _portline_commands() -> dict[str, str]:
 
     found = {}
     for name, app in get_commands().items():
-        if app.startswith("portline.") and name != "serve":
+        if app.startswith("portline.") and name not in ALIASES:
             try:
                 found[name] = load_command_class(app, name).help.splitlines()[0]
             except Exception as exc:  # a broken command must not hide the others
