@@ -84,10 +84,11 @@ def demo_load(
     today = today or clock.now().date()
     with transaction.atomic():
         program = program_settings_get()
-        program.request_window_opens = dt.time(0, 0)
-        program.request_window_closes = dt.time(23, 59)
-        program.save()
-        audit_record(actor=None, action="scheduling.program_settings.update", target=program, data={"demo": "request window open all day"})
+        if (program.request_window_opens, program.request_window_closes) != (dt.time(0, 0), dt.time(23, 59)):
+            program.request_window_opens = dt.time(0, 0)
+            program.request_window_closes = dt.time(23, 59)
+            program.save()
+            audit_record(actor=None, action="scheduling.program_settings.update", target=program, data={"demo": "request window open all day"})
         partners = []
         for name, kind, city in names.PARTNERS:
             partner, _ = PartnerOrganization.objects.get_or_create(name=name, defaults={"kind": kind, "city": city})
