@@ -13,6 +13,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portline.common import clock
@@ -56,7 +58,10 @@ def _maps(policy: ServiceAreaPolicy) -> list[dict]:
         result.append({
             "group": group,
             "label": GROUPS.get(group, _("Everyone")),
-            "url": reverse("area:map", kwargs={"version": policy.version, "group": group}),
+            # The language in the URL: browsers' image caches ignore Vary, so a map seen in one
+            # language would otherwise come back in that language after a switch.
+            "url": reverse("area:map", kwargs={"version": policy.version, "group": group})
+            + "?" + urlencode({"lang": get_language() or "en"}),
             "states": sorted(state_name(c) for c in codes),
             "outside": sorted(state_name(c) for c in all_codes - codes),
         })
