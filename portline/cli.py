@@ -33,9 +33,9 @@ def _portline_commands() -> dict[str, str]:
     return found
 
 
-def _usage(commands: dict[str, str]) -> str:
+def _usage(commands: dict[str, str], *, aliases: bool = True) -> str:
     lines = ["usage: portline COMMAND [ARGS...]", "", "Commands:"]
-    for word, (_target, text) in ALIASES.items():
+    for word, (_target, text) in ALIASES.items() if aliases else ():
         lines.append(f"  {word:<28} {text}")
     for name in sorted(commands):
         noun, _sep, verb = name.partition("_")
@@ -61,6 +61,11 @@ def main(argv: list[str] | None = None) -> None:
         target = ALIASES[argv[0]][0]
         execute_from_command_line(["portline", *([target] if target else []), *argv[1:]])
         return
+    if len(argv) == 1 or argv[1] in {"-h", "--help", "help"}:
+        group = {name: text for name, text in commands.items() if name.partition("_")[0] == argv[0]}
+        if group:  # `portline lottery` or `portline lottery --help`: that noun's commands
+            print(_usage(group, aliases=False))
+            return
     if len(argv) >= 2:
         name = f"{argv[0]}_{argv[1].replace('-', '_')}"
         if name in commands:
