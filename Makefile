@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PORTLINE_VAR_DIR ?= $(CURDIR)/var
+PORT ?= 8000
 
 .PHONY: run test install lint docs chromium clean
 
@@ -16,14 +17,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## make run: install, prepare the SQLite database with demo data, serve on http://127.0.0.1:8000
+## make run: install, prepare the SQLite database with demo data, serve on http://127.0.0.1:8000 (PORT=... to change)
 run: $(STAMP)
 	$(BIN)/portline i18n compile
 	$(BIN)/portline migrate --no-input
 	$(BIN)/portline manage createcachetable
 	PORTLINE_DEMO=1 $(BIN)/portline demo load
-	@echo "Serving Portline on http://127.0.0.1:8000 (a task worker runs beside it; Ctrl-C stops both)"
-	@bash -c 'trap "kill 0" EXIT; PORTLINE_DEMO=1 $(BIN)/portline worker >/dev/null 2>&1 & PORTLINE_DEMO=1 PORTLINE_DEBUG=1 $(BIN)/portline serve 127.0.0.1:8000'
+	@echo "Serving Portline on http://127.0.0.1:$(PORT) (a task worker runs beside it; Ctrl-C stops both)"
+	@bash -c 'trap "kill 0" EXIT; PORTLINE_DEMO=1 $(BIN)/portline worker >/dev/null 2>&1 & PORTLINE_DEMO=1 PORTLINE_DEBUG=1 $(BIN)/portline serve 127.0.0.1:$(PORT)'
 
 ## make test: install what tests need (Python packages, Debian's Chromium) and run the whole suite
 test: $(STAMP) chromium
