@@ -19,6 +19,17 @@ def _compiled_translations():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in English and leaves no language active for the next one (pages and
+    commands tested in Spanish or Creole activate it in this thread)."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path):
     """Uploaded files go to a per-test folder, never into the project tree."""
     settings.STORAGES = {
