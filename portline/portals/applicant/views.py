@@ -343,27 +343,28 @@ def person_edit(request: HttpRequest, reference: str, position: int) -> HttpResp
 @require_http_methods(["GET", "POST"])
 def person_delete(request: HttpRequest, reference: str, position: int) -> HttpResponse:
     person = access_person(request.user, reference, position)
+    return _confirm_removal(
+        request, reference, step="people", template="person_remove.html", context={"person": person},
+        remove=lambda: person_remove(actor=request.user, person=person),
+        done=_("The person has been removed from the registration."), then="applicant:people",
+    )
+
+
+def _confirm_removal(request, reference, *, step, template, context, remove, done, then) -> HttpResponse:
+    """A removal asks first (GET shows the question; POST with the confirmation removes)."""
     registration, gone = _draft_or_redirect(request, reference)
     if gone:
         return gone
     form = ConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            person_remove(actor=request.user, person=person)
+            remove()
         except ApplicationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, _("The person has been removed from the registration."))
-            return redirect("applicant:people", reference)
-    return _page(
-        request,
-        "person_remove.html",
-        {
-            **_wizard_context(registration, "people"),
-            "form": form,
-            "person": person,
-        },
-    )
+            messages.success(request, done)
+            return redirect(then, reference)
+    return _page(request, template, {**_wizard_context(registration, step), "form": form, **context})
 
 
 # Evidence --------------------------------------------------------------------------------
@@ -441,26 +442,10 @@ def evidence_download(request: HttpRequest, reference: str, evidence_id: int) ->
 @require_http_methods(["GET", "POST"])
 def evidence_remove(request: HttpRequest, reference: str, evidence_id: int) -> HttpResponse:
     document = _document(request, reference, evidence_id)
-    registration, gone = _draft_or_redirect(request, reference)
-    if gone:
-        return gone
-    form = ConfirmForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            evidence_delete(actor=request.user, document=document)
-        except ApplicationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The document has been deleted."))
-            return redirect("applicant:evidence", reference)
-    return _page(
-        request,
-        "evidence_remove.html",
-        {
-            **_wizard_context(registration, "evidence"),
-            "form": form,
-            "document": document,
-        },
+    return _confirm_removal(
+        request, reference, step="evidence", template="evidence_remove.html", context={"document": document},
+        remove=lambda: evidence_delete(actor=request.user, document=document),
+        done=_("The document has been deleted."), then="applicant:evidence",
     )
 
 
