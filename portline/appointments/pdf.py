@@ -9,7 +9,6 @@ to read aloud, and searchable in the file.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -17,27 +16,14 @@ from django.utils.translation import gettext as _
 from portline.appointments.models import Appointment
 from portline.appointments.selectors import appointment_local_times, appointment_token
 from portline.appointments.tokens import qr_png
-
-
-def _font_dir() -> Path:
-    import matplotlib
-
-    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+from portline.common.pdf import pdf_document
 
 
 def appointment_pdf(appointment: Appointment, *, language: str) -> bytes:
-    from fpdf import FPDF
-
     with translation.override(language):
         times = appointment_local_times(appointment, language)
         people = list(appointment.registration.people.order_by("position"))
-        pdf = FPDF(format="A4")
-        pdf.set_title(_("Appointment confirmation"))
-        pdf.set_creator("Portline")
-        pdf.set_lang(language)
-        fonts = _font_dir()
-        pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
-        pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
+        pdf = pdf_document(title=_("Appointment confirmation"), language=language)
         pdf.set_auto_page_break(auto=True, margin=15)
         pdf.add_page()
         width = pdf.w - pdf.l_margin - pdf.r_margin

@@ -7,24 +7,15 @@ Dates are written YYYY-MM-DD: unambiguous in every language (Babel would format 
 from __future__ import annotations
 
 import datetime as dt
-import os
-from functools import cache
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from portline.common.pdf import pdf_document
 from portline.inspection import engine
 from portline.inspection.models import Decision, DecisionKind, DecisionStatus
 from portline.inspection.selectors import inspection_settings_get
-
-
-@cache
-def _font_paths() -> tuple[str, str]:
-    import matplotlib
-
-    folder = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
-    return os.path.join(folder, "DejaVuSans.ttf"), os.path.join(folder, "DejaVuSans-Bold.ttf")
 
 
 def document_language(decision: Decision) -> str:
@@ -88,20 +79,10 @@ def decision_document_content(decision: Decision) -> list[tuple[str, str]]:
 
 def decision_document_pdf(decision: Decision) -> bytes:
     """The PDF bytes of a final decision, in the person's language."""
-    import logging
 
-    from fpdf import FPDF
-
-    logging.getLogger("fontTools").setLevel(logging.WARNING)  # its subsetter logs every glyph at INFO
 
     content = decision_document_content(decision)
-    regular, bold = _font_paths()
-    pdf = FPDF(format="A4")
-    pdf.set_title(decision.record_number)
-    pdf.set_creator("Portline")
-    pdf.set_lang(document_language(decision))
-    pdf.add_font("DejaVu", "", regular)
-    pdf.add_font("DejaVu", "B", bold)
+    pdf = pdf_document(title=decision.record_number, language=document_language(decision))
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     sizes = {"title": ("B", 16, 9), "heading": ("B", 13, 8), "label": ("B", 11, 6), "text": ("", 11, 6), "bullet": ("", 11, 6)}
