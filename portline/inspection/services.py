@@ -420,14 +420,14 @@ def release_check_in(
         raise _fail(_("Give both latitude and longitude, or neither."), "latitude")
     content_type = ""
     if selfie:
-        from portline.registrations.services import _check_content, detect_content_type
+        from portline.registrations.services import detect_content_type, evidence_content_check
 
         if len(selfie) > settings.PORTLINE_MAX_UPLOAD_BYTES:
             raise _fail(_("The photo is too large."), "selfie")
         content_type = detect_content_type(selfie[:16]) or ""
         if content_type not in ("image/jpeg", "image/png"):
             raise _fail(_("The photo must be a JPEG or PNG image."), "selfie")
-        _check_content(selfie, content_type)
+        evidence_content_check(selfie, content_type)
     with transaction.atomic():
         Decision.objects.select_for_update().filter(pk=decision.pk).first()
         if ReleaseCheckIn.objects.filter(decision=decision, local_date=today).exists():

@@ -190,7 +190,7 @@ def detect_content_type(head: bytes) -> str | None:
     return None
 
 
-def _check_content(content: bytes, content_type: str) -> None:
+def evidence_content_check(content: bytes, content_type: str) -> None:
     """Beyond the signature: images must decode, PDFs must end like PDFs."""
     if content_type == "application/pdf":
         if b"%%EOF" not in content[-2048:]:
@@ -228,7 +228,7 @@ def evidence_upload(
             "claimed": suffix.lstrip(".").upper(), "actual": content_type.split("/")[1].upper(),
         }
         raise ValidationFailed(message, errors={"file": [message]})
-    _check_content(content, content_type)
+    evidence_content_check(content, content_type)
     document = EvidenceDocument(
         registration=registration, person=person, kind=kind, content_type=content_type, size=len(content),
         sha256=hashlib.sha256(content).hexdigest(), original_name=filename[-120:] or "file", uploaded_by=actor,
