@@ -29,6 +29,7 @@ run: $(STAMP)
 ## make test: install what tests need (Python packages, Debian's Chromium) and run the whole suite
 test: $(STAMP) chromium
 	$(BIN)/ruff check --output-format concise .
+	$(BIN)/ruff format --check .
 	$(BIN)/portline i18n compile
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 

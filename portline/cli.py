@@ -16,7 +16,10 @@ ALIASES = {
     "check": ("check", "Check the configuration (add --deploy for production checks)"),
     "shell": ("shell", "Python shell with Portline loaded"),
     "manage": (None, "Any Django management command: portline manage COMMAND ..."),
-    "screen": ("screen", "Screen a name against the active watchlists: portline screen \"NAME\" --dob YYYY-MM-DD --nationality XX"),
+    "screen": (
+        "screen",
+        'Screen a name against the active watchlists: portline screen "NAME" --dob YYYY-MM-DD --nationality XX',
+    ),
 }
 
 
@@ -71,7 +74,9 @@ def main(argv: list[str] | None = None) -> None:
         if name in commands:
             execute_from_command_line(["portline", name, *argv[2:]])
             return
-    print(f"portline: unknown command {' '.join(argv[:2])!r}\n\n{_usage(commands)}", file=sys.stderr)
+    print(
+        f"portline: unknown command {' '.join(argv[:2])!r}\n\n{_usage(commands)}", file=sys.stderr
+    )
     raise SystemExit(2)
 
 

@@ -50,7 +50,9 @@ def _all_day_window(request):
     `@pytest.mark.django_db(transaction=True, serialized_rollback=True)` so the shipped ports
     come back, and open the window themselves with `open_window_all_day()`."""
     marker = request.node.get_closest_marker("django_db")
-    transactional = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    transactional = marker is not None and (
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    )
     if "db" not in request.fixturenames and (marker is None or transactional):
         return
     request.getfixturevalue("db")
@@ -62,7 +64,9 @@ def open_window_all_day():
 
     from portline.scheduling.models import ProgramSettings
 
-    ProgramSettings.objects.filter(pk=1).update(request_window_opens=dt.time(0, 0), request_window_closes=dt.time(23, 59))
+    ProgramSettings.objects.filter(pk=1).update(
+        request_window_opens=dt.time(0, 0), request_window_closes=dt.time(23, 59)
+    )
 
 
 def verified_login(client, user):
@@ -111,8 +115,12 @@ def _flush_past_audit_triggers():
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 FAKE_CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -135,7 +143,11 @@ def _hand_serialized_contents_over():
     for alias in connections:
         original = getattr(thread_storage, alias, None)
         current = connections[alias]
-        if original is not None and current is not original and hasattr(original, "_test_serialized_contents"):
+        if (
+            original is not None
+            and current is not original
+            and hasattr(original, "_test_serialized_contents")
+        ):
             current._test_serialized_contents = original._test_serialized_contents
 
 
@@ -158,7 +170,9 @@ def playwright_session(django_db_setup):
 
 @pytest.fixture(scope="session")
 def chromium(playwright_session):
-    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    browser = playwright_session.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
     yield browser
     browser.close()
 

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.utils import translation
 
 PORTLINE = Path(__file__).resolve().parent.parent / "portline"
-CATALOGUES = sorted(p for lang in ("es", "ht") for p in PORTLINE.rglob(f"locale/{lang}/LC_MESSAGES/django.po"))
+CATALOGUES = sorted(
+    p for lang in ("es", "ht") for p in PORTLINE.rglob(f"locale/{lang}/LC_MESSAGES/django.po")
+)
 CORE_APPS = ("common", "accounts", "registrations", "scheduling", "partners", "audit", "api")
 
 
@@ -22,7 +24,10 @@ def test_three_languages_are_offered():
 def test_core_apps_have_both_catalogues():
     for app in CORE_APPS:
         for lang in ("es", "ht"):
-            assert (PORTLINE / app / "locale" / lang / "LC_MESSAGES" / "django.po").exists(), (app, lang)
+            assert (PORTLINE / app / "locale" / lang / "LC_MESSAGES" / "django.po").exists(), (
+                app,
+                lang,
+            )
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(PORTLINE)))

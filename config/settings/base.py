@@ -137,7 +137,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -164,7 +167,12 @@ AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "Portline"
 
 # Internationalisation: English, Spanish, Haitian Creole (Django has no "ht"; add it).
-LANG_INFO["ht"] = {"bidi": False, "code": "ht", "name": "Haitian Creole", "name_local": "Kreyòl ayisyen"}
+LANG_INFO["ht"] = {
+    "bidi": False,
+    "code": "ht",
+    "name": "Haitian Creole",
+    "name_local": "Kreyòl ayisyen",
+}
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("ht", _("Haitian Creole"))]
 USE_I18N = True
@@ -199,7 +207,12 @@ PORTLINE_API_ANONYMOUS_RATE = env("PORTLINE_API_ANONYMOUS_RATE")
 PORTLINE_FACE_COMPARER = env("PORTLINE_FACE_COMPARER")
 
 # Rate limits and throttles live in the database cache, so every process shares them.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portline_cache"}}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "portline_cache",
+    }
+}
 
 # Background work: django-tasks with its database backend (a worker: `portline worker`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

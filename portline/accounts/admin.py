@@ -14,4 +14,6 @@ class UserAdmin(AuditedModelAdmin):
     readonly_fields: list[str] = []
 
     def has_add_permission(self, request):
-        return False  # staff accounts: `portline accounts create-staff` (sets the password privately)
+        return (
+            False  # staff accounts: `portline accounts create-staff` (sets the password privately)
+        )

@@ -24,6 +24,10 @@ class SecondFactorMiddleware:
         if user is not None and user.is_authenticated:
             if user.role in STAFF_ROLES:
                 request.session.set_expiry(settings.PORTLINE_STAFF_SESSION_SECONDS)
-            if not user.is_verified() and not request.path.startswith(_OPEN_PREFIXES) and request.path != "/":
+            if (
+                not user.is_verified()
+                and not request.path.startswith(_OPEN_PREFIXES)
+                and request.path != "/"
+            ):
                 return redirect(reverse("accounts:second_factor") + "?next=" + request.path)
         return self.get_response(request)

@@ -19,7 +19,9 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyst")
 
 
-STAFF_ROLES = frozenset({Role.PARTNER_STAFF, Role.OFFICER, Role.SUPERVISOR, Role.PROGRAM_ADMIN, Role.ANALYST})
+STAFF_ROLES = frozenset(
+    {Role.PARTNER_STAFF, Role.OFFICER, Role.SUPERVISOR, Role.PROGRAM_ADMIN, Role.ANALYST}
+)
 PORT_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR})
 
 
@@ -39,8 +41,12 @@ class UserManager(BaseUserManager["User"]):
 
 class User(AbstractBaseUser, PermissionsMixin):
     login = models.CharField(
-        _("e-mail or phone"), max_length=254, unique=True,
-        help_text=_("Normalised: a lower-case e-mail address or a phone number in +<country><number> form."),
+        _("e-mail or phone"),
+        max_length=254,
+        unique=True,
+        help_text=_(
+            "Normalised: a lower-case e-mail address or a phone number in +<country><number> form."
+        ),
     )
     email = models.EmailField(_("e-mail"), blank=True, default="")
     phone = models.CharField(_("phone"), max_length=20, blank=True, default="")
@@ -48,12 +54,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.APPLICANT)
     preferred_language = models.CharField(_("language"), max_length=8, default="en")
     partner = models.ForeignKey(
-        "partners.PartnerOrganization", verbose_name=_("partner organization"),
-        null=True, blank=True, on_delete=models.PROTECT, related_name="staff",
+        "partners.PartnerOrganization",
+        verbose_name=_("partner organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
     )
     port = models.ForeignKey(
-        "scheduling.Port", verbose_name=_("port"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="staff",
+        "scheduling.Port",
+        verbose_name=_("port"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("may use the admin site"), default=False)
@@ -72,7 +86,8 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="partner_staff_has_partner",
             ),
             models.CheckConstraint(
-                condition=~models.Q(role__in=["officer", "supervisor"]) | models.Q(port__isnull=False),
+                condition=~models.Q(role__in=["officer", "supervisor"])
+                | models.Q(port__isnull=False),
                 name="port_staff_have_port",
             ),
         ]

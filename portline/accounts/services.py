@@ -33,22 +33,41 @@ def login_normalise(raw: str) -> str:
         try:
             validate_email(value)
         except ValidationError as exc:
-            raise ValidationFailed(_("Enter a valid e-mail address or phone number."), errors={"login": [_("Enter a valid e-mail address or phone number.")]}) from exc
+            raise ValidationFailed(
+                _("Enter a valid e-mail address or phone number."),
+                errors={"login": [_("Enter a valid e-mail address or phone number.")]},
+            ) from exc
         return value
     phone = normalise_phone(value)
     if not _PHONE.match(phone):
-        message = _("Enter a valid e-mail address or a phone number with its country code, e.g. +52 55 1234 5678.")
+        message = _(
+            "Enter a valid e-mail address or a phone number with its country code, e.g. +52 55 1234 5678."
+        )
         raise ValidationFailed(message, errors={"login": [message]})
     return phone
 
 
 def user_create(
-    *, login: str, password: str, role: str = Role.APPLICANT, language: str = "en",
-    display_name: str = "", partner=None, port=None, actor: User | None = None,
+    *,
+    login: str,
+    password: str,
+    role: str = Role.APPLICANT,
+    language: str = "en",
+    display_name: str = "",
+    partner=None,
+    port=None,
+    actor: User | None = None,
 ) -> User:
     """Create one person's own account. Applicants create their own; staff are created by an administrator."""
     login = login_normalise(login)
-    candidate = User(login=login, role=role, preferred_language=language, display_name=display_name, partner=partner, port=port)
+    candidate = User(
+        login=login,
+        role=role,
+        preferred_language=language,
+        display_name=display_name,
+        partner=partner,
+        port=port,
+    )
     if "@" in login:
         candidate.email = login
     else:
@@ -56,15 +75,24 @@ def user_create(
     try:
         password_validation.validate_password(password, candidate)
     except ValidationError as exc:
-        raise ValidationFailed(_("Choose a stronger password."), errors={"password": list(exc.messages)}) from exc
+        raise ValidationFailed(
+            _("Choose a stronger password."), errors={"password": list(exc.messages)}
+        ) from exc
     candidate.set_password(password)
     candidate.is_staff = role == Role.PROGRAM_ADMIN
     try:
         with transaction.atomic():
             candidate.save()
-            audit_record(actor=actor or candidate, action="accounts.user.create", target=candidate, data={"role": role})
+            audit_record(
+                actor=actor or candidate,
+                action="accounts.user.create",
+                target=candidate,
+                data={"role": role},
+            )
     except IntegrityError as exc:
-        raise Conflict(_("An account with this e-mail or phone already exists. Log in instead."), field="login") from exc
+        raise Conflict(
+            _("An account with this e-mail or phone already exists. Log in instead."), field="login"
+        ) from exc
     return candidate
 
 
@@ -93,7 +121,10 @@ def totp_enrol_confirm(*, user: User, code: str) -> list[str]:
     if device is None:
         raise ApplicationError(_("Start the authenticator set-up again."), code="no_enrolment")
     if not device.verify_token((code or "").strip().replace(" ", "")):
-        raise ValidationFailed(_("That code is not right. Check the time on your phone and try the newest code."), errors={"code": [_("That code is not right.")]})
+        raise ValidationFailed(
+            _("That code is not right. Check the time on your phone and try the newest code."),
+            errors={"code": [_("That code is not right.")]},
+        )
     codes = [f"{secrets.randbelow(10**8):08d}" for _ in range(BACKUP_CODE_COUNT)]
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user, confirmed=True).delete()
@@ -130,7 +161,10 @@ def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     raw = "pl_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, prefix=raw[3:11], key_hash=_token_hash(raw), name=name[:100],
+            user=user,
+            prefix=raw[3:11],
+            key_hash=_token_hash(raw),
+            name=name[:100],
             expires_at=clock.now() + dt.timedelta(days=API_TOKEN_DAYS),
         )
         audit_record(actor=user, action="accounts.api_token.create", target=token)
@@ -145,13 +179,19 @@ def api_token_authenticate(raw: str) -> User | None:
     if token is None or token.revoked_at or token.expires_at <= now or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # bookkeeping, not a state change
+        ApiToken.objects.filter(pk=token.pk).update(
+            last_used_at=now
+        )  # bookkeeping, not a state change
     return token.user
 
 
 def api_token_revoke(*, user: User, raw: str) -> None:
     with transaction.atomic():
-        token = ApiToken.objects.select_for_update().filter(user=user, key_hash=_token_hash(raw), revoked_at=None).first()
+        token = (
+            ApiToken.objects.select_for_update()
+            .filter(user=user, key_hash=_token_hash(raw), revoked_at=None)
+            .first()
+        )
         if token is None:
             return
         token.revoked_at = clock.now()
@@ -186,12 +226,20 @@ def user_language_set(*, user: User, language: str) -> User:
     from django.conf import settings
 
     if language not in {code for code, _name in settings.LANGUAGES}:
-        raise ValidationFailed(_("Choose a language from the list."), errors={"language": [_("Choose a language from the list.")]})
+        raise ValidationFailed(
+            _("Choose a language from the list."),
+            errors={"language": [_("Choose a language from the list.")]},
+        )
     if user.preferred_language == language:
         return user
     with transaction.atomic():
         previous = user.preferred_language
         user.preferred_language = language
         user.save(update_fields=["preferred_language"])
-        audit_record(actor=user, action="accounts.user.language_set", target=user, data={"from": previous, "to": language})
+        audit_record(
+            actor=user,
+            action="accounts.user.language_set",
+            target=user,
+            data={"from": previous, "to": language},
+        )
     return user

@@ -29,36 +29,53 @@ LIVE_STATUSES = (AppointmentStatus.OFFERED, AppointmentStatus.CONFIRMED)
 class Appointment(models.Model):
     confirmation_number = models.CharField(_("confirmation number"), max_length=12, unique=True)
     selection = models.OneToOneField(
-        "allocation.RoundSelection", on_delete=models.PROTECT, related_name="appointment",
+        "allocation.RoundSelection",
+        on_delete=models.PROTECT,
+        related_name="appointment",
     )
     request = models.ForeignKey(
-        "registrations.AppointmentRequest", on_delete=models.PROTECT, related_name="appointments",
+        "registrations.AppointmentRequest",
+        on_delete=models.PROTECT,
+        related_name="appointments",
     )
     registration = models.ForeignKey(
-        "registrations.Registration", on_delete=models.PROTECT, related_name="appointments",
+        "registrations.Registration",
+        on_delete=models.PROTECT,
+        related_name="appointments",
     )
-    port = models.ForeignKey("scheduling.Port", verbose_name=_("port"), on_delete=models.PROTECT, related_name="+")
+    port = models.ForeignKey(
+        "scheduling.Port", verbose_name=_("port"), on_delete=models.PROTECT, related_name="+"
+    )
     service_date = models.DateField(_("date"), db_index=True)
     slot_starts_at = models.DateTimeField(_("time"))
     slot_ends_at = models.DateTimeField()
     group_size = models.PositiveSmallIntegerField(_("people"))
     status = models.CharField(
-        _("status"), max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.OFFERED,
+        _("status"),
+        max_length=12,
+        choices=AppointmentStatus.choices,
+        default=AppointmentStatus.OFFERED,
     )
     language = models.CharField(max_length=8, default="en")
     offered_at = models.DateTimeField(default=clock.now)
     confirm_by = models.DateTimeField(_("confirm before"), db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True, help_text="When it expired or was cancelled.")
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it expired or was cancelled."
+    )
 
     class Meta:
         ordering = ["-service_date", "slot_starts_at", "id"]
         verbose_name = _("appointment")
         indexes = [models.Index(fields=["port", "service_date", "status"])]
         constraints = [
-            models.CheckConstraint(condition=Q(group_size__gte=1) & Q(group_size__lte=10), name="appointment_group_size_range"),
             models.CheckConstraint(
-                condition=~Q(status="confirmed") | Q(confirmed_at__isnull=False), name="confirmed_appointment_has_time",
+                condition=Q(group_size__gte=1) & Q(group_size__lte=10),
+                name="appointment_group_size_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="confirmed") | Q(confirmed_at__isnull=False),
+                name="confirmed_appointment_has_time",
             ),
         ]
 
@@ -84,8 +101,12 @@ def confirmation_photo_path(instance: PersonConfirmation, filename: str) -> str:
 class PersonConfirmation(models.Model):
     """One group member's confirmation: a live photo and the location at that moment."""
 
-    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="confirmations")
-    person = models.ForeignKey("registrations.Person", on_delete=models.PROTECT, related_name="appointment_confirmations")
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, related_name="confirmations"
+    )
+    person = models.ForeignKey(
+        "registrations.Person", on_delete=models.PROTECT, related_name="appointment_confirmations"
+    )
     photo = models.FileField(upload_to=confirmation_photo_path, max_length=200)
     photo_content_type = models.CharField(max_length=20)
     photo_size = models.PositiveIntegerField()
@@ -94,16 +115,23 @@ class PersonConfirmation(models.Model):
     longitude = models.FloatField()
     accuracy_m = models.FloatField(null=True, blank=True)
     location_check_id = models.CharField(
-        max_length=64, blank=True, default="", help_text="The geofence check recorded for this location, if any.",
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="The geofence check recorded for this location, if any.",
     )
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     confirmed_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["appointment", "person__position"]
         verbose_name = _("confirmation of one person")
         constraints = [
-            models.UniqueConstraint(fields=["appointment", "person"], name="one_confirmation_per_person"),
+            models.UniqueConstraint(
+                fields=["appointment", "person"], name="one_confirmation_per_person"
+            ),
         ]
 
     def __str__(self) -> str:

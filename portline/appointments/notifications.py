@@ -66,33 +66,69 @@ def _message(appointment: Appointment, event: str) -> tuple[str, str, str]:
     """(subject, e-mail body, SMS body) in the active language."""
     times = appointment_local_times(appointment)
     values = {
-        "port": appointment.port.name, "city": appointment.port.mexican_city, "date": times["date"],
-        "time": times["time"], "deadline": times["confirm_by"], "number": appointment.confirmation_number_display,
+        "port": appointment.port.name,
+        "city": appointment.port.mexican_city,
+        "date": times["date"],
+        "time": times["time"],
+        "deadline": times["confirm_by"],
+        "number": appointment.confirmation_number_display,
         "people": appointment.group_size,
     }
     if event == "offered":
         subject = _("You have an appointment to confirm")
         lines = [
-            _("You were selected for an appointment at %(port)s (%(city)s) on %(date)s at %(time)s.") % values,
-            _("Confirm it before %(deadline)s: each person in the group confirms with a photo taken with the phone's camera and their location.") % values,
-            _("If you do not confirm in time, the places go to the standby list and you can request again. There is no penalty.") % values,
+            _(
+                "You were selected for an appointment at %(port)s (%(city)s) on %(date)s at %(time)s."
+            )
+            % values,
+            _(
+                "Confirm it before %(deadline)s: each person in the group confirms with a photo taken with the phone's camera and their location."
+            )
+            % values,
+            _(
+                "If you do not confirm in time, the places go to the standby list and you can request again. There is no penalty."
+            )
+            % values,
         ]
-        sms = _("Portline: appointment at %(port)s on %(date)s %(time)s. Confirm before %(deadline)s.") % values
+        sms = (
+            _(
+                "Portline: appointment at %(port)s on %(date)s %(time)s. Confirm before %(deadline)s."
+            )
+            % values
+        )
     elif event == "confirmed":
         subject = _("Your appointment is confirmed")
         lines = [
-            _("Your appointment at %(port)s (%(city)s) on %(date)s at %(time)s is confirmed for %(people)s person(s).") % values,
+            _(
+                "Your appointment at %(port)s (%(city)s) on %(date)s at %(time)s is confirmed for %(people)s person(s)."
+            )
+            % values,
             _("Confirmation number: %(number)s") % values,
-            _("Bring your documents and this confirmation number. Nobody may charge you for an appointment.") % values,
+            _(
+                "Bring your documents and this confirmation number. Nobody may charge you for an appointment."
+            )
+            % values,
         ]
-        sms = _("Portline: appointment confirmed, %(port)s %(date)s %(time)s, number %(number)s.") % values
+        sms = (
+            _("Portline: appointment confirmed, %(port)s %(date)s %(time)s, number %(number)s.")
+            % values
+        )
     elif event == "expired":
         subject = _("Your appointment was not confirmed in time")
         lines = [
-            _("The appointment at %(port)s on %(date)s was not confirmed before %(deadline)s and has expired.") % values,
-            _("You can request an appointment again in the next request window. There is no penalty.") % values,
+            _(
+                "The appointment at %(port)s on %(date)s was not confirmed before %(deadline)s and has expired."
+            )
+            % values,
+            _(
+                "You can request an appointment again in the next request window. There is no penalty."
+            )
+            % values,
         ]
-        sms = _("Portline: your appointment at %(port)s on %(date)s expired. You can request again.") % values
+        sms = (
+            _("Portline: your appointment at %(port)s on %(date)s expired. You can request again.")
+            % values
+        )
     elif event == "cancelled":
         subject = _("Your appointment was cancelled")
         lines = [
@@ -117,5 +153,10 @@ def appointment_notify_send(*, appointment: Appointment, event: str) -> dict[str
     if phone:
         sms_sender().send(to=phone, body=sms)
         sent["sms"] = True
-    logger.info("appointment %s notified of %s (%s)", appointment.pk, event, ",".join(k for k, v in sent.items() if v) or "no contact")
+    logger.info(
+        "appointment %s notified of %s (%s)",
+        appointment.pk,
+        event,
+        ",".join(k for k, v in sent.items() if v) or "no contact",
+    )
     return sent

@@ -54,23 +54,33 @@ def appointment_pdf(appointment: Appointment, *, language: str) -> bytes:
         pdf.multi_cell(width, 7, _("Travellers"), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", "", 11)
         for person in people:
-            pdf.multi_cell(width, 6, f"{person.position}. {person.full_name}", new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(
+                width, 6, f"{person.position}. {person.full_name}", new_x="LMARGIN", new_y="NEXT"
+            )
         pdf.ln(3)
 
         top = pdf.get_y()
-        pdf.image(io.BytesIO(qr_png(appointment_token(appointment))), x=pdf.l_margin, y=top, w=50, h=50)
+        pdf.image(
+            io.BytesIO(qr_png(appointment_token(appointment))), x=pdf.l_margin, y=top, w=50, h=50
+        )
         pdf.set_xy(pdf.l_margin + 55, top)
         pdf.set_font("DejaVu", "", 10)
         pdf.multi_cell(
-            width - 55, 5,
-            _("Show this code and your documents at the port. The officer scans it to check that Portline issued this appointment."),
-            new_x="LMARGIN", new_y="NEXT",
+            width - 55,
+            5,
+            _(
+                "Show this code and your documents at the port. The officer scans it to check that Portline issued this appointment."
+            ),
+            new_x="LMARGIN",
+            new_y="NEXT",
         )
         pdf.set_y(max(pdf.get_y(), top + 52))
         pdf.set_font("DejaVu", "", 10)
         for line in (
             _("Arrive at the port at the time shown. Every person in the group must come."),
-            _("Appointments are free. Nobody may charge you for one; report anyone who asks for money."),
+            _(
+                "Appointments are free. Nobody may charge you for one; report anyone who asks for money."
+            ),
         ):
             pdf.multi_cell(width, 5, line, new_x="LMARGIN", new_y="NEXT")
             pdf.ln(1)

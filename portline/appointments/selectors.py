@@ -21,7 +21,18 @@ from portline.registrations.selectors import registrations_visible_to
 
 # Haitian Creole month names (Babel has no "ht" locale and would fall back to French).
 _HT_MONTHS = (
-    "janvye", "fevriye", "mas", "avril", "me", "jen", "jiyè", "out", "septanm", "oktòb", "novanm", "desanm",
+    "janvye",
+    "fevriye",
+    "mas",
+    "avril",
+    "me",
+    "jen",
+    "jiyè",
+    "out",
+    "septanm",
+    "oktòb",
+    "novanm",
+    "desanm",
 )
 
 
@@ -37,7 +48,9 @@ def format_day(day: dt.date, language: str | None = None) -> str:
         return day.isoformat()
 
 
-def appointment_local_times(appointment: Appointment, language: str | None = None) -> dict[str, str]:
+def appointment_local_times(
+    appointment: Appointment, language: str | None = None
+) -> dict[str, str]:
     """Date, time and deadline as shown to people: in the port's time zone, 24-hour clock."""
     tz = ZoneInfo(appointment.port.time_zone)
     start = appointment.slot_starts_at.astimezone(tz)
@@ -55,16 +68,19 @@ def countdown_text(deadline: dt.datetime, *, now: dt.datetime | None = None) -> 
         return _("The deadline has passed.")
     hours, rest = divmod(int(remaining.total_seconds()), 3600)
     minutes = rest // 60
-    return _("%(hours)d h %(minutes)02d min left to confirm.") % {"hours": hours, "minutes": minutes}
+    return _("%(hours)d h %(minutes)02d min left to confirm.") % {
+        "hours": hours,
+        "minutes": minutes,
+    }
 
 
 def appointments_visible_to(actor: User) -> QuerySet[Appointment]:
     """Only the applicant who owns the registration, or its partner organization's staff."""
     if not actor.is_authenticated or actor.role not in (Role.APPLICANT, Role.PARTNER_STAFF):
         return Appointment.objects.none()
-    return Appointment.objects.filter(registration__in=registrations_visible_to(actor)).select_related(
-        "registration", "port", "request"
-    )
+    return Appointment.objects.filter(
+        registration__in=registrations_visible_to(actor)
+    ).select_related("registration", "port", "request")
 
 
 def access_appointment(actor: User, appointment_id: int) -> Appointment:
@@ -86,7 +102,12 @@ def access_registration_for_appointments(actor: User, reference: str) -> Registr
 def appointment_live_for(registration: Registration) -> Appointment | None:
     """The registration's offered or confirmed appointment, if any (while it holds one it does
     not need to request; when it expires or is cancelled the registration requests again)."""
-    return registration.appointments.filter(status__in=LIVE_STATUSES).select_related("port").order_by("-id").first()
+    return (
+        registration.appointments.filter(status__in=LIVE_STATUSES)
+        .select_related("port")
+        .order_by("-id")
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -97,7 +118,10 @@ class PersonProgress:
 
 def appointment_progress(appointment: Appointment) -> list[PersonProgress]:
     done = set(appointment.confirmations.values_list("person_id", flat=True))
-    return [PersonProgress(person=p, confirmed=p.pk in done) for p in appointment.registration.people.order_by("position")]
+    return [
+        PersonProgress(person=p, confirmed=p.pk in done)
+        for p in appointment.registration.people.order_by("position")
+    ]
 
 
 @dataclass(frozen=True)
@@ -111,7 +135,11 @@ class RoundOutcome:
 
 
 def registration_outcome(registration: Registration) -> RoundOutcome:
-    request = registration.requests.select_related("first_port", "second_port").order_by("-round_date", "-id").first()
+    request = (
+        registration.requests.select_related("first_port", "second_port")
+        .order_by("-round_date", "-id")
+        .first()
+    )
     live = appointment_live_for(registration)
     if request is None:
         return RoundOutcome(request=None, outcome="none", appointment=live)
@@ -124,16 +152,25 @@ def registration_outcome(registration: Registration) -> RoundOutcome:
     if selection is not None:
         outcome = selection.outcome
         if outcome == "standby":
-            standby_rank = RoundSelection.objects.filter(
-                round_id=selection.round_id, port_id=selection.port_id, service_date=selection.service_date,
-                outcome="standby", rank__lt=selection.rank,
-            ).count() + 1
-    return RoundOutcome(request=request, outcome=outcome, appointment=appointment, standby_rank=standby_rank)
+            standby_rank = (
+                RoundSelection.objects.filter(
+                    round_id=selection.round_id,
+                    port_id=selection.port_id,
+                    service_date=selection.service_date,
+                    outcome="standby",
+                    rank__lt=selection.rank,
+                ).count()
+                + 1
+            )
+    return RoundOutcome(
+        request=request, outcome=outcome, appointment=appointment, standby_rank=standby_rank
+    )
 
 
 def appointment_token(appointment: Appointment) -> str:
     return tokens.token_make(
-        confirmation_number=appointment.confirmation_number, port_code=appointment.port.code,
+        confirmation_number=appointment.confirmation_number,
+        port_code=appointment.port.code,
         service_date_iso=appointment.service_date.isoformat(),
     )
 
@@ -147,14 +184,27 @@ def appointment_token_verify(token: str) -> Appointment:
     try:
         payload = tokens.token_read((token or "").strip())
     except signing.BadSignature as exc:
-        raise ApplicationError(_("This code was not issued by Portline or has been altered."), code="forged") from exc
-    appointment = Appointment.objects.select_related("port", "registration").filter(confirmation_number=payload["n"]).first()
+        raise ApplicationError(
+            _("This code was not issued by Portline or has been altered."), code="forged"
+        ) from exc
+    appointment = (
+        Appointment.objects.select_related("port", "registration")
+        .filter(confirmation_number=payload["n"])
+        .first()
+    )
     if appointment is None:
         raise ApplicationError(_("No appointment has this confirmation number."), code="unknown")
-    if payload["p"] != appointment.port.code or payload["d"] != appointment.service_date.isoformat():
-        raise ApplicationError(_("This code does not match the appointment's port or date."), code="mismatch")
+    if (
+        payload["p"] != appointment.port.code
+        or payload["d"] != appointment.service_date.isoformat()
+    ):
+        raise ApplicationError(
+            _("This code does not match the appointment's port or date."), code="mismatch"
+        )
     if appointment.status == AppointmentStatus.EXPIRED:
-        raise ApplicationError(_("This appointment expired: it was not confirmed in time."), code="expired")
+        raise ApplicationError(
+            _("This appointment expired: it was not confirmed in time."), code="expired"
+        )
     if appointment.status == AppointmentStatus.CANCELLED:
         raise ApplicationError(_("This appointment was cancelled."), code="cancelled")
     if appointment.status != AppointmentStatus.CONFIRMED:

@@ -58,7 +58,7 @@ def confirmation_number_normalise(raw: str) -> str:
 def _chunks(items: list, size: int = 900):
     # Stay under SQLite's limit on parameters per statement.
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _unique_numbers(count: int) -> list[str]:
@@ -67,7 +67,11 @@ def _unique_numbers(count: int) -> list[str]:
         batch = list({confirmation_number_new() for _ in range(count - len(numbers))} - numbers)
         taken: set[str] = set()
         for chunk in _chunks(batch):
-            taken.update(Appointment.objects.filter(confirmation_number__in=chunk).values_list("confirmation_number", flat=True))
+            taken.update(
+                Appointment.objects.filter(confirmation_number__in=chunk).values_list(
+                    "confirmation_number", flat=True
+                )
+            )
         numbers.update(set(batch) - taken)
     return list(numbers)
 
@@ -80,8 +84,14 @@ def _languages(registration_ids: Iterable[int]) -> dict[int, str]:
     main: dict[int, str] = {}
     owners: dict[int, str] = {}
     for chunk in _chunks(ids):
-        main.update(Person.objects.filter(registration_id__in=chunk, position=1).values_list("registration_id", "preferred_language"))
-        owners.update(Registration.objects.filter(pk__in=chunk).values_list("pk", "owner__preferred_language"))
+        main.update(
+            Person.objects.filter(registration_id__in=chunk, position=1).values_list(
+                "registration_id", "preferred_language"
+            )
+        )
+        owners.update(
+            Registration.objects.filter(pk__in=chunk).values_list("pk", "owner__preferred_language")
+        )
     result = {}
     for rid in ids:
         for language in (main.get(rid), owners.get(rid)):
@@ -106,7 +116,9 @@ def _enqueue_notify(appointment_ids: list[int], event: str) -> None:
         appointments_notify.enqueue(appointment_ids=appointment_ids, event=event)
 
 
-def _offer(*, selections: list[Any], now: dt.datetime, slot: tuple[dt.datetime, dt.datetime] | None = None) -> list[Appointment]:
+def _offer(
+    *, selections: list[Any], now: dt.datetime, slot: tuple[dt.datetime, dt.datetime] | None = None
+) -> list[Appointment]:
     """Create one offered appointment per selection. Time slots follow `slots.py` unless a slot
     is given (standby moved up into the freed appointment's slot)."""
     if not selections:
@@ -119,27 +131,43 @@ def _offer(*, selections: list[Any], now: dt.datetime, slot: tuple[dt.datetime, 
     for selection in selections:
         by_port_date[(selection.port_id, selection.service_date)].append(selection)
     appointments = []
-    for (_port_id, service_date), group in sorted(by_port_date.items(), key=lambda item: (item[0][0], item[0][1])):
+    for (_port_id, service_date), group in sorted(
+        by_port_date.items(), key=lambda item: (item[0][0], item[0][1])
+    ):
         group.sort(key=lambda s: s.rank)
         port = group[0].port
         if slot is None:
             spread = slot_rule.slots_for_groups(
-                group_sizes=[s.group_size for s in group], capacity=port.daily_capacity, service_date=service_date,
-                opens_at=port.opens_at, closes_at=port.closes_at, time_zone=port.time_zone,
+                group_sizes=[s.group_size for s in group],
+                capacity=port.daily_capacity,
+                service_date=service_date,
+                opens_at=port.opens_at,
+                closes_at=port.closes_at,
+                time_zone=port.time_zone,
             )
             times = [(s.starts_at, s.ends_at) for s in spread]
         else:
             times = [slot] * len(group)
         for selection, (starts, ends) in zip(group, times, strict=True):
             registration_id = selection.request.registration_id
-            appointments.append(Appointment(
-                confirmation_number=numbers.pop(), selection=selection, request=selection.request,
-                registration_id=registration_id, port=port, service_date=service_date,
-                slot_starts_at=starts, slot_ends_at=ends, group_size=selection.group_size,
-                status=AppointmentStatus.OFFERED, language=languages[registration_id], offered_at=now,
-                # Never later than the appointment itself (a late standby move-up).
-                confirm_by=min(deadline, starts),
-            ))
+            appointments.append(
+                Appointment(
+                    confirmation_number=numbers.pop(),
+                    selection=selection,
+                    request=selection.request,
+                    registration_id=registration_id,
+                    port=port,
+                    service_date=service_date,
+                    slot_starts_at=starts,
+                    slot_ends_at=ends,
+                    group_size=selection.group_size,
+                    status=AppointmentStatus.OFFERED,
+                    language=languages[registration_id],
+                    offered_at=now,
+                    # Never later than the appointment itself (a late standby move-up).
+                    confirm_by=min(deadline, starts),
+                )
+            )
     created = Appointment.objects.bulk_create(appointments, batch_size=500)
     for deadline_at in sorted({a.confirm_by for a in created}):
         _enqueue_expiry(deadline_at)
@@ -155,33 +183,62 @@ def appointments_offer_for_round(*, actor: Any, round: Any) -> list[Appointment]
 
     with transaction.atomic():
         selections = list(
-            RoundSelection.objects.filter(round=round, outcome="selected", appointment__isnull=True)
-            .select_related("port", "request")
+            RoundSelection.objects.filter(
+                round=round, outcome="selected", appointment__isnull=True
+            ).select_related("port", "request")
         )
         created = _offer(selections=selections, now=clock.now())
         if created:
-            audit_record(actor=actor, action="appointments.round.offer", target=round, data={
-                "appointments": len(created), "people": sum(a.group_size for a in created),
-            })
+            audit_record(
+                actor=actor,
+                action="appointments.round.offer",
+                target=round,
+                data={
+                    "appointments": len(created),
+                    "people": sum(a.group_size for a in created),
+                },
+            )
     return created
 
 
 def _release_places(*, actor: Any, appointment: Appointment, now: dt.datetime) -> list[Appointment]:
     """Give an expired or cancelled appointment's places to the standby list, in published order."""
-    if appointment.service_date < clock.today_in(appointment.port.time_zone) or appointment.slot_starts_at <= now:
+    if (
+        appointment.service_date < clock.today_in(appointment.port.time_zone)
+        or appointment.slot_starts_at <= now
+    ):
         return []  # the day has come: nobody could travel in time
     from portline.allocation.services import standby_promote
 
-    promoted = list(standby_promote(actor=actor, port=appointment.port, service_date=appointment.service_date, free_people=appointment.group_size))
+    promoted = list(
+        standby_promote(
+            actor=actor,
+            port=appointment.port,
+            service_date=appointment.service_date,
+            free_people=appointment.group_size,
+        )
+    )
     if not promoted:
         return []
     from portline.allocation.models import RoundSelection
 
-    promoted = list(RoundSelection.objects.filter(pk__in=[s.pk for s in promoted], appointment__isnull=True).select_related("port", "request"))
-    created = _offer(selections=promoted, now=now, slot=(appointment.slot_starts_at, appointment.slot_ends_at))
-    audit_record(actor=actor, action="appointments.places.release", target=appointment, data={
-        "freed_people": appointment.group_size, "offered": [a.pk for a in created],
-    })
+    promoted = list(
+        RoundSelection.objects.filter(
+            pk__in=[s.pk for s in promoted], appointment__isnull=True
+        ).select_related("port", "request")
+    )
+    created = _offer(
+        selections=promoted, now=now, slot=(appointment.slot_starts_at, appointment.slot_ends_at)
+    )
+    audit_record(
+        actor=actor,
+        action="appointments.places.release",
+        target=appointment,
+        data={
+            "freed_people": appointment.group_size,
+            "offered": [a.pk for a in created],
+        },
+    )
     return created
 
 
@@ -212,7 +269,9 @@ def _check_photo(content: bytes) -> str:
     return content_type
 
 
-def _check_location(latitude: Any, longitude: Any, accuracy_m: Any) -> tuple[float, float, float | None]:
+def _check_location(
+    latitude: Any, longitude: Any, accuracy_m: Any
+) -> tuple[float, float, float | None]:
     def refuse(message: str) -> ValidationFailed:
         return ValidationFailed(message, errors={"location": [message]})
 
@@ -224,12 +283,20 @@ def _check_location(latitude: Any, longitude: Any, accuracy_m: Any) -> tuple[flo
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise refuse(_("These coordinates are not on Earth."))
     if accuracy is not None and (accuracy < 0 or accuracy > MAX_LOCATION_ACCURACY_M):
-        raise refuse(_("Your location is not precise enough. Turn on location services (GPS) and try again."))
+        raise refuse(
+            _("Your location is not precise enough. Turn on location services (GPS) and try again.")
+        )
     return lat, lon, accuracy
 
 
 def _location_check(
-    *, actor: User, registration: Any, person: Person, latitude: float, longitude: float, accuracy_m: float | None,
+    *,
+    actor: User,
+    registration: Any,
+    person: Person,
+    latitude: float,
+    longitude: float,
+    accuracy_m: float | None,
 ) -> str:
     """Check the point against the service area when the geofence app provides the check.
 
@@ -245,8 +312,12 @@ def _location_check(
     if record is None:
         return ""
     kwargs: dict[str, Any] = {
-        "actor": actor, "registration": registration, "latitude": latitude, "longitude": longitude,
-        "accuracy_m": accuracy_m, "purpose": "confirmation",
+        "actor": actor,
+        "registration": registration,
+        "latitude": latitude,
+        "longitude": longitude,
+        "accuracy_m": accuracy_m,
+        "purpose": "confirmation",
     }
     if "person" in inspect.signature(record).parameters:
         kwargs["person"] = person
@@ -260,15 +331,26 @@ def _location_check(
 
 
 def appointment_person_confirm(
-    *, actor: User, appointment: Appointment, person: Person, photo: bytes,
-    latitude: Any, longitude: Any, accuracy_m: Any = None,
+    *,
+    actor: User,
+    appointment: Appointment,
+    person: Person,
+    photo: bytes,
+    latitude: Any,
+    longitude: Any,
+    accuracy_m: Any = None,
 ) -> PersonConfirmation:
     """One group member confirms: a live photo and a fresh location. When the last member has
     confirmed, the appointment is confirmed."""
     if actor.role not in (Role.APPLICANT, Role.PARTNER_STAFF):
-        raise PermissionDenied(_("Only the applicant or their partner organization can confirm an appointment."))
+        raise PermissionDenied(
+            _("Only the applicant or their partner organization can confirm an appointment.")
+        )
     if person.registration_id != appointment.registration_id:
-        raise ValidationFailed(_("That person is not in this group."), errors={"person": [_("That person is not in this group.")]})
+        raise ValidationFailed(
+            _("That person is not in this group."),
+            errors={"person": [_("That person is not in this group.")]},
+        )
     content_type = _check_photo(photo)
     lat, lon, accuracy = _check_location(latitude, longitude, accuracy_m)
     current = Appointment.objects.filter(pk=appointment.pk).values_list("status", flat=True).first()
@@ -277,40 +359,72 @@ def appointment_person_confirm(
     if current != AppointmentStatus.OFFERED:
         raise Conflict(_("This appointment can no longer be confirmed."), code="not_offered")
     check_id = _location_check(
-        actor=actor, registration=appointment.registration, person=person, latitude=lat, longitude=lon, accuracy_m=accuracy,
+        actor=actor,
+        registration=appointment.registration,
+        person=person,
+        latitude=lat,
+        longitude=lon,
+        accuracy_m=accuracy,
     )
     now = clock.now()
     sha256 = hashlib.sha256(photo).hexdigest()
     with transaction.atomic():
-        locked = Appointment.objects.select_for_update().select_related("port", "registration").get(pk=appointment.pk)
+        locked = (
+            Appointment.objects.select_for_update()
+            .select_related("port", "registration")
+            .get(pk=appointment.pk)
+        )
         if locked.status == AppointmentStatus.CONFIRMED:
             raise Conflict(_("This appointment is already confirmed."), code="already_confirmed")
         if locked.status != AppointmentStatus.OFFERED:
             raise Conflict(_("This appointment can no longer be confirmed."), code="not_offered")
         if now >= locked.confirm_by:
-            raise ApplicationError(_("The time to confirm has passed. You can request an appointment again."), code="deadline_passed")
+            raise ApplicationError(
+                _("The time to confirm has passed. You can request an appointment again."),
+                code="deadline_passed",
+            )
         if locked.confirmations.filter(person=person).exists():
             raise Conflict(_("This person has already confirmed."), code="person_already_confirmed")
         confirmation = PersonConfirmation(
-            appointment=locked, person=person, photo_content_type=content_type, photo_size=len(photo),
-            photo_sha256=sha256, latitude=lat, longitude=lon, accuracy_m=accuracy, location_check_id=check_id,
-            confirmed_by=actor, confirmed_at=now,
+            appointment=locked,
+            person=person,
+            photo_content_type=content_type,
+            photo_size=len(photo),
+            photo_sha256=sha256,
+            latitude=lat,
+            longitude=lon,
+            accuracy_m=accuracy,
+            location_check_id=check_id,
+            confirmed_by=actor,
+            confirmed_at=now,
         )
         confirmation.photo.save("photo", ContentFile(photo), save=False)
         name, storage = confirmation.photo.name, confirmation.photo.storage
         try:
             confirmation.save()
-            audit_record(actor=actor, action="appointments.person.confirm", target=locked, data={
-                "position": person.position, "photo_sha256": sha256, "location_check": check_id,
-                "accuracy_m": accuracy,
-            })
+            audit_record(
+                actor=actor,
+                action="appointments.person.confirm",
+                target=locked,
+                data={
+                    "position": person.position,
+                    "photo_sha256": sha256,
+                    "location_check": check_id,
+                    "accuracy_m": accuracy,
+                },
+            )
             people = set(locked.registration.people.values_list("pk", flat=True))
             done = set(locked.confirmations.values_list("person_id", flat=True))
             if people <= done:
                 locked.status = AppointmentStatus.CONFIRMED
                 locked.confirmed_at = now
                 locked.save(update_fields=["status", "confirmed_at"])
-                audit_record(actor=actor, action="appointments.appointment.confirm", target=locked, data={"people": len(done)})
+                audit_record(
+                    actor=actor,
+                    action="appointments.appointment.confirm",
+                    target=locked,
+                    data={"people": len(done)},
+                )
                 _enqueue_notify([locked.pk], "confirmed")
         except Exception:
             storage.delete(name)
@@ -326,27 +440,41 @@ def appointment_expire(*, actor: Any, appointment_id: int, now: dt.datetime | No
     """Expire one overdue offered appointment and release its places. False if nothing to do."""
     now = now or clock.now()
     with transaction.atomic():
-        locked = Appointment.objects.select_for_update().select_related("port").filter(pk=appointment_id).first()
+        locked = (
+            Appointment.objects.select_for_update()
+            .select_related("port")
+            .filter(pk=appointment_id)
+            .first()
+        )
         if locked is None or locked.status != AppointmentStatus.OFFERED or locked.confirm_by > now:
             return False
         locked.status = AppointmentStatus.EXPIRED
         locked.closed_at = now
         locked.save(update_fields=["status", "closed_at"])
-        audit_record(actor=actor, action="appointments.appointment.expire", target=locked, data={
-            "confirmed_people": locked.confirmations.count(), "group_size": locked.group_size,
-        })
+        audit_record(
+            actor=actor,
+            action="appointments.appointment.expire",
+            target=locked,
+            data={
+                "confirmed_people": locked.confirmations.count(),
+                "group_size": locked.group_size,
+            },
+        )
         _enqueue_notify([locked.pk], "expired")
         _release_places(actor=actor, appointment=locked, now=now)
     return True
 
 
-def appointments_expire_due(*, actor: Any = None, now: dt.datetime | None = None, dry_run: bool = False) -> list[int]:
+def appointments_expire_due(
+    *, actor: Any = None, now: dt.datetime | None = None, dry_run: bool = False
+) -> list[int]:
     """Expire every offered appointment whose deadline has passed. Idempotent: running it twice
     (the task and the command, or two workers) expires each appointment once."""
     now = now or clock.now()
     due = list(
         Appointment.objects.filter(status=AppointmentStatus.OFFERED, confirm_by__lte=now)
-        .order_by("confirm_by", "id").values_list("pk", flat=True)
+        .order_by("confirm_by", "id")
+        .values_list("pk", flat=True)
     )
     if dry_run:
         return due
@@ -356,10 +484,14 @@ def appointments_expire_due(*, actor: Any = None, now: dt.datetime | None = None
 def appointment_cancel(*, actor: User, appointment: Appointment) -> Appointment:
     """The applicant gives the appointment up; its places go to the standby list. No penalty."""
     if actor.role not in (Role.APPLICANT, Role.PARTNER_STAFF):
-        raise PermissionDenied(_("Only the applicant or their partner organization can cancel an appointment."))
+        raise PermissionDenied(
+            _("Only the applicant or their partner organization can cancel an appointment.")
+        )
     now = clock.now()
     with transaction.atomic():
-        locked = Appointment.objects.select_for_update().select_related("port").get(pk=appointment.pk)
+        locked = (
+            Appointment.objects.select_for_update().select_related("port").get(pk=appointment.pk)
+        )
         if locked.status not in (AppointmentStatus.OFFERED, AppointmentStatus.CONFIRMED):
             raise Conflict(_("This appointment is no longer active."), code="not_active")
         locked.status = AppointmentStatus.CANCELLED
@@ -394,21 +526,41 @@ def verification_rate_limited(*, client: str) -> bool:
     return count > limit
 
 
-def appointment_verify_third_party(*, actor: Any, confirmation_number: str, date_of_birth: dt.date, client: str = "") -> bool:
+def appointment_verify_third_party(
+    *, actor: Any, confirmation_number: str, date_of_birth: dt.date, client: str = ""
+) -> bool:
     """Yes/no: does someone born on `date_of_birth` hold a confirmed, current appointment with
     this number? Nothing else is revealed. Audited with keyed hashes only (no personal data)."""
     number = confirmation_number_normalise(confirmation_number)
-    appointment = Appointment.objects.select_related("port").filter(confirmation_number=number).first() if number else None
+    appointment = (
+        Appointment.objects.select_related("port").filter(confirmation_number=number).first()
+        if number
+        else None
+    )
     valid = bool(
         appointment is not None
         and appointment.status == AppointmentStatus.CONFIRMED
         and clock.today_in(appointment.port.time_zone) <= appointment.service_date
         and appointment.registration.people.filter(date_of_birth=date_of_birth).exists()
     )
-    query_hash = salted_hmac("portline.appointments.verify", f"{number}|{date_of_birth.isoformat()}", algorithm="sha256").hexdigest()
-    client_hash = salted_hmac("portline.appointments.verify.client", client, algorithm="sha256").hexdigest()[:16] if client else ""
+    query_hash = salted_hmac(
+        "portline.appointments.verify", f"{number}|{date_of_birth.isoformat()}", algorithm="sha256"
+    ).hexdigest()
+    client_hash = (
+        salted_hmac("portline.appointments.verify.client", client, algorithm="sha256").hexdigest()[
+            :16
+        ]
+        if client
+        else ""
+    )
     with transaction.atomic():
-        audit_record(actor=actor, action="appointments.verification.check", data={
-            "query_hash": query_hash, "client_hash": client_hash, "valid": valid,
-        })
+        audit_record(
+            actor=actor,
+            action="appointments.verification.check",
+            data={
+                "query_hash": query_hash,
+                "client_hash": client_hash,
+                "valid": valid,
+            },
+        )
     return valid

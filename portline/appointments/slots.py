@@ -46,8 +46,13 @@ def slot_at(*, service_date: dt.date, opens_at: dt.time, time_zone: str, index: 
 
 
 def slots_for_groups(
-    *, group_sizes: list[int], capacity: int, service_date: dt.date, opens_at: dt.time,
-    closes_at: dt.time, time_zone: str,
+    *,
+    group_sizes: list[int],
+    capacity: int,
+    service_date: dt.date,
+    opens_at: dt.time,
+    closes_at: dt.time,
+    time_zone: str,
 ) -> list[Slot]:
     """Slots for groups given in published order (one Slot per group)."""
     slots = slot_count(opens_at, closes_at)
@@ -55,6 +60,8 @@ def slots_for_groups(
     before = 0
     for size in group_sizes:
         index = slot_index(people_before=before, capacity=capacity, slots=slots)
-        result.append(slot_at(service_date=service_date, opens_at=opens_at, time_zone=time_zone, index=index))
+        result.append(
+            slot_at(service_date=service_date, opens_at=opens_at, time_zone=time_zone, index=index)
+        )
         before += size
     return result

@@ -25,8 +25,10 @@ def appointments_notify(appointment_ids: list[int], event: str) -> int:
 
     sent, failed = 0, []
     for start in range(0, len(appointment_ids), 900):
-        chunk = appointment_ids[start:start + 900]
-        for appointment in Appointment.objects.filter(pk__in=chunk).select_related("port", "registration__owner"):
+        chunk = appointment_ids[start : start + 900]
+        for appointment in Appointment.objects.filter(pk__in=chunk).select_related(
+            "port", "registration__owner"
+        ):
             try:
                 appointment_notify_send(appointment=appointment, event=event)
             except Exception:  # one unreachable provider must not silence the others

@@ -14,7 +14,11 @@ TOKEN_SALT = "portline.appointments.qr.v1"  # noqa: S105  # a namespace, not a s
 
 
 def token_make(*, confirmation_number: str, port_code: str, service_date_iso: str) -> str:
-    return signing.dumps({"n": confirmation_number, "p": port_code, "d": service_date_iso}, salt=TOKEN_SALT, compress=True)
+    return signing.dumps(
+        {"n": confirmation_number, "p": port_code, "d": service_date_iso},
+        salt=TOKEN_SALT,
+        compress=True,
+    )
 
 
 def token_read(token: str) -> dict:

@@ -17,8 +17,12 @@ from portline.common import clock
 class AuditRecord(models.Model):
     at = models.DateTimeField(default=clock.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", db_constraint=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     actor_role = models.CharField(max_length=20, blank=True, default="")
     action = models.CharField(max_length=100, db_index=True)

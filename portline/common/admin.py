@@ -44,11 +44,15 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         with transaction.atomic():
-            audit_record(actor=request.user, action=f"admin.{obj._meta.model_name}.delete", target=obj)
+            audit_record(
+                actor=request.user, action=f"admin.{obj._meta.model_name}.delete", target=obj
+            )
             super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for obj in queryset:
-                audit_record(actor=request.user, action=f"admin.{obj._meta.model_name}.delete", target=obj)
+                audit_record(
+                    actor=request.user, action=f"admin.{obj._meta.model_name}.delete", target=obj
+                )
             super().delete_queryset(request, queryset)

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from django.utils import timezone
 
 # Set only inside `frozen(at)` (the demo loader); None everywhere else.
-_frozen_at: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("portline_clock_frozen", default=None)
+_frozen_at: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar(
+    "portline_clock_frozen", default=None
+)
 
 
 def now() -> dt.datetime:

@@ -19,7 +19,9 @@ def _names(language: str) -> dict[str, str]:
     return {
         code: territories.get(code, english[code])
         for code in english
-        if len(code) == 2 and code.isalpha() and code not in {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
+        if len(code) == 2
+        and code.isalpha()
+        and code not in {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
     }
 
 

@@ -11,7 +11,14 @@ class ApplicationError(Exception):
     code = "invalid"
     http_status = 400
 
-    def __init__(self, message: Any, *, code: str | None = None, field: str | None = None, extra: dict | None = None):
+    def __init__(
+        self,
+        message: Any,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        extra: dict | None = None,
+    ):
         super().__init__(str(message))
         self.message = message
         if code:

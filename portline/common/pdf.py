@@ -14,7 +14,9 @@ def pdf_document(*, title: str, language: str):
     import matplotlib
     from fpdf import FPDF
 
-    logging.getLogger("fontTools").setLevel(logging.WARNING)  # its subsetter logs every glyph at INFO
+    logging.getLogger("fontTools").setLevel(
+        logging.WARNING
+    )  # its subsetter logs every glyph at INFO
 
     fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     pdf = FPDF(format="A4")

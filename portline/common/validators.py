@@ -17,8 +17,31 @@ US_STATES = frozenset(
 )
 # Languages people state as preferred (ISO 639-1 where it exists); names come from Babel.
 PERSON_LANGUAGES = (
-    "es", "en", "ht", "fr", "pt", "qu", "ru", "uk", "zh", "tr", "hi", "pa", "bn", "ne", "ar",
-    "fa", "ps", "am", "ti", "so", "wo", "ka", "uz", "ky", "vi",
+    "es",
+    "en",
+    "ht",
+    "fr",
+    "pt",
+    "qu",
+    "ru",
+    "uk",
+    "zh",
+    "tr",
+    "hi",
+    "pa",
+    "bn",
+    "ne",
+    "ar",
+    "fa",
+    "ps",
+    "am",
+    "ti",
+    "so",
+    "wo",
+    "ka",
+    "uz",
+    "ky",
+    "vi",
 )
 _ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 _PHONE = re.compile(r"^\+[1-9]\d{7,14}$")
@@ -27,7 +50,11 @@ OLDEST_YEARS = 120
 
 def validate_country(value: str) -> None:
     if value and not is_country(value):
-        raise ValidationError(_("“%(value)s” is not a known country code."), code="unknown_country", params={"value": value})
+        raise ValidationError(
+            _("“%(value)s” is not a known country code."),
+            code="unknown_country",
+            params={"value": value},
+        )
 
 
 def validate_birth_date(value: dt.date) -> None:
@@ -35,7 +62,11 @@ def validate_birth_date(value: dt.date) -> None:
     if value > today:
         raise ValidationError(_("A date of birth cannot be in the future."), code="future_date")
     if value < today.replace(year=today.year - OLDEST_YEARS):
-        raise ValidationError(_("Please check the year: this person would be over %(years)s years old."), code="too_old", params={"years": OLDEST_YEARS})
+        raise ValidationError(
+            _("Please check the year: this person would be over %(years)s years old."),
+            code="too_old",
+            params={"years": OLDEST_YEARS},
+        )
 
 
 def validate_us_state(value: str) -> None:
@@ -50,7 +81,10 @@ def validate_us_zip(value: str) -> None:
 
 def validate_phone(value: str) -> None:
     if value and not _PHONE.match(value):
-        raise ValidationError(_("Write the phone number with its country code, e.g. +52 55 1234 5678."), code="bad_phone")
+        raise ValidationError(
+            _("Write the phone number with its country code, e.g. +52 55 1234 5678."),
+            code="bad_phone",
+        )
 
 
 def validate_person_language(value: str) -> None:

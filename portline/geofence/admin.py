@@ -22,15 +22,26 @@ from portline.geofence.selectors import state_choices
 
 class ServiceAreaPolicyForm(forms.ModelForm):
     states_mexican_nationals = forms.MultipleChoiceField(
-        label=_("States where Mexican nationals may request"), widget=forms.CheckboxSelectMultiple, choices=(),
+        label=_("States where Mexican nationals may request"),
+        widget=forms.CheckboxSelectMultiple,
+        choices=(),
     )
     states_others = forms.MultipleChoiceField(
-        label=_("States where everyone else may request"), widget=forms.CheckboxSelectMultiple, choices=(),
+        label=_("States where everyone else may request"),
+        widget=forms.CheckboxSelectMultiple,
+        choices=(),
     )
 
     class Meta:
         model = ServiceAreaPolicy
-        fields = ["name", "effective_from", "effective_to", "states_mexican_nationals", "states_others", "source"]
+        fields = [
+            "name",
+            "effective_from",
+            "effective_to",
+            "states_mexican_nationals",
+            "states_others",
+            "source",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,7 +52,11 @@ class ServiceAreaPolicyForm(forms.ModelForm):
     def clean_effective_from(self):
         value = self.cleaned_data.get("effective_from")
         if value is not None and value <= clock.now():
-            raise ValidationError(_("A new or changed version must take effect in the future: versions in force never change."))
+            raise ValidationError(
+                _(
+                    "A new or changed version must take effect in the future: versions in force never change."
+                )
+            )
         return value
 
 
@@ -63,14 +78,22 @@ class ServiceAreaPolicyAdmin(AuditedModelAdmin):
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in services.POLICY_FIELDS if name in form.cleaned_data}
+        data = {
+            name: form.cleaned_data[name]
+            for name in services.POLICY_FIELDS
+            if name in form.cleaned_data
+        }
         try:
             if change:
                 saved = services.policy_version_update(actor=request.user, policy=obj, data=data)
             else:
                 saved = services.policy_version_create(actor=request.user, data=data)
         except ValidationFailed as exc:
-            messages.error(request, "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items()) or str(exc.message))
+            messages.error(
+                request,
+                "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
+                or str(exc.message),
+            )
             raise ApplicationAdminRefusal from exc
         except ApplicationError as exc:
             messages.error(request, str(exc.message))

@@ -167,16 +167,24 @@ class StateIndex:
         names: dict[str, str] = {}
         for feature in features:
             props = feature["properties"]
-            code = _FEATURE_STATE.get(props["iso_3166_2"]) or props.get("iso_3166_2_current") or props["iso_3166_2"]
+            code = (
+                _FEATURE_STATE.get(props["iso_3166_2"])
+                or props.get("iso_3166_2_current")
+                or props["iso_3166_2"]
+            )
             parts.setdefault(code, []).append(shape(feature["geometry"]))
             if props.get("name_current"):
                 names[code] = props["name_current"]
         states = []
         for code in sorted(parts):
             lonlat = shapely.union_all(parts[code]) if len(parts[code]) > 1 else parts[code][0]
-            projected = shapely.transform(lonlat, lambda xy: np.column_stack(project(xy[:, 0], xy[:, 1])))
+            projected = shapely.transform(
+                lonlat, lambda xy: np.column_stack(project(xy[:, 0], xy[:, 1]))
+            )
             shapely.prepare(projected)
-            states.append(State(code=code, name=names.get(code, code), geometry=projected, lonlat=lonlat))
+            states.append(
+                State(code=code, name=names.get(code, code), geometry=projected, lonlat=lonlat)
+            )
         self.states: tuple[State, ...] = tuple(states)
         self.by_code = {s.code: s for s in self.states}
         self.geometries = np.array([s.geometry for s in self.states], dtype=object)
@@ -205,7 +213,9 @@ class StateIndex:
         return EligibleArea(self, codes)
 
 
-def nearest_of(states: Sequence[State], bounds: np.ndarray, point: shapely.Point) -> tuple[State, float] | None:
+def nearest_of(
+    states: Sequence[State], bounds: np.ndarray, point: shapely.Point
+) -> tuple[State, float] | None:
     """The state nearest to a point and the (projected) distance: states in order of their
     bounding box's distance, stopping when no box can be nearer than the best found. The
     same answer as STRtree.query_nearest, several times faster for one point."""
@@ -231,10 +241,16 @@ class EligibleArea:
         self.codes = codes
         members = [index.by_code[c] for c in sorted(codes) if c in index.by_code]
         self.states = tuple(members)
-        self.geometry = shapely.union_all([m.geometry for m in members]) if members else shapely.Polygon()
+        self.geometry = (
+            shapely.union_all([m.geometry for m in members]) if members else shapely.Polygon()
+        )
         shapely.prepare(self.geometry)
         self.tree = STRtree([m.geometry for m in members]) if members else None
-        self.bounds = shapely.bounds(np.array([m.geometry for m in members], dtype=object)) if members else np.empty((0, 4))
+        self.bounds = (
+            shapely.bounds(np.array([m.geometry for m in members], dtype=object))
+            if members
+            else np.empty((0, 4))
+        )
         # Grown by the widest band any accepted accuracy can give (scale factor <= 1.04 here):
         # outside this, no point can be within its band, so batch checks skip the distance.
         widest = (MAX_ACCURACY_M + BOUNDARY_UNCERTAINTY_M) * 1.05
@@ -273,7 +289,9 @@ def validate_input(latitude, longitude, accuracy_m) -> str | None:
         lat, lon = float(latitude), float(longitude)
     except (TypeError, ValueError):
         return Verdict.INVALID
-    if not (math.isfinite(lat) and math.isfinite(lon)) or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+    if not (math.isfinite(lat) and math.isfinite(lon)) or not (
+        -90 <= lat <= 90 and -180 <= lon <= 180
+    ):
         return Verdict.INVALID
     if accuracy_m is not None:
         try:
@@ -288,7 +306,9 @@ def validate_input(latitude, longitude, accuracy_m) -> str | None:
 
 
 def band_for(accuracy_m: float | None) -> float:
-    return (DEFAULT_ACCURACY_M if accuracy_m is None else float(accuracy_m)) + BOUNDARY_UNCERTAINTY_M
+    return (
+        DEFAULT_ACCURACY_M if accuracy_m is None else float(accuracy_m)
+    ) + BOUNDARY_UNCERTAINTY_M
 
 
 def check(
@@ -320,9 +340,16 @@ def check(
     inside_state = state is not None
     if state is None:
         state = index.nearest_state(point, within_m=band_projected)
-    base = {"policy_version": policy.version, "band_m": band, "groups": groups, "state": state.code if state else ""}
+    base = {
+        "policy_version": policy.version,
+        "band_m": band,
+        "groups": groups,
+        "state": state.code if state else "",
+    }
     if inside_state and state.code in area.codes:
-        return CheckResult(verdict=Verdict.INSIDE, distance_km=0.0, nearest_state=state.code, **base)
+        return CheckResult(
+            verdict=Verdict.INSIDE, distance_km=0.0, nearest_state=state.code, **base
+        )
     if not area.states:
         verdict = Verdict.OUTSIDE if state is not None else Verdict.OUTSIDE_MEXICO
         return CheckResult(verdict=verdict, **base)
@@ -340,8 +367,12 @@ def check(
     else:
         verdict = Verdict.OUTSIDE
     return CheckResult(
-        verdict=verdict, distance_km=round(distance_m / 1000, 1), nearest_state=nearest.code,
-        nearest_latitude=round(near_lat, 5), nearest_longitude=round(near_lon, 5), **base,
+        verdict=verdict,
+        distance_km=round(distance_m / 1000, 1),
+        nearest_state=nearest.code,
+        nearest_latitude=round(near_lat, 5),
+        nearest_longitude=round(near_lon, 5),
+        **base,
     )
 
 
@@ -366,15 +397,23 @@ def check_many(
     latitudes = np.asarray(latitudes, dtype=float)
     x, y = project(longitudes, latitudes)
     phi = np.radians(latitudes)
-    k = _N * (EARTH_RADIUS_M * _F / np.tan(np.pi / 4 + phi / 2) ** _N) / (EARTH_RADIUS_M * np.cos(phi))
+    k = (
+        _N
+        * (EARTH_RADIUS_M * _F / np.tan(np.pi / 4 + phi / 2) ** _N)
+        / (EARTH_RADIUS_M * np.cos(phi))
+    )
     accuracies = np.asarray(accuracies_m, dtype=float)
-    band = (np.where(np.isnan(accuracies), DEFAULT_ACCURACY_M, accuracies) + BOUNDARY_UNCERTAINTY_M) * k
+    band = (
+        np.where(np.isnan(accuracies), DEFAULT_ACCURACY_M, accuracies) + BOUNDARY_UNCERTAINTY_M
+    ) * k
     accepted = shapely.contains_xy(area.geometry, x, y)
     rest = np.flatnonzero(~accepted)
     if len(rest):
         near = rest[shapely.contains_xy(area.outer, x[rest], y[rest])]
         if len(near):
-            accepted[near] = shapely.dwithin(area.geometry, shapely.points(x[near], y[near]), band[near])
+            accepted[near] = shapely.dwithin(
+                area.geometry, shapely.points(x[near], y[near]), band[near]
+            )
     if not with_state:
         return accepted, None
     # Each state's bounding box (from the tree's own boxes) picks candidates; its prepared

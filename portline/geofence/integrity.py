@@ -33,7 +33,9 @@ class Fix:
 
 def travel_speed_kmh(previous: Fix, current: Fix) -> float:
     """Lower bound on the speed needed between two fixes (accuracies subtracted)."""
-    distance = great_circle_m(previous.latitude, previous.longitude, current.latitude, current.longitude)
+    distance = great_circle_m(
+        previous.latitude, previous.longitude, current.latitude, current.longitude
+    )
     slack = (previous.accuracy_m or 0.0) + (current.accuracy_m or 0.0)
     hours = max(abs(current.at - previous.at), MIN_INTERVAL).total_seconds() / 3600
     return max(0.0, distance - slack) / 1000 / hours
@@ -55,7 +57,11 @@ def decimals(value: float) -> int:
 
 def precision_problems(latitude: float, longitude: float, accuracy_m: float | None) -> list[str]:
     problems = []
-    if accuracy_m is not None and math.isfinite(accuracy_m) and 0 < accuracy_m < MIN_PLAUSIBLE_ACCURACY_M:
+    if (
+        accuracy_m is not None
+        and math.isfinite(accuracy_m)
+        and 0 < accuracy_m < MIN_PLAUSIBLE_ACCURACY_M
+    ):
         problems.append("accuracy_below_1m")
     if max(decimals(latitude), decimals(longitude)) < MIN_PLAUSIBLE_DECIMALS:
         problems.append("round_coordinates")

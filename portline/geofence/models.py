@@ -20,21 +20,31 @@ class ServiceAreaPolicy(models.Model):
     name = models.CharField(_("name"), max_length=200)
     effective_from = models.DateTimeField(_("in force from"), db_index=True)
     effective_to = models.DateTimeField(
-        _("in force until"), null=True, blank=True,
-        help_text=_("Exclusive. Leave empty while no end is known; adding a later version closes this one."),
+        _("in force until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Exclusive. Leave empty while no end is known; adding a later version closes this one."
+        ),
     )
     states_mexican_nationals = models.JSONField(
-        _("states where Mexican nationals may request"), default=list,
+        _("states where Mexican nationals may request"),
+        default=list,
         help_text=_("ISO 3166-2 codes, e.g. MX-BCN."),
     )
     states_others = models.JSONField(
-        _("states where everyone else may request"), default=list,
+        _("states where everyone else may request"),
+        default=list,
         help_text=_("ISO 3166-2 codes, e.g. MX-BCN."),
     )
     source = models.TextField(_("source and reasoning"), blank=True, default="")
     created_at = models.DateTimeField(default=clock.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -43,7 +53,8 @@ class ServiceAreaPolicy(models.Model):
         verbose_name_plural = _("service area policy versions")
         constraints = [
             models.CheckConstraint(
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gt=models.F("effective_from")),
+                condition=Q(effective_to__isnull=True)
+                | Q(effective_to__gt=models.F("effective_from")),
                 name="service_area_policy_ends_after_start",
             ),
         ]
@@ -62,7 +73,10 @@ class CheckPurpose(models.TextChoices):
 
 class CheckVerdict(models.TextChoices):
     INSIDE = "inside", _("Inside the service area")
-    INSIDE_BORDER_BAND = "inside_border_band", _("Accepted: near the edge of the area, within the location's uncertainty")
+    INSIDE_BORDER_BAND = (
+        "inside_border_band",
+        _("Accepted: near the edge of the area, within the location's uncertainty"),
+    )
     OUTSIDE = "outside", _("Outside the service area")
     OUTSIDE_MEXICO = "outside_mexico", _("Not in Mexico")
     NO_POLICY = "no_policy", _("No service area in force")
@@ -78,10 +92,16 @@ class LocationCheck(models.Model):
     """One check, stored whatever its verdict, with the raw point exactly as received."""
 
     registration = models.ForeignKey(
-        "registrations.Registration", on_delete=models.PROTECT, related_name="location_checks",
+        "registrations.Registration",
+        on_delete=models.PROTECT,
+        related_name="location_checks",
     )
     person = models.ForeignKey(
-        "registrations.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="location_checks",
+        "registrations.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="location_checks",
     )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     purpose = models.CharField(_("purpose"), max_length=12, choices=CheckPurpose.choices)
@@ -92,10 +112,16 @@ class LocationCheck(models.Model):
     verdict = models.CharField(_("verdict"), max_length=20, choices=CheckVerdict.choices)
     state = models.CharField(_("state found"), max_length=8, blank=True, default="")
     policy = models.ForeignKey(
-        ServiceAreaPolicy, null=True, blank=True, on_delete=models.PROTECT, related_name="checks",
+        ServiceAreaPolicy,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="checks",
     )
     nationality_groups = models.CharField(max_length=30, blank=True, default="")
-    distance_km = models.FloatField(_("distance to the nearest eligible area (km)"), null=True, blank=True)
+    distance_km = models.FloatField(
+        _("distance to the nearest eligible area (km)"), null=True, blank=True
+    )
     nearest_state = models.CharField(max_length=8, blank=True, default="")
     band_m = models.FloatField(null=True, blank=True)
     device_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
@@ -133,9 +159,13 @@ class SignalKind(models.TextChoices):
 class LocationSignal(models.Model):
     """A fact for integrity review. Never blocks anyone by itself."""
 
-    check_record = models.ForeignKey(LocationCheck, on_delete=models.CASCADE, related_name="signals")
+    check_record = models.ForeignKey(
+        LocationCheck, on_delete=models.CASCADE, related_name="signals"
+    )
     registration = models.ForeignKey(
-        "registrations.Registration", on_delete=models.PROTECT, related_name="location_signals",
+        "registrations.Registration",
+        on_delete=models.PROTECT,
+        related_name="location_signals",
     )
     kind = models.CharField(_("kind"), max_length=24, choices=SignalKind.choices, db_index=True)
     detail = models.JSONField(default=dict, blank=True)

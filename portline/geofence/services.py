@@ -61,7 +61,10 @@ def device_digest(device_hash: str) -> str:
     if not value:
         return ""
     if len(value) > 256:
-        raise ValidationFailed(_("The device identifier is too long."), errors={"device_hash": [_("At most 256 characters.")]})
+        raise ValidationFailed(
+            _("The device identifier is too long."),
+            errors={"device_hash": [_("At most 256 characters.")]},
+        )
     return hashlib.sha256(b"portline-device:" + value.encode()).hexdigest()
 
 
@@ -95,11 +98,20 @@ def location_check_record(
     stores a "not_given" check with a review signal instead of refusing.
     """
     if purpose not in CheckPurpose.values:
-        raise ValidationFailed(_("Unknown purpose for a location check."), errors={"purpose": [_("Unknown purpose.")]})
+        raise ValidationFailed(
+            _("Unknown purpose for a location check."), errors={"purpose": [_("Unknown purpose.")]}
+        )
     if person is not None and person.registration_id != registration.pk:
-        raise ValidationFailed(_("That person is not in this registration."), errors={"person": [_("That person is not in this registration.")]})
+        raise ValidationFailed(
+            _("That person is not in this registration."),
+            errors={"person": [_("That person is not in this registration.")]},
+        )
     at = at or clock.now()
-    nationalities = [person.nationality] if person is not None else list(registration.people.values_list("nationality", flat=True))
+    nationalities = (
+        [person.nationality]
+        if person is not None
+        else list(registration.people.values_list("nationality", flat=True))
+    )
     groups = engine.nationality_groups(nationalities)
     device = device_digest(device_hash)
     result: engine.CheckResult | None = None
@@ -109,25 +121,53 @@ def location_check_record(
         verdict = CheckVerdict.INVALID
     else:
         result = engine.check(
-            latitude=latitude, longitude=longitude, accuracy_m=accuracy_m, nationalities=nationalities,
-            at=at, policies=policies_data(),
+            latitude=latitude,
+            longitude=longitude,
+            accuracy_m=accuracy_m,
+            nationalities=nationalities,
+            at=at,
+            policies=policies_data(),
         )
         verdict = result.verdict
-    policy = ServiceAreaPolicy.objects.filter(version=result.policy_version).first() if result and result.policy_version else None
+    policy = (
+        ServiceAreaPolicy.objects.filter(version=result.policy_version).first()
+        if result and result.policy_version
+        else None
+    )
     with transaction.atomic():
         check = LocationCheck.objects.create(
-            registration=registration, person=person, actor=actor, purpose=purpose, checked_at=at,
-            latitude=_finite(latitude), longitude=_finite(longitude), accuracy_m=_finite(accuracy_m),
-            verdict=verdict, state=result.state if result else "", policy=policy,
-            nationality_groups=",".join(groups), distance_km=result.distance_km if result else None,
-            nearest_state=result.nearest_state if result else "", band_m=result.band_m if result else None,
-            device_hash=device, engine_version=engine.ENGINE_VERSION,
+            registration=registration,
+            person=person,
+            actor=actor,
+            purpose=purpose,
+            checked_at=at,
+            latitude=_finite(latitude),
+            longitude=_finite(longitude),
+            accuracy_m=_finite(accuracy_m),
+            verdict=verdict,
+            state=result.state if result else "",
+            policy=policy,
+            nationality_groups=",".join(groups),
+            distance_km=result.distance_km if result else None,
+            nearest_state=result.nearest_state if result else "",
+            band_m=result.band_m if result else None,
+            device_hash=device,
+            engine_version=engine.ENGINE_VERSION,
         )
         kinds = _signals_record(check=check, actor=actor, allow_missing=allow_missing)
-        audit_record(actor=actor, action="geofence.check.record", target=check, data={
-            "registration": registration.reference, "purpose": purpose, "verdict": verdict,
-            "state": check.state, "policy_version": policy.version if policy else None, "signals": kinds,
-        })
+        audit_record(
+            actor=actor,
+            action="geofence.check.record",
+            target=check,
+            data={
+                "registration": registration.reference,
+                "purpose": purpose,
+                "verdict": verdict,
+                "state": check.state,
+                "policy_version": policy.version if policy else None,
+                "signals": kinds,
+            },
+        )
     if verdict in ACCEPTED_VERDICTS or (verdict == CheckVerdict.NOT_GIVEN and allow_missing):
         return check
     raise location_refusal(check, result)
@@ -139,24 +179,51 @@ def _signals_record(*, check: LocationCheck, actor: User, allow_missing: bool) -
     if check.verdict == CheckVerdict.NOT_GIVEN and allow_missing:
         signals.append((SignalKind.NO_LOCATION, {"actor_role": actor.role}))
     if check.verdict == CheckVerdict.INSIDE_BORDER_BAND:
-        signals.append((SignalKind.BORDER_BAND, {"distance_km": check.distance_km, "band_m": check.band_m, "state": check.state}))
-    has_point = check.latitude is not None and check.longitude is not None and check.verdict != CheckVerdict.INVALID
+        signals.append(
+            (
+                SignalKind.BORDER_BAND,
+                {"distance_km": check.distance_km, "band_m": check.band_m, "state": check.state},
+            )
+        )
+    has_point = (
+        check.latitude is not None
+        and check.longitude is not None
+        and check.verdict != CheckVerdict.INVALID
+    )
     if has_point:
         problems = integrity.precision_problems(check.latitude, check.longitude, check.accuracy_m)
         if problems:
             signals.append((SignalKind.IMPLAUSIBLE_PRECISION, {"problems": problems}))
         previous = (
-            LocationCheck.objects.filter(registration=registration, latitude__isnull=False, longitude__isnull=False, checked_at__lte=check.checked_at)
-            .exclude(pk=check.pk).exclude(verdict=CheckVerdict.INVALID).order_by("-checked_at", "-id").first()
+            LocationCheck.objects.filter(
+                registration=registration,
+                latitude__isnull=False,
+                longitude__isnull=False,
+                checked_at__lte=check.checked_at,
+            )
+            .exclude(pk=check.pk)
+            .exclude(verdict=CheckVerdict.INVALID)
+            .order_by("-checked_at", "-id")
+            .first()
         )
         if previous is not None:
-            before = integrity.Fix(previous.latitude, previous.longitude, previous.accuracy_m, previous.checked_at)
+            before = integrity.Fix(
+                previous.latitude, previous.longitude, previous.accuracy_m, previous.checked_at
+            )
             now = integrity.Fix(check.latitude, check.longitude, check.accuracy_m, check.checked_at)
             if integrity.is_impossible_travel(before, now):
-                signals.append((SignalKind.IMPOSSIBLE_TRAVEL, {
-                    "previous_check": previous.pk, "speed_kmh": round(integrity.travel_speed_kmh(before, now)),
-                }))
-        same_point = LocationCheck.objects.filter(latitude=check.latitude, longitude=check.longitude).exclude(registration=registration)
+                signals.append(
+                    (
+                        SignalKind.IMPOSSIBLE_TRAVEL,
+                        {
+                            "previous_check": previous.pk,
+                            "speed_kmh": round(integrity.travel_speed_kmh(before, now)),
+                        },
+                    )
+                )
+        same_point = LocationCheck.objects.filter(
+            latitude=check.latitude, longitude=check.longitude
+        ).exclude(registration=registration)
         if registration.owner_id:
             same_point = same_point.exclude(registration__owner_id=registration.owner_id)
         if registration.partner_id:
@@ -164,43 +231,79 @@ def _signals_record(*, check: LocationCheck, actor: User, allow_missing: bool) -
             same_point = same_point.exclude(registration__partner_id=registration.partner_id)
         others = sorted(set(same_point.values_list("registration_id", flat=True)))
         if others:
-            signals.append((SignalKind.REPEATED_POINT, {"registrations": others[:20], "count": len(others)}))
+            signals.append(
+                (SignalKind.REPEATED_POINT, {"registrations": others[:20], "count": len(others)})
+            )
     if check.device_hash and actor.role != Role.PARTNER_STAFF:
         since = check.checked_at - integrity.DEVICE_WINDOW
         count = (
             LocationCheck.objects.filter(device_hash=check.device_hash, checked_at__gte=since)
-            .values("registration_id").distinct().count()
+            .values("registration_id")
+            .distinct()
+            .count()
         )
         if integrity.too_many_registrations_on_device(count):
-            signals.append((SignalKind.SHARED_DEVICE, {"registrations": count, "days": integrity.DEVICE_WINDOW.days}))
-    LocationSignal.objects.bulk_create([
-        LocationSignal(check_record=check, registration=registration, kind=kind, detail=detail, created_at=check.checked_at)
-        for kind, detail in signals
-    ])
+            signals.append(
+                (
+                    SignalKind.SHARED_DEVICE,
+                    {"registrations": count, "days": integrity.DEVICE_WINDOW.days},
+                )
+            )
+    LocationSignal.objects.bulk_create(
+        [
+            LocationSignal(
+                check_record=check,
+                registration=registration,
+                kind=kind,
+                detail=detail,
+                created_at=check.checked_at,
+            )
+            for kind, detail in signals
+        ]
+    )
     return [kind for kind, _detail in signals]
 
 
 def location_refusal(check: LocationCheck, result: engine.CheckResult | None) -> ApplicationError:
     """The translated refusal for a check that was not accepted."""
     extra: dict[str, Any] = {
-        "check_id": check.pk, "verdict": check.verdict, "state": check.state,
+        "check_id": check.pk,
+        "verdict": check.verdict,
+        "state": check.state,
         "state_name": state_name(check.state) if check.state else "",
         "nearest_state": check.nearest_state,
         "nearest_state_name": state_name(check.nearest_state) if check.nearest_state else "",
-        "distance_km": check.distance_km, "policy_version": check.policy_version,
+        "distance_km": check.distance_km,
+        "policy_version": check.policy_version,
         "nearest_latitude": result.nearest_latitude if result else None,
         "nearest_longitude": result.nearest_longitude if result else None,
     }
     message = explain(
-        verdict=check.verdict, state=check.state, nearest_state=check.nearest_state, distance_km=check.distance_km,
-        accuracy_m=check.accuracy_m, mixed_group="," in check.nationality_groups,
+        verdict=check.verdict,
+        state=check.state,
+        nearest_state=check.nearest_state,
+        distance_km=check.distance_km,
+        accuracy_m=check.accuracy_m,
+        mixed_group="," in check.nationality_groups,
     )
-    return ApplicationError(message, code=ERROR_CODES.get(check.verdict, "location_invalid"), field="location", extra=extra)
+    return ApplicationError(
+        message,
+        code=ERROR_CODES.get(check.verdict, "location_invalid"),
+        field="location",
+        extra=extra,
+    )
 
 
 # Policy versions --------------------------------------------------------------------------
 
-POLICY_FIELDS = ("name", "effective_from", "effective_to", "states_mexican_nationals", "states_others", "source")
+POLICY_FIELDS = (
+    "name",
+    "effective_from",
+    "effective_to",
+    "states_mexican_nationals",
+    "states_others",
+    "source",
+)
 
 
 def _policy_validate(policy: ServiceAreaPolicy, *, now: dt.datetime) -> None:
@@ -211,7 +314,9 @@ def _policy_validate(policy: ServiceAreaPolicy, *, now: dt.datetime) -> None:
         if not isinstance(codes, list) or not codes:
             errors[field] = [_("Choose at least one state.")]
         elif unknown := sorted(set(codes) - known):
-            errors[field] = [_("Unknown state codes: %(codes)s.") % {"codes": ", ".join(map(str, unknown))}]
+            errors[field] = [
+                _("Unknown state codes: %(codes)s.") % {"codes": ", ".join(map(str, unknown))}
+            ]
         else:
             setattr(policy, field, sorted(set(codes)))
     if not policy.name:
@@ -219,7 +324,11 @@ def _policy_validate(policy: ServiceAreaPolicy, *, now: dt.datetime) -> None:
     if policy.effective_from is None:
         errors["effective_from"] = [_("Say when the version takes effect.")]
     elif policy.effective_from <= now:
-        errors["effective_from"] = [_("A new or changed version must take effect in the future: versions in force never change.")]
+        errors["effective_from"] = [
+            _(
+                "A new or changed version must take effect in the future: versions in force never change."
+            )
+        ]
     elif policy.effective_to is not None and policy.effective_to <= policy.effective_from:
         errors["effective_to"] = [_("The end must come after the start.")]
     if errors:
@@ -227,24 +336,45 @@ def _policy_validate(policy: ServiceAreaPolicy, *, now: dt.datetime) -> None:
 
 
 def _policy_overlaps(policy: ServiceAreaPolicy) -> list[ServiceAreaPolicy]:
-    others = ServiceAreaPolicy.objects.exclude(pk=policy.pk) if policy.pk else ServiceAreaPolicy.objects.all()
-    overlapping = others.filter(Q(effective_to__isnull=True) | Q(effective_to__gt=policy.effective_from))
+    others = (
+        ServiceAreaPolicy.objects.exclude(pk=policy.pk)
+        if policy.pk
+        else ServiceAreaPolicy.objects.all()
+    )
+    overlapping = others.filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gt=policy.effective_from)
+    )
     if policy.effective_to is not None:
         overlapping = overlapping.filter(effective_from__lt=policy.effective_to)
     return list(overlapping)
 
 
-def _close_predecessor(*, actor: User, policy: ServiceAreaPolicy, moved_from: dt.datetime | None = None) -> None:
+def _close_predecessor(
+    *, actor: User, policy: ServiceAreaPolicy, moved_from: dt.datetime | None = None
+) -> None:
     """Adding a version closes the open-ended one before it at the new start (a future moment):
     the only change ever made to a version in force, and it changes no past verdict."""
-    predecessors = ServiceAreaPolicy.objects.select_for_update().exclude(pk=policy.pk).filter(effective_from__lt=policy.effective_from)
+    predecessors = (
+        ServiceAreaPolicy.objects.select_for_update()
+        .exclude(pk=policy.pk)
+        .filter(effective_from__lt=policy.effective_from)
+    )
     for previous in predecessors:
-        if previous.effective_to is None or (moved_from is not None and previous.effective_to == moved_from):
+        if previous.effective_to is None or (
+            moved_from is not None and previous.effective_to == moved_from
+        ):
             previous.effective_to = policy.effective_from
             previous.save(update_fields=["effective_to"])
-            audit_record(actor=actor, action="geofence.policy.close", target=previous, data={
-                "version": previous.version, "effective_to": previous.effective_to, "successor": policy.version,
-            })
+            audit_record(
+                actor=actor,
+                action="geofence.policy.close",
+                target=previous,
+                data={
+                    "version": previous.version,
+                    "effective_to": previous.effective_to,
+                    "successor": policy.version,
+                },
+            )
 
 
 def policy_version_create(*, actor: User, data: Mapping[str, Any]) -> ServiceAreaPolicy:
@@ -260,22 +390,38 @@ def policy_version_create(*, actor: User, data: Mapping[str, Any]) -> ServiceAre
         policy.created_at = now
         _close_predecessor(actor=actor, policy=policy)
         if _policy_overlaps(policy):
-            raise Conflict(_("This version overlaps another version's dates."), code="policy_overlap")
+            raise Conflict(
+                _("This version overlaps another version's dates."), code="policy_overlap"
+            )
         policy.save()
-        audit_record(actor=actor, action="geofence.policy.create", target=policy, data={
-            "version": policy.version, "effective_from": policy.effective_from, "effective_to": policy.effective_to,
-        })
+        audit_record(
+            actor=actor,
+            action="geofence.policy.create",
+            target=policy,
+            data={
+                "version": policy.version,
+                "effective_from": policy.effective_from,
+                "effective_to": policy.effective_to,
+            },
+        )
     return policy
 
 
-def policy_version_update(*, actor: User, policy: ServiceAreaPolicy, data: Mapping[str, Any]) -> ServiceAreaPolicy:
+def policy_version_update(
+    *, actor: User, policy: ServiceAreaPolicy, data: Mapping[str, Any]
+) -> ServiceAreaPolicy:
     if actor.role != Role.PROGRAM_ADMIN:
         raise PermissionDenied(_("Only a program administrator can change the service area."))
     now = clock.now()
     with transaction.atomic():
         locked = ServiceAreaPolicy.objects.select_for_update().get(pk=policy.pk)
         if locked.has_taken_effect(now):
-            raise Conflict(_("This version has taken effect and can no longer be changed. Add a new version instead."), code="policy_in_effect")
+            raise Conflict(
+                _(
+                    "This version has taken effect and can no longer be changed. Add a new version instead."
+                ),
+                code="policy_in_effect",
+            )
         old_start = locked.effective_from
         changed = [k for k in POLICY_FIELDS if k in data and getattr(locked, k) != data[k]]
         for name in changed:
@@ -283,7 +429,14 @@ def policy_version_update(*, actor: User, policy: ServiceAreaPolicy, data: Mappi
         _policy_validate(locked, now=now)
         _close_predecessor(actor=actor, policy=locked, moved_from=old_start)
         if _policy_overlaps(locked):
-            raise Conflict(_("This version overlaps another version's dates."), code="policy_overlap")
+            raise Conflict(
+                _("This version overlaps another version's dates."), code="policy_overlap"
+            )
         locked.save()
-        audit_record(actor=actor, action="geofence.policy.update", target=locked, data={"version": locked.version, "fields": changed})
+        audit_record(
+            actor=actor,
+            action="geofence.policy.update",
+            target=locked,
+            data={"version": locked.version, "fields": changed},
+        )
     return locked

@@ -56,7 +56,12 @@ class DueItem:
 
 
 def schedule_status(
-    due_dates: list[dt.date], check_in_dates: list[dt.date], today: dt.date, *, interval_days: int, grace_days: int,
+    due_dates: list[dt.date],
+    check_in_dates: list[dt.date],
+    today: dt.date,
+    *,
+    interval_days: int,
+    grace_days: int,
 ) -> list[DueItem]:
     """Match check-ins to due dates. A check-in counts for a due date when it falls in its
     window: from the day after the previous window would normally open (due - interval + 1)

@@ -41,7 +41,11 @@ class UnavailableFaceComparer:
     def compare(self, *, reference: bytes, probe: bytes) -> FaceComparison:
         return FaceComparison(
             available=False,
-            message=str(_("No face comparison model is installed. Compare the person with the submitted photo and examine an identity document.")),
+            message=str(
+                _(
+                    "No face comparison model is installed. Compare the person with the submitted photo and examine an identity document."
+                )
+            ),
         )
 
 

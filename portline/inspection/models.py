@@ -19,27 +19,41 @@ class InspectionSettings(models.Model):
     """The published rules of decisions and release; one row (pk=1), edited in the admin and audited."""
 
     parole_default_months = models.PositiveSmallIntegerField(
-        _("default parole term (months)"), default=24, validators=[MinValueValidator(1), MaxValueValidator(120)]
+        _("default parole term (months)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
     )
     parole_max_months = models.PositiveSmallIntegerField(
-        _("longest parole term (months)"), default=36, validators=[MinValueValidator(1), MaxValueValidator(120)]
+        _("longest parole term (months)"),
+        default=36,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
     )
     reporting_interval_days = models.PositiveSmallIntegerField(
-        _("days between check-ins (default condition)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+        _("days between check-ins (default condition)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
     reporting_grace_days = models.PositiveSmallIntegerField(
         _("days of grace after a check-in is due"), default=3, validators=[MaxValueValidator(60)]
     )
     address_report_business_days = models.PositiveSmallIntegerField(
-        _("business days to report a change of address"), default=5, validators=[MinValueValidator(1), MaxValueValidator(60)]
+        _("business days to report a change of address"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
     work_authorization_days = models.PositiveSmallIntegerField(
-        _("days after parole before a work-permit application"), default=150,
+        _("days after parole before a work-permit application"),
+        default=150,
         help_text=_("An assumption to be set by the program; see docs/inspection.md."),
     )
-    expiry_warning_days = models.PositiveSmallIntegerField(_("days ahead to list expiring paroles"), default=60)
+    expiry_warning_days = models.PositiveSmallIntegerField(
+        _("days ahead to list expiring paroles"), default=60
+    )
     approval_kinds = models.CharField(
-        _("decision kinds that need a supervisor"), max_length=100, default="detention", blank=True,
+        _("decision kinds that need a supervisor"),
+        max_length=100,
+        default="detention",
+        blank=True,
         help_text=_("Comma-separated: parole, notice_to_appear, detention, return, withdrawal."),
     )
     approval_on_confirmed_match = models.BooleanField(
@@ -52,7 +66,10 @@ class InspectionSettings(models.Model):
         verbose_name_plural = _("inspection settings")
         constraints = [
             models.CheckConstraint(condition=Q(pk=1), name="inspection_settings_singleton"),
-            models.CheckConstraint(condition=Q(parole_default_months__lte=models.F("parole_max_months")), name="inspection_default_term_within_max"),
+            models.CheckConstraint(
+                condition=Q(parole_default_months__lte=models.F("parole_max_months")),
+                name="inspection_default_term_within_max",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -83,16 +100,30 @@ class Arrival(models.Model):
     """One person at the port on one day: arrived (with an appointment or walking up) or a no-show."""
 
     port = models.ForeignKey("scheduling.Port", on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey("registrations.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="arrivals")
+    person = models.ForeignKey(
+        "registrations.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="arrivals",
+    )
     appointment_ref = models.BigIntegerField(_("appointment"), null=True, blank=True, db_index=True)
-    confirmation_number = models.CharField(_("confirmation number"), max_length=40, blank=True, default="")
+    confirmation_number = models.CharField(
+        _("confirmation number"), max_length=40, blank=True, default=""
+    )
     service_date = models.DateField(_("date"), db_index=True)
     kind = models.CharField(_("kind"), max_length=12, choices=ArrivalKind.choices)
     status = models.CharField(_("status"), max_length=10, choices=ArrivalStatus.choices)
-    method = models.CharField(_("how"), max_length=8, choices=CheckInMethod.choices, default=CheckInMethod.MANUAL)
-    walk_up_name = models.CharField(_("name (walk-up without registration)"), max_length=200, blank=True, default="")
+    method = models.CharField(
+        _("how"), max_length=8, choices=CheckInMethod.choices, default=CheckInMethod.MANUAL
+    )
+    walk_up_name = models.CharField(
+        _("name (walk-up without registration)"), max_length=200, blank=True, default=""
+    )
     note = models.TextField(_("note"), blank=True, default="", max_length=1000)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(default=clock.now)
 
     class Meta:
@@ -100,10 +131,14 @@ class Arrival(models.Model):
         verbose_name = _("arrival")
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "port", "service_date"], condition=Q(person__isnull=False),
+                fields=["person", "port", "service_date"],
+                condition=Q(person__isnull=False),
                 name="inspection_one_arrival_per_person_per_day",
             ),
-            models.CheckConstraint(condition=Q(person__isnull=False) | ~Q(walk_up_name=""), name="inspection_arrival_names_someone"),
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | ~Q(walk_up_name=""),
+                name="inspection_arrival_names_someone",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -124,15 +159,21 @@ class IdentityMethod(models.TextChoices):
 
 
 class IdentityCheck(models.Model):
-    person = models.ForeignKey("registrations.Person", on_delete=models.PROTECT, related_name="identity_checks")
+    person = models.ForeignKey(
+        "registrations.Person", on_delete=models.PROTECT, related_name="identity_checks"
+    )
     port = models.ForeignKey("scheduling.Port", on_delete=models.PROTECT, related_name="+")
     result = models.CharField(_("result"), max_length=10, choices=IdentityResult.choices)
     method = models.CharField(_("method"), max_length=16, choices=IdentityMethod.choices)
-    document_examined = models.CharField(_("document examined (optional)"), max_length=100, blank=True, default="")
+    document_examined = models.CharField(
+        _("document examined (optional)"), max_length=100, blank=True, default=""
+    )
     face_comparer = models.CharField(max_length=50, blank=True, default="")
     face_score = models.FloatField(null=True, blank=True)
     note = models.TextField(_("note (optional)"), blank=True, default="", max_length=1000)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(default=clock.now)
 
     class Meta:
@@ -166,10 +207,23 @@ class ReasonCode(models.TextChoices):
 
 
 REASONS_BY_KIND: dict[str, tuple[str, ...]] = {
-    DecisionKind.PAROLE: (ReasonCode.HUMANITARIAN, ReasonCode.PUBLIC_BENEFIT, ReasonCode.FAMILY_UNITY),
+    DecisionKind.PAROLE: (
+        ReasonCode.HUMANITARIAN,
+        ReasonCode.PUBLIC_BENEFIT,
+        ReasonCode.FAMILY_UNITY,
+    ),
     DecisionKind.NOTICE_TO_APPEAR: (ReasonCode.REMOVAL_PROCEEDINGS, ReasonCode.INADMISSIBLE),
-    DecisionKind.DETENTION: (ReasonCode.FLIGHT_RISK, ReasonCode.PUBLIC_SAFETY, ReasonCode.IDENTITY_UNVERIFIED),
-    DecisionKind.RETURN: (ReasonCode.INADMISSIBLE, ReasonCode.PRIOR_REMOVAL, ReasonCode.FRAUD, ReasonCode.IDENTITY_UNVERIFIED),
+    DecisionKind.DETENTION: (
+        ReasonCode.FLIGHT_RISK,
+        ReasonCode.PUBLIC_SAFETY,
+        ReasonCode.IDENTITY_UNVERIFIED,
+    ),
+    DecisionKind.RETURN: (
+        ReasonCode.INADMISSIBLE,
+        ReasonCode.PRIOR_REMOVAL,
+        ReasonCode.FRAUD,
+        ReasonCode.IDENTITY_UNVERIFIED,
+    ),
     DecisionKind.WITHDRAWAL: (ReasonCode.VOLUNTARY, ReasonCode.INADMISSIBLE),
 }
 
@@ -185,23 +239,35 @@ ACTIVE_DECISION_STATUSES = (DecisionStatus.PENDING_APPROVAL, DecisionStatus.FINA
 
 class Decision(models.Model):
     record_number = models.CharField(_("record number"), max_length=24, unique=True)
-    person = models.ForeignKey("registrations.Person", on_delete=models.PROTECT, related_name="decisions")
+    person = models.ForeignKey(
+        "registrations.Person", on_delete=models.PROTECT, related_name="decisions"
+    )
     port = models.ForeignKey("scheduling.Port", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("decision"), max_length=20, choices=DecisionKind.choices)
     status = models.CharField(_("status"), max_length=10, choices=DecisionStatus.choices)
     reason_code = models.CharField(_("reason code"), max_length=24, choices=ReasonCode.choices)
-    reason_text = models.TextField(_("reason in words (optional)"), blank=True, default="", max_length=2000)
+    reason_text = models.TextField(
+        _("reason in words (optional)"), blank=True, default="", max_length=2000
+    )
     term_months = models.PositiveSmallIntegerField(_("parole term (months)"), null=True, blank=True)
     term_start = models.DateField(_("term starts"), null=True, blank=True)
     term_end = models.DateField(_("term ends"), null=True, blank=True)
-    reporting_interval_days = models.PositiveSmallIntegerField(_("days between check-ins"), null=True, blank=True)
+    reporting_interval_days = models.PositiveSmallIntegerField(
+        _("days between check-ins"), null=True, blank=True
+    )
     address_reporting = models.BooleanField(_("must report changes of address"), default=False)
-    court_placeholder = models.CharField(_("immigration court"), max_length=200, blank=True, default="")
+    court_placeholder = models.CharField(
+        _("immigration court"), max_length=200, blank=True, default=""
+    )
     requires_approval = models.BooleanField(default=False)
     approval_grounds = models.JSONField(default=list, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(default=clock.now)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_reason = models.TextField(blank=True, default="", max_length=2000)
 
@@ -210,10 +276,14 @@ class Decision(models.Model):
         verbose_name = _("decision")
         constraints = [
             models.UniqueConstraint(
-                fields=["person"], condition=Q(status__in=["pending", "final"]), name="inspection_one_active_decision_per_person",
+                fields=["person"],
+                condition=Q(status__in=["pending", "final"]),
+                name="inspection_one_active_decision_per_person",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="parole") | ~Q(status="final") | (Q(term_start__isnull=False) & Q(term_end__isnull=False)),
+                condition=~Q(kind="parole")
+                | ~Q(status="final")
+                | (Q(term_start__isnull=False) & Q(term_end__isnull=False)),
                 name="inspection_final_parole_has_term",
             ),
         ]
@@ -246,7 +316,9 @@ class ReleaseCheckIn(models.Model):
     longitude = models.FloatField(null=True, blank=True)
     location_accuracy_m = models.FloatField(null=True, blank=True)
     note = models.CharField(_("note (optional)"), max_length=500, blank=True, default="")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -263,7 +335,9 @@ class ReleaseCheckIn(models.Model):
 class AddressChange(models.Model):
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="address_changes")
     line1 = models.CharField(_("street address"), max_length=200)
-    line2 = models.CharField(_("apartment, suite (optional)"), max_length=200, blank=True, default="")
+    line2 = models.CharField(
+        _("apartment, suite (optional)"), max_length=200, blank=True, default=""
+    )
     city = models.CharField(_("city"), max_length=100)
     state = models.CharField(_("state"), max_length=2)
     zip_code = models.CharField(_("ZIP code"), max_length=10)
@@ -271,7 +345,9 @@ class AddressChange(models.Model):
     deadline = models.DateField(_("report by"))
     reported_at = models.DateTimeField(default=clock.now)
     late = models.BooleanField(default=False)
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-moved_on", "-id"]

@@ -38,7 +38,9 @@ def inspection_settings_get() -> InspectionSettings:
 
 
 def is_port_staff(actor: User) -> bool:
-    return bool(actor.is_authenticated and actor.is_active and actor.role in PORT_ROLES and actor.port_id)
+    return bool(
+        actor.is_authenticated and actor.is_active and actor.role in PORT_ROLES and actor.port_id
+    )
 
 
 def port_today(actor: User) -> dt.date:
@@ -63,11 +65,17 @@ def people_visible_to(actor: User) -> QuerySet[Person]:
     if appointments is not None:
         here |= Q(registration_id__in=appointments.values("registration_id"))
     ids = Person.objects.filter(here).values("pk")
-    return Person.objects.filter(pk__in=ids, registration__status="submitted").select_related("registration")
+    return Person.objects.filter(pk__in=ids, registration__status="submitted").select_related(
+        "registration"
+    )
 
 
 def access_case_person(actor: User, reference: str, position: int) -> Person:
-    person = people_visible_to(actor).filter(registration__reference=reference, position=position).first()
+    person = (
+        people_visible_to(actor)
+        .filter(registration__reference=reference, position=position)
+        .first()
+    )
     if person is None:
         raise NotFound(_("No such person at your port."))
     return person
@@ -75,7 +83,11 @@ def access_case_person(actor: User, reference: str, position: int) -> Person:
 
 def access_case_evidence(actor: User, evidence_id: int) -> EvidenceDocument:
     registrations = people_visible_to(actor).values("registration_id")
-    document = EvidenceDocument.objects.filter(pk=evidence_id, registration_id__in=registrations).select_related("registration", "person").first()
+    document = (
+        EvidenceDocument.objects.filter(pk=evidence_id, registration_id__in=registrations)
+        .select_related("registration", "person")
+        .first()
+    )
     if document is None:
         raise NotFound(_("No such document."))
     return document
@@ -86,13 +98,23 @@ def confirmation_photos_for(actor: User, person: Person) -> list[Any]:
     model = integrations.model_or_none("portline.appointments.models", "PersonConfirmation")
     if model is None or not is_port_staff(actor):
         return []
-    return list(model.objects.filter(person=person, appointment__port_id=actor.port_id).order_by("-confirmed_at")[:3])
+    return list(
+        model.objects.filter(person=person, appointment__port_id=actor.port_id).order_by(
+            "-confirmed_at"
+        )[:3]
+    )
 
 
 def access_confirmation_photo(actor: User, confirmation_id: int) -> Any:
     model = integrations.model_or_none("portline.appointments.models", "PersonConfirmation")
     people = people_visible_to(actor).values("pk")
-    found = model.objects.filter(pk=confirmation_id, person_id__in=people, appointment__port_id=actor.port_id).first() if model else None
+    found = (
+        model.objects.filter(
+            pk=confirmation_id, person_id__in=people, appointment__port_id=actor.port_id
+        ).first()
+        if model
+        else None
+    )
     if found is None:
         raise NotFound(_("No such document."))
     return found
@@ -116,9 +138,11 @@ def access_decision(actor: User, decision_id: int) -> Decision:
 
 def access_release_case(actor: User, record_number: str) -> Decision:
     """A final parole decision the actor may act on after release (its person, or port staff)."""
-    decision = decisions_visible_to(actor).filter(
-        record_number=record_number, kind=DecisionKind.PAROLE, status=DecisionStatus.FINAL
-    ).first()
+    decision = (
+        decisions_visible_to(actor)
+        .filter(record_number=record_number, kind=DecisionKind.PAROLE, status=DecisionStatus.FINAL)
+        .first()
+    )
     if decision is None:
         raise NotFound(_("No such release record."))
     return decision
@@ -179,18 +203,31 @@ def expected_arrivals(actor: User, day: dt.date) -> list[ExpectedSlot]:
     if appointments is None:
         return []
     appointments = list(
-        appointments.filter(service_date=day, status="confirmed").select_related("registration", "port")
+        appointments.filter(service_date=day, status="confirmed").select_related(
+            "registration", "port"
+        )
     )
     arrivals = {
-        a.person_id: a for a in Arrival.objects.filter(port_id=actor.port_id, service_date=day, person__isnull=False)
+        a.person_id: a
+        for a in Arrival.objects.filter(
+            port_id=actor.port_id, service_date=day, person__isnull=False
+        )
     }
     people: dict[int, list[Person]] = {}
-    for person in Person.objects.filter(registration_id__in=[a.registration_id for a in appointments]).order_by("position"):
+    for person in Person.objects.filter(
+        registration_id__in=[a.registration_id for a in appointments]
+    ).order_by("position"):
         people.setdefault(person.registration_id, []).append(person)
     slots: dict[str, ExpectedSlot] = {}
     for appointment in appointments:
         label = slot_of(appointment)
-        group = ExpectedGroup(appointment, [ExpectedPerson(p, arrivals.get(p.pk)) for p in people.get(appointment.registration_id, [])])
+        group = ExpectedGroup(
+            appointment,
+            [
+                ExpectedPerson(p, arrivals.get(p.pk))
+                for p in people.get(appointment.registration_id, [])
+            ],
+        )
         slots.setdefault(label, ExpectedSlot(label)).groups.append(group)
     return [slots[k] for k in sorted(slots)]
 
@@ -198,17 +235,28 @@ def expected_arrivals(actor: User, day: dt.date) -> list[ExpectedSlot]:
 def arrivals_by_person(actor: User, people: list[Person], day: dt.date) -> dict[int, Arrival]:
     if not is_port_staff(actor):
         return {}
-    return {a.person_id: a for a in Arrival.objects.filter(person__in=people, port_id=actor.port_id, service_date=day)}
+    return {
+        a.person_id: a
+        for a in Arrival.objects.filter(person__in=people, port_id=actor.port_id, service_date=day)
+    }
 
 
 def walk_ups(actor: User, day: dt.date) -> QuerySet[Arrival]:
     if not is_port_staff(actor):
         return Arrival.objects.none()
-    return Arrival.objects.filter(port_id=actor.port_id, service_date=day, kind="walk_up").select_related("person", "person__registration")
+    return Arrival.objects.filter(
+        port_id=actor.port_id, service_date=day, kind="walk_up"
+    ).select_related("person", "person__registration")
 
 
 def pending_decisions(actor: User) -> QuerySet[Decision]:
-    return decisions_visible_to(actor).filter(status=DecisionStatus.PENDING_APPROVAL).exclude(decided_by=actor) if is_port_staff(actor) else Decision.objects.none()
+    return (
+        decisions_visible_to(actor)
+        .filter(status=DecisionStatus.PENDING_APPROVAL)
+        .exclude(decided_by=actor)
+        if is_port_staff(actor)
+        else Decision.objects.none()
+    )
 
 
 # --- The case file -------------------------------------------------------------------------
@@ -224,10 +272,16 @@ def screening_hits_for(person: Person) -> list[Any]:
     run = run_model.objects.filter(person=person).order_by("-created_at", "-id").first()
     if run is None:
         return []
-    hits = list(hit_model.objects.filter(run=run).select_related("entry", "entry__watchlist", "adjudicated_by").order_by("rank"))
+    hits = list(
+        hit_model.objects.filter(run=run)
+        .select_related("entry", "entry__watchlist", "adjudicated_by")
+        .order_by("rank")
+    )
     display = integrations.screening_display()
     for hit in hits:
-        hit.explanation_lines = display.explanation_lines(hit.explanation) if display else [str(hit.explanation)]
+        hit.explanation_lines = (
+            display.explanation_lines(hit.explanation) if display else [str(hit.explanation)]
+        )
     return hits
 
 
@@ -270,19 +324,29 @@ def case_history(person: Person) -> list[Any]:
     from portline.audit.models import AuditRecord
     from portline.audit.selectors import audit_for_target
 
-    rows = list(audit_for_target(target_type="registrations.registration", target_id=str(person.registration_id)))
+    rows = list(
+        audit_for_target(
+            target_type="registrations.registration", target_id=str(person.registration_id)
+        )
+    )
     rows += list(audit_for_target(target_type="registrations.person", target_id=str(person.pk)))
     own = {
         "inspection.arrival": Arrival.objects.filter(person=person).values_list("pk", flat=True),
-        "inspection.identitycheck": IdentityCheck.objects.filter(person=person).values_list("pk", flat=True),
+        "inspection.identitycheck": IdentityCheck.objects.filter(person=person).values_list(
+            "pk", flat=True
+        ),
         "inspection.decision": Decision.objects.filter(person=person).values_list("pk", flat=True),
     }
     for target_type, ids in own.items():
-        rows += list(AuditRecord.objects.filter(target_type=target_type, target_id__in=[str(i) for i in ids]))
+        rows += list(
+            AuditRecord.objects.filter(target_type=target_type, target_id__in=[str(i) for i in ids])
+        )
     hits = screening_hits_for(person)
     if hits:
         label = hits[0]._meta.label_lower
-        rows += list(AuditRecord.objects.filter(target_type=label, target_id__in=[str(h.pk) for h in hits]))
+        rows += list(
+            AuditRecord.objects.filter(target_type=label, target_id__in=[str(h.pk) for h in hits])
+        )
     rows.sort(key=lambda r: (r.at, r.pk))
     return rows
 
@@ -314,7 +378,9 @@ class CaseFile:
 def case_file(actor: User, person: Person) -> CaseFile:
     """Everything about one person, for an actor already allowed to see them."""
     evidence = list(
-        EvidenceDocument.objects.filter(registration_id=person.registration_id).filter(Q(person=person) | Q(person__isnull=True))
+        EvidenceDocument.objects.filter(registration_id=person.registration_id).filter(
+            Q(person=person) | Q(person__isnull=True)
+        )
     )
     return CaseFile(
         person=person,
@@ -323,11 +389,17 @@ def case_file(actor: User, person: Person) -> CaseFile:
         confirmation_photos=confirmation_photos_for(actor, person),
         documents=[e for e in evidence if e.kind != EvidenceKind.PHOTO],
         arrivals=list(Arrival.objects.filter(person=person, port_id=actor.port_id)),
-        identity_checks=list(IdentityCheck.objects.filter(person=person).select_related("recorded_by")),
+        identity_checks=list(
+            IdentityCheck.objects.filter(person=person).select_related("recorded_by")
+        ),
         hits=screening_hits_for(person),
         geofence_checks=geofence_checks_for(person),
         integrity_flags=integrity_flags_for(person),
-        decisions=list(Decision.objects.filter(person=person, port_id=actor.port_id).select_related("decided_by", "reviewed_by")),
+        decisions=list(
+            Decision.objects.filter(person=person, port_id=actor.port_id).select_related(
+                "decided_by", "reviewed_by"
+            )
+        ),
         history=case_history(person),
     )
 
@@ -338,9 +410,21 @@ def case_file(actor: User, person: Person) -> CaseFile:
 def current_address(decision: Decision) -> dict[str, str]:
     change = decision.address_changes.order_by("-moved_on", "-id").first()
     if change is not None:
-        return {"line1": change.line1, "line2": change.line2, "city": change.city, "state": change.state, "zip_code": change.zip_code}
+        return {
+            "line1": change.line1,
+            "line2": change.line2,
+            "city": change.city,
+            "state": change.state,
+            "zip_code": change.zip_code,
+        }
     r = decision.person.registration
-    return {"line1": r.us_address_line1, "line2": r.us_address_line2, "city": r.us_city, "state": r.us_state, "zip_code": r.us_zip}
+    return {
+        "line1": r.us_address_line1,
+        "line2": r.us_address_line2,
+        "city": r.us_city,
+        "state": r.us_state,
+        "zip_code": r.us_zip,
+    }
 
 
 @dataclass
@@ -359,7 +443,14 @@ class ReleaseStatus:
 
     @property
     def next_due(self) -> engine.DueItem | None:
-        return next((i for i in self.schedule if i.state in (engine.DueState.OPEN, engine.DueState.UPCOMING)), None)
+        return next(
+            (
+                i
+                for i in self.schedule
+                if i.state in (engine.DueState.OPEN, engine.DueState.UPCOMING)
+            ),
+            None,
+        )
 
 
 def release_status(decision: Decision, *, today: dt.date | None = None) -> ReleaseStatus:
@@ -367,17 +458,26 @@ def release_status(decision: Decision, *, today: dt.date | None = None) -> Relea
     today = today or clock.today_in(decision.port.time_zone)
     check_ins = list(decision.check_ins.order_by("at"))
     interval = decision.reporting_interval_days or 0
-    schedule = engine.schedule_status(
-        engine.reporting_schedule(decision.term_start, decision.term_end, interval),
-        [c.local_date for c in check_ins], today, interval_days=interval, grace_days=rules.reporting_grace_days,
-    ) if interval else []
+    schedule = (
+        engine.schedule_status(
+            engine.reporting_schedule(decision.term_start, decision.term_end, interval),
+            [c.local_date for c in check_ins],
+            today,
+            interval_days=interval,
+            grace_days=rules.reporting_grace_days,
+        )
+        if interval
+        else []
+    )
     return ReleaseStatus(
         decision=decision,
         schedule=schedule,
         check_ins=check_ins,
         address_changes=list(decision.address_changes.order_by("-moved_on", "-id")),
         address=current_address(decision),
-        work_authorization_from=engine.work_authorization_date(decision.term_start, rules.work_authorization_days),
+        work_authorization_from=engine.work_authorization_date(
+            decision.term_start, rules.work_authorization_days
+        ),
         days_to_expiry=(decision.term_end - today).days,
     )
 
@@ -398,7 +498,8 @@ def overdue_cases(actor: User, *, limit: int = 500) -> list[OverdueCase]:
     today = port_today(actor)
     grace = inspection_settings_get().reporting_grace_days
     rows = list(
-        release_cases_for(actor).filter(term_end__gte=today - dt.timedelta(days=grace + 1), reporting_interval_days__gt=0)
+        release_cases_for(actor)
+        .filter(term_end__gte=today - dt.timedelta(days=grace + 1), reporting_interval_days__gt=0)
         .values_list("pk", "term_start", "term_end", "reporting_interval_days")
     )
     if not rows:
@@ -406,7 +507,8 @@ def overdue_cases(actor: User, *, limit: int = 500) -> list[OverdueCase]:
     longest = max(r[3] for r in rows)
     check_ins: dict[int, list[dt.date]] = {}
     for decision_id, day in ReleaseCheckIn.objects.filter(
-        decision__port_id=actor.port_id, local_date__gte=today - dt.timedelta(days=longest + grace + 1)
+        decision__port_id=actor.port_id,
+        local_date__gte=today - dt.timedelta(days=longest + grace + 1),
     ).values_list("decision_id", "local_date"):
         check_ins.setdefault(decision_id, []).append(day)
     missed: dict[int, tuple[dt.date, dt.date | None]] = {}
@@ -421,7 +523,12 @@ def overdue_cases(actor: User, *, limit: int = 500) -> list[OverdueCase]:
         if not any(opens <= day <= closes for day in days):
             missed[pk] = (due, max(days) if days else None)
     ordered = sorted(missed, key=lambda pk: missed[pk][0])[:limit]
-    decisions = {d.pk: d for d in Decision.objects.filter(pk__in=ordered).select_related("person", "person__registration", "port")}
+    decisions = {
+        d.pk: d
+        for d in Decision.objects.filter(pk__in=ordered).select_related(
+            "person", "person__registration", "port"
+        )
+    }
     return [OverdueCase(decisions[pk], *missed[pk]) for pk in ordered]
 
 
@@ -430,4 +537,8 @@ def upcoming_expiries(actor: User) -> QuerySet[Decision]:
         return Decision.objects.none()
     today = port_today(actor)
     horizon = today + dt.timedelta(days=inspection_settings_get().expiry_warning_days)
-    return release_cases_for(actor).filter(term_end__gte=today, term_end__lte=horizon).order_by("term_end")
+    return (
+        release_cases_for(actor)
+        .filter(term_end__gte=today, term_end__lte=horizon)
+        .order_by("term_end")
+    )

@@ -56,7 +56,9 @@ from portline.registrations.models import Person
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
-def _fail(message: str, field: str = "__all__", cls: type[ApplicationError] = ValidationFailed) -> ApplicationError:
+def _fail(
+    message: str, field: str = "__all__", cls: type[ApplicationError] = ValidationFailed
+) -> ApplicationError:
     if issubclass(cls, ValidationFailed):
         return cls(message, errors={field: [message]})
     return cls(message, field=field)
@@ -81,7 +83,9 @@ def appointment_for_code(*, actor: User, code: str) -> Any:
     _require_port_staff(actor)
     model = integrations.appointment_model()
     if model is None:
-        raise ApplicationError(_("Appointments are not available on this installation."), code="no_appointments")
+        raise ApplicationError(
+            _("Appointments are not available on this installation."), code="no_appointments"
+        )
     code = (code or "").strip()
     if not code:
         raise _fail(_("Scan the QR code or type the confirmation number."), "code")
@@ -96,17 +100,41 @@ def appointment_for_code(*, actor: User, code: str) -> Any:
         method = CheckInMethod.QR
     else:
         number = integrations.confirmation_number_normalise(code)
-        appointment = model.objects.select_related("port", "registration").filter(confirmation_number=number).first() if number else None
+        appointment = (
+            model.objects.select_related("port", "registration")
+            .filter(confirmation_number=number)
+            .first()
+            if number
+            else None
+        )
         if appointment is None:
-            raise _fail(_("No appointment has this confirmation number. Check it and try again."), "code", NotFound)
+            raise _fail(
+                _("No appointment has this confirmation number. Check it and try again."),
+                "code",
+                NotFound,
+            )
         method = CheckInMethod.NUMBER
     if appointment.port_id != actor.port_id:
-        raise _fail(_("This appointment is for another port (%(port)s). It cannot be checked in here.") % {"port": appointment.port.name}, "code")
+        raise _fail(
+            _("This appointment is for another port (%(port)s). It cannot be checked in here.")
+            % {"port": appointment.port.name},
+            "code",
+        )
     if appointment.status != "confirmed":
-        raise _fail(_("This appointment is not confirmed (its status is: %(status)s).") % {"status": appointment.get_status_display()}, "code")
+        raise _fail(
+            _("This appointment is not confirmed (its status is: %(status)s).")
+            % {"status": appointment.get_status_display()},
+            "code",
+        )
     today = port_today(actor)
     if appointment.service_date != today:
-        raise _fail(_("This appointment is for %(date)s, not today. Record a walk-up if the officer admits the person today.") % {"date": formats.date_format(appointment.service_date)}, "code")
+        raise _fail(
+            _(
+                "This appointment is for %(date)s, not today. Record a walk-up if the officer admits the person today."
+            )
+            % {"date": formats.date_format(appointment.service_date)},
+            "code",
+        )
     appointment._check_in_method = method
     return appointment
 
@@ -122,7 +150,9 @@ def _run_screening(actor: User, person: Person, trigger: str = "on_demand") -> l
     return []
 
 
-def arrival_record(*, actor: User, appointment: Any, person: Person, method: str = CheckInMethod.MANUAL) -> Arrival:
+def arrival_record(
+    *, actor: User, appointment: Any, person: Person, method: str = CheckInMethod.MANUAL
+) -> Arrival:
     """Record that `person` of the appointment's group has arrived, then screen them."""
     _require_port_staff(actor)
     if appointment.port_id != actor.port_id:
@@ -133,25 +163,51 @@ def arrival_record(*, actor: User, appointment: Any, person: Person, method: str
     if appointment.service_date != today or appointment.status != "confirmed":
         raise _fail(_("Only today's confirmed appointments can be checked in."), "code")
     with transaction.atomic():
-        existing = Arrival.objects.select_for_update().filter(person=person, port_id=actor.port_id, service_date=today).first()
+        existing = (
+            Arrival.objects.select_for_update()
+            .filter(person=person, port_id=actor.port_id, service_date=today)
+            .first()
+        )
         if existing is not None and existing.status == ArrivalStatus.ARRIVED:
-            raise Conflict(_("%(name)s was already checked in at %(time)s.") % {
-                "name": person.full_name, "time": formats.time_format(existing.recorded_at.astimezone(_tz(actor)), "H:i")}, code="already_checked_in")
+            raise Conflict(
+                _("%(name)s was already checked in at %(time)s.")
+                % {
+                    "name": person.full_name,
+                    "time": formats.time_format(existing.recorded_at.astimezone(_tz(actor)), "H:i"),
+                },
+                code="already_checked_in",
+            )
         if existing is not None:  # a no-show corrected: the person came after all
             existing.status = ArrivalStatus.ARRIVED
             existing.method = method
             existing.recorded_by = actor
             existing.recorded_at = clock.now()
             existing.save(update_fields=["status", "method", "recorded_by", "recorded_at"])
-            audit_record(actor=actor, action="inspection.arrival.correct", target=existing, data={"status": "arrived"})
+            audit_record(
+                actor=actor,
+                action="inspection.arrival.correct",
+                target=existing,
+                data={"status": "arrived"},
+            )
             arrival = existing
         else:
             arrival = Arrival.objects.create(
-                port_id=actor.port_id, person=person, appointment_ref=appointment.pk,
-                confirmation_number=appointment.confirmation_number, service_date=today,
-                kind=ArrivalKind.APPOINTMENT, status=ArrivalStatus.ARRIVED, method=method, recorded_by=actor,
+                port_id=actor.port_id,
+                person=person,
+                appointment_ref=appointment.pk,
+                confirmation_number=appointment.confirmation_number,
+                service_date=today,
+                kind=ArrivalKind.APPOINTMENT,
+                status=ArrivalStatus.ARRIVED,
+                method=method,
+                recorded_by=actor,
             )
-            audit_record(actor=actor, action="inspection.arrival.record", target=arrival, data={"method": method, "appointment": appointment.pk})
+            audit_record(
+                actor=actor,
+                action="inspection.arrival.record",
+                target=arrival,
+                data={"method": method, "appointment": appointment.pk},
+            )
     arrival.screening_messages = _run_screening(actor, person, "check_in")
     return arrival
 
@@ -166,18 +222,36 @@ def arrival_no_show(*, actor: User, appointment: Any, person: Person) -> Arrival
     if appointment.service_date > today:
         raise _fail(_("A no-show can be recorded only on or after the appointment's day."), "code")
     with transaction.atomic():
-        if Arrival.objects.filter(person=person, port_id=actor.port_id, service_date=appointment.service_date).exists():
-            raise Conflict(_("%(name)s already has an arrival recorded for that day.") % {"name": person.full_name}, code="already_recorded")
+        if Arrival.objects.filter(
+            person=person, port_id=actor.port_id, service_date=appointment.service_date
+        ).exists():
+            raise Conflict(
+                _("%(name)s already has an arrival recorded for that day.")
+                % {"name": person.full_name},
+                code="already_recorded",
+            )
         arrival = Arrival.objects.create(
-            port_id=actor.port_id, person=person, appointment_ref=appointment.pk,
-            confirmation_number=appointment.confirmation_number, service_date=appointment.service_date,
-            kind=ArrivalKind.APPOINTMENT, status=ArrivalStatus.NO_SHOW, recorded_by=actor,
+            port_id=actor.port_id,
+            person=person,
+            appointment_ref=appointment.pk,
+            confirmation_number=appointment.confirmation_number,
+            service_date=appointment.service_date,
+            kind=ArrivalKind.APPOINTMENT,
+            status=ArrivalStatus.NO_SHOW,
+            recorded_by=actor,
         )
-        audit_record(actor=actor, action="inspection.arrival.no_show", target=arrival, data={"appointment": appointment.pk})
+        audit_record(
+            actor=actor,
+            action="inspection.arrival.no_show",
+            target=arrival,
+            data={"appointment": appointment.pk},
+        )
     return arrival
 
 
-def walk_up_record(*, actor: User, person: Person | None = None, name: str = "", note: str = "") -> Arrival:
+def walk_up_record(
+    *, actor: User, person: Person | None = None, name: str = "", note: str = ""
+) -> Arrival:
     """Someone at the port today without an appointment for today: a registered person (found
     by their registration reference) or, failing that, a name and a note."""
     _require_port_staff(actor)
@@ -187,17 +261,38 @@ def walk_up_record(*, actor: User, person: Person | None = None, name: str = "",
         raise _fail(_("Give the registration reference and person, or the person's name."), "name")
     today = port_today(actor)
     with transaction.atomic():
-        if person is not None and Arrival.objects.filter(person=person, port_id=actor.port_id, service_date=today).exists():
-            raise Conflict(_("%(name)s was already checked in today.") % {"name": person.full_name}, code="already_checked_in")
+        if (
+            person is not None
+            and Arrival.objects.filter(
+                person=person, port_id=actor.port_id, service_date=today
+            ).exists()
+        ):
+            raise Conflict(
+                _("%(name)s was already checked in today.") % {"name": person.full_name},
+                code="already_checked_in",
+            )
         try:
             with transaction.atomic():
                 arrival = Arrival.objects.create(
-                    port_id=actor.port_id, person=person, service_date=today, kind=ArrivalKind.WALK_UP,
-                    status=ArrivalStatus.ARRIVED, walk_up_name="" if person else name, note=note, recorded_by=actor,
+                    port_id=actor.port_id,
+                    person=person,
+                    service_date=today,
+                    kind=ArrivalKind.WALK_UP,
+                    status=ArrivalStatus.ARRIVED,
+                    walk_up_name="" if person else name,
+                    note=note,
+                    recorded_by=actor,
                 )
         except IntegrityError as exc:
-            raise Conflict(_("This person was already checked in today."), code="already_checked_in") from exc
-        audit_record(actor=actor, action="inspection.arrival.walk_up", target=arrival, data={"registered": person is not None})
+            raise Conflict(
+                _("This person was already checked in today."), code="already_checked_in"
+            ) from exc
+        audit_record(
+            actor=actor,
+            action="inspection.arrival.walk_up",
+            target=arrival,
+            data={"registered": person is not None},
+        )
     if person is not None:
         arrival.screening_messages = _run_screening(actor, person, "check_in")
     return arrival
@@ -212,7 +307,15 @@ def _tz(actor: User):
 # --- Identity and screening -----------------------------------------------------------------
 
 
-def identity_check_record(*, actor: User, person: Person, result: str, method: str, document_examined: str = "", note: str = "") -> IdentityCheck:
+def identity_check_record(
+    *,
+    actor: User,
+    person: Person,
+    result: str,
+    method: str,
+    document_examined: str = "",
+    note: str = "",
+) -> IdentityCheck:
     _require_port_staff(actor)
     if result not in IdentityResult.values:
         raise _fail(_("Choose the result of the identity check."), "result")
@@ -222,13 +325,26 @@ def identity_check_record(*, actor: User, person: Person, result: str, method: s
         from portline.inspection.face import face_comparer
 
         if not face_comparer().available:
-            raise _fail(_("No face comparison model is installed. Compare visually or examine a document."), "method")
+            raise _fail(
+                _("No face comparison model is installed. Compare visually or examine a document."),
+                "method",
+            )
     with transaction.atomic():
         check = IdentityCheck.objects.create(
-            person=person, port_id=actor.port_id, result=result, method=method,
-            document_examined=(document_examined or "").strip()[:100], note=(note or "").strip()[:1000], recorded_by=actor,
+            person=person,
+            port_id=actor.port_id,
+            result=result,
+            method=method,
+            document_examined=(document_examined or "").strip()[:100],
+            note=(note or "").strip()[:1000],
+            recorded_by=actor,
         )
-        audit_record(actor=actor, action="inspection.identity.record", target=check, data={"result": result, "method": method})
+        audit_record(
+            actor=actor,
+            action="inspection.identity.record",
+            target=check,
+            data={"result": result, "method": method},
+        )
     return check
 
 
@@ -236,16 +352,22 @@ def screening_run(*, actor: User, person: Person) -> list[str]:
     """Screen the person again on demand; returns messages from the screen, if any."""
     _require_port_staff(actor)
     if integrations.screening_services() is None:
-        raise ApplicationError(_("Watchlist screening is not available on this installation."), code="no_screening")
+        raise ApplicationError(
+            _("Watchlist screening is not available on this installation."), code="no_screening"
+        )
     return _run_screening(actor, person)
 
 
-def screening_hit_adjudicate(*, actor: User, person: Person, hit_id: int, decision: str, reason: str) -> Any:
+def screening_hit_adjudicate(
+    *, actor: User, person: Person, hit_id: int, decision: str, reason: str
+) -> Any:
     """Adjudicate one of the person's hits through the screening service (which audits it)."""
     _require_port_staff(actor)
     services = integrations.screening_services()
     if services is None:
-        raise ApplicationError(_("Watchlist screening is not available on this installation."), code="no_screening")
+        raise ApplicationError(
+            _("Watchlist screening is not available on this installation."), code="no_screening"
+        )
     hit = next((h for h in screening_hits_for(person) if h.pk == hit_id), None)
     if hit is None:
         raise NotFound(_("No such screening hit for this person."))
@@ -281,9 +403,16 @@ def _start_term(decision: Decision, today: dt.date) -> None:
 
 
 def decision_record(
-    *, actor: User, person: Person, kind: str, reason_code: str, reason_text: str = "",
-    term_months: int | None = None, reporting_interval_days: int | None = None,
-    address_reporting: bool = True, court_placeholder: str = "",
+    *,
+    actor: User,
+    person: Person,
+    kind: str,
+    reason_code: str,
+    reason_text: str = "",
+    term_months: int | None = None,
+    reporting_interval_days: int | None = None,
+    address_reporting: bool = True,
+    court_placeholder: str = "",
 ) -> Decision:
     _require_port_staff(actor)
     rules = inspection_settings_get()
@@ -299,8 +428,15 @@ def decision_record(
         if not isinstance(term_months, int) or term_months < 1:
             errors["term_months"] = [_("The parole term is a whole number of months, at least 1.")]
         elif term_months > rules.parole_max_months:
-            errors["term_months"] = [_("The parole term cannot be longer than %(max)s months.") % {"max": rules.parole_max_months}]
-        reporting_interval_days = rules.reporting_interval_days if reporting_interval_days in (None, "") else reporting_interval_days
+            errors["term_months"] = [
+                _("The parole term cannot be longer than %(max)s months.")
+                % {"max": rules.parole_max_months}
+            ]
+        reporting_interval_days = (
+            rules.reporting_interval_days
+            if reporting_interval_days in (None, "")
+            else reporting_interval_days
+        )
         if not isinstance(reporting_interval_days, int) or not 1 <= reporting_interval_days <= 365:
             errors["reporting_interval_days"] = [_("Check-ins are between 1 and 365 days apart.")]
     else:
@@ -314,21 +450,39 @@ def decision_record(
         locked = Person.objects.select_for_update().filter(pk=person.pk).first()
         if locked is None:
             raise NotFound(_("No such person at your port."))
-        if not Arrival.objects.filter(person=person, port_id=actor.port_id, status=ArrivalStatus.ARRIVED).exists():
+        if not Arrival.objects.filter(
+            person=person, port_id=actor.port_id, status=ArrivalStatus.ARRIVED
+        ).exists():
             raise _fail(_("Check the person in before recording a decision."), "kind", Conflict)
         if Decision.objects.filter(person=person, status__in=["pending", "final"]).exists():
-            raise Conflict(_("This person already has a decision. A supervisor must reject it before another is recorded."), code="already_decided")
+            raise Conflict(
+                _(
+                    "This person already has a decision. A supervisor must reject it before another is recorded."
+                ),
+                code="already_decided",
+            )
         open_hits = [h for h in screening_hits_for(person) if getattr(h, "status", "") == "open"]
         if open_hits:
-            raise _fail(_("Adjudicate the open watchlist hits (true or false match) before the decision."), "kind", Conflict)
+            raise _fail(
+                _("Adjudicate the open watchlist hits (true or false match) before the decision."),
+                "kind",
+                Conflict,
+            )
         grounds = approval_grounds(person=person, kind=kind)
         decision = Decision(
-            person=person, port_id=actor.port_id, kind=kind, reason_code=reason_code,
-            reason_text=(reason_text or "").strip()[:2000], term_months=term_months,
-            reporting_interval_days=reporting_interval_days, address_reporting=bool(address_reporting),
+            person=person,
+            port_id=actor.port_id,
+            kind=kind,
+            reason_code=reason_code,
+            reason_text=(reason_text or "").strip()[:2000],
+            term_months=term_months,
+            reporting_interval_days=reporting_interval_days,
+            address_reporting=bool(address_reporting),
             court_placeholder=(court_placeholder or "").strip()[:200],
             status=DecisionStatus.PENDING_APPROVAL if grounds else DecisionStatus.FINAL,
-            requires_approval=bool(grounds), approval_grounds=grounds, decided_by=actor,
+            requires_approval=bool(grounds),
+            approval_grounds=grounds,
+            decided_by=actor,
         )
         if not grounds:
             _start_term(decision, today)
@@ -340,11 +494,21 @@ def decision_record(
                 break
             except IntegrityError as exc:
                 if Decision.objects.filter(person=person, status__in=["pending", "final"]).exists():
-                    raise Conflict(_("This person already has a decision."), code="already_decided") from exc
-        audit_record(actor=actor, action="inspection.decision.record", target=decision, data={
-            "kind": kind, "reason_code": reason_code, "status": decision.status, "grounds": grounds,
-            "term_months": term_months,
-        })
+                    raise Conflict(
+                        _("This person already has a decision."), code="already_decided"
+                    ) from exc
+        audit_record(
+            actor=actor,
+            action="inspection.decision.record",
+            target=decision,
+            data={
+                "kind": kind,
+                "reason_code": reason_code,
+                "status": decision.status,
+                "grounds": grounds,
+                "term_months": term_months,
+            },
+        )
     return decision
 
 
@@ -371,7 +535,12 @@ def decision_review(*, actor: User, decision: Decision, approve: bool, reason: s
         if approve:
             _start_term(current, port_today(actor))
         current.save()
-        audit_record(actor=actor, action="inspection.decision." + ("approve" if approve else "reject"), target=current, data={"kind": current.kind})
+        audit_record(
+            actor=actor,
+            action="inspection.decision." + ("approve" if approve else "reject"),
+            target=current,
+            data={"kind": current.kind},
+        )
     return current
 
 
@@ -390,7 +559,9 @@ def _require_active_parole(decision: Decision, today: dt.date) -> None:
     if decision.kind != DecisionKind.PAROLE or decision.status != DecisionStatus.FINAL:
         raise _fail(_("Check-ins and address reports are for people released on parole."))
     if today > decision.term_end:
-        raise _fail(_("This parole ended on %(date)s.") % {"date": formats.date_format(decision.term_end)})
+        raise _fail(
+            _("This parole ended on %(date)s.") % {"date": formats.date_format(decision.term_end)}
+        )
 
 
 def _optional_float(value: Any, low: float, high: float, field: str, message: str) -> float | None:
@@ -406,16 +577,29 @@ def _optional_float(value: Any, low: float, high: float, field: str, message: st
 
 
 def release_check_in(
-    *, actor: User, decision: Decision, channel: str = CheckInChannel.WEB, selfie: bytes | None = None,
-    latitude: Any = None, longitude: Any = None, accuracy_m: Any = None, note: str = "",
+    *,
+    actor: User,
+    decision: Decision,
+    channel: str = CheckInChannel.WEB,
+    selfie: bytes | None = None,
+    latitude: Any = None,
+    longitude: Any = None,
+    accuracy_m: Any = None,
+    note: str = "",
 ) -> ReleaseCheckIn:
     """Record a check-in. The selfie and the location are optional and kept exactly as given."""
     _require_release_actor(actor, decision)
     today = clock.today_in(decision.port.time_zone)
     _require_active_parole(decision, today)
-    lat = _optional_float(latitude, -90, 90, "latitude", _("Latitude is a number between -90 and 90."))
-    lon = _optional_float(longitude, -180, 180, "longitude", _("Longitude is a number between -180 and 180."))
-    acc = _optional_float(accuracy_m, 0, 1_000_000, "accuracy_m", _("Accuracy is a distance in metres."))
+    lat = _optional_float(
+        latitude, -90, 90, "latitude", _("Latitude is a number between -90 and 90.")
+    )
+    lon = _optional_float(
+        longitude, -180, 180, "longitude", _("Longitude is a number between -180 and 180.")
+    )
+    acc = _optional_float(
+        accuracy_m, 0, 1_000_000, "accuracy_m", _("Accuracy is a distance in metres.")
+    )
     if (lat is None) != (lon is None):
         raise _fail(_("Give both latitude and longitude, or neither."), "latitude")
     content_type = ""
@@ -433,17 +617,31 @@ def release_check_in(
         if ReleaseCheckIn.objects.filter(decision=decision, local_date=today).exists():
             raise Conflict(_("You have already checked in today."), code="already_checked_in")
         check_in = ReleaseCheckIn(
-            decision=decision, local_date=today, channel=channel, latitude=lat, longitude=lon,
-            location_accuracy_m=acc, note=(note or "").strip()[:500], recorded_by=actor,
-            selfie_content_type=content_type, selfie_sha256=hashlib.sha256(selfie).hexdigest() if selfie else "",
+            decision=decision,
+            local_date=today,
+            channel=channel,
+            latitude=lat,
+            longitude=lon,
+            location_accuracy_m=acc,
+            note=(note or "").strip()[:500],
+            recorded_by=actor,
+            selfie_content_type=content_type,
+            selfie_sha256=hashlib.sha256(selfie).hexdigest() if selfie else "",
         )
         if selfie:
             check_in.selfie.save("selfie", ContentFile(selfie), save=False)
         try:
             check_in.save()
-            audit_record(actor=actor, action="inspection.release.check_in", target=check_in, data={
-                "channel": channel, "selfie": bool(selfie), "location": lat is not None,
-            })
+            audit_record(
+                actor=actor,
+                action="inspection.release.check_in",
+                target=check_in,
+                data={
+                    "channel": channel,
+                    "selfie": bool(selfie),
+                    "location": lat is not None,
+                },
+            )
         except Exception:
             if selfie:
                 check_in.selfie.storage.delete(check_in.selfie.name)
@@ -451,7 +649,9 @@ def release_check_in(
     return check_in
 
 
-def address_change_report(*, actor: User, decision: Decision, data: dict[str, Any], moved_on: dt.date) -> AddressChange:
+def address_change_report(
+    *, actor: User, decision: Decision, data: dict[str, Any], moved_on: dt.date
+) -> AddressChange:
     """Record a new US address. Reported after the deadline (N business days after the move)
     it is kept and marked late, never refused."""
     _require_release_actor(actor, decision)
@@ -459,7 +659,9 @@ def address_change_report(*, actor: User, decision: Decision, data: dict[str, An
     _require_active_parole(decision, today)
     if not decision.address_reporting:
         raise _fail(_("This parole has no address-reporting condition."))
-    values = {k: (str(data.get(k) or "")).strip() for k in ("line1", "line2", "city", "state", "zip_code")}
+    values = {
+        k: (str(data.get(k) or "")).strip() for k in ("line1", "line2", "city", "state", "zip_code")
+    }
     values["state"] = values["state"].upper()
     errors: dict[str, list[str]] = {}
     for name in ("line1", "city", "state", "zip_code"):
@@ -477,19 +679,31 @@ def address_change_report(*, actor: User, decision: Decision, data: dict[str, An
         errors["moved_on"] = [_("The move cannot be before the release.")]
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
-    deadline = engine.address_report_deadline(moved_on, inspection_settings_get().address_report_business_days)
+    deadline = engine.address_report_deadline(
+        moved_on, inspection_settings_get().address_report_business_days
+    )
     with transaction.atomic():
         change = AddressChange.objects.create(
-            decision=decision, line1=values["line1"][:200], line2=values["line2"][:200], city=values["city"][:100],
-            state=values["state"], zip_code=values["zip_code"], moved_on=moved_on, deadline=deadline,
-            late=today > deadline, reported_by=actor,
+            decision=decision,
+            line1=values["line1"][:200],
+            line2=values["line2"][:200],
+            city=values["city"][:100],
+            state=values["state"],
+            zip_code=values["zip_code"],
+            moved_on=moved_on,
+            deadline=deadline,
+            late=today > deadline,
+            reported_by=actor,
         )
-        audit_record(actor=actor, action="inspection.release.address_change", target=change, data={"late": change.late})
+        audit_record(
+            actor=actor,
+            action="inspection.release.address_change",
+            target=change,
+            data={"late": change.late},
+        )
     return change
 
 
 def selfie_bytes(check_in: ReleaseCheckIn) -> bytes:
     with check_in.selfie.open("rb") as handle:
         return handle.read()
-
-

@@ -97,28 +97,60 @@ class RequestStatus(models.TextChoices):
 class Registration(models.Model):
     reference = models.CharField(_("reference"), max_length=16, unique=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("applicant account"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="registrations",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applicant account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrations",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations_created"
     )
     partner = models.ForeignKey(
-        "partners.PartnerOrganization", null=True, blank=True, on_delete=models.PROTECT,
+        "partners.PartnerOrganization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="registrations",
     )
     status = models.CharField(
-        _("status"), max_length=12, choices=RegistrationStatus.choices, default=RegistrationStatus.DRAFT
+        _("status"),
+        max_length=12,
+        choices=RegistrationStatus.choices,
+        default=RegistrationStatus.DRAFT,
     )
-    basis = models.CharField(_("basis of the request"), max_length=12, choices=RequestBasis.choices, blank=True, default="")
-    basis_statement = models.TextField(_("in your own words"), blank=True, default="", max_length=4000)
+    basis = models.CharField(
+        _("basis of the request"),
+        max_length=12,
+        choices=RequestBasis.choices,
+        blank=True,
+        default="",
+    )
+    basis_statement = models.TextField(
+        _("in your own words"), blank=True, default="", max_length=4000
+    )
     us_address_line1 = models.CharField(_("US address"), max_length=200, blank=True, default="")
-    us_address_line2 = models.CharField(_("apartment, suite (optional)"), max_length=200, blank=True, default="")
+    us_address_line2 = models.CharField(
+        _("apartment, suite (optional)"), max_length=200, blank=True, default=""
+    )
     us_city = models.CharField(_("city"), max_length=100, blank=True, default="")
-    us_state = models.CharField(_("state"), max_length=2, blank=True, default="", validators=[validate_us_state])
-    us_zip = models.CharField(_("ZIP code"), max_length=10, blank=True, default="", validators=[validate_us_zip])
-    sponsor_name = models.CharField(_("US sponsor (optional)"), max_length=200, blank=True, default="")
-    sponsor_phone = models.CharField(_("sponsor's phone (optional)"), max_length=20, blank=True, default="", validators=[validate_phone])
+    us_state = models.CharField(
+        _("state"), max_length=2, blank=True, default="", validators=[validate_us_state]
+    )
+    us_zip = models.CharField(
+        _("ZIP code"), max_length=10, blank=True, default="", validators=[validate_us_zip]
+    )
+    sponsor_name = models.CharField(
+        _("US sponsor (optional)"), max_length=200, blank=True, default=""
+    )
+    sponsor_phone = models.CharField(
+        _("sponsor's phone (optional)"),
+        max_length=20,
+        blank=True,
+        default="",
+        validators=[validate_phone],
+    )
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(default=clock.now)
     submitted_at = models.DateTimeField(_("registered on"), null=True, blank=True, db_index=True)
@@ -146,48 +178,135 @@ class Person(models.Model):
     at every step); `REQUIRED_TO_SUBMIT` must all be filled before submission."""
 
     REQUIRED_TO_SUBMIT = (
-        "given_names", "family_names", "date_of_birth", "city_of_birth", "country_of_birth",
-        "nationality", "country_of_residence", "gender", "preferred_language", "foreign_address", "travel_history",
-        "height_cm", "weight_kg", "eye_colour",
+        "given_names",
+        "family_names",
+        "date_of_birth",
+        "city_of_birth",
+        "country_of_birth",
+        "nationality",
+        "country_of_residence",
+        "gender",
+        "preferred_language",
+        "foreign_address",
+        "travel_history",
+        "height_cm",
+        "weight_kg",
+        "eye_colour",
     )
 
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="people")
     position = models.PositiveSmallIntegerField()
-    relationship = models.CharField(_("relationship to the main applicant"), max_length=10, choices=Relationship.choices, default=Relationship.SELF)
+    relationship = models.CharField(
+        _("relationship to the main applicant"),
+        max_length=10,
+        choices=Relationship.choices,
+        default=Relationship.SELF,
+    )
     given_names = models.CharField(_("given names"), max_length=100, blank=True, default="")
     family_names = models.CharField(_("family names"), max_length=100, blank=True, default="")
-    date_of_birth = models.DateField(_("date of birth"), validators=[validate_birth_date], null=True, blank=True)
+    date_of_birth = models.DateField(
+        _("date of birth"), validators=[validate_birth_date], null=True, blank=True
+    )
     city_of_birth = models.CharField(_("city of birth"), max_length=100, blank=True, default="")
-    country_of_birth = models.CharField(_("country of birth"), max_length=2, validators=[validate_country], blank=True, default="")
-    nationality = models.CharField(_("nationality"), max_length=2, validators=[validate_country], blank=True, default="")
-    country_of_residence = models.CharField(_("country of residence"), max_length=2, validators=[validate_country], blank=True, default="")
-    gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, blank=True, default="")
-    preferred_language = models.CharField(_("preferred language"), max_length=8, validators=[validate_person_language], blank=True, default="")
+    country_of_birth = models.CharField(
+        _("country of birth"), max_length=2, validators=[validate_country], blank=True, default=""
+    )
+    nationality = models.CharField(
+        _("nationality"), max_length=2, validators=[validate_country], blank=True, default=""
+    )
+    country_of_residence = models.CharField(
+        _("country of residence"),
+        max_length=2,
+        validators=[validate_country],
+        blank=True,
+        default="",
+    )
+    gender = models.CharField(
+        _("gender"), max_length=12, choices=Gender.choices, blank=True, default=""
+    )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        validators=[validate_person_language],
+        blank=True,
+        default="",
+    )
     email = models.EmailField(_("e-mail (optional)"), blank=True, default="")
-    phone = models.CharField(_("phone (optional)"), max_length=20, blank=True, default="", validators=[validate_phone])
-    foreign_address = models.TextField(_("current address outside the US"), max_length=500, blank=True, default="")
-    travel_history = models.TextField(_("countries travelled through, with dates"), max_length=2000, blank=True, default="")
-    height_cm = models.PositiveSmallIntegerField(_("height (cm)"), validators=[MinValueValidator(40), MaxValueValidator(250)], null=True, blank=True)
-    weight_kg = models.PositiveSmallIntegerField(_("weight (kg)"), validators=[MinValueValidator(2), MaxValueValidator(300)], null=True, blank=True)
-    eye_colour = models.CharField(_("eye colour"), max_length=8, choices=EyeColour.choices, blank=True, default="")
+    phone = models.CharField(
+        _("phone (optional)"), max_length=20, blank=True, default="", validators=[validate_phone]
+    )
+    foreign_address = models.TextField(
+        _("current address outside the US"), max_length=500, blank=True, default=""
+    )
+    travel_history = models.TextField(
+        _("countries travelled through, with dates"), max_length=2000, blank=True, default=""
+    )
+    height_cm = models.PositiveSmallIntegerField(
+        _("height (cm)"),
+        validators=[MinValueValidator(40), MaxValueValidator(250)],
+        null=True,
+        blank=True,
+    )
+    weight_kg = models.PositiveSmallIntegerField(
+        _("weight (kg)"),
+        validators=[MinValueValidator(2), MaxValueValidator(300)],
+        null=True,
+        blank=True,
+    )
+    eye_colour = models.CharField(
+        _("eye colour"), max_length=8, choices=EyeColour.choices, blank=True, default=""
+    )
     # Optional fields.
-    id_document_type = models.CharField(_("identity document type (optional)"), max_length=50, blank=True, default="")
-    id_document_number = models.CharField(_("identity document number (optional)"), max_length=50, blank=True, default="")
-    id_document_country = models.CharField(_("issuing country (optional)"), max_length=2, blank=True, default="", validators=[validate_country])
-    employment = models.CharField(_("occupation or employer (optional)"), max_length=200, blank=True, default="")
-    emergency_contact_name = models.CharField(_("emergency contact (optional)"), max_length=200, blank=True, default="")
-    emergency_contact_phone = models.CharField(_("emergency contact's phone (optional)"), max_length=20, blank=True, default="", validators=[validate_phone])
-    marital_status = models.CharField(_("marital status (optional)"), max_length=10, choices=MaritalStatus.choices, blank=True, default="")
-    declared_criminal_history = models.TextField(_("criminal history, if any (optional)"), max_length=2000, blank=True, default="")
+    id_document_type = models.CharField(
+        _("identity document type (optional)"), max_length=50, blank=True, default=""
+    )
+    id_document_number = models.CharField(
+        _("identity document number (optional)"), max_length=50, blank=True, default=""
+    )
+    id_document_country = models.CharField(
+        _("issuing country (optional)"),
+        max_length=2,
+        blank=True,
+        default="",
+        validators=[validate_country],
+    )
+    employment = models.CharField(
+        _("occupation or employer (optional)"), max_length=200, blank=True, default=""
+    )
+    emergency_contact_name = models.CharField(
+        _("emergency contact (optional)"), max_length=200, blank=True, default=""
+    )
+    emergency_contact_phone = models.CharField(
+        _("emergency contact's phone (optional)"),
+        max_length=20,
+        blank=True,
+        default="",
+        validators=[validate_phone],
+    )
+    marital_status = models.CharField(
+        _("marital status (optional)"),
+        max_length=10,
+        choices=MaritalStatus.choices,
+        blank=True,
+        default="",
+    )
+    declared_criminal_history = models.TextField(
+        _("criminal history, if any (optional)"), max_length=2000, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["registration", "position"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
         constraints = [
-            models.UniqueConstraint(fields=["registration", "position"], name="person_position_unique"),
+            models.UniqueConstraint(
+                fields=["registration", "position"], name="person_position_unique"
+            ),
             # With the unique position this caps a group at ten people in the database itself.
-            models.CheckConstraint(condition=Q(position__gte=1) & Q(position__lte=MAX_GROUP_SIZE), name="person_position_range"),
+            models.CheckConstraint(
+                condition=Q(position__gte=1) & Q(position__lte=MAX_GROUP_SIZE),
+                name="person_position_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -204,15 +323,21 @@ def evidence_path(instance: EvidenceDocument, filename: str) -> str:
 
 
 class EvidenceDocument(models.Model):
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="evidence")
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="evidence"
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
+    )
     kind = models.CharField(_("kind of document"), max_length=20, choices=EvidenceKind.choices)
     file = models.FileField(upload_to=evidence_path, max_length=200)
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     original_name = models.CharField(max_length=120)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(default=clock.now)
 
     class Meta:
@@ -224,22 +349,39 @@ class EvidenceDocument(models.Model):
 
     @property
     def extension(self) -> str:
-        return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(self.content_type, ".bin")
+        return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
+            self.content_type, ".bin"
+        )
 
 
 class AppointmentRequest(models.Model):
     """A registration's request for a place in one day's round (the window's date)."""
 
-    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="requests")
-    round_date = models.DateField(_("request window"), db_index=True)
-    first_port = models.ForeignKey("scheduling.Port", verbose_name=_("preferred port"), on_delete=models.PROTECT, related_name="+")
-    second_port = models.ForeignKey(
-        "scheduling.Port", verbose_name=_("second choice (optional)"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+    registration = models.ForeignKey(
+        Registration, on_delete=models.PROTECT, related_name="requests"
     )
-    status = models.CharField(_("status"), max_length=14, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    round_date = models.DateField(_("request window"), db_index=True)
+    first_port = models.ForeignKey(
+        "scheduling.Port",
+        verbose_name=_("preferred port"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    second_port = models.ForeignKey(
+        "scheduling.Port",
+        verbose_name=_("second choice (optional)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=14, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
     idempotency_key = models.CharField(max_length=64)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=clock.now)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
@@ -249,8 +391,13 @@ class AppointmentRequest(models.Model):
         ordering = ["-round_date", "-id"]
         verbose_name = _("appointment request")
         constraints = [
-            models.UniqueConstraint(fields=["registration", "round_date"], name="one_request_per_registration_per_window"),
-            models.UniqueConstraint(fields=["requested_by", "idempotency_key"], name="request_idempotency_key_unique"),
+            models.UniqueConstraint(
+                fields=["registration", "round_date"],
+                name="one_request_per_registration_per_window",
+            ),
+            models.UniqueConstraint(
+                fields=["requested_by", "idempotency_key"], name="request_idempotency_key_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(second_port__isnull=True) | ~Q(second_port=models.F("first_port")),
                 name="request_second_port_differs",

@@ -30,7 +30,9 @@ def registrations_visible_to(actor: User) -> QuerySet[Registration]:
     if actor.role == Role.PARTNER_STAFF and actor.partner_id:
         return qs.filter(partner_id=actor.partner_id)
     if actor.role in (Role.OFFICER, Role.SUPERVISOR) and actor.port_id:
-        asked = AppointmentRequest.objects.filter(Q(first_port_id=actor.port_id) | Q(second_port_id=actor.port_id))
+        asked = AppointmentRequest.objects.filter(
+            Q(first_port_id=actor.port_id) | Q(second_port_id=actor.port_id)
+        )
         return qs.filter(status="submitted", pk__in=asked.values("registration_id"))
     return qs.none()
 
@@ -43,27 +45,37 @@ def access_registration(actor: User, reference: str) -> Registration:
 
 
 def access_person(actor: User, reference: str, position: int) -> Person:
-    person = Person.objects.filter(
-        registration__in=registrations_visible_to(actor), registration__reference=reference, position=position
-    ).select_related("registration").first()
+    person = (
+        Person.objects.filter(
+            registration__in=registrations_visible_to(actor),
+            registration__reference=reference,
+            position=position,
+        )
+        .select_related("registration")
+        .first()
+    )
     if person is None:
         raise NotFound(_("No such person in this registration."))
     return person
 
 
 def access_evidence(actor: User, evidence_id: int) -> EvidenceDocument:
-    document = EvidenceDocument.objects.filter(
-        registration__in=registrations_visible_to(actor), pk=evidence_id
-    ).select_related("registration", "person").first()
+    document = (
+        EvidenceDocument.objects.filter(
+            registration__in=registrations_visible_to(actor), pk=evidence_id
+        )
+        .select_related("registration", "person")
+        .first()
+    )
     if document is None:
         raise NotFound(_("No such document."))
     return document
 
 
 def requests_visible_to(actor: User) -> QuerySet[AppointmentRequest]:
-    return AppointmentRequest.objects.filter(registration__in=registrations_visible_to(actor)).select_related(
-        "registration", "first_port", "second_port"
-    )
+    return AppointmentRequest.objects.filter(
+        registration__in=registrations_visible_to(actor)
+    ).select_related("registration", "first_port", "second_port")
 
 
 @dataclass
@@ -90,7 +102,9 @@ def registration_readiness(registration: Registration) -> Readiness:
             readiness.group.append(_("Fill in the US destination address."))
             break
     photo_people = set(
-        registration.evidence.filter(kind=EvidenceKind.PHOTO, person__isnull=False).values_list("person_id", flat=True)
+        registration.evidence.filter(kind=EvidenceKind.PHOTO, person__isnull=False).values_list(
+            "person_id", flat=True
+        )
     )
     for person in people:
         missing = [

@@ -40,8 +40,15 @@ from portline.scheduling.selectors import (
 )
 
 REGISTRATION_FIELDS = (
-    "basis", "basis_statement", "us_address_line1", "us_address_line2", "us_city", "us_state",
-    "us_zip", "sponsor_name", "sponsor_phone",
+    "basis",
+    "basis_statement",
+    "us_address_line1",
+    "us_address_line2",
+    "us_city",
+    "us_state",
+    "us_zip",
+    "sponsor_name",
+    "sponsor_phone",
 )
 PERSON_FIELDS = tuple(
     f.name for f in Person._meta.concrete_fields if f.name not in {"id", "registration", "position"}
@@ -55,7 +62,9 @@ def _reference() -> str:
 
 def _errors_from(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
-        return {name: [m for e in errs for m in e.messages] for name, errs in exc.error_dict.items()}
+        return {
+            name: [m for e in errs for m in e.messages] for name, errs in exc.error_dict.items()
+        }
     return {"__all__": list(exc.messages)}
 
 
@@ -63,7 +72,9 @@ def _validate(instance: Any, *, exclude: list[str] | None = None) -> None:
     try:
         instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        raise ValidationFailed(_("Please correct the marked fields."), errors=_errors_from(exc)) from exc
+        raise ValidationFailed(
+            _("Please correct the marked fields."), errors=_errors_from(exc)
+        ) from exc
 
 
 def _require_editable(actor: User, registration: Registration) -> None:
@@ -72,19 +83,32 @@ def _require_editable(actor: User, registration: Registration) -> None:
     Inside a transaction the row is locked and its status re-read, so a change racing a
     submission cannot slip in after it."""
     if actor.role not in (Role.APPLICANT, Role.PARTNER_STAFF):
-        raise PermissionDenied(_("Only the applicant or their partner organization can change a registration."))
+        raise PermissionDenied(
+            _("Only the applicant or their partner organization can change a registration.")
+        )
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("call _require_editable inside transaction.atomic()")
-    status = Registration.objects.select_for_update().filter(pk=registration.pk).values_list("status", flat=True).first()
+    status = (
+        Registration.objects.select_for_update()
+        .filter(pk=registration.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
     registration.status = status
     if status != RegistrationStatus.DRAFT:
-        raise Conflict(_("This registration has been submitted and can no longer be changed."), code="not_draft")
+        raise Conflict(
+            _("This registration has been submitted and can no longer be changed."),
+            code="not_draft",
+        )
 
 
 def _assign(instance: Any, data: Mapping[str, Any], allowed: tuple[str, ...]) -> list[str]:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise ValidationFailed(_("Unknown fields."), errors={name: [_("This field does not exist.")] for name in unknown})
+        raise ValidationFailed(
+            _("Unknown fields."),
+            errors={name: [_("This field does not exist.")] for name in unknown},
+        )
     changed = []
     for name, value in data.items():
         if value is None and not instance._meta.get_field(name).null:
@@ -117,7 +141,9 @@ def registration_create(*, actor: User, data: Mapping[str, Any] | None = None) -
     return registration
 
 
-def registration_update(*, actor: User, registration: Registration, data: Mapping[str, Any]) -> Registration:
+def registration_update(
+    *, actor: User, registration: Registration, data: Mapping[str, Any]
+) -> Registration:
     with transaction.atomic():
         _require_editable(actor, registration)
         changed = _assign(registration, data, REGISTRATION_FIELDS)
@@ -125,7 +151,12 @@ def registration_update(*, actor: User, registration: Registration, data: Mappin
         if changed:
             registration.updated_at = clock.now()
             registration.save()
-            audit_record(actor=actor, action="registrations.registration.update", target=registration, data={"fields": changed})
+            audit_record(
+                actor=actor,
+                action="registrations.registration.update",
+                target=registration,
+                data={"fields": changed},
+            )
     return registration
 
 
@@ -138,7 +169,9 @@ def person_add(*, actor: User, registration: Registration, data: Mapping[str, An
         if len(positions) >= limit:
             raise ValidationFailed(
                 _("A group can have at most %(limit)d people.") % {"limit": limit},
-                errors={"__all__": [_("A group can have at most %(limit)d people.") % {"limit": limit}]},
+                errors={
+                    "__all__": [_("A group can have at most %(limit)d people.") % {"limit": limit}]
+                },
             )
         position = min(set(range(1, MAX_GROUP_SIZE + 1)) - positions)
         person = Person(registration=registration, position=position)
@@ -149,7 +182,12 @@ def person_add(*, actor: User, registration: Registration, data: Mapping[str, An
         person.save()
         registration.updated_at = clock.now()
         registration.save(update_fields=["updated_at"])
-        audit_record(actor=actor, action="registrations.person.add", target=person, data={"registration": registration.reference, "position": position})
+        audit_record(
+            actor=actor,
+            action="registrations.person.add",
+            target=person,
+            data={"registration": registration.reference, "position": position},
+        )
     return person
 
 
@@ -160,7 +198,12 @@ def person_update(*, actor: User, person: Person, data: Mapping[str, Any]) -> Pe
         _validate(person, exclude=["registration"])
         if changed:
             person.save()
-            audit_record(actor=actor, action="registrations.person.update", target=person, data={"fields": changed})
+            audit_record(
+                actor=actor,
+                action="registrations.person.update",
+                target=person,
+                data={"fields": changed},
+            )
     return person
 
 
@@ -169,7 +212,12 @@ def person_remove(*, actor: User, person: Person) -> None:
         _require_editable(actor, person.registration)
         for document in person.evidence.all():
             _evidence_delete_file(document)
-        audit_record(actor=actor, action="registrations.person.remove", target=person, data={"position": person.position})
+        audit_record(
+            actor=actor,
+            action="registrations.person.remove",
+            target=person,
+            data={"position": person.position},
+        )
         person.delete()
 
 
@@ -180,7 +228,12 @@ _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
 )
-_EXTENSIONS = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+_EXTENSIONS = {
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+}
 
 
 def detect_content_type(head: bytes) -> str | None:
@@ -194,7 +247,10 @@ def evidence_content_check(content: bytes, content_type: str) -> None:
     """Beyond the signature: images must decode, PDFs must end like PDFs."""
     if content_type == "application/pdf":
         if b"%%EOF" not in content[-2048:]:
-            raise ValidationFailed(_("This PDF file is damaged or incomplete."), errors={"file": [_("This PDF file is damaged or incomplete.")]})
+            raise ValidationFailed(
+                _("This PDF file is damaged or incomplete."),
+                errors={"file": [_("This PDF file is damaged or incomplete.")]},
+            )
         return
     from PIL import Image, UnidentifiedImageError
 
@@ -202,21 +258,37 @@ def evidence_content_check(content: bytes, content_type: str) -> None:
         with Image.open(io.BytesIO(content)) as image:
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationFailed(_("This image file is damaged or incomplete."), errors={"file": [_("This image file is damaged or incomplete.")]}) from exc
+        raise ValidationFailed(
+            _("This image file is damaged or incomplete."),
+            errors={"file": [_("This image file is damaged or incomplete.")]},
+        ) from exc
 
 
 def evidence_upload(
-    *, actor: User, registration: Registration, kind: str, filename: str, content: bytes, person: Person | None = None
+    *,
+    actor: User,
+    registration: Registration,
+    kind: str,
+    filename: str,
+    content: bytes,
+    person: Person | None = None,
 ) -> EvidenceDocument:
     if actor.role not in (Role.APPLICANT, Role.PARTNER_STAFF):
-        raise PermissionDenied(_("Only the applicant or their partner organization can change a registration."))
+        raise PermissionDenied(
+            _("Only the applicant or their partner organization can change a registration.")
+        )
     if person is not None and person.registration_id != registration.pk:
-        raise ValidationFailed(_("That person is not in this registration."), errors={"person": [_("That person is not in this registration.")]})
+        raise ValidationFailed(
+            _("That person is not in this registration."),
+            errors={"person": [_("That person is not in this registration.")]},
+        )
     if not content:
         raise ValidationFailed(_("The file is empty."), errors={"file": [_("The file is empty.")]})
     limit = settings.PORTLINE_MAX_UPLOAD_BYTES
     if len(content) > limit:
-        message = _("The file is too large: the limit is %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
+        message = _("The file is too large: the limit is %(mb)s MB.") % {
+            "mb": limit // (1024 * 1024)
+        }
         raise ValidationFailed(message, errors={"file": [message]})
     content_type = detect_content_type(content[:16])
     if content_type is None:
@@ -224,14 +296,23 @@ def evidence_upload(
         raise ValidationFailed(message, errors={"file": [message]})
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix in _EXTENSIONS and _EXTENSIONS[suffix] != content_type:
-        message = _("The file's name says %(claimed)s but its content is %(actual)s. Please upload the right file.") % {
-            "claimed": suffix.lstrip(".").upper(), "actual": content_type.split("/")[1].upper(),
+        message = _(
+            "The file's name says %(claimed)s but its content is %(actual)s. Please upload the right file."
+        ) % {
+            "claimed": suffix.lstrip(".").upper(),
+            "actual": content_type.split("/")[1].upper(),
         }
         raise ValidationFailed(message, errors={"file": [message]})
     evidence_content_check(content, content_type)
     document = EvidenceDocument(
-        registration=registration, person=person, kind=kind, content_type=content_type, size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(), original_name=filename[-120:] or "file", uploaded_by=actor,
+        registration=registration,
+        person=person,
+        kind=kind,
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        original_name=filename[-120:] or "file",
+        uploaded_by=actor,
     )
     _validate(document, exclude=["file", "registration", "person", "uploaded_by"])
     with transaction.atomic():
@@ -239,7 +320,12 @@ def evidence_upload(
         document.file.save("upload", ContentFile(content), save=False)
         try:
             document.save()
-            audit_record(actor=actor, action="registrations.evidence.upload", target=document, data={"kind": kind, "sha256": document.sha256})
+            audit_record(
+                actor=actor,
+                action="registrations.evidence.upload",
+                target=document,
+                data={"kind": kind, "sha256": document.sha256},
+            )
         except Exception:
             document.file.storage.delete(document.file.name)
             raise
@@ -257,7 +343,12 @@ def _evidence_delete_file(document: EvidenceDocument) -> None:
 def evidence_delete(*, actor: User, document: EvidenceDocument) -> None:
     with transaction.atomic():
         _require_editable(actor, document.registration)
-        audit_record(actor=actor, action="registrations.evidence.delete", target=document, data={"kind": document.kind})
+        audit_record(
+            actor=actor,
+            action="registrations.evidence.delete",
+            target=document,
+            data={"kind": document.kind},
+        )
         _evidence_delete_file(document)
         document.delete()
 
@@ -267,7 +358,9 @@ def evidence_delete(*, actor: User, document: EvidenceDocument) -> None:
 
 def registration_submit(*, actor: User, registration: Registration) -> Registration:
     if actor.role not in (Role.APPLICANT, Role.PARTNER_STAFF):
-        raise PermissionDenied(_("Only the applicant or their partner organization can submit a registration."))
+        raise PermissionDenied(
+            _("Only the applicant or their partner organization can submit a registration.")
+        )
     readiness = registration_readiness(registration)
     if not readiness.ready:
         errors: dict[str, list[str]] = {}
@@ -285,14 +378,26 @@ def registration_submit(*, actor: User, registration: Registration) -> Registrat
         locked.submitted_at = clock.now()
         locked.updated_at = locked.submitted_at
         locked.save()
-        audit_record(actor=actor, action="registrations.registration.submit", target=locked, data={"people": registration.people.count()})
+        audit_record(
+            actor=actor,
+            action="registrations.registration.submit",
+            target=locked,
+            data={"people": registration.people.count()},
+        )
     return locked
 
 
 def request_submit(
-    *, actor: User, registration: Registration, first_port: Port, second_port: Port | None = None,
-    idempotency_key: str, latitude: float | None = None, longitude: float | None = None,
-    accuracy_m: float | None = None, device_hash: str = "",
+    *,
+    actor: User,
+    registration: Registration,
+    first_port: Port,
+    second_port: Port | None = None,
+    idempotency_key: str,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    accuracy_m: float | None = None,
+    device_hash: str = "",
 ) -> tuple[AppointmentRequest, bool]:
     """Ask for a place in the current window's round. Returns (request, created).
 
@@ -304,56 +409,108 @@ def request_submit(
     """
     key = (idempotency_key or "").strip()
     if not key or len(key) > 64:
-        raise ValidationFailed(_("A request needs an idempotency key of 1 to 64 characters."), errors={"idempotency_key": [_("Required, at most 64 characters.")]})
+        raise ValidationFailed(
+            _("A request needs an idempotency key of 1 to 64 characters."),
+            errors={"idempotency_key": [_("Required, at most 64 characters.")]},
+        )
     previous = AppointmentRequest.objects.filter(requested_by=actor, idempotency_key=key).first()
     if previous is not None:
         same = (previous.registration_id, previous.first_port_id, previous.second_port_id) == (
-            registration.pk, first_port.pk, second_port.pk if second_port else None,
+            registration.pk,
+            first_port.pk,
+            second_port.pk if second_port else None,
         )
         if not same:
-            raise Conflict(_("This idempotency key was already used for a different request."), code="idempotency_key_reused")
+            raise Conflict(
+                _("This idempotency key was already used for a different request."),
+                code="idempotency_key_reused",
+            )
         return previous, False
     if actor.role not in (Role.APPLICANT, Role.PARTNER_STAFF):
-        raise PermissionDenied(_("Only the applicant or their partner organization can request an appointment."))
+        raise PermissionDenied(
+            _("Only the applicant or their partner organization can request an appointment.")
+        )
     if registration.status != RegistrationStatus.SUBMITTED:
-        raise Conflict(_("Submit the registration before requesting an appointment."), code="not_submitted")
+        raise Conflict(
+            _("Submit the registration before requesting an appointment."), code="not_submitted"
+        )
     if not first_port.active or (second_port is not None and not second_port.active):
-        raise ValidationFailed(_("That port is not taking requests."), errors={"first_port": [_("That port is not taking requests.")]})
+        raise ValidationFailed(
+            _("That port is not taking requests."),
+            errors={"first_port": [_("That port is not taking requests.")]},
+        )
     if second_port is not None and second_port.pk == first_port.pk:
-        raise ValidationFailed(_("The second choice must be a different port."), errors={"second_port": [_("Choose a different port or none.")]})
+        raise ValidationFailed(
+            _("The second choice must be a different port."),
+            errors={"second_port": [_("Choose a different port or none.")]},
+        )
     if (latitude is None) != (longitude is None):
-        raise ValidationFailed(_("Send both latitude and longitude, or neither."), errors={"latitude": [_("Send both latitude and longitude, or neither.")]})
+        raise ValidationFailed(
+            _("Send both latitude and longitude, or neither."),
+            errors={"latitude": [_("Send both latitude and longitude, or neither.")]},
+        )
     if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise ValidationFailed(_("These coordinates are not on Earth."), errors={"latitude": [_("These coordinates are not on Earth.")]})
+        raise ValidationFailed(
+            _("These coordinates are not on Earth."),
+            errors={"latitude": [_("These coordinates are not on Earth.")]},
+        )
     now = clock.now()
     window = request_window_for(at=now)
     if not window.is_open(now):
         opens = request_window_next_open(at=now)
         raise ApplicationError(
-            _("Requests are not being taken now. The next window opens %(when)s.") % {"when": opens.strftime("%Y-%m-%d %H:%M %Z")},
-            code="window_closed", extra={"opens_at": opens.isoformat()},
+            _("Requests are not being taken now. The next window opens %(when)s.")
+            % {"when": opens.strftime("%Y-%m-%d %H:%M %Z")},
+            code="window_closed",
+            extra={"opens_at": opens.isoformat()},
         )
     from portline.geofence.services import location_check_record
 
     location_check_record(
-        actor=actor, registration=registration, latitude=latitude, longitude=longitude, accuracy_m=accuracy_m,
-        purpose="request", at=now, device_hash=device_hash, allow_missing=actor.role == Role.PARTNER_STAFF,
+        actor=actor,
+        registration=registration,
+        latitude=latitude,
+        longitude=longitude,
+        accuracy_m=accuracy_m,
+        purpose="request",
+        at=now,
+        device_hash=device_hash,
+        allow_missing=actor.role == Role.PARTNER_STAFF,
     )
     request = AppointmentRequest(
-        registration=registration, round_date=window.round_date, first_port=first_port, second_port=second_port,
-        idempotency_key=key, requested_by=actor, created_at=now,
-        latitude=latitude, longitude=longitude, location_accuracy_m=accuracy_m,
+        registration=registration,
+        round_date=window.round_date,
+        first_port=first_port,
+        second_port=second_port,
+        idempotency_key=key,
+        requested_by=actor,
+        created_at=now,
+        latitude=latitude,
+        longitude=longitude,
+        location_accuracy_m=accuracy_m,
     )
     try:
         with transaction.atomic():
             request.save()
-            audit_record(actor=actor, action="registrations.request.submit", target=request, data={
-                "registration": registration.reference, "round_date": window.round_date,
-                "first_port": first_port.code, "second_port": second_port.code if second_port else None,
-            })
+            audit_record(
+                actor=actor,
+                action="registrations.request.submit",
+                target=request,
+                data={
+                    "registration": registration.reference,
+                    "round_date": window.round_date,
+                    "first_port": first_port.code,
+                    "second_port": second_port.code if second_port else None,
+                },
+            )
     except IntegrityError as exc:
         retry = AppointmentRequest.objects.filter(requested_by=actor, idempotency_key=key).first()
         if retry is not None and retry.registration_id == registration.pk:
             return retry, False  # a concurrent retry of the same request won the race
-        raise Conflict(_("This registration already has a request in today's window. Try again tomorrow if not selected."), code="already_requested") from exc
+        raise Conflict(
+            _(
+                "This registration already has a request in today's window. Try again tomorrow if not selected."
+            ),
+            code="already_requested",
+        ) from exc
     return request, True

@@ -36,23 +36,32 @@ class ProgramSettings(models.Model):
 
     request_window_opens = models.TimeField(_("request window opens"), default=dt.time(12, 0))
     request_window_closes = models.TimeField(_("request window closes"), default=dt.time(23, 59))
-    window_time_zone = models.CharField(_("time zone of the window"), max_length=64, default="America/New_York")
+    window_time_zone = models.CharField(
+        _("time zone of the window"), max_length=64, default="America/New_York"
+    )
     service_days_ahead = models.PositiveSmallIntegerField(
-        _("days from the request to the appointment date"), default=14,
+        _("days from the request to the appointment date"),
+        default=14,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
     reserved_share = models.DecimalField(
         _("share of capacity for the longest-waiting registrations"),
-        max_digits=3, decimal_places=2, default=Decimal("0.50"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.50"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
         help_text=_("The rest is drawn at random among the day's requests."),
     )
-    confirmation_hours = models.PositiveSmallIntegerField(_("hours to confirm a won appointment"), default=23)
+    confirmation_hours = models.PositiveSmallIntegerField(
+        _("hours to confirm a won appointment"), default=23
+    )
     max_group_size = models.PositiveSmallIntegerField(
         _("largest group"), default=10, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
     languages = models.CharField(
-        _("languages offered"), max_length=100, default="en,es,ht",
+        _("languages offered"),
+        max_length=100,
+        default="en,es,ht",
         help_text=_("Comma-separated language codes shown in the language switcher."),
     )
     updated_at = models.DateTimeField(auto_now=True)
@@ -60,7 +69,9 @@ class ProgramSettings(models.Model):
     class Meta:
         verbose_name = _("program settings")
         verbose_name_plural = _("program settings")
-        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="program_settings_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="program_settings_singleton")
+        ]
 
     def __str__(self) -> str:
         return str(_("Program settings"))

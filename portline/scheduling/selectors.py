@@ -31,7 +31,9 @@ class RequestWindow:
         return self.opens_at <= at < self.closes_at
 
 
-def request_window_for(*, at: dt.datetime | None = None, program: ProgramSettings | None = None) -> RequestWindow:
+def request_window_for(
+    *, at: dt.datetime | None = None, program: ProgramSettings | None = None
+) -> RequestWindow:
     """The window of the day `at` falls on, in the window's time zone (open or not)."""
     program = program or program_settings_get()
     at = at or clock.now()

@@ -70,7 +70,12 @@ def _birth(rng: np.random.Generator, today: dt.date, low: int, high: int) -> dt.
 
 
 def iter_registrations(
-    *, seed: int, count: int, today: dt.date, partner_count: int = 0, partner_share: float = 0.25,
+    *,
+    seed: int,
+    count: int,
+    today: dt.date,
+    partner_count: int = 0,
+    partner_share: float = 0.25,
     spread_days: int = 270,
 ) -> Iterator[SyntheticRegistration]:
     """Yield `count` registrations (units of 1-10 people) with registration dates spread over
@@ -84,16 +89,26 @@ def iter_registrations(
         second = _pick(rng, surnames)
         city, state = names.WAITING_CITIES[int(rng.integers(len(names.WAITING_CITIES)))]
         address = f"{_pick(rng, ['Calle', 'Avenida', 'Privada'])} {int(rng.integers(1, 40))} de {_pick(rng, ['Mayo', 'Septiembre', 'Noviembre'])} {int(rng.integers(1, 2000))}, {city}, {state}, México"
-        dest_city, dest_state, zip3 = names.US_DESTINATIONS[int(rng.integers(len(names.US_DESTINATIONS)))]
+        dest_city, dest_state, zip3 = names.US_DESTINATIONS[
+            int(rng.integers(len(names.US_DESTINATIONS)))
+        ]
         language = names.LANGUAGE_OF.get(nationality, "es")
-        travel = "" if nationality == "MX" else f"{nationality} → GT → MX ({int(rng.integers(1, 12))} months)"
+        travel = (
+            ""
+            if nationality == "MX"
+            else f"{nationality} → GT → MX ({int(rng.integers(1, 12))} months)"
+        )
         registration = SyntheticRegistration(
             index=index,
             registered_on=today - dt.timedelta(days=int(rng.integers(0, spread_days))),
             basis=_pick(rng, _BASES),
             us_address_line1=f"{int(rng.integers(100, 9999))} {_pick(rng, names.STREETS)}",
-            us_city=dest_city, us_state=dest_state, us_zip=f"{zip3}{int(rng.integers(10, 99))}",
-            partner_index=int(rng.integers(partner_count)) if partner_count and rng.random() < partner_share else None,
+            us_city=dest_city,
+            us_state=dest_state,
+            us_zip=f"{zip3}{int(rng.integers(10, 99))}",
+            partner_index=int(rng.integers(partner_count))
+            if partner_count and rng.random() < partner_share
+            else None,
         )
         for position in range(1, size + 1):
             if position == 1:
@@ -105,18 +120,28 @@ def iter_registrations(
             gender = "female" if rng.random() < 0.5 else "male"
             given = _pick(rng, female if gender == "female" else male)
             if two_surnames:
-                family_names = f"{family} {second}" if relationship in ("self", "child") else f"{_pick(rng, surnames)} {_pick(rng, surnames)}"
+                family_names = (
+                    f"{family} {second}"
+                    if relationship in ("self", "child")
+                    else f"{_pick(rng, surnames)} {_pick(rng, surnames)}"
+                )
             else:
                 family_names = family
             adult = relationship != "child"
             registration.people.append(
                 SyntheticPerson(
-                    given_names=given, family_names=family_names,
-                    date_of_birth=_birth(rng, today, low, high), gender=gender,
-                    nationality=nationality, country_of_birth=nationality,
+                    given_names=given,
+                    family_names=family_names,
+                    date_of_birth=_birth(rng, today, low, high),
+                    gender=gender,
+                    nationality=nationality,
+                    country_of_birth=nationality,
                     city_of_birth=_pick(rng, names.BIRTH_CITIES[nationality]),
-                    country_of_residence="MX", preferred_language=language, relationship=relationship,
-                    foreign_address=address, travel_history=travel or "MX",
+                    country_of_residence="MX",
+                    preferred_language=language,
+                    relationship=relationship,
+                    foreign_address=address,
+                    travel_history=travel or "MX",
                     height_cm=int(rng.integers(150, 190)) if adult else int(rng.integers(55, 170)),
                     weight_kg=int(rng.integers(50, 100)) if adult else int(rng.integers(4, 60)),
                     eye_colour=_pick(rng, _EYES),

@@ -66,32 +66,60 @@ def _demo_user(role: str, slug: str, partner=None, port=None) -> DemoLogin:
     password = f"demo-{slug}-portline"
     user = User.objects.filter(login=login).first()
     if user is None:
-        user = User(login=login, email=login, role=role, partner=partner, port=port, display_name=f"Demo {slug}")
+        user = User(
+            login=login,
+            email=login,
+            role=role,
+            partner=partner,
+            port=port,
+            display_name=f"Demo {slug}",
+        )
         user.is_staff = role == Role.PROGRAM_ADMIN
         user.set_password(password)
         user.save()
-        audit_record(actor=None, action="accounts.user.create", target=user, data={"role": role, "demo": True})
+        audit_record(
+            actor=None,
+            action="accounts.user.create",
+            target=user,
+            data={"role": role, "demo": True},
+        )
     key = demo_totp_key(login)
-    TOTPDevice.objects.update_or_create(user=user, name="demo authenticator", defaults={"key": key, "confirmed": True})
+    TOTPDevice.objects.update_or_create(
+        user=user, name="demo authenticator", defaults={"key": key, "confirmed": True}
+    )
     return DemoLogin(role=role, login=login, password=password, totp_secret=_base32(key))
 
 
 def demo_load(
-    *, seed: int = 2023, registrations: int = 200, today: dt.date | None = None, cycle: bool = True,
+    *,
+    seed: int = 2023,
+    registrations: int = 200,
+    today: dt.date | None = None,
+    cycle: bool = True,
 ) -> tuple[list[DemoLogin], int, DemoCycle | None]:
     """Idempotent for accounts; adds the population and the allocation cycle only once.
     Returns (logins, people created, the cycle's summary or None when `cycle` is False)."""
     today = today or clock.now().date()
     with transaction.atomic():
         program = program_settings_get()
-        if (program.request_window_opens, program.request_window_closes) != (dt.time(0, 0), dt.time(23, 59)):
+        if (program.request_window_opens, program.request_window_closes) != (
+            dt.time(0, 0),
+            dt.time(23, 59),
+        ):
             program.request_window_opens = dt.time(0, 0)
             program.request_window_closes = dt.time(23, 59)
             program.save()
-            audit_record(actor=None, action="scheduling.program_settings.update", target=program, data={"demo": "request window open all day"})
+            audit_record(
+                actor=None,
+                action="scheduling.program_settings.update",
+                target=program,
+                data={"demo": "request window open all day"},
+            )
         partners = []
         for name, kind, city in names.PARTNERS:
-            partner, _ = PartnerOrganization.objects.get_or_create(name=name, defaults={"kind": kind, "city": city})
+            partner, _ = PartnerOrganization.objects.get_or_create(
+                name=name, defaults={"kind": kind, "city": city}
+            )
             partners.append(partner)
         port = Port.objects.get(code="SYS")
         logins = [
@@ -104,8 +132,14 @@ def demo_load(
         ]
         created = 0
         if not Registration.objects.filter(reference__startswith="DEMO").exists():
-            created = _population(seed=seed, count=registrations, today=today, partners=partners, logins=logins)
-            audit_record(actor=None, action="synthetic.population.load", data={"seed": seed, "registrations": registrations, "people": created})
+            created = _population(
+                seed=seed, count=registrations, today=today, partners=partners, logins=logins
+            )
+            audit_record(
+                actor=None,
+                action="synthetic.population.load",
+                data={"seed": seed, "registrations": registrations, "people": created},
+            )
     summary = demo_cycle(seed=seed, logins=logins) if cycle else None
     return logins, created, summary
 
@@ -115,14 +149,23 @@ def _population(*, seed: int, count: int, today: dt.date, partners, logins: list
     partner_user = User.objects.get(login=logins[1].login)
     people_rows: list[Person] = []
     regs: list[Registration] = []
-    specs = list(iter_registrations(seed=seed, count=count, today=today, partner_count=len(partners)))
+    specs = list(
+        iter_registrations(seed=seed, count=count, today=today, partner_count=len(partners))
+    )
     # Applicants without a partner get their own (password-less) synthetic account.
     owners = [
-        User(login=f"person{spec.index:06d}@synthetic.{DEMO_DOMAIN}", role=Role.APPLICANT, password="!")  # noqa: S106 - "!" is Django's unusable-password marker
-        for spec in specs if spec.index and spec.partner_index is None
+        User(
+            login=f"person{spec.index:06d}@synthetic.{DEMO_DOMAIN}",
+            role=Role.APPLICANT,
+            password="!",
+        )  # noqa: S106 - "!" is Django's unusable-password marker
+        for spec in specs
+        if spec.index and spec.partner_index is None
     ]
     User.objects.bulk_create(owners, batch_size=500)
-    owner_by_login = {u.login: u for u in User.objects.filter(login__endswith=f"@synthetic.{DEMO_DOMAIN}")}
+    owner_by_login = {
+        u.login: u for u in User.objects.filter(login__endswith=f"@synthetic.{DEMO_DOMAIN}")
+    }
     # The demo applicant (index 0) is given the longest wait, so the reserved share of the
     # draw (longest-waiting first) selects their request and they have a won appointment.
     earliest = min(spec.registered_on for spec in specs) - dt.timedelta(days=1)
@@ -136,12 +179,23 @@ def _population(*, seed: int, count: int, today: dt.date, partners, logins: list
         else:
             owner = owner_by_login[f"person{spec.index:06d}@synthetic.{DEMO_DOMAIN}"]
             creator, partner = owner, None
-        regs.append(Registration(
-            reference=f"DEMO{spec.index:06d}", owner=owner, created_by=creator, partner=partner,
-            status=RegistrationStatus.SUBMITTED, basis=spec.basis, us_address_line1=spec.us_address_line1,
-            us_city=spec.us_city, us_state=spec.us_state, us_zip=spec.us_zip,
-            created_at=submitted, updated_at=submitted, submitted_at=submitted,
-        ))
+        regs.append(
+            Registration(
+                reference=f"DEMO{spec.index:06d}",
+                owner=owner,
+                created_by=creator,
+                partner=partner,
+                status=RegistrationStatus.SUBMITTED,
+                basis=spec.basis,
+                us_address_line1=spec.us_address_line1,
+                us_city=spec.us_city,
+                us_state=spec.us_state,
+                us_zip=spec.us_zip,
+                created_at=submitted,
+                updated_at=submitted,
+                submitted_at=submitted,
+            )
+        )
     Registration.objects.bulk_create(regs, batch_size=500)
     by_ref = {r.reference: r for r in Registration.objects.filter(reference__startswith="DEMO")}
     for spec in specs:
@@ -150,11 +204,18 @@ def _population(*, seed: int, count: int, today: dt.date, partners, logins: list
             people_rows.append(Person(registration=registration, position=position, **p.__dict__))
     Person.objects.bulk_create(people_rows, batch_size=1000)
     documents = []
-    for person in Person.objects.filter(registration__reference__startswith="DEMO").select_related("registration"):
+    for person in Person.objects.filter(registration__reference__startswith="DEMO").select_related(
+        "registration"
+    ):
         content = _png(person.pk)
         document = EvidenceDocument(
-            registration=person.registration, person=person, kind=EvidenceKind.PHOTO, content_type="image/png",
-            size=len(content), sha256=hashlib.sha256(content).hexdigest(), original_name="photo.png",
+            registration=person.registration,
+            person=person,
+            kind=EvidenceKind.PHOTO,
+            content_type="image/png",
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            original_name="photo.png",
             uploaded_by=person.registration.created_by,
         )
         document.file.save("photo.png", ContentFile(content), save=False)
@@ -234,14 +295,28 @@ def _photo(seed: int) -> bytes:
 
 
 def _point(registration: Registration, rng) -> tuple[tuple[float, float], tuple[str, str]]:
-    first = registration.people.order_by("position").values_list("foreign_address", flat=True).first() or ""
+    first = (
+        registration.people.order_by("position").values_list("foreign_address", flat=True).first()
+        or ""
+    )
     city = next((name for name in WAITING_POINTS if f", {name}," in first), "Tijuana")
     centre, ports = WAITING_POINTS[city]
     # Seeded jitter, southward only (away from the border): no two requests share a point.
-    return (centre[0] - float(rng.uniform(0.002, 0.02)), centre[1] + float(rng.uniform(-0.01, 0.01))), ports
+    return (
+        centre[0] - float(rng.uniform(0.002, 0.02)),
+        centre[1] + float(rng.uniform(-0.01, 0.01)),
+    ), ports
 
 
-def _requests(*, registrations: list[Registration], round_date: dt.date, ports: dict[str, Port], rng, at: dt.datetime, points: dict) -> int:
+def _requests(
+    *,
+    registrations: list[Registration],
+    round_date: dt.date,
+    ports: dict[str, Port],
+    rng,
+    at: dt.datetime,
+    points: dict,
+) -> int:
     from portline.registrations.services import request_submit
 
     created = 0
@@ -250,10 +325,14 @@ def _requests(*, registrations: list[Registration], round_date: dt.date, ports: 
             (lat, lon), (first, second) = points[registration.pk]
             actor = registration.owner or registration.created_by
             _request, new = request_submit(
-                actor=actor, registration=registration, first_port=ports[first],
+                actor=actor,
+                registration=registration,
+                first_port=ports[first],
                 second_port=ports[second] if number % 3 == 0 else None,
                 idempotency_key=f"demo-{registration.reference}-{round_date.isoformat()}",
-                latitude=lat, longitude=lon, accuracy_m=float(rng.uniform(8, 40)),
+                latitude=lat,
+                longitude=lon,
+                accuracy_m=float(rng.uniform(8, 40)),
             )
             created += new
     return created
@@ -271,14 +350,21 @@ def _confirm(*, appointments, points: dict, skip) -> int:
         (lat, lon), _ports = points[registration.pk]
         for person in registration.people.order_by("position"):
             appointment_person_confirm(
-                actor=actor, appointment=appointment, person=person, photo=_photo(person.pk),
-                latitude=lat + 0.0004, longitude=lon, accuracy_m=15.0,
+                actor=actor,
+                appointment=appointment,
+                person=person,
+                photo=_photo(person.pk),
+                latitude=lat + 0.0004,
+                longitude=lon,
+                accuracy_m=15.0,
             )
         confirmed += 1
     return confirmed
 
 
-def _drawn_round(*, round_date: dt.date, freeze_at: dt.datetime, draw_at: dt.datetime | None) -> None:
+def _drawn_round(
+    *, round_date: dt.date, freeze_at: dt.datetime, draw_at: dt.datetime | None
+) -> None:
     """Freeze with the local beacon, enter a local value, draw (offers) and answer the rest.
     `draw_at` None: beacon and draw happen now (so the offers can still be confirmed)."""
     import contextlib
@@ -295,7 +381,9 @@ def _drawn_round(*, round_date: dt.date, freeze_at: dt.datetime, draw_at: dt.dat
         round_freeze(actor=None, round_date=round_date, beacon_source=BeaconSource.LOCAL)
     with clock.frozen(draw_at) if draw_at else contextlib.nullcontext():
         # A local value (demo only): deterministic, and shown as "local" on the public page.
-        value = hashlib.sha256(f"portline-demo-local-beacon:{round_date.isoformat()}".encode()).hexdigest()
+        value = hashlib.sha256(
+            f"portline-demo-local-beacon:{round_date.isoformat()}".encode()
+        ).hexdigest()
         round_beacon_set(actor=None, round_date=round_date, value=value, local=True)
         round_allocate(actor=None, round_date=round_date)
         round_answer_requests(actor=None, round_date=round_date)
@@ -317,7 +405,10 @@ def demo_cycle(*, seed: int = 2023, logins: list[DemoLogin] | None = None) -> De
     from portline.registrations.models import AppointmentRequest
 
     demo_requests = AppointmentRequest.objects.filter(registration__reference__startswith="DEMO")
-    if Round.objects.exists() or not Registration.objects.filter(reference__startswith="DEMO").exists():
+    if (
+        Round.objects.exists()
+        or not Registration.objects.filter(reference__startswith="DEMO").exists()
+    ):
         return _summary(created=False)
     import numpy as np
 
@@ -328,8 +419,11 @@ def demo_cycle(*, seed: int = 2023, logins: list[DemoLogin] | None = None) -> De
     ports = {p.code: p for p in Port.objects.filter(active=True)}
     applicant_login = logins[0].login if logins else f"applicant@{DEMO_DOMAIN}"
     registrations = list(
-        Registration.objects.filter(reference__startswith="DEMO", status=RegistrationStatus.SUBMITTED)
-        .select_related("owner", "created_by").order_by("reference")
+        Registration.objects.filter(
+            reference__startswith="DEMO", status=RegistrationStatus.SUBMITTED
+        )
+        .select_related("owner", "created_by")
+        .order_by("reference")
     )
     points = {r.pk: _point(r, rng) for r in registrations}
     groups: dict[str, list[Registration]] = {"today": [], "tomorrow": [], "waiting": []}
@@ -344,26 +438,55 @@ def demo_cycle(*, seed: int = 2023, logins: list[DemoLogin] | None = None) -> De
             groups["waiting"].append(registration)
     for key in ("today", "tomorrow", "waiting"):
         day = dates[key]
-        _requests(registrations=groups[key], round_date=day, ports=ports, rng=rng, at=_at(day, dt.time(15, 0), tz), points=points)
+        _requests(
+            registrations=groups[key],
+            round_date=day,
+            ports=ports,
+            rng=rng,
+            at=_at(day, dt.time(15, 0), tz),
+            points=points,
+        )
 
     # Round "today": the whole cycle two weeks ago.
     day = dates["today"]
     night = _at(day + dt.timedelta(days=1), dt.time(0, 10), tz)
     _drawn_round(round_date=day, freeze_at=night, draw_at=night + dt.timedelta(minutes=5))
-    offered = Appointment.objects.filter(selection__round__round_date=day, status=AppointmentStatus.OFFERED)
+    offered = Appointment.objects.filter(
+        selection__round__round_date=day, status=AppointmentStatus.OFFERED
+    )
     with clock.frozen(_at(day + dt.timedelta(days=1), dt.time(9, 0), tz)):
-        _confirm(appointments=list(offered.select_related("registration__owner", "registration__created_by").order_by("pk")), points=points, skip=lambda n, a: False)
+        _confirm(
+            appointments=list(
+                offered.select_related("registration__owner", "registration__created_by").order_by(
+                    "pk"
+                )
+            ),
+            points=points,
+            skip=lambda n, a: False,
+        )
 
     # Round "tomorrow": frozen the night after its window, drawn now.
     day = dates["tomorrow"]
-    _drawn_round(round_date=day, freeze_at=_at(day + dt.timedelta(days=1), dt.time(0, 10), tz), draw_at=None)
-    offered = Appointment.objects.filter(selection__round__round_date=day, status=AppointmentStatus.OFFERED)
+    _drawn_round(
+        round_date=day, freeze_at=_at(day + dt.timedelta(days=1), dt.time(0, 10), tz), draw_at=None
+    )
+    offered = Appointment.objects.filter(
+        selection__round__round_date=day, status=AppointmentStatus.OFFERED
+    )
 
     def leave_offered(number: int, appointment) -> bool:
         owner = appointment.registration.owner
-        return number % LEFT_OFFERED_EVERY == LEFT_OFFERED_EVERY - 1 or (owner is not None and owner.login == applicant_login)
+        return number % LEFT_OFFERED_EVERY == LEFT_OFFERED_EVERY - 1 or (
+            owner is not None and owner.login == applicant_login
+        )
 
-    _confirm(appointments=list(offered.select_related("registration__owner", "registration__created_by").order_by("pk")), points=points, skip=leave_offered)
+    _confirm(
+        appointments=list(
+            offered.select_related("registration__owner", "registration__created_by").order_by("pk")
+        ),
+        points=points,
+        skip=leave_offered,
+    )
 
     # Round "waiting": yesterday's window, frozen now, waiting for its drand beacon.
     if demo_requests.filter(round_date=dates["waiting"]).exists():
@@ -378,8 +501,14 @@ def _summary(*, created: bool) -> DemoCycle:
 
     appointments = Appointment.objects.filter(registration__reference__startswith="DEMO")
     return DemoCycle(
-        rounds=list(Round.objects.order_by("round_date").values_list("round_date", "status", "beacon_source")),
-        requests=AppointmentRequest.objects.filter(registration__reference__startswith="DEMO").count(),
+        rounds=list(
+            Round.objects.order_by("round_date").values_list(
+                "round_date", "status", "beacon_source"
+            )
+        ),
+        requests=AppointmentRequest.objects.filter(
+            registration__reference__startswith="DEMO"
+        ).count(),
         appointments=appointments.count(),
         confirmed=appointments.filter(status=AppointmentStatus.CONFIRMED).count(),
         offered=appointments.filter(status=AppointmentStatus.OFFERED).count(),

@@ -37,10 +37,20 @@ class ApiClient:
         return self.client.get(API + path, params, headers=self.headers(headers))
 
     def post(self, path: str, body: Any = None, headers: dict | None = None):
-        return self.client.post(API + path, json.dumps(body or {}, cls=DjangoJSONEncoder), content_type="application/json", headers=self.headers(headers))
+        return self.client.post(
+            API + path,
+            json.dumps(body or {}, cls=DjangoJSONEncoder),
+            content_type="application/json",
+            headers=self.headers(headers),
+        )
 
     def patch(self, path: str, body: Any, headers: dict | None = None):
-        return self.client.patch(API + path, json.dumps(body, cls=DjangoJSONEncoder), content_type="application/json", headers=self.headers(headers))
+        return self.client.patch(
+            API + path,
+            json.dumps(body, cls=DjangoJSONEncoder),
+            content_type="application/json",
+            headers=self.headers(headers),
+        )
 
     def delete(self, path: str, headers: dict | None = None):
         return self.client.delete(API + path, headers=self.headers(headers))

@@ -20,12 +20,28 @@ pytestmark = pytest.mark.django_db
 
 
 def draft_registration(actor, people: int = 1) -> Registration:
-    registration = services.registration_create(actor=actor, data={
-        "basis": "safety", "us_address_line1": "1 Main St", "us_city": "Houston", "us_state": "TX", "us_zip": "77002",
-    })
+    registration = services.registration_create(
+        actor=actor,
+        data={
+            "basis": "safety",
+            "us_address_line1": "1 Main St",
+            "us_city": "Houston",
+            "us_state": "TX",
+            "us_zip": "77002",
+        },
+    )
     for _ in range(people):
-        person = services.person_add(actor=actor, registration=registration, data=complete_person_data())
-        services.evidence_upload(actor=actor, registration=registration, person=person, kind=EvidenceKind.PHOTO, filename="me.png", content=png_bytes())
+        person = services.person_add(
+            actor=actor, registration=registration, data=complete_person_data()
+        )
+        services.evidence_upload(
+            actor=actor,
+            registration=registration,
+            person=person,
+            kind=EvidenceKind.PHOTO,
+            filename="me.png",
+            content=png_bytes(),
+        )
     return registration
 
 
@@ -38,7 +54,11 @@ def applicant_a_things(applicant):
     """Applicant A's submitted registration, its person, evidence and request."""
     registration = submitted_registration(applicant)
     request, _created = services.request_submit(
-        actor=applicant, registration=registration, first_port=Port.objects.get(code="SYS"), idempotency_key="a-1", **IN_AREA,
+        actor=applicant,
+        registration=registration,
+        first_port=Port.objects.get(code="SYS"),
+        idempotency_key="a-1",
+        **IN_AREA,
     )
     return {
         "registration": registration,
@@ -70,7 +90,9 @@ def test_owner_reads_everything_of_their_own(applicant_api, applicant_a_things):
     assert download["Content-Disposition"].startswith("attachment;")
 
 
-@pytest.mark.parametrize("role", [Role.APPLICANT, Role.PARTNER_STAFF, Role.PROGRAM_ADMIN, Role.ANALYST])
+@pytest.mark.parametrize(
+    "role", [Role.APPLICANT, Role.PARTNER_STAFF, Role.PROGRAM_ADMIN, Role.ANALYST]
+)
 def test_others_get_404_for_guessed_ids(applicant_a_things, role):
     other = api_client_for(UserFactory(role=role))
     for url in _guessed_urls(applicant_a_things):
@@ -91,7 +113,9 @@ def test_applicant_b_cannot_change_a_s_things(applicant_a_things):
     assert b.post(f"/registrations/{ref}/submit").status_code == 404
     upload = b.upload(f"/registrations/{ref}/evidence", {"kind": "photo", "file": _png_file()})
     assert upload.status_code == 404
-    request = b.post("/requests", {"registration": ref, "first_port": "SYS"}, headers={"Idempotency-Key": "b-1"})
+    request = b.post(
+        "/requests", {"registration": ref, "first_port": "SYS"}, headers={"Idempotency-Key": "b-1"}
+    )
     assert request.status_code == 404
 
 
@@ -136,8 +160,13 @@ def test_unauthenticated_calls_get_401(applicant_a_things):
     anonymous = ApiClient(Client())
     ref = applicant_a_things["registration"].reference
     for method, url in [
-        ("get", "/auth/me"), ("get", "/registrations"), ("post", "/registrations"), ("get", f"/registrations/{ref}"),
-        ("get", "/requests"), ("post", "/requests"), ("get", f"/evidence/{applicant_a_things['evidence'].pk}/file"),
+        ("get", "/auth/me"),
+        ("get", "/registrations"),
+        ("post", "/registrations"),
+        ("get", f"/registrations/{ref}"),
+        ("get", "/requests"),
+        ("post", "/requests"),
+        ("get", f"/evidence/{applicant_a_things['evidence'].pk}/file"),
     ]:
         response = getattr(anonymous, method)(url)
         assert response.status_code == 401, (method, url)
@@ -159,7 +188,9 @@ def test_revoked_and_expired_tokens_stop_working(applicant):
     token, raw = api_token_create(user=applicant)
     api = ApiClient(Client(), raw)
     assert api.get("/auth/me").status_code == 200
-    ApiToken.objects.filter(pk=token.pk).update(expires_at=token.created_at - dt.timedelta(seconds=1))
+    ApiToken.objects.filter(pk=token.pk).update(
+        expires_at=token.created_at - dt.timedelta(seconds=1)
+    )
     assert api.get("/auth/me").status_code == 401
 
 
@@ -192,7 +223,12 @@ def test_session_writes_need_the_csrf_token(applicant):
 
     client.get(f"{API}/docs")  # any page that uses the token sets the CSRF cookie
     token = client.cookies["csrftoken"].value
-    accepted = client.post(f"{API}/registrations", body, content_type="application/json", headers={"X-CSRFToken": token})
+    accepted = client.post(
+        f"{API}/registrations",
+        body,
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
     assert accepted.status_code == 201, accepted.content
     # Reads need no token.
     assert client.get(f"{API}/registrations").status_code == 200
@@ -201,5 +237,10 @@ def test_session_writes_need_the_csrf_token(applicant):
 def test_bearer_token_calls_need_no_csrf_token(applicant):
     _token, raw = api_token_create(user=applicant)
     client = Client(enforce_csrf_checks=True)
-    response = client.post(f"{API}/registrations", "{}", content_type="application/json", headers={"Authorization": f"Bearer {raw}"})
+    response = client.post(
+        f"{API}/registrations",
+        "{}",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {raw}"},
+    )
     assert response.status_code == 201

@@ -22,24 +22,43 @@ def _current_code(user) -> str:
 def test_signup_refuses_weak_passwords_and_taken_logins(anonymous_api):
     response = anonymous_api.post("/auth/signup", {"login": "a@example.org", "password": "123"})
     assert response.status_code == 422 and "password" in error_of(response)["fields"]
-    assert anonymous_api.post("/auth/signup", {"login": "a@example.org", "password": "a-long-passphrase-1"}).status_code == 201
-    response = anonymous_api.post("/auth/signup", {"login": "A@Example.org", "password": "a-long-passphrase-1"})
-    assert response.status_code == 409 and error_of(response)["fields"] == {"login": [error_of(response)["message"]]}
-    response = anonymous_api.post("/auth/signup", {"login": "not a login", "password": "a-long-passphrase-1"})
+    assert (
+        anonymous_api.post(
+            "/auth/signup", {"login": "a@example.org", "password": "a-long-passphrase-1"}
+        ).status_code
+        == 201
+    )
+    response = anonymous_api.post(
+        "/auth/signup", {"login": "A@Example.org", "password": "a-long-passphrase-1"}
+    )
+    assert response.status_code == 409 and error_of(response)["fields"] == {
+        "login": [error_of(response)["message"]]
+    }
+    response = anonymous_api.post(
+        "/auth/signup", {"login": "not a login", "password": "a-long-passphrase-1"}
+    )
     assert response.status_code == 422 and "login" in error_of(response)["fields"]
     assert User.objects.count() == 1
 
 
 def test_signup_by_phone_makes_an_applicant(anonymous_api):
-    response = anonymous_api.post("/auth/signup", {"login": "+52 55 1234 5678", "password": "a-long-passphrase-1", "role": "program_admin"})
+    response = anonymous_api.post(
+        "/auth/signup",
+        {"login": "+52 55 1234 5678", "password": "a-long-passphrase-1", "role": "program_admin"},
+    )
     assert response.status_code == 422  # no such field: nobody signs themselves up as staff
-    response = anonymous_api.post("/auth/signup", {"login": "+52 55 1234 5678", "password": "a-long-passphrase-1"})
+    response = anonymous_api.post(
+        "/auth/signup", {"login": "+52 55 1234 5678", "password": "a-long-passphrase-1"}
+    )
     assert response.status_code == 201
     assert response.json()["login"] == "+525512345678" and response.json()["role"] == Role.APPLICANT
 
 
 def test_token_with_password_and_code(anonymous_api, applicant):
-    response = anonymous_api.post("/auth/token", {"login": applicant.login, "password": PASSWORD, "code": _current_code(applicant)})
+    response = anonymous_api.post(
+        "/auth/token",
+        {"login": applicant.login, "password": PASSWORD, "code": _current_code(applicant)},
+    )
     assert response.status_code == 201
     assert ApiToken.objects.get(user=applicant).key_hash != response.json()["token"]
 
@@ -55,51 +74,83 @@ def test_token_with_a_backup_code_once(anonymous_api, applicant):
 
 
 def test_token_refusals(anonymous_api, applicant):
-    wrong_password = anonymous_api.post("/auth/token", {"login": applicant.login, "password": "wrong-password", "code": "123456"})
-    assert wrong_password.status_code == 401 and error_of(wrong_password)["code"] == "invalid_credentials"
-    unknown = anonymous_api.post("/auth/token", {"login": "nobody@example.org", "password": "wrong-password", "code": "123456"})
+    wrong_password = anonymous_api.post(
+        "/auth/token", {"login": applicant.login, "password": "wrong-password", "code": "123456"}
+    )
+    assert (
+        wrong_password.status_code == 401
+        and error_of(wrong_password)["code"] == "invalid_credentials"
+    )
+    unknown = anonymous_api.post(
+        "/auth/token",
+        {"login": "nobody@example.org", "password": "wrong-password", "code": "123456"},
+    )
     assert unknown.status_code == 401 and error_of(unknown)["code"] == "invalid_credentials"
-    wrong_code = anonymous_api.post("/auth/token", {"login": applicant.login, "password": PASSWORD, "code": "000000"})
+    wrong_code = anonymous_api.post(
+        "/auth/token", {"login": applicant.login, "password": PASSWORD, "code": "000000"}
+    )
     assert wrong_code.status_code == 401 and error_of(wrong_code)["code"] == "invalid_second_factor"
     missing = anonymous_api.post("/auth/token", {"login": applicant.login, "password": PASSWORD})
     assert missing.status_code == 422 and "code" in error_of(missing)["fields"]
     no_device = UserFactory(totp=False)
-    response = anonymous_api.post("/auth/token", {"login": no_device.login, "password": PASSWORD, "code": "123456"})
+    response = anonymous_api.post(
+        "/auth/token", {"login": no_device.login, "password": PASSWORD, "code": "123456"}
+    )
     assert response.status_code == 403 and error_of(response)["code"] == "second_factor_not_set_up"
     assert not ApiToken.objects.exists()
 
 
 def test_repeated_failures_lock_the_login_out_with_429(anonymous_api, applicant, settings):
     body = {"login": applicant.login, "password": "wrong-password", "code": "123456"}
-    statuses = [anonymous_api.post("/auth/token", body).status_code for _ in range(settings.AXES_FAILURE_LIMIT)]
+    statuses = [
+        anonymous_api.post("/auth/token", body).status_code
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
     assert statuses[:-1] == [401] * (settings.AXES_FAILURE_LIMIT - 1)
     assert statuses[-1] == 429
     # Now even the right password (and code) is refused, in the API's error body.
-    response = anonymous_api.post("/auth/token", {"login": applicant.login, "password": PASSWORD, "code": _current_code(applicant)})
+    response = anonymous_api.post(
+        "/auth/token",
+        {"login": applicant.login, "password": PASSWORD, "code": _current_code(applicant)},
+    )
     assert response.status_code == 429
     assert error_of(response)["code"] == "locked_out"
 
 
 def test_wrong_codes_count_as_failures(anonymous_api, applicant, settings):
     body = {"login": applicant.login, "password": PASSWORD, "code": "000000"}
-    statuses = [anonymous_api.post("/auth/token", body).status_code for _ in range(settings.AXES_FAILURE_LIMIT)]
+    statuses = [
+        anonymous_api.post("/auth/token", body).status_code
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
     assert statuses[-1] == 429 and 401 in statuses
 
 
 def test_anonymous_endpoints_are_rate_limited(anonymous_api, settings):
     settings.PORTLINE_API_ANONYMOUS_RATE = "3/min"
-    statuses = [anonymous_api.post("/auth/signup", {"login": f"u{i}@example.org", "password": "a-long-passphrase-1"}).status_code for i in range(4)]
+    statuses = [
+        anonymous_api.post(
+            "/auth/signup", {"login": f"u{i}@example.org", "password": "a-long-passphrase-1"}
+        ).status_code
+        for i in range(4)
+    ]
     assert statuses == [201, 201, 201, 429]
-    response = anonymous_api.post("/auth/token", {"login": "u0@example.org", "password": "x", "code": "1"})
+    response = anonymous_api.post(
+        "/auth/token", {"login": "u0@example.org", "password": "x", "code": "1"}
+    )
     assert response.status_code == 429
     assert error_of(response)["code"] == "rate_limited"
     assert int(response["Retry-After"]) >= 1
 
 
 def test_authenticator_cannot_be_replaced_with_the_password_alone(anonymous_api, applicant):
-    response = anonymous_api.post("/auth/totp/start", {"login": applicant.login, "password": PASSWORD})
+    response = anonymous_api.post(
+        "/auth/totp/start", {"login": applicant.login, "password": PASSWORD}
+    )
     assert response.status_code == 409 and error_of(response)["code"] == "already_enrolled"
-    response = anonymous_api.post("/auth/totp/confirm", {"login": applicant.login, "password": PASSWORD, "code": "123456"})
+    response = anonymous_api.post(
+        "/auth/totp/confirm", {"login": applicant.login, "password": PASSWORD, "code": "123456"}
+    )
     assert response.status_code == 409
     assert TOTPDevice.objects.filter(user=applicant).count() == 1
 
@@ -109,7 +160,12 @@ def test_totp_confirm_needs_a_started_enrolment_and_the_right_code(anonymous_api
     body = {"login": user.login, "password": PASSWORD, "code": "123456"}
     response = anonymous_api.post("/auth/totp/confirm", body)
     assert response.status_code == 409 and error_of(response)["code"] == "no_enrolment"
-    assert anonymous_api.post("/auth/totp/start", {"login": user.login, "password": PASSWORD}).status_code == 200
+    assert (
+        anonymous_api.post(
+            "/auth/totp/start", {"login": user.login, "password": PASSWORD}
+        ).status_code
+        == 200
+    )
     device = TOTPDevice.objects.get(user=user)
     wrong = f"{(totp(device.bin_key) + 1) % 1_000_000:06d}"
     response = anonymous_api.post("/auth/totp/confirm", body | {"code": wrong})

@@ -74,14 +74,24 @@ def test_owner_lists_gets_confirms_each_person_and_downloads_the_pdf():
     assert first.json()["status"] == "offered"
     again = api.upload(f"/appointments/{number}/people/1/confirm", {"photo": _photo(), **HERE})
     assert again.status_code == 409 and error_of(again)["code"] == "person_already_confirmed"
-    assert api.upload(f"/appointments/{number}/people/3/confirm", {"photo": _photo(), **HERE}).status_code == 404
+    assert (
+        api.upload(
+            f"/appointments/{number}/people/3/confirm", {"photo": _photo(), **HERE}
+        ).status_code
+        == 404
+    )
 
     last = api.upload(f"/appointments/{number}/people/2/confirm", {"photo": _photo(), **HERE})
     assert last.status_code == 200, last.content
     done = last.json()
     assert done["status"] == "confirmed" and all(p["confirmed"] for p in done["people"])
     assert appointment_token_verify(done["qr_token"]).pk == appointment.pk
-    assert AuditRecord.objects.filter(action="appointments.person.confirm", target_id=str(appointment.pk)).count() == 2
+    assert (
+        AuditRecord.objects.filter(
+            action="appointments.person.confirm", target_id=str(appointment.pk)
+        ).count()
+        == 2
+    )
 
     pdf = api.get(f"/appointments/{number}/pdf")
     assert pdf.status_code == 200
@@ -111,7 +121,9 @@ def test_another_applicant_and_port_staff_get_404_and_anonymous_401(anonymous_ap
         anonymous_api.get("/appointments"),
         anonymous_api.get(f"/appointments/{number}"),
         anonymous_api.get(f"/appointments/{number}/pdf"),
-        anonymous_api.upload(f"/appointments/{number}/people/1/confirm", {"photo": _photo(), **HERE}),
+        anonymous_api.upload(
+            f"/appointments/{number}/people/1/confirm", {"photo": _photo(), **HERE}
+        ),
     ):
         assert response.status_code == 401 and error_of(response)["code"] == "not_authenticated"
 
@@ -129,7 +141,9 @@ def test_bad_photo_bad_location_outside_area_and_late_confirmation_are_refused()
     assert missing.status_code == 422 and "photo" in error_of(missing)["fields"]
     off_earth = api.upload(url, {"photo": _photo(), "latitude": 95, "longitude": 0})
     assert off_earth.status_code == 422 and "location" in error_of(off_earth)["fields"]
-    oaxaca = api.upload(url, {"photo": _photo(), "latitude": 17.06, "longitude": -96.72, "accuracy_m": 20})
+    oaxaca = api.upload(
+        url, {"photo": _photo(), "latitude": 17.06, "longitude": -96.72, "accuracy_m": 20}
+    )
     assert oaxaca.status_code == 400 and error_of(oaxaca)["code"] == "outside_service_area"
     assert not appointment.confirmations.exists()
 
@@ -137,7 +151,9 @@ def test_bad_photo_bad_location_outside_area_and_late_confirmation_are_refused()
         late = api.upload(url, {"photo": _photo(), **HERE})
     assert late.status_code == 400 and error_of(late)["code"] == "deadline_passed"
     appointment.refresh_from_db()
-    assert appointment.status == AppointmentStatus.OFFERED and not appointment.confirmations.exists()
+    assert (
+        appointment.status == AppointmentStatus.OFFERED and not appointment.confirmations.exists()
+    )
 
 
 @freeze_time(NOW)

@@ -20,7 +20,12 @@ def draft(applicant):
 
 def test_eleventh_person_is_422(applicant_api, draft):
     for _ in range(10):
-        assert applicant_api.post(f"/registrations/{draft.reference}/people", {"given_names": "A"}).status_code == 201
+        assert (
+            applicant_api.post(
+                f"/registrations/{draft.reference}/people", {"given_names": "A"}
+            ).status_code
+            == 201
+        )
     response = applicant_api.post(f"/registrations/{draft.reference}/people", {"given_names": "B"})
     assert response.status_code == 422
     error = error_of(response)
@@ -43,8 +48,12 @@ def test_eleventh_person_is_422(applicant_api, draft):
         ("favourite_colour", "blue", "exist"),
     ],
 )
-def test_bad_person_values_are_422_with_the_field_named(applicant_api, draft, field, value, fragment):
-    response = applicant_api.post(f"/registrations/{draft.reference}/people", complete_person_data(**{field: value}))
+def test_bad_person_values_are_422_with_the_field_named(
+    applicant_api, draft, field, value, fragment
+):
+    response = applicant_api.post(
+        f"/registrations/{draft.reference}/people", complete_person_data(**{field: value})
+    )
     assert response.status_code == 422, response.content
     error = error_of(response)
     assert list(error["fields"]) == [field]
@@ -55,8 +64,12 @@ def test_bad_person_values_are_422_with_the_field_named(applicant_api, draft, fi
 def test_messages_follow_accept_language(applicant_api, draft):
     url = f"/registrations/{draft.reference}/people"
     english = error_of(applicant_api.post(url, {"date_of_birth": "2999-01-01"}))
-    spanish = error_of(applicant_api.post(url, {"date_of_birth": "2999-01-01"}, headers={"Accept-Language": "es"}))
-    creole = error_of(applicant_api.post(url, {"date_of_birth": "2999-01-01"}, headers={"Accept-Language": "ht"}))
+    spanish = error_of(
+        applicant_api.post(url, {"date_of_birth": "2999-01-01"}, headers={"Accept-Language": "es"})
+    )
+    creole = error_of(
+        applicant_api.post(url, {"date_of_birth": "2999-01-01"}, headers={"Accept-Language": "ht"})
+    )
     assert english["fields"]["date_of_birth"] == ["A date of birth cannot be in the future."]
     assert spanish["fields"]["date_of_birth"] != english["fields"]["date_of_birth"]
     assert creole["fields"]["date_of_birth"] != english["fields"]["date_of_birth"]
@@ -66,9 +79,14 @@ def test_messages_follow_accept_language(applicant_api, draft):
 
 
 def _upload(api, reference, name, content, **extra):
-    return api.upload(f"/registrations/{reference}/evidence", {
-        "kind": "identity", "file": SimpleUploadedFile(name, content, content_type="application/octet-stream"), **extra,
-    })
+    return api.upload(
+        f"/registrations/{reference}/evidence",
+        {
+            "kind": "identity",
+            "file": SimpleUploadedFile(name, content, content_type="application/octet-stream"),
+            **extra,
+        },
+    )
 
 
 def test_lying_upload_is_422(applicant_api, draft):
@@ -99,7 +117,9 @@ def test_too_large_upload_is_422(applicant_api, draft, settings):
 
 
 def test_upload_without_a_file_or_with_an_unknown_kind_is_422(applicant_api, draft):
-    response = applicant_api.upload(f"/registrations/{draft.reference}/evidence", {"kind": "identity"})
+    response = applicant_api.upload(
+        f"/registrations/{draft.reference}/evidence", {"kind": "identity"}
+    )
     assert response.status_code == 422 and "file" in error_of(response)["fields"]
     response = _upload(applicant_api, draft.reference, "a.pdf", PDF_BYTES, kind="selfie")
     assert response.status_code == 422 and "kind" in error_of(response)["fields"]
@@ -122,25 +142,46 @@ def test_changing_a_submitted_registration_is_409(applicant_api, applicant):
     from tests.api.test_access import submitted_registration
 
     registration = submitted_registration(applicant)
-    response = applicant_api.patch(f"/registrations/{registration.reference}", {"us_city": "Dallas"})
+    response = applicant_api.patch(
+        f"/registrations/{registration.reference}", {"us_city": "Dallas"}
+    )
     assert response.status_code == 409 and error_of(response)["code"] == "not_draft"
     response = applicant_api.post(f"/registrations/{registration.reference}/submit")
     assert response.status_code == 409
-    response = applicant_api.post(f"/registrations/{registration.reference}/people", complete_person_data())
+    response = applicant_api.post(
+        f"/registrations/{registration.reference}/people", complete_person_data()
+    )
     assert response.status_code == 409
 
 
 def test_request_errors(applicant_api, applicant, draft):
-    response = applicant_api.post("/requests", {"registration": draft.reference, "first_port": "SYS"}, headers={"Idempotency-Key": "k1"})
+    response = applicant_api.post(
+        "/requests",
+        {"registration": draft.reference, "first_port": "SYS"},
+        headers={"Idempotency-Key": "k1"},
+    )
     assert response.status_code == 409 and error_of(response)["code"] == "not_submitted"
-    response = applicant_api.post("/requests", {"registration": draft.reference, "first_port": "NOPE"}, headers={"Idempotency-Key": "k2"})
+    response = applicant_api.post(
+        "/requests",
+        {"registration": draft.reference, "first_port": "NOPE"},
+        headers={"Idempotency-Key": "k2"},
+    )
     assert response.status_code == 422 and "first_port" in error_of(response)["fields"]
-    response = applicant_api.post("/requests", {"registration": draft.reference, "first_port": "SYS", "idempotency_key": "a"}, headers={"Idempotency-Key": "b"})
+    response = applicant_api.post(
+        "/requests",
+        {"registration": draft.reference, "first_port": "SYS", "idempotency_key": "a"},
+        headers={"Idempotency-Key": "b"},
+    )
     assert response.status_code == 422
 
 
 def test_bad_json_and_bad_paths(applicant_api, draft):
-    response = applicant_api.client.post("/api/v1/registrations", "{not json", content_type="application/json", headers=applicant_api.headers())
+    response = applicant_api.client.post(
+        "/api/v1/registrations",
+        "{not json",
+        content_type="application/json",
+        headers=applicant_api.headers(),
+    )
     assert response.status_code == 400 and error_of(response)["code"] == "bad_request"
     assert applicant_api.get("/registrations/lower-case").status_code == 422
     assert applicant_api.get(f"/registrations/{draft.reference}/people/11").status_code == 422
@@ -157,10 +198,14 @@ def test_pagination(applicant_api, applicant):
     assert page["count"] == 3 and len(page["items"]) == 2
     second = applicant_api.get("/registrations", page_size=2, page=2).json()
     assert len(second["items"]) == 1
-    assert {r["reference"] for r in page["items"]}.isdisjoint(r["reference"] for r in second["items"])
+    assert {r["reference"] for r in page["items"]}.isdisjoint(
+        r["reference"] for r in second["items"]
+    )
 
 
-def test_token_callers_without_accept_language_get_their_account_language(applicant, applicant_api, draft):
+def test_token_callers_without_accept_language_get_their_account_language(
+    applicant, applicant_api, draft
+):
     assert error_of(applicant_api.patch("/auth/me", {"language": "xx"}))["fields"]["language"]
     assert applicant_api.patch("/auth/me", {"language": "ht"}).json()["preferred_language"] == "ht"
     response = applicant_api.get("/registrations/ZZZZZZZZZZ")

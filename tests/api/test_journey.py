@@ -28,7 +28,9 @@ def test_whole_journey_with_a_token():
     anonymous = ApiClient(Client())
     login = "ana@example.org"
 
-    response = anonymous.post("/auth/signup", {"login": login, "password": PASSWORD, "language": "es"})
+    response = anonymous.post(
+        "/auth/signup", {"login": login, "password": PASSWORD, "language": "es"}
+    )
     assert response.status_code == 201, response.content
     assert response.json()["role"] == "applicant" and response.json()["second_factor"] is False
 
@@ -37,12 +39,17 @@ def test_whole_journey_with_a_token():
     secret = response.json()["secret"]
     assert response.json()["otpauth_uri"].startswith("otpauth://totp/")
 
-    response = anonymous.post("/auth/totp/confirm", {"login": login, "password": PASSWORD, "code": _code(secret)})
+    response = anonymous.post(
+        "/auth/totp/confirm", {"login": login, "password": PASSWORD, "code": _code(secret)}
+    )
     assert response.status_code == 200, response.content
     assert len(response.json()["backup_codes"]) == 8
 
     # The next time step's code: the one just used cannot be used again.
-    response = anonymous.post("/auth/token", {"login": login, "password": PASSWORD, "code": _code(secret, drift=1), "name": "phone"})
+    response = anonymous.post(
+        "/auth/token",
+        {"login": login, "password": PASSWORD, "code": _code(secret, drift=1), "name": "phone"},
+    )
     assert response.status_code == 201, response.content
     token = response.json()["token"]
     assert token.startswith("pl_")
@@ -51,9 +58,16 @@ def test_whole_journey_with_a_token():
     me = api.get("/auth/me").json()
     assert me["login"] == login and me["second_factor"] is True
 
-    response = api.post("/registrations", {
-        "basis": "safety", "us_address_line1": "1200 Main St", "us_city": "Houston", "us_state": "TX", "us_zip": "77002",
-    })
+    response = api.post(
+        "/registrations",
+        {
+            "basis": "safety",
+            "us_address_line1": "1200 Main St",
+            "us_city": "Houston",
+            "us_state": "TX",
+            "us_zip": "77002",
+        },
+    )
     assert response.status_code == 201, response.content
     reference = response.json()["reference"]
     assert response.json()["readiness"]["ready"] is False
@@ -64,10 +78,14 @@ def test_whole_journey_with_a_token():
         assert response.status_code == 201, response.content
         position = response.json()["position"]
         assert position == index + 1
-        response = api.upload(f"/registrations/{reference}/evidence", {
-            "kind": "photo", "person": str(position),
-            "file": SimpleUploadedFile("me.png", png_bytes(), content_type="image/png"),
-        })
+        response = api.upload(
+            f"/registrations/{reference}/evidence",
+            {
+                "kind": "photo",
+                "person": str(position),
+                "file": SimpleUploadedFile("me.png", png_bytes(), content_type="image/png"),
+            },
+        )
         assert response.status_code == 201, response.content
         assert response.json()["person"] == position
 
@@ -95,7 +113,11 @@ def test_whole_journey_with_a_token():
     assert api.get(f"/requests/{first.json()['id']}").json() == first.json()
 
     actions = list(AuditRecord.objects.order_by("id").values_list("action", flat=True))
-    assert actions[:3] == ["accounts.user.create", "accounts.totp.enrol_start", "accounts.totp.enrol_confirm"]
+    assert actions[:3] == [
+        "accounts.user.create",
+        "accounts.totp.enrol_start",
+        "accounts.totp.enrol_confirm",
+    ]
     assert actions[-1] == "registrations.request.submit"
 
     assert api.post("/auth/token/revoke").status_code == 204
@@ -112,7 +134,9 @@ def test_idempotency_key_in_the_body_and_reuse_for_another_request(applicant, ap
     other = applicant_api.post("/requests", body | {"first_port": "BRO"})
     assert other.status_code == 409
     assert other.json()["error"]["code"] == "idempotency_key_reused"
-    missing = applicant_api.post("/requests", {"registration": reference, "first_port": "SYS", **IN_AREA})
+    missing = applicant_api.post(
+        "/requests", {"registration": reference, "first_port": "SYS", **IN_AREA}
+    )
     assert missing.status_code == 422 and "idempotency_key" in missing.json()["error"]["fields"]
 
 
@@ -120,7 +144,11 @@ def test_request_without_a_location_is_refused_for_an_applicant(applicant, appli
     from tests.api.test_access import submitted_registration
 
     reference = submitted_registration(applicant).reference
-    response = applicant_api.post("/requests", {"registration": reference, "first_port": "SYS"}, headers={"Idempotency-Key": "k"})
+    response = applicant_api.post(
+        "/requests",
+        {"registration": reference, "first_port": "SYS"},
+        headers={"Idempotency-Key": "k"},
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "location_required"
     assert not AppointmentRequest.objects.exists()
@@ -131,11 +159,19 @@ def test_owner_edits_a_draft(applicant, applicant_api):
 
     registration = draft_registration(applicant, people=2)
     ref = registration.reference
-    changed = applicant_api.patch(f"/registrations/{ref}", {"us_city": "Dallas", "basis": "medical"})
+    changed = applicant_api.patch(
+        f"/registrations/{ref}", {"us_city": "Dallas", "basis": "medical"}
+    )
     assert changed.status_code == 200 and changed.json()["us_city"] == "Dallas"
     assert changed.json()["us_zip"] == "77002"  # fields left out stay as they were
-    person = applicant_api.patch(f"/registrations/{ref}/people/2", {"given_names": "Rosa", "email": None})
-    assert person.status_code == 200 and person.json()["given_names"] == "Rosa" and person.json()["email"] == ""
+    person = applicant_api.patch(
+        f"/registrations/{ref}/people/2", {"given_names": "Rosa", "email": None}
+    )
+    assert (
+        person.status_code == 200
+        and person.json()["given_names"] == "Rosa"
+        and person.json()["email"] == ""
+    )
     people = applicant_api.get(f"/registrations/{ref}/people").json()
     assert [p["position"] for p in people] == [1, 2]
 
@@ -147,4 +183,9 @@ def test_owner_edits_a_draft(applicant, applicant_api):
     assert applicant_api.get(f"/registrations/{ref}/people/2").status_code == 404
     assert applicant_api.get(f"/registrations/{ref}").json()["people"] == 1
     actions = set(AuditRecord.objects.values_list("action", flat=True))
-    assert {"registrations.registration.update", "registrations.person.update", "registrations.evidence.delete", "registrations.person.remove"} <= actions
+    assert {
+        "registrations.registration.update",
+        "registrations.person.update",
+        "registrations.evidence.delete",
+        "registrations.person.remove",
+    } <= actions

@@ -18,7 +18,9 @@ def schema(db):
 
 def test_every_operation_declares_the_error_body(schema):
     assert "ErrorOut" in schema["components"]["schemas"]
-    operations = [(method, path, op) for path, item in schema["paths"].items() for method, op in item.items()]
+    operations = [
+        (method, path, op) for path, item in schema["paths"].items() for method, op in item.items()
+    ]
     assert len(operations) >= 20
     for method, path, op in operations:
         if path == "/api/v1/health":

@@ -31,17 +31,28 @@ def test_group_confirms_with_camera_and_location_in_the_browser(live_server, chr
     client = verified_login(Client(), appointment.registration.owner)
     host = live_server.url.split("//", 1)[1].split(":")[0]
     context = chromium_with_camera.new_context(
-        viewport={"width": 360, "height": 740}, locale="es-MX",
-        permissions=["camera", "geolocation"], geolocation={"latitude": TIJUANA[0], "longitude": TIJUANA[1], "accuracy": 20},
+        viewport={"width": 360, "height": 740},
+        locale="es-MX",
+        permissions=["camera", "geolocation"],
+        geolocation={"latitude": TIJUANA[0], "longitude": TIJUANA[1], "accuracy": 20},
     )
-    context.add_cookies([
-        {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "domain": host, "path": "/"},
-        {"name": settings.LANGUAGE_COOKIE_NAME, "value": "es", "domain": host, "path": "/"},
-    ])
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "domain": host,
+                "path": "/",
+            },
+            {"name": settings.LANGUAGE_COOKIE_NAME, "value": "es", "domain": host, "path": "/"},
+        ]
+    )
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live_server.url}/apply/appointments/registration/{appointment.registration.reference}/")
+    page.goto(
+        f"{live_server.url}/apply/appointments/registration/{appointment.registration.reference}/"
+    )
     assert "Usted fue seleccionado" in page.content()
     page.click("main a.button")
     _accessible(page)
@@ -65,7 +76,9 @@ def test_group_confirms_with_camera_and_location_in_the_browser(live_server, chr
     page.wait_for_selector(".appt-qr svg")
     assert "Confirmación de cita" in page.content()
     _accessible(page)
-    page.goto(f"{live_server.url}/apply/appointments/registration/{appointment.registration.reference}/")
+    page.goto(
+        f"{live_server.url}/apply/appointments/registration/{appointment.registration.reference}/"
+    )
     assert "Su cita está confirmada" in page.content()
     _accessible(page)
     # The third-party check, filled in as a transit officer would.

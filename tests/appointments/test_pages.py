@@ -32,7 +32,9 @@ def _owner_client(client, appointment):
 
 
 def test_status_page_shows_the_win_deadline_and_countdown(client, offered):
-    response = _owner_client(client, offered).get(reverse("appointments:status", args=[offered.registration.reference]))
+    response = _owner_client(client, offered).get(
+        reverse("appointments:status", args=[offered.registration.reference])
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "You were selected" in page and "23 h 00 min left to confirm." in page
@@ -41,7 +43,10 @@ def test_status_page_shows_the_win_deadline_and_countdown(client, offered):
 
 def test_status_page_in_spanish(client, offered):
     client = _owner_client(client, offered)
-    response = client.get(reverse("appointments:status", args=[offered.registration.reference]), HTTP_ACCEPT_LANGUAGE="es")
+    response = client.get(
+        reverse("appointments:status", args=[offered.registration.reference]),
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
     assert "Usted fue seleccionado" in response.content.decode()
 
 
@@ -68,7 +73,9 @@ def test_anonymous_visitors_are_sent_to_log_in(client, offered):
 
 
 def test_confirm_page_uses_the_camera_not_a_file_picker(client, offered):
-    response = _owner_client(client, offered).get(reverse("appointments:confirm_person", args=[offered.pk, 1]))
+    response = _owner_client(client, offered).get(
+        reverse("appointments:confirm_person", args=[offered.pk, 1])
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert 'type="file"' not in page
@@ -85,19 +92,30 @@ def test_each_person_confirms_through_the_page_then_the_confirmation_shows(clien
 
         response = client.post(
             reverse("appointments:confirm_person", args=[offered.pk, position]),
-            {"photo": SimpleUploadedFile("camera.jpg", photo, content_type="image/jpeg"),
-             "latitude": str(TIJUANA[0]), "longitude": str(TIJUANA[1]), "accuracy": "12.5"},
+            {
+                "photo": SimpleUploadedFile("camera.jpg", photo, content_type="image/jpeg"),
+                "latitude": str(TIJUANA[0]),
+                "longitude": str(TIJUANA[1]),
+                "accuracy": "12.5",
+            },
             HTTP_X_REQUESTED_WITH="portline-confirm",
         )
         assert response.status_code == 200, response.content
-        assert json.loads(response.content) == {"ok": True, "redirect": reverse("appointments:detail", args=[offered.pk])}
+        assert json.loads(response.content) == {
+            "ok": True,
+            "redirect": reverse("appointments:detail", args=[offered.pk]),
+        }
     offered.refresh_from_db()
     assert offered.status == AppointmentStatus.CONFIRMED
     page = client.get(reverse("appointments:detail", args=[offered.pk])).content.decode()
     assert offered.confirmation_number_display in page and "<svg" in page
     assert "applicant/appointment_print.css" in page
     pdf = client.get(reverse("appointments:pdf", args=[offered.pk]))
-    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert (
+        pdf.status_code == 200
+        and pdf["Content-Type"] == "application/pdf"
+        and pdf.content.startswith(b"%PDF")
+    )
 
 
 def test_a_refused_confirmation_answers_with_the_reason(client, offered):
@@ -105,7 +123,11 @@ def test_a_refused_confirmation_answers_with_the_reason(client, offered):
 
     response = _owner_client(client, offered).post(
         reverse("appointments:confirm_person", args=[offered.pk, 1]),
-        {"photo": SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg"), "latitude": "32.5", "longitude": "-117"},
+        {
+            "photo": SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg"),
+            "latitude": "32.5",
+            "longitude": "-117",
+        },
         HTTP_X_REQUESTED_WITH="portline-confirm",
     )
     assert response.status_code == 422
@@ -114,11 +136,18 @@ def test_a_refused_confirmation_answers_with_the_reason(client, offered):
 
 
 def test_pdf_waits_for_every_confirmation(client, offered):
-    assert _owner_client(client, offered).get(reverse("appointments:pdf", args=[offered.pk])).status_code == 404
+    assert (
+        _owner_client(client, offered)
+        .get(reverse("appointments:pdf", args=[offered.pk]))
+        .status_code
+        == 404
+    )
 
 
 def test_cancel_from_the_page(client, offered):
-    response = _owner_client(client, offered).post(reverse("appointments:cancel", args=[offered.pk]))
+    response = _owner_client(client, offered).post(
+        reverse("appointments:cancel", args=[offered.pk])
+    )
     assert response.status_code == 302
     offered.refresh_from_db()
     assert offered.status == AppointmentStatus.CANCELLED
@@ -130,12 +159,23 @@ def test_verify_page_and_its_rate_limit(client, settings):
     _confirm_all(appointment)
     url = reverse("appointments:verify")
     assert client.get(url).status_code == 200
-    valid = client.post(url, {"confirmation_number": appointment.confirmation_number_display, "date_of_birth": "1990-05-17"})
+    valid = client.post(
+        url,
+        {
+            "confirmation_number": appointment.confirmation_number_display,
+            "date_of_birth": "1990-05-17",
+        },
+    )
     assert "Valid: this person holds a confirmed appointment." in valid.content.decode()
-    invalid = client.post(url, {"confirmation_number": appointment.confirmation_number, "date_of_birth": "1990-05-18"})
+    invalid = client.post(
+        url, {"confirmation_number": appointment.confirmation_number, "date_of_birth": "1990-05-18"}
+    )
     assert "Not valid." in invalid.content.decode()
     client.post(url, {"confirmation_number": "X", "date_of_birth": "1990-05-18"})
-    assert client.post(url, {"confirmation_number": "X", "date_of_birth": "1990-05-18"}).status_code == 429
+    assert (
+        client.post(url, {"confirmation_number": "X", "date_of_birth": "1990-05-18"}).status_code
+        == 429
+    )
 
 
 def test_verify_api_answers_only_valid_and_is_rate_limited(client, settings):
@@ -146,7 +186,9 @@ def test_verify_api_answers_only_valid_and_is_rate_limited(client, settings):
     body = {"date_of_birth": "1990-05-17", "confirmation_number": appointment.confirmation_number}
     response = client.post(url, body, content_type="application/json")
     assert response.status_code == 200 and response.json() == {"valid": True}
-    response = client.post(url, {**body, "date_of_birth": "2001-01-01"}, content_type="application/json")
+    response = client.post(
+        url, {**body, "date_of_birth": "2001-01-01"}, content_type="application/json"
+    )
     assert response.json() == {"valid": False}
     limited = client.post(url, body, content_type="application/json")
     assert limited.status_code == 429 and limited.json()["error"]["code"] == "rate_limited"

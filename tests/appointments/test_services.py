@@ -30,7 +30,12 @@ def _offer(*, people=(1,), standby=()):
     for rank, size in enumerate(people, start=1):
         selection(round=round_, registration=submitted_registration(people=size), rank=rank)
     for rank, size in enumerate(standby, start=1):
-        selection(round=round_, registration=submitted_registration(people=size), outcome="standby", rank=rank)
+        selection(
+            round=round_,
+            registration=submitted_registration(people=size),
+            outcome="standby",
+            rank=rank,
+        )
     return round_, services.appointments_offer_for_round(actor=None, round=round_)
 
 
@@ -38,8 +43,13 @@ def _confirm_all(appointment):
     owner = appointment.registration.owner
     for person in appointment.registration.people.order_by("position"):
         services.appointment_person_confirm(
-            actor=owner, appointment=appointment, person=person, photo=PHOTO,
-            latitude=TIJUANA[0], longitude=TIJUANA[1], accuracy_m=25,
+            actor=owner,
+            appointment=appointment,
+            person=person,
+            photo=PHOTO,
+            latitude=TIJUANA[0],
+            longitude=TIJUANA[1],
+            accuracy_m=25,
         )
     appointment.refresh_from_db()
     return appointment
@@ -56,9 +66,16 @@ def test_offer_creates_one_appointment_per_selected_group_with_deadline_and_task
         assert appointment.confirm_by == dt.datetime(2026, 11, 23, 16, 0, tzinfo=dt.UTC)  # 23 hours
         assert appointment.group_size == appointment.registration.people.count()
     assert len({a.confirmation_number for a in created}) == 3
-    expiry = DBTaskResult.objects.filter(task_path="portline.appointments.tasks.appointments_expire_task")
+    expiry = DBTaskResult.objects.filter(
+        task_path="portline.appointments.tasks.appointments_expire_task"
+    )
     assert [t.run_after for t in expiry] == [dt.datetime(2026, 11, 23, 16, 0, tzinfo=dt.UTC)]
-    assert DBTaskResult.objects.filter(task_path="portline.appointments.tasks.appointments_notify").count() == 1
+    assert (
+        DBTaskResult.objects.filter(
+            task_path="portline.appointments.tasks.appointments_notify"
+        ).count()
+        == 1
+    )
     assert AuditRecord.objects.filter(action="appointments.round.offer").count() == 1
     # Running it again (a retried draw) offers nothing more.
     assert services.appointments_offer_for_round(actor=None, round=round_) == []
@@ -83,19 +100,34 @@ def test_each_person_confirms_then_the_appointment_is_confirmed():
     owner = appointment.registration.owner
     first, second = appointment.registration.people.order_by("position")
     services.appointment_person_confirm(
-        actor=owner, appointment=appointment, person=first, photo=PHOTO,
-        latitude=TIJUANA[0], longitude=TIJUANA[1], accuracy_m=20,
+        actor=owner,
+        appointment=appointment,
+        person=first,
+        photo=PHOTO,
+        latitude=TIJUANA[0],
+        longitude=TIJUANA[1],
+        accuracy_m=20,
     )
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.OFFERED
     assert [p.confirmed for p in appointment_progress(appointment)] == [True, False]
     with pytest.raises(Conflict):
         services.appointment_person_confirm(
-            actor=owner, appointment=appointment, person=first, photo=PHOTO, latitude=TIJUANA[0], longitude=TIJUANA[1],
+            actor=owner,
+            appointment=appointment,
+            person=first,
+            photo=PHOTO,
+            latitude=TIJUANA[0],
+            longitude=TIJUANA[1],
         )
     confirmation = services.appointment_person_confirm(
-        actor=owner, appointment=appointment, person=second, photo=PHOTO,
-        latitude=TIJUANA[0], longitude=TIJUANA[1], accuracy_m=30,
+        actor=owner,
+        appointment=appointment,
+        person=second,
+        photo=PHOTO,
+        latitude=TIJUANA[0],
+        longitude=TIJUANA[1],
+        accuracy_m=30,
     )
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CONFIRMED and appointment.confirmed_at
@@ -124,7 +156,12 @@ def test_confirmation_refuses_bad_photo_or_location(photo, lat, lon, field):
     person = appointment.registration.people.get()
     with pytest.raises(ValidationFailed) as info:
         services.appointment_person_confirm(
-            actor=appointment.registration.owner, appointment=appointment, person=person, photo=photo, latitude=lat, longitude=lon,
+            actor=appointment.registration.owner,
+            appointment=appointment,
+            person=person,
+            photo=photo,
+            latitude=lat,
+            longitude=lon,
         )
     assert field in info.value.errors
     assert not appointment.confirmations.exists()
@@ -136,8 +173,13 @@ def test_confirmation_outside_the_service_area_is_refused_and_the_check_is_kept(
         person = appointment.registration.people.get()
         with pytest.raises(ApplicationError) as info:
             services.appointment_person_confirm(
-                actor=appointment.registration.owner, appointment=appointment, person=person, photo=PHOTO,
-                latitude=17.06, longitude=-96.72, accuracy_m=20,  # Oaxaca
+                actor=appointment.registration.owner,
+                appointment=appointment,
+                person=person,
+                photo=PHOTO,
+                latitude=17.06,
+                longitude=-96.72,
+                accuracy_m=20,  # Oaxaca
             )
     assert info.value.code == "outside_service_area"
     assert AuditRecord.objects.filter(action="geofence.check.record").exists()
@@ -151,12 +193,21 @@ def test_confirmation_after_the_deadline_or_by_others_is_refused():
     officer = UserFactory(role=Role.OFFICER)
     with freeze_time(NOW), pytest.raises(PermissionDenied):
         services.appointment_person_confirm(
-            actor=officer, appointment=appointment, person=person, photo=PHOTO, latitude=TIJUANA[0], longitude=TIJUANA[1],
+            actor=officer,
+            appointment=appointment,
+            person=person,
+            photo=PHOTO,
+            latitude=TIJUANA[0],
+            longitude=TIJUANA[1],
         )
     with freeze_time("2026-11-23T16:00:01Z"), pytest.raises(ApplicationError) as info:
         services.appointment_person_confirm(
-            actor=appointment.registration.owner, appointment=appointment, person=person, photo=PHOTO,
-            latitude=TIJUANA[0], longitude=TIJUANA[1],
+            actor=appointment.registration.owner,
+            appointment=appointment,
+            person=person,
+            photo=PHOTO,
+            latitude=TIJUANA[0],
+            longitude=TIJUANA[1],
         )
     assert info.value.code == "deadline_passed"
 
@@ -172,9 +223,16 @@ def test_expiry_frees_places_for_standby_in_published_order():
         assert services.appointments_expire_due() == []  # idempotent: the sweep finds nothing more
     expiring.refresh_from_db()
     kept.refresh_from_db()
-    assert expiring.status == AppointmentStatus.EXPIRED and kept.status == AppointmentStatus.CONFIRMED
+    assert (
+        expiring.status == AppointmentStatus.EXPIRED and kept.status == AppointmentStatus.CONFIRMED
+    )
     assert appointment_live_for(expiring.registration) is None  # back to requesting, no penalty
-    standby = list(RoundSelection.objects.filter(round=_round).exclude(rank__in=[]).order_by("rank").filter(request__registration__appointments__isnull=True, outcome="standby"))
+    standby = list(
+        RoundSelection.objects.filter(round=_round)
+        .exclude(rank__in=[])
+        .order_by("rank")
+        .filter(request__registration__appointments__isnull=True, outcome="standby")
+    )
     promoted = Appointment.objects.exclude(pk__in=[expiring.pk, kept.pk]).order_by("id")
     # 3 places: the group of 4 is skipped (never split), the groups of 2 and 1 move up.
     assert [a.group_size for a in promoted] == [2, 1]
@@ -253,7 +311,9 @@ def test_the_real_draw_offers_appointments_to_every_selected_group():
         round_ = allocation.round_allocate(actor=admin, round_date=round_date)
     selected = RoundSelection.objects.filter(round=round_, outcome="selected")
     assert selected.exists()
-    assert set(Appointment.objects.values_list("selection_id", flat=True)) == set(selected.values_list("pk", flat=True))
+    assert set(Appointment.objects.values_list("selection_id", flat=True)) == set(
+        selected.values_list("pk", flat=True)
+    )
     assert all(a.status == AppointmentStatus.OFFERED for a in Appointment.objects.all())
 
 
@@ -276,5 +336,8 @@ def test_the_task_worker_sends_offers_and_expires_at_the_deadline():
     promoted = Appointment.objects.exclude(pk=appointment.pk).get()
     assert promoted.status == AppointmentStatus.OFFERED
     # The expiry notice went to the first group, the offer to the group moved up.
-    assert sorted(m.subject for m in mail.outbox[1:]) == ["Su cita no se confirmó a tiempo", "Tiene una cita que confirmar"]
+    assert sorted(m.subject for m in mail.outbox[1:]) == [
+        "Su cita no se confirmó a tiempo",
+        "Tiene una cita que confirmar",
+    ]
     assert not DBTaskResult.objects.filter(status="FAILED").exists()

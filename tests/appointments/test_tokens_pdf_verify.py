@@ -49,11 +49,37 @@ def test_forged_and_tampered_tokens_are_refused(confirmed):
     flipped = payload[:-1] + ("A" if payload[-1] != "A" else "B")
     assert _code(f"{flipped}:{rest}") == "forged"
     # Signed with another salt (another purpose) or another key: refused.
-    assert _code(signing.dumps({"n": confirmed.confirmation_number, "p": "SYS", "d": "2026-12-06"}, salt="other")) == "forged"
-    assert _code(signing.dumps({"n": confirmed.confirmation_number, "p": "SYS", "d": "2026-12-06"}, key="k" * 50, salt=TOKEN_SALT)) == "forged"
+    assert (
+        _code(
+            signing.dumps(
+                {"n": confirmed.confirmation_number, "p": "SYS", "d": "2026-12-06"}, salt="other"
+            )
+        )
+        == "forged"
+    )
+    assert (
+        _code(
+            signing.dumps(
+                {"n": confirmed.confirmation_number, "p": "SYS", "d": "2026-12-06"},
+                key="k" * 50,
+                salt=TOKEN_SALT,
+            )
+        )
+        == "forged"
+    )
     # Genuinely signed, but for another port or an unknown number.
-    assert _code(signing.dumps({"n": confirmed.confirmation_number, "p": "BRO", "d": "2026-12-06"}, salt=TOKEN_SALT)) == "mismatch"
-    assert _code(signing.dumps({"n": "ZZZZZZZZZZ", "p": "SYS", "d": "2026-12-06"}, salt=TOKEN_SALT)) == "unknown"
+    assert (
+        _code(
+            signing.dumps(
+                {"n": confirmed.confirmation_number, "p": "BRO", "d": "2026-12-06"}, salt=TOKEN_SALT
+            )
+        )
+        == "mismatch"
+    )
+    assert (
+        _code(signing.dumps({"n": "ZZZZZZZZZZ", "p": "SYS", "d": "2026-12-06"}, salt=TOKEN_SALT))
+        == "unknown"
+    )
 
 
 def test_token_of_an_unconfirmed_or_cancelled_appointment_is_refused():
@@ -88,10 +114,20 @@ def test_pdf_carries_the_confirmation_number_and_qr(confirmed, language):
 def test_third_party_check_says_yes_or_no_and_audits_without_personal_data(confirmed):
     number = confirmed.confirmation_number
     with freeze_time(NOW):
-        assert services.appointment_verify_third_party(actor=None, confirmation_number=number, date_of_birth=DOB, client="10.0.0.1")
-        assert services.appointment_verify_third_party(actor=None, confirmation_number=confirmed.confirmation_number_display.lower(), date_of_birth=DOB)
-        assert not services.appointment_verify_third_party(actor=None, confirmation_number=number, date_of_birth=dt.date(1991, 5, 17))
-        assert not services.appointment_verify_third_party(actor=None, confirmation_number="ABCDE23456", date_of_birth=DOB)
+        assert services.appointment_verify_third_party(
+            actor=None, confirmation_number=number, date_of_birth=DOB, client="10.0.0.1"
+        )
+        assert services.appointment_verify_third_party(
+            actor=None,
+            confirmation_number=confirmed.confirmation_number_display.lower(),
+            date_of_birth=DOB,
+        )
+        assert not services.appointment_verify_third_party(
+            actor=None, confirmation_number=number, date_of_birth=dt.date(1991, 5, 17)
+        )
+        assert not services.appointment_verify_third_party(
+            actor=None, confirmation_number="ABCDE23456", date_of_birth=DOB
+        )
     rows = list(AuditRecord.objects.filter(action="appointments.verification.check").order_by("id"))
     assert [r.data["valid"] for r in rows] == [True, True, False, False]
     for row in rows:
@@ -104,4 +140,6 @@ def test_third_party_check_says_yes_or_no_and_audits_without_personal_data(confi
 def test_third_party_check_is_no_for_an_offered_appointment():
     with freeze_time(NOW):
         _round, (appointment,) = _offer()
-        assert not services.appointment_verify_third_party(actor=None, confirmation_number=appointment.confirmation_number, date_of_birth=DOB)
+        assert not services.appointment_verify_third_party(
+            actor=None, confirmation_number=appointment.confirmation_number, date_of_birth=DOB
+        )

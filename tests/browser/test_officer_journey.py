@@ -24,7 +24,9 @@ from tests.factories import PASSWORD
 from tests.factories.inspection import confirmed_appointment, photo_for, port_staff, submitted_group
 
 GIVEN, FAMILY = "Wilner", "Jean-Baptiste"
-SHOTS = os.environ.get("PORTLINE_SCREENSHOTS", "")  # a folder: save a full-page PNG of each page checked
+SHOTS = os.environ.get(
+    "PORTLINE_SCREENSHOTS", ""
+)  # a folder: save a full-page PNG of each page checked
 
 
 def _checked(page, assert_accessible, name):
@@ -44,7 +46,10 @@ def _log_in(page, context, live_server, user, assert_accessible, target="/office
         page.wait_for_selector("input[name=code]")
         assert_accessible(page)
         device = TOTPDevice.objects.get(user=user)
-        page.fill("input[name=code]", f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}")
+        page.fill(
+            "input[name=code]",
+            f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}",
+        )
         page.locator("main button[type=submit]").first.click()
         page.wait_for_load_state()
     else:
@@ -52,7 +57,16 @@ def _log_in(page, context, live_server, user, assert_accessible, target="/office
 
         client = verified_login(Client(), user)
         host = live_server.url.split("//", 1)[1].split(":")[0]
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "domain": host, "path": "/"}])
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "domain": host,
+                    "path": "/",
+                }
+            ]
+        )
     page.goto(f"{live_server.url}{target}")
     assert page.url.endswith(target), page.url
 
@@ -64,18 +78,38 @@ def _seed_watchlist(tmp_path) -> None:
     from django.core.management import call_command
 
     path = tmp_path / "list.json"
-    path.write_text(json.dumps([{"name": f"{GIVEN} {FAMILY}", "date_of_birth": "1985-03-04", "nationality": "HT", "reason": "test entry"}]))
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "name": f"{GIVEN} {FAMILY}",
+                    "date_of_birth": "1985-03-04",
+                    "nationality": "HT",
+                    "reason": "test entry",
+                }
+            ]
+        )
+    )
     call_command("watchlist_import", str(path), "--list", "TEST", stdout=io.StringIO())
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(live_server, chromium, assert_accessible, tmp_path):
+def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(
+    live_server, chromium, assert_accessible, tmp_path
+):
     import datetime as dt
 
     officer = port_staff("SYS")
     supervisor = port_staff("SYS", role=Role.SUPERVISOR)
-    person = submitted_group(1, given_names=GIVEN, family_names=FAMILY, date_of_birth=dt.date(1985, 3, 4), nationality="HT", preferred_language="ht")[0]
+    person = submitted_group(
+        1,
+        given_names=GIVEN,
+        family_names=FAMILY,
+        date_of_birth=dt.date(1985, 3, 4),
+        nationality="HT",
+        preferred_language="ht",
+    )[0]
     photo_for(person)
     appointment = confirmed_appointment(people=[person])
     _seed_watchlist(tmp_path)
@@ -106,7 +140,9 @@ def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(live_serv
         hit = page.locator("article.hit").first
         assert "score" in hit.inner_text().lower() and "Date of birth matches" in hit.inner_text()
         hit.get_by_label("True match: this is the listed person").check()
-        hit.get_by_label("Reason").fill("Same name, date of birth and nationality as the listed person.")
+        hit.get_by_label("Reason").fill(
+            "Same name, date of birth and nationality as the listed person."
+        )
         hit.get_by_role("button", name="Save the adjudication").click()
         page.wait_for_load_state()
         _checked(page, assert_accessible, "adjudicated")
@@ -126,7 +162,9 @@ def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(live_serv
         page.wait_for_load_state()
         _checked(page, assert_accessible, "decided")
         decision = Decision.objects.get(person=person)
-        assert decision.status == "pending" and decision.approval_grounds == ["confirmed_watchlist_match"]
+        assert decision.status == "pending" and decision.approval_grounds == [
+            "confirmed_watchlist_match"
+        ]
         context.close()
 
         # The supervisor approves.
@@ -140,12 +178,16 @@ def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(live_serv
         page.get_by_role("link", name=f"{GIVEN} {FAMILY}").click()
         page.wait_for_url("**/officer/people/**")
         page.get_by_label("Approve").check()
-        page.locator("form[action*='/review/'] textarea[name=reason]").fill("Match reviewed; humanitarian grounds stand.")
+        page.locator("form[action*='/review/'] textarea[name=reason]").fill(
+            "Match reviewed; humanitarian grounds stand."
+        )
         page.get_by_role("button", name="Save the review").click()
         page.wait_for_load_state()
         _checked(page, assert_accessible, "approved")
         decision.refresh_from_db()
-        assert decision.status == "final" and decision.reviewed_by == supervisor and decision.term_end
+        assert (
+            decision.status == "final" and decision.reviewed_by == supervisor and decision.term_end
+        )
 
         link = page.get_by_role("link", name="Decision document (PDF)")
         response = page.request.get(live_server.url + link.get_attribute("href"))
@@ -157,7 +199,14 @@ def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(live_serv
         context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
         context.set_default_timeout(10_000)
         page = context.new_page()
-        _log_in(page, context, live_server, person.registration.owner, assert_accessible, target="/officer/release/")
+        _log_in(
+            page,
+            context,
+            live_server,
+            person.registration.owner,
+            assert_accessible,
+            target="/officer/release/",
+        )
         _checked(page, assert_accessible, "release-home")
         page.get_by_role("link", name="Check in or report a new address").click()
         page.wait_for_url(f"**/officer/release/{decision.record_number}/")

@@ -113,10 +113,9 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
 
 def complete_person_data(**overrides) -> dict:
-    data = {
-        name: PersonFactory._meta.declarations[name]
-        for name in Person.REQUIRED_TO_SUBMIT
-    } | {"phone": "+525512345678"}
+    data = {name: PersonFactory._meta.declarations[name] for name in Person.REQUIRED_TO_SUBMIT} | {
+        "phone": "+525512345678"
+    }
     data.update(overrides)
     return data
 

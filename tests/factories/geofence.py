@@ -27,7 +27,9 @@ def submitted_registration(*, nationalities=("HN",), **kwargs):
     """A submitted registration with one person per nationality given."""
     import datetime as dt
 
-    registration = RegistrationFactory(status="submitted", submitted_at=dt.datetime(2023, 1, 2, tzinfo=dt.UTC), **kwargs)
+    registration = RegistrationFactory(
+        status="submitted", submitted_at=dt.datetime(2023, 1, 2, tzinfo=dt.UTC), **kwargs
+    )
     for position, nationality in enumerate(nationalities, start=1):
         PersonFactory(registration=registration, position=position, nationality=nationality)
     return registration

@@ -17,7 +17,9 @@ def shipped_policies() -> list[engine.PolicyData]:
         engine.PolicyData(
             version=row["version"],
             effective_from=dt.datetime.fromisoformat(row["effective_from"]),
-            effective_to=dt.datetime.fromisoformat(row["effective_to"]) if row["effective_to"] else None,
+            effective_to=dt.datetime.fromisoformat(row["effective_to"])
+            if row["effective_to"]
+            else None,
             states_mexican_nationals=frozenset(row["states_mexican_nationals"]),
             states_others=frozenset(row["states_others"]),
         )

@@ -36,9 +36,27 @@ def test_map_command_writes_a_deterministic_svg(tmp_path):
     first, second = tmp_path / "a.svg", tmp_path / "b.svg"
     from portline.geofence.maps import area_svg
 
-    call_command("geofence_map", "--policy", "2", "--group", "mexican", "--output", str(first), stdout=io.StringIO())
+    call_command(
+        "geofence_map",
+        "--policy",
+        "2",
+        "--group",
+        "mexican",
+        "--output",
+        str(first),
+        stdout=io.StringIO(),
+    )
     area_svg.cache_clear()  # draw it again for real
-    call_command("geofence_map", "--policy", "2", "--group", "mexican", "--output", str(second), stdout=io.StringIO())
+    call_command(
+        "geofence_map",
+        "--policy",
+        "2",
+        "--group",
+        "mexican",
+        "--output",
+        str(second),
+        stdout=io.StringIO(),
+    )
     assert first.read_bytes() == second.read_bytes() and b"Oaxaca" in first.read_bytes()
     with pytest.raises(CommandError):
         call_command("geofence_map", "--policy", "7", "--output", str(first))

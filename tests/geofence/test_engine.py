@@ -17,7 +17,12 @@ from tests.factories.geofence import PLACES
 
 V1_AT = dt.datetime(2024, 1, 15, 18, tzinfo=dt.UTC)
 V2_AT = dt.datetime(2025, 1, 15, 18, tzinfo=dt.UTC)
-IN, OUT, NOT_MX, BAND = Verdict.INSIDE, Verdict.OUTSIDE, Verdict.OUTSIDE_MEXICO, Verdict.INSIDE_BORDER_BAND
+IN, OUT, NOT_MX, BAND = (
+    Verdict.INSIDE,
+    Verdict.OUTSIDE,
+    Verdict.OUTSIDE_MEXICO,
+    Verdict.INSIDE_BORDER_BAND,
+)
 
 # place: (state, v1 others, v1 Mexican nationals, v2 others, v2 Mexican nationals)
 EXPECTED = {
@@ -49,7 +54,14 @@ CASES = [
 
 def _check(place_or_point, *, at, nationality="HN", accuracy_m=25.0, policies):
     lat, lon = PLACES[place_or_point] if isinstance(place_or_point, str) else place_or_point
-    return engine.check(latitude=lat, longitude=lon, accuracy_m=accuracy_m, nationalities=[nationality], at=at, policies=policies)
+    return engine.check(
+        latitude=lat,
+        longitude=lon,
+        accuracy_m=accuracy_m,
+        nationalities=[nationality],
+        at=at,
+        policies=policies,
+    )
 
 
 @pytest.mark.parametrize(("place", "at", "version", "nationality", "verdict"), CASES)
@@ -91,11 +103,27 @@ def test_before_the_first_version_there_is_no_area(policies):
 
 def test_a_mixed_group_gets_the_area_open_to_everyone_in_it(policies):
     lat, lon = PLACES["oaxaca"]
-    alone = engine.check(latitude=lat, longitude=lon, accuracy_m=20, nationalities=["MX"], at=V2_AT, policies=policies)
-    mixed = engine.check(latitude=lat, longitude=lon, accuracy_m=20, nationalities=["MX", "HN"], at=V2_AT, policies=policies)
+    alone = engine.check(
+        latitude=lat,
+        longitude=lon,
+        accuracy_m=20,
+        nationalities=["MX"],
+        at=V2_AT,
+        policies=policies,
+    )
+    mixed = engine.check(
+        latitude=lat,
+        longitude=lon,
+        accuracy_m=20,
+        nationalities=["MX", "HN"],
+        at=V2_AT,
+        policies=policies,
+    )
     assert alone.verdict == IN
     assert mixed.verdict == OUT and mixed.groups == ("mexican", "other")
-    unknown = engine.check(latitude=lat, longitude=lon, accuracy_m=20, nationalities=[""], at=V2_AT, policies=policies)
+    unknown = engine.check(
+        latitude=lat, longitude=lon, accuracy_m=20, nationalities=[""], at=V2_AT, policies=policies
+    )
     assert unknown.groups == ("other",)
 
 
@@ -116,11 +144,20 @@ def test_a_mixed_group_gets_the_area_open_to_everyone_in_it(policies):
     ],
 )
 def test_bad_input_gets_its_own_verdict(policies, latitude, longitude, accuracy, verdict):
-    result = engine.check(latitude=latitude, longitude=longitude, accuracy_m=accuracy, nationalities=["HN"], at=V2_AT, policies=policies)
+    result = engine.check(
+        latitude=latitude,
+        longitude=longitude,
+        accuracy_m=accuracy,
+        nationalities=["HN"],
+        at=V2_AT,
+        policies=policies,
+    )
     assert result.verdict == verdict and not result.accepted and result.policy_version is None
 
 
-def _point_at_distance_outside(code_inside: str, place_outside: str, metres: float) -> tuple[float, float]:
+def _point_at_distance_outside(
+    code_inside: str, place_outside: str, metres: float
+) -> tuple[float, float]:
     """A point `metres` from state `code_inside`, on the segment from a place outside it to
     that place's nearest point in the state (every point of that segment has the same
     nearest point, so its distance is exact), instead of a hard-coded coordinate."""
@@ -139,17 +176,27 @@ def _point_at_distance_outside(code_inside: str, place_outside: str, metres: flo
     return float(lat_out), float(lon_out)
 
 
-@pytest.mark.parametrize(("metres", "accuracy", "verdict"), [
-    (300, 20, BAND),    # within 20 m + 1 km of Puebla
-    (900, 50, BAND),
-    (1_500, 600, BAND),  # accuracy widens the band: 600 m + 1 km
-    (1_500, 20, OUT),    # beyond 20 m + 1 km
-    (3_000, 1_000, OUT),
-    (5_500, 4_900, BAND),
-])
+@pytest.mark.parametrize(
+    ("metres", "accuracy", "verdict"),
+    [
+        (300, 20, BAND),  # within 20 m + 1 km of Puebla
+        (900, 50, BAND),
+        (1_500, 600, BAND),  # accuracy widens the band: 600 m + 1 km
+        (1_500, 20, OUT),  # beyond 20 m + 1 km
+        (3_000, 1_000, OUT),
+        (5_500, 4_900, BAND),
+    ],
+)
 def test_border_band_rule(policies, metres, accuracy, verdict):
     lat, lon = _point_at_distance_outside("MX-PUE", "oaxaca", metres)
-    result = engine.check(latitude=lat, longitude=lon, accuracy_m=accuracy, nationalities=["HN"], at=V1_AT, policies=policies)
+    result = engine.check(
+        latitude=lat,
+        longitude=lon,
+        accuracy_m=accuracy,
+        nationalities=["HN"],
+        at=V1_AT,
+        policies=policies,
+    )
     assert result.state == "MX-OAX"
     assert result.verdict == verdict
     assert result.distance_km == pytest.approx(metres / 1000, abs=0.06)
@@ -158,16 +205,30 @@ def test_border_band_rule(policies, metres, accuracy, verdict):
 
 def test_unknown_accuracy_uses_the_default(policies):
     lat, lon = _point_at_distance_outside("MX-PUE", "oaxaca", 1_800)
-    result = engine.check(latitude=lat, longitude=lon, accuracy_m=None, nationalities=["HN"], at=V1_AT, policies=policies)
-    assert result.band_m == engine.DEFAULT_ACCURACY_M + engine.BOUNDARY_UNCERTAINTY_M and result.verdict == BAND
+    result = engine.check(
+        latitude=lat,
+        longitude=lon,
+        accuracy_m=None,
+        nationalities=["HN"],
+        at=V1_AT,
+        policies=policies,
+    )
+    assert (
+        result.band_m == engine.DEFAULT_ACCURACY_M + engine.BOUNDARY_UNCERTAINTY_M
+        and result.verdict == BAND
+    )
 
 
 def test_projection_round_trips_and_distances_are_great_circle():
     x, y = engine.project(-99.1332, 19.4326)
     lon, lat = engine.unproject(x, y)
     assert (float(lat), float(lon)) == pytest.approx((19.4326, -99.1332), abs=1e-9)
-    assert engine.great_circle_m(0, 0, 1, 0) == pytest.approx(111_195, abs=1)  # one degree of latitude
-    assert engine.great_circle_m(19.4326, -99.1332, 25.6866, -100.3161) / 1000 == pytest.approx(706, rel=0.01)
+    assert engine.great_circle_m(0, 0, 1, 0) == pytest.approx(
+        111_195, abs=1
+    )  # one degree of latitude
+    assert engine.great_circle_m(19.4326, -99.1332, 25.6866, -100.3161) / 1000 == pytest.approx(
+        706, rel=0.01
+    )
     for lat in (15.0, 23.0, 32.0):
         assert 0.97 < engine.scale_factor(lat) < 1.04
 
@@ -180,9 +241,19 @@ def test_check_many_agrees_with_check(policies):
     eligible = policies[0].states_others
     accepted, _state = engine.check_many(lats, lons, accs, eligible=eligible)
     for i in range(400):
-        one = engine.check(latitude=lats[i], longitude=lons[i], accuracy_m=None if np.isnan(accs[i]) else accs[i],
-                           nationalities=["HN"], at=V1_AT, policies=policies)
-        if one.distance_km is not None and one.band_m is not None and abs(one.distance_km * 1000 - one.band_m) < 50:
+        one = engine.check(
+            latitude=lats[i],
+            longitude=lons[i],
+            accuracy_m=None if np.isnan(accs[i]) else accs[i],
+            nationalities=["HN"],
+            at=V1_AT,
+            policies=policies,
+        )
+        if (
+            one.distance_km is not None
+            and one.band_m is not None
+            and abs(one.distance_km * 1000 - one.band_m) < 50
+        ):
             continue  # within 50 m of the band's edge the two distance methods may differ by metres
         assert bool(accepted[i]) == one.accepted, (lats[i], lons[i], accs[i], one)
 
@@ -194,22 +265,68 @@ MEXICO_LON = st.floats(-118.0, -86.0, allow_nan=False)
 ACCURACY = st.floats(1.0, engine.MAX_ACCURACY_M, allow_nan=False)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(lat=MEXICO_LAT, lon=MEXICO_LON, small=ACCURACY, large=ACCURACY)
-def test_property_worse_accuracy_never_turns_acceptance_into_refusal(policies, lat, lon, small, large):
+def test_property_worse_accuracy_never_turns_acceptance_into_refusal(
+    policies, lat, lon, small, large
+):
     small, large = min(small, large), max(small, large)
-    precise = engine.check(latitude=lat, longitude=lon, accuracy_m=small, nationalities=["HN"], at=V1_AT, policies=policies)
-    vague = engine.check(latitude=lat, longitude=lon, accuracy_m=large, nationalities=["HN"], at=V1_AT, policies=policies)
+    precise = engine.check(
+        latitude=lat,
+        longitude=lon,
+        accuracy_m=small,
+        nationalities=["HN"],
+        at=V1_AT,
+        policies=policies,
+    )
+    vague = engine.check(
+        latitude=lat,
+        longitude=lon,
+        accuracy_m=large,
+        nationalities=["HN"],
+        at=V1_AT,
+        policies=policies,
+    )
     assert not precise.accepted or vague.accepted
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(lat=MEXICO_LAT, lon=MEXICO_LON, accuracy=ACCURACY, at=st.sampled_from([V1_AT, V2_AT]))
-def test_property_mexican_nationals_are_never_worse_off_and_results_repeat(policies, lat, lon, accuracy, at):
-    other = engine.check(latitude=lat, longitude=lon, accuracy_m=accuracy, nationalities=["GT"], at=at, policies=policies)
-    mexican = engine.check(latitude=lat, longitude=lon, accuracy_m=accuracy, nationalities=["MX"], at=at, policies=policies)
+def test_property_mexican_nationals_are_never_worse_off_and_results_repeat(
+    policies, lat, lon, accuracy, at
+):
+    other = engine.check(
+        latitude=lat,
+        longitude=lon,
+        accuracy_m=accuracy,
+        nationalities=["GT"],
+        at=at,
+        policies=policies,
+    )
+    mexican = engine.check(
+        latitude=lat,
+        longitude=lon,
+        accuracy_m=accuracy,
+        nationalities=["MX"],
+        at=at,
+        policies=policies,
+    )
     assert not other.accepted or mexican.accepted
-    assert engine.check(latitude=lat, longitude=lon, accuracy_m=accuracy, nationalities=["GT"], at=at, policies=policies) == other
+    assert (
+        engine.check(
+            latitude=lat,
+            longitude=lon,
+            accuracy_m=accuracy,
+            nationalities=["GT"],
+            at=at,
+            policies=policies,
+        )
+        == other
+    )
 
 
 @settings(max_examples=200, deadline=None)

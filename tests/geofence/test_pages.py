@@ -15,10 +15,14 @@ def test_area_page_shows_the_area_in_force_maps_and_history(client):
 def test_self_check_answers_without_storing_anything(client):
     from portline.geofence.models import LocationCheck
 
-    page = client.get("/area/", {"latitude": "17.0732", "longitude": "-96.7266", "accuracy": "", "group": "other"})
+    page = client.get(
+        "/area/", {"latitude": "17.0732", "longitude": "-96.7266", "accuracy": "", "group": "other"}
+    )
     text = page.content.decode()
     assert "Not accepted" in text and "Oaxaca" in text and "Puebla" in text
-    page = client.get("/area/", {"latitude": "17.0732", "longitude": "-96.7266", "group": "mexican"})
+    page = client.get(
+        "/area/", {"latitude": "17.0732", "longitude": "-96.7266", "group": "mexican"}
+    )
     assert "inside the area" in page.content.decode()
     assert not LocationCheck.objects.exists()
 

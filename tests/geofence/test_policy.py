@@ -29,8 +29,11 @@ def admin_user():
 
 def _data(**overrides):
     data = {
-        "name": "Everyone everywhere", "effective_from": dt.datetime(2026, 4, 1, 6, tzinfo=dt.UTC),
-        "states_mexican_nationals": ALL, "states_others": ALL, "source": "test",
+        "name": "Everyone everywhere",
+        "effective_from": dt.datetime(2026, 4, 1, 6, tzinfo=dt.UTC),
+        "states_mexican_nationals": ALL,
+        "states_others": ALL,
+        "source": "test",
     }
     data.update(overrides)
     return data
@@ -67,10 +70,14 @@ def test_a_new_version_closes_the_open_one_and_takes_over_at_its_start(admin_use
 @freeze_time(NOW)
 def test_a_version_cannot_start_in_the_past_or_name_unknown_states(admin_user):
     with pytest.raises(ValidationFailed) as info:
-        policy_version_create(actor=admin_user, data=_data(effective_from=dt.datetime(2026, 2, 1, tzinfo=dt.UTC)))
+        policy_version_create(
+            actor=admin_user, data=_data(effective_from=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
+        )
     assert "effective_from" in info.value.errors
     with pytest.raises(ValidationFailed) as info:
-        policy_version_create(actor=admin_user, data=_data(states_others=["MX-XYZ"], states_mexican_nationals=[]))
+        policy_version_create(
+            actor=admin_user, data=_data(states_others=["MX-XYZ"], states_mexican_nationals=[])
+        )
     assert set(info.value.errors) == {"states_others", "states_mexican_nationals"}
     with pytest.raises(PermissionDenied):
         policy_version_create(actor=UserFactory(role=Role.ANALYST), data=_data())
@@ -84,7 +91,11 @@ def test_versions_in_force_never_change_future_ones_may(admin_user):
         policy_version_update(actor=admin_user, policy=v2, data={"states_others": ALL})
     assert info.value.code == "policy_in_effect"
     future = policy_version_create(actor=admin_user, data=_data())
-    moved = policy_version_update(actor=admin_user, policy=future, data={"effective_from": dt.datetime(2026, 5, 1, 6, tzinfo=dt.UTC)})
+    moved = policy_version_update(
+        actor=admin_user,
+        policy=future,
+        data={"effective_from": dt.datetime(2026, 5, 1, 6, tzinfo=dt.UTC)},
+    )
     assert ServiceAreaPolicy.objects.get(version=2).effective_to == moved.effective_from
     with freeze_time("2026-06-01"), pytest.raises(Conflict):
         policy_version_update(actor=admin_user, policy=moved, data={"name": "renamed"})
@@ -92,9 +103,14 @@ def test_versions_in_force_never_change_future_ones_may(admin_user):
 
 @freeze_time(NOW)
 def test_overlapping_versions_are_refused(admin_user):
-    policy_version_create(actor=admin_user, data=_data(effective_to=dt.datetime(2026, 6, 1, tzinfo=dt.UTC)))
+    policy_version_create(
+        actor=admin_user, data=_data(effective_to=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    )
     with pytest.raises(Conflict):
-        policy_version_create(actor=admin_user, data=_data(name="clash", effective_from=dt.datetime(2026, 5, 1, tzinfo=dt.UTC)))
+        policy_version_create(
+            actor=admin_user,
+            data=_data(name="clash", effective_from=dt.datetime(2026, 5, 1, tzinfo=dt.UTC)),
+        )
 
 
 @freeze_time(NOW)
@@ -107,8 +123,13 @@ def test_admin_adds_a_version_and_cannot_edit_one_in_force(client, admin_user):
     assert add_page.count('type="checkbox" name="states_others"') == 32
     assert client.get("/admin/geofence/serviceareapolicy/").status_code == 200
     form = {
-        "name": "Admin version", "effective_from_0": "2026-04-01", "effective_from_1": "06:00:00",
-        "effective_to_0": "", "effective_to_1": "", "states_mexican_nationals": ALL, "states_others": ALL[:5],
+        "name": "Admin version",
+        "effective_from_0": "2026-04-01",
+        "effective_from_1": "06:00:00",
+        "effective_to_0": "",
+        "effective_to_1": "",
+        "states_mexican_nationals": ALL,
+        "states_others": ALL[:5],
         "source": "from the admin",
     }
     response = client.post("/admin/geofence/serviceareapolicy/add/", form)
@@ -120,7 +141,11 @@ def test_admin_adds_a_version_and_cannot_edit_one_in_force(client, admin_user):
     assert response.status_code == 200 and ServiceAreaPolicy.objects.count() == 3
     v2.refresh_from_db()
     before = (v2.name, list(v2.states_others), v2.effective_from, v2.effective_to)
-    response = client.post(f"/admin/geofence/serviceareapolicy/{v2.pk}/change/", {"name": "edited", "states_others": ALL}, follow=True)
+    response = client.post(
+        f"/admin/geofence/serviceareapolicy/{v2.pk}/change/",
+        {"name": "edited", "states_others": ALL},
+        follow=True,
+    )
     v2.refresh_from_db()
     assert (v2.name, v2.states_others, v2.effective_from, v2.effective_to) == before
     assert "can no longer be changed" in response.content.decode()

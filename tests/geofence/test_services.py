@@ -26,8 +26,14 @@ AT_V2 = dt.datetime(2025, 1, 15, 18, tzinfo=dt.UTC)
 def _record(registration, place_or_point, *, actor=None, accuracy=25.0, at=AT_V2, **kwargs):
     lat, lon = PLACES[place_or_point] if isinstance(place_or_point, str) else place_or_point
     return location_check_record(
-        actor=actor or registration.owner, registration=registration, latitude=lat, longitude=lon,
-        accuracy_m=accuracy, purpose="request", at=at, **kwargs,
+        actor=actor or registration.owner,
+        registration=registration,
+        latitude=lat,
+        longitude=lon,
+        accuracy_m=accuracy,
+        purpose="request",
+        at=at,
+        **kwargs,
     )
 
 
@@ -37,9 +43,20 @@ def test_an_accepted_check_is_stored_with_everything_and_audited():
     stored = LocationCheck.objects.get()
     assert stored.pk == check.pk and stored.accepted
     assert (stored.latitude, stored.longitude, stored.accuracy_m) == (*PLACES["monterrey"], 25.0)
-    assert (stored.verdict, stored.state, stored.policy_version, stored.purpose) == ("inside", "MX-NLE", 2, "request")
-    assert stored.checked_at == AT_V2 and stored.registration == registration and stored.nationality_groups == "other"
-    assert AuditRecord.objects.filter(action="geofence.check.record", target_id=str(check.pk)).exists()
+    assert (stored.verdict, stored.state, stored.policy_version, stored.purpose) == (
+        "inside",
+        "MX-NLE",
+        2,
+        "request",
+    )
+    assert (
+        stored.checked_at == AT_V2
+        and stored.registration == registration
+        and stored.nationality_groups == "other"
+    )
+    assert AuditRecord.objects.filter(
+        action="geofence.check.record", target_id=str(check.pk)
+    ).exists()
 
 
 def test_a_refusal_is_translated_explains_itself_and_its_check_is_kept():
@@ -66,14 +83,17 @@ def test_refusals_read_in_spanish_and_haitian_creole():
         assert word in str(info.value.message).lower(), str(info.value.message)
 
 
-@pytest.mark.parametrize(("point", "accuracy", "code"), [
-    ("gulf", 25.0, "outside_mexico"),
-    ("guatemala_city", 25.0, "outside_mexico"),
-    ("el_paso_airport", 25.0, "outside_mexico"),
-    ("monterrey", 9_000.0, "location_imprecise"),
-    ((123.0, -99.0), 25.0, "location_invalid"),
-    ((float("nan"), -99.0), 25.0, "location_invalid"),
-])
+@pytest.mark.parametrize(
+    ("point", "accuracy", "code"),
+    [
+        ("gulf", 25.0, "outside_mexico"),
+        ("guatemala_city", 25.0, "outside_mexico"),
+        ("el_paso_airport", 25.0, "outside_mexico"),
+        ("monterrey", 9_000.0, "location_imprecise"),
+        ((123.0, -99.0), 25.0, "location_invalid"),
+        ((float("nan"), -99.0), 25.0, "location_invalid"),
+    ],
+)
 def test_other_refusals_have_their_codes(point, accuracy, code):
     registration = submitted_registration()
     with pytest.raises(ApplicationError) as info:
@@ -89,8 +109,14 @@ def test_mixed_group_is_judged_by_the_area_open_to_all_and_a_member_by_their_own
     assert "group" in str(info.value.message)
     mexican = registration.people.get(nationality="MX")
     check = location_check_record(
-        actor=registration.owner, registration=registration, person=mexican, latitude=PLACES["oaxaca"][0],
-        longitude=PLACES["oaxaca"][1], accuracy_m=20, purpose="confirmation", at=AT_V2,
+        actor=registration.owner,
+        registration=registration,
+        person=mexican,
+        latitude=PLACES["oaxaca"][0],
+        longitude=PLACES["oaxaca"][1],
+        accuracy_m=20,
+        purpose="confirmation",
+        at=AT_V2,
     )
     assert check.accepted and check.purpose == "confirmation" and check.person == mexican
 
@@ -98,8 +124,15 @@ def test_mixed_group_is_judged_by_the_area_open_to_all_and_a_member_by_their_own
 def test_no_location_from_an_applicant_is_refused_and_recorded():
     registration = submitted_registration()
     with pytest.raises(ApplicationError) as info:
-        location_check_record(actor=registration.owner, registration=registration, latitude=None, longitude=None,
-                              accuracy_m=None, purpose="request", at=AT_V2)
+        location_check_record(
+            actor=registration.owner,
+            registration=registration,
+            latitude=None,
+            longitude=None,
+            accuracy_m=None,
+            purpose="request",
+            at=AT_V2,
+        )
     assert info.value.code == "location_required"
     assert LocationCheck.objects.get().verdict == CheckVerdict.NOT_GIVEN
 
@@ -108,11 +141,24 @@ def test_unknown_purpose_and_foreign_person_are_refused():
     registration = submitted_registration()
     other = submitted_registration()
     with pytest.raises(ValidationFailed):
-        location_check_record(actor=registration.owner, registration=registration, latitude=19.4, longitude=-99.1,
-                              accuracy_m=20, purpose="holiday")
+        location_check_record(
+            actor=registration.owner,
+            registration=registration,
+            latitude=19.4,
+            longitude=-99.1,
+            accuracy_m=20,
+            purpose="holiday",
+        )
     with pytest.raises(ValidationFailed):
-        location_check_record(actor=registration.owner, registration=registration, person=other.people.get(),
-                              latitude=19.4, longitude=-99.1, accuracy_m=20, purpose="confirmation")
+        location_check_record(
+            actor=registration.owner,
+            registration=registration,
+            person=other.people.get(),
+            latitude=19.4,
+            longitude=-99.1,
+            accuracy_m=20,
+            purpose="confirmation",
+        )
     assert not LocationCheck.objects.exists()
 
 
@@ -171,11 +217,17 @@ def test_many_registrations_from_one_device_are_signalled():
 def test_border_band_acceptance_is_signalled():
     registration = submitted_registration()
     check = _record(registration, "el_paso_downtown")
-    assert check.verdict == CheckVerdict.INSIDE_BORDER_BAND and SignalKind.BORDER_BAND in _kinds(check)
+    assert check.verdict == CheckVerdict.INSIDE_BORDER_BAND and SignalKind.BORDER_BAND in _kinds(
+        check
+    )
 
 
 def test_precision_rules():
-    assert integrity.decimals(25.69) == 2 and integrity.decimals(-100.3161456) == 7 and integrity.decimals(1e-05) == 5
+    assert (
+        integrity.decimals(25.69) == 2
+        and integrity.decimals(-100.3161456) == 7
+        and integrity.decimals(1e-05) == 5
+    )
     assert integrity.precision_problems(25.6866, -100.3161, 10.0) == []
     fix = integrity.Fix(19.4326, -99.1332, 20.0, AT_V2)
     near = integrity.Fix(19.4330, -99.1330, 20.0, AT_V2 + dt.timedelta(seconds=5))
@@ -188,8 +240,13 @@ def test_precision_rules():
 def _request(registration, *, actor=None, point=None, accuracy=25.0, key="k"):
     lat, lon = PLACES[point] if isinstance(point, str) else (point or (None, None))
     return registrations.request_submit(
-        actor=actor or registration.owner, registration=registration, first_port=Port.objects.get(code="SYS"),
-        idempotency_key=key, latitude=lat, longitude=lon, accuracy_m=accuracy if lat is not None else None,
+        actor=actor or registration.owner,
+        registration=registration,
+        first_port=Port.objects.get(code="SYS"),
+        idempotency_key=key,
+        latitude=lat,
+        longitude=lon,
+        accuracy_m=accuracy if lat is not None else None,
     )
 
 
@@ -203,7 +260,9 @@ def test_request_uses_the_policy_in_force_at_request_time():
     with freeze_time("2024-08-23 18:00:00"):
         request, created = _request(registration, point="villahermosa", key="k2")
     assert created and request.latitude == PLACES["villahermosa"][0]
-    checks = list(LocationCheck.objects.order_by("checked_at").values_list("verdict", "policy__version"))
+    checks = list(
+        LocationCheck.objects.order_by("checked_at").values_list("verdict", "policy__version")
+    )
     assert checks == [("outside", 1), ("inside", 2)]
 
 

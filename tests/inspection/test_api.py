@@ -18,7 +18,9 @@ def released(officer):
         owner = UserFactory()
         person = submitted_group(1, owner=owner)[0]
         services.walk_up_record(actor=officer, person=person)
-        decision = services.decision_record(actor=officer, person=person, kind="parole", reason_code="humanitarian")
+        decision = services.decision_record(
+            actor=officer, person=person, kind="parole", reason_code="humanitarian"
+        )
     return decision, owner
 
 
@@ -36,11 +38,25 @@ def test_person_reads_schedule_and_checks_in_with_selfie_and_location(client, re
     body = response.json()
     assert body["term_end"] == "2027-06-04" and body["work_authorization_from"] == "2025-11-02"
     assert body["next_due"]["due"] == "2025-07-05" and body["next_due"]["state"] == "open"
-    payload = {"selfie_base64": base64.b64encode(png_bytes()).decode(), "latitude": 29.7604, "longitude": -95.3698}
-    response = client.post(f"/api/v1/release/cases/{decision.record_number}/check-ins", payload, content_type="application/json", **headers)
+    payload = {
+        "selfie_base64": base64.b64encode(png_bytes()).decode(),
+        "latitude": 29.7604,
+        "longitude": -95.3698,
+    }
+    response = client.post(
+        f"/api/v1/release/cases/{decision.record_number}/check-ins",
+        payload,
+        content_type="application/json",
+        **headers,
+    )
     assert response.status_code == 201, response.content
     assert response.json()["selfie"] is True and ReleaseCheckIn.objects.get().latitude == 29.7604
-    again = client.post(f"/api/v1/release/cases/{decision.record_number}/check-ins", {}, content_type="application/json", **headers)
+    again = client.post(
+        f"/api/v1/release/cases/{decision.record_number}/check-ins",
+        {},
+        content_type="application/json",
+        **headers,
+    )
     assert again.status_code == 409
 
 
@@ -49,8 +65,15 @@ def test_address_change_by_api_reports_the_deadline(client, released):
     decision, owner = released
     response = client.post(
         f"/api/v1/release/cases/{decision.record_number}/address",
-        {"line1": "5 Elm St", "city": "Dallas", "state": "TX", "zip_code": "75201", "moved_on": "2025-07-02"},
-        content_type="application/json", **_auth(owner),
+        {
+            "line1": "5 Elm St",
+            "city": "Dallas",
+            "state": "TX",
+            "zip_code": "75201",
+            "moved_on": "2025-07-02",
+        },
+        content_type="application/json",
+        **_auth(owner),
     )
     assert response.status_code == 201, response.content
     assert response.json()["deadline"] == "2025-07-09" and response.json()["late"] is True
@@ -61,10 +84,14 @@ def test_address_change_by_api_reports_the_deadline(client, released):
 def test_others_get_404_and_bad_input_changes_nothing(client, released):
     decision, owner = released
     stranger = _auth(UserFactory())
-    assert client.get(f"/api/v1/release/cases/{decision.record_number}", **stranger).status_code == 404
+    assert (
+        client.get(f"/api/v1/release/cases/{decision.record_number}", **stranger).status_code == 404
+    )
     url = f"/api/v1/release/cases/{decision.record_number}/check-ins"
     assert client.post(url, {}, content_type="application/json", **stranger).status_code == 404
-    response = client.post(url, {"selfie_base64": "not base64!!"}, content_type="application/json", **_auth(owner))
+    response = client.post(
+        url, {"selfie_base64": "not base64!!"}, content_type="application/json", **_auth(owner)
+    )
     assert response.status_code == 422
     response = client.post(url, {"latitude": 123}, content_type="application/json", **_auth(owner))
     assert response.status_code == 422

@@ -11,7 +11,9 @@ D = dt.date
 
 def test_parole_term_of_two_years_ends_the_day_before_the_anniversary():
     assert engine.parole_term_end(D(2025, 3, 10), 24) == D(2027, 3, 9)
-    assert engine.parole_term_end(D(2024, 2, 29), 12) == D(2025, 2, 27)  # no 29 Feb in 2025: the 28th is the anniversary
+    assert engine.parole_term_end(D(2024, 2, 29), 12) == D(
+        2025, 2, 27
+    )  # no 29 Feb in 2025: the 28th is the anniversary
 
 
 def test_reporting_schedule_every_thirty_days_within_the_term():
@@ -21,19 +23,30 @@ def test_reporting_schedule_every_thirty_days_within_the_term():
 
 def test_schedule_marks_done_overdue_open_and_upcoming():
     dues = [D(2025, 1, 31), D(2025, 3, 2), D(2025, 4, 1), D(2025, 5, 1)]
-    items = engine.schedule_status(dues, [D(2025, 1, 29)], D(2025, 3, 20), interval_days=30, grace_days=3)
-    assert [i.state for i in items] == [DueState.DONE, DueState.OVERDUE, DueState.OPEN, DueState.UPCOMING]
+    items = engine.schedule_status(
+        dues, [D(2025, 1, 29)], D(2025, 3, 20), interval_days=30, grace_days=3
+    )
+    assert [i.state for i in items] == [
+        DueState.DONE,
+        DueState.OVERDUE,
+        DueState.OPEN,
+        DueState.UPCOMING,
+    ]
     assert items[0].satisfied_on == D(2025, 1, 29)
 
 
 def test_one_check_in_counts_for_one_due_date_only():
     dues = [D(2025, 1, 31), D(2025, 2, 2)]
-    items = engine.schedule_status(dues, [D(2025, 2, 1)], D(2025, 3, 1), interval_days=2, grace_days=3)
+    items = engine.schedule_status(
+        dues, [D(2025, 2, 1)], D(2025, 3, 1), interval_days=2, grace_days=3
+    )
     assert [i.state for i in items] == [DueState.DONE, DueState.OVERDUE]
 
 
 def test_five_business_days_skip_the_weekend():
-    assert engine.address_report_deadline(D(2025, 6, 5), 5) == D(2025, 6, 12)  # Thursday -> next Thursday
+    assert engine.address_report_deadline(D(2025, 6, 5), 5) == D(
+        2025, 6, 12
+    )  # Thursday -> next Thursday
     assert engine.add_business_days(D(2025, 6, 7), 1) == D(2025, 6, 9)  # Saturday -> Monday
 
 
@@ -41,7 +54,10 @@ def test_work_authorization_date_follows_the_rule():
     assert engine.work_authorization_date(D(2025, 1, 1), 150) == D(2025, 5, 31)
 
 
-@given(st.dates(min_value=D(2000, 1, 1), max_value=D(2100, 1, 1)), st.integers(min_value=1, max_value=40))
+@given(
+    st.dates(min_value=D(2000, 1, 1), max_value=D(2100, 1, 1)),
+    st.integers(min_value=1, max_value=40),
+)
 def test_business_day_deadline_is_a_weekday_after_the_move(day, n):
     deadline = engine.add_business_days(day, n)
     assert deadline.weekday() < 5

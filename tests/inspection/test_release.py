@@ -20,16 +20,30 @@ def released(officer, applicant):
     with freeze_time(START):
         person = submitted_group(1, owner=applicant)[0]
         services.walk_up_record(actor=officer, person=person)
-        return services.decision_record(actor=officer, person=person, kind="parole", reason_code="humanitarian")
+        return services.decision_record(
+            actor=officer, person=person, kind="parole", reason_code="humanitarian"
+        )
 
 
 def test_check_in_keeps_selfie_and_location_as_given(released, applicant):
     with freeze_time("2025-07-01 18:00:00"):
         check_in = services.release_check_in(
-            actor=applicant, decision=released, selfie=jpeg_bytes(), latitude="29.7604", longitude=-95.3698, accuracy_m=12.5,
+            actor=applicant,
+            decision=released,
+            selfie=jpeg_bytes(),
+            latitude="29.7604",
+            longitude=-95.3698,
+            accuracy_m=12.5,
         )
-    assert check_in.latitude == 29.7604 and check_in.longitude == -95.3698 and check_in.location_accuracy_m == 12.5
-    assert check_in.selfie_content_type == "image/jpeg" and services.selfie_bytes(check_in) == jpeg_bytes()
+    assert (
+        check_in.latitude == 29.7604
+        and check_in.longitude == -95.3698
+        and check_in.location_accuracy_m == 12.5
+    )
+    assert (
+        check_in.selfie_content_type == "image/jpeg"
+        and services.selfie_bytes(check_in) == jpeg_bytes()
+    )
     assert AuditRecord.objects.filter(action="inspection.release.check_in").count() == 1
 
 
@@ -47,10 +61,15 @@ def test_double_check_in_on_one_day_is_refused(released, applicant):
     assert ReleaseCheckIn.objects.count() == 1
 
 
-@pytest.mark.parametrize(("lat", "lon", "selfie"), [(95, 0, None), ("north", 1, None), (10, None, None), (None, None, b"not an image")])
+@pytest.mark.parametrize(
+    ("lat", "lon", "selfie"),
+    [(95, 0, None), ("north", 1, None), (10, None, None), (None, None, b"not an image")],
+)
 def test_bad_check_in_input_is_refused(released, applicant, lat, lon, selfie):
     with freeze_time("2025-07-01 18:00:00"), pytest.raises(ValidationFailed):
-        services.release_check_in(actor=applicant, decision=released, latitude=lat, longitude=lon, selfie=selfie)
+        services.release_check_in(
+            actor=applicant, decision=released, latitude=lat, longitude=lon, selfie=selfie
+        )
     assert not ReleaseCheckIn.objects.exists()
 
 
@@ -62,12 +81,18 @@ def test_someone_else_cannot_check_in_or_see_the_case(released):
         selectors.access_release_case(stranger, released.record_number)
 
 
-def test_missed_check_in_appears_on_the_officers_overdue_list(released, applicant, officer, officer_bro):
+def test_missed_check_in_appears_on_the_officers_overdue_list(
+    released, applicant, officer, officer_bro
+):
     with freeze_time("2025-07-04 18:00:00"):  # first due 2025-07-05: in its window
         services.release_check_in(actor=applicant, decision=released)
     with freeze_time("2025-08-12 18:00:00"):  # second due 2025-08-04 + 3 days grace has passed
         status = selectors.release_status(released)
-        assert [i.state for i in status.schedule[:3]] == [DueState.DONE, DueState.OVERDUE, DueState.OPEN]
+        assert [i.state for i in status.schedule[:3]] == [
+            DueState.DONE,
+            DueState.OVERDUE,
+            DueState.OPEN,
+        ]
         assert [c.decision for c in selectors.overdue_cases(officer)] == [released]
         assert selectors.overdue_cases(officer)[0].due == dt.date(2025, 8, 4)
         assert selectors.overdue_cases(officer_bro) == []
@@ -75,36 +100,83 @@ def test_missed_check_in_appears_on_the_officers_overdue_list(released, applican
 
 def test_address_change_within_five_business_days_is_on_time(released, applicant):
     with freeze_time("2025-07-10 18:00:00"):  # moved Thursday 3 July; deadline Thursday 10 July
-        change = services.address_change_report(actor=applicant, decision=released, moved_on=dt.date(2025, 7, 3), data={
-            "line1": "5 Elm St", "city": "Dallas", "state": "tx", "zip_code": "75201",
-        })
+        change = services.address_change_report(
+            actor=applicant,
+            decision=released,
+            moved_on=dt.date(2025, 7, 3),
+            data={
+                "line1": "5 Elm St",
+                "city": "Dallas",
+                "state": "tx",
+                "zip_code": "75201",
+            },
+        )
     assert change.deadline == dt.date(2025, 7, 10) and not change.late
     assert selectors.current_address(released)["city"] == "Dallas"
 
 
 def test_late_address_change_is_kept_and_marked_late(released, applicant):
     with freeze_time("2025-07-11 18:00:00"):
-        change = services.address_change_report(actor=applicant, decision=released, moved_on=dt.date(2025, 7, 3), data={
-            "line1": "5 Elm St", "city": "Dallas", "state": "TX", "zip_code": "75201",
-        })
+        change = services.address_change_report(
+            actor=applicant,
+            decision=released,
+            moved_on=dt.date(2025, 7, 3),
+            data={
+                "line1": "5 Elm St",
+                "city": "Dallas",
+                "state": "TX",
+                "zip_code": "75201",
+            },
+        )
     assert change.late
     with freeze_time("2025-08-11 18:00:00"):
-        services.address_change_report(actor=applicant, decision=released, moved_on=dt.date(2025, 8, 8), data={
-            "line1": "9 Oak Ave", "city": "Austin", "state": "TX", "zip_code": "78701",
-        })
+        services.address_change_report(
+            actor=applicant,
+            decision=released,
+            moved_on=dt.date(2025, 8, 8),
+            data={
+                "line1": "9 Oak Ave",
+                "city": "Austin",
+                "state": "TX",
+                "zip_code": "78701",
+            },
+        )
     status = selectors.release_status(released, today=dt.date(2025, 8, 11))
-    assert [c.city for c in status.address_changes] == ["Austin", "Dallas"] and status.address["city"] == "Austin"
+    assert [c.city for c in status.address_changes] == ["Austin", "Dallas"] and status.address[
+        "city"
+    ] == "Austin"
 
 
-@pytest.mark.parametrize(("data", "moved_on", "field"), [
-    ({"line1": "", "city": "Dallas", "state": "TX", "zip_code": "75201"}, dt.date(2025, 7, 3), "line1"),
-    ({"line1": "x", "city": "Dallas", "state": "ZZ", "zip_code": "75201"}, dt.date(2025, 7, 3), "state"),
-    ({"line1": "x", "city": "Dallas", "state": "TX", "zip_code": "7520"}, dt.date(2025, 7, 3), "zip_code"),
-    ({"line1": "x", "city": "Dallas", "state": "TX", "zip_code": "75201"}, dt.date(2025, 8, 3), "moved_on"),
-])
+@pytest.mark.parametrize(
+    ("data", "moved_on", "field"),
+    [
+        (
+            {"line1": "", "city": "Dallas", "state": "TX", "zip_code": "75201"},
+            dt.date(2025, 7, 3),
+            "line1",
+        ),
+        (
+            {"line1": "x", "city": "Dallas", "state": "ZZ", "zip_code": "75201"},
+            dt.date(2025, 7, 3),
+            "state",
+        ),
+        (
+            {"line1": "x", "city": "Dallas", "state": "TX", "zip_code": "7520"},
+            dt.date(2025, 7, 3),
+            "zip_code",
+        ),
+        (
+            {"line1": "x", "city": "Dallas", "state": "TX", "zip_code": "75201"},
+            dt.date(2025, 8, 3),
+            "moved_on",
+        ),
+    ],
+)
 def test_bad_address_is_refused_and_nothing_changes(released, applicant, data, moved_on, field):
     with freeze_time("2025-07-10 18:00:00"), pytest.raises(ValidationFailed) as info:
-        services.address_change_report(actor=applicant, decision=released, moved_on=moved_on, data=data)
+        services.address_change_report(
+            actor=applicant, decision=released, moved_on=moved_on, data=data
+        )
     assert field in info.value.errors and not AddressChange.objects.exists()
 
 

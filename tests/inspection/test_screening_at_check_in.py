@@ -17,7 +17,9 @@ NOON = "2025-06-05 19:00:00"
 
 
 def _listed(name="María José García López", dob="1990-05-17", nationality="HN"):
-    content = json.dumps([{"name": name, "date_of_birth": dob, "nationality": nationality, "reason": "test listing"}]).encode()
+    content = json.dumps(
+        [{"name": name, "date_of_birth": dob, "nationality": nationality, "reason": "test listing"}]
+    ).encode()
     parsed = parse_file(content, filename="list.json", today=clock.now().date())
     watchlist_import(actor=None, name="test-list", parsed=parsed)
 
@@ -42,14 +44,30 @@ def test_no_decision_while_a_hit_is_open_then_true_match_needs_a_supervisor(offi
     person = appointment.registration.people.get()
     services.arrival_record(actor=officer, appointment=appointment, person=person)
     with pytest.raises(Conflict):
-        services.decision_record(actor=officer, person=person, kind="parole", reason_code="humanitarian")
+        services.decision_record(
+            actor=officer, person=person, kind="parole", reason_code="humanitarian"
+        )
     hit = selectors.screening_hits_for(person)[0]
     with pytest.raises(ValidationFailed):
-        services.screening_hit_adjudicate(actor=officer, person=person, hit_id=hit.pk, decision="true_match", reason=" ")
-    services.screening_hit_adjudicate(actor=officer, person=person, hit_id=hit.pk, decision="true_match", reason="Same name, date and nationality.")
-    decision = services.decision_record(actor=officer, person=person, kind="parole", reason_code="humanitarian")
-    assert decision.status == DecisionStatus.PENDING_APPROVAL and decision.approval_grounds == ["confirmed_watchlist_match"]
-    approved = services.decision_review(actor=supervisor, decision=decision, approve=True, reason="Reviewed the match.")
+        services.screening_hit_adjudicate(
+            actor=officer, person=person, hit_id=hit.pk, decision="true_match", reason=" "
+        )
+    services.screening_hit_adjudicate(
+        actor=officer,
+        person=person,
+        hit_id=hit.pk,
+        decision="true_match",
+        reason="Same name, date and nationality.",
+    )
+    decision = services.decision_record(
+        actor=officer, person=person, kind="parole", reason_code="humanitarian"
+    )
+    assert decision.status == DecisionStatus.PENDING_APPROVAL and decision.approval_grounds == [
+        "confirmed_watchlist_match"
+    ]
+    approved = services.decision_review(
+        actor=supervisor, decision=decision, approve=True, reason="Reviewed the match."
+    )
     assert approved.status == DecisionStatus.FINAL
 
 
@@ -60,8 +78,16 @@ def test_false_match_lets_the_decision_be_final(officer):
     person = appointment.registration.people.get()
     services.arrival_record(actor=officer, appointment=appointment, person=person)
     hit = selectors.screening_hits_for(person)[0]
-    services.screening_hit_adjudicate(actor=officer, person=person, hit_id=hit.pk, decision="false_match", reason="Different person: photo and document.")
-    decision = services.decision_record(actor=officer, person=person, kind="parole", reason_code="humanitarian")
+    services.screening_hit_adjudicate(
+        actor=officer,
+        person=person,
+        hit_id=hit.pk,
+        decision="false_match",
+        reason="Different person: photo and document.",
+    )
+    decision = services.decision_record(
+        actor=officer, person=person, kind="parole", reason_code="humanitarian"
+    )
     assert decision.status == DecisionStatus.FINAL
 
 

@@ -30,7 +30,9 @@ def _arrived(officer, **fields):
 
 def _paroled(officer, **kwargs):
     person = _arrived(officer)
-    decision = services.decision_record(actor=officer, person=person, kind="parole", reason_code="humanitarian", **kwargs)
+    decision = services.decision_record(
+        actor=officer, person=person, kind="parole", reason_code="humanitarian", **kwargs
+    )
     return person, decision
 
 
@@ -39,7 +41,9 @@ def test_walk_up_is_recorded_once_and_audited(officer):
     person = submitted_group(1)[0]
     arrival = services.walk_up_record(actor=officer, person=person, note="came early")
     assert arrival.kind == "walk_up" and arrival.service_date == dt.date(2025, 6, 5)
-    assert AuditRecord.objects.filter(action="inspection.arrival.walk_up", target_id=str(arrival.pk)).exists()
+    assert AuditRecord.objects.filter(
+        action="inspection.arrival.walk_up", target_id=str(arrival.pk)
+    ).exists()
     before = AuditRecord.objects.count()
     with pytest.raises(Conflict):
         services.walk_up_record(actor=officer, person=person)
@@ -56,9 +60,23 @@ def test_unregistered_walk_up_needs_a_name(officer):
 
 def test_database_refuses_two_arrivals_of_one_person_on_one_day(officer):
     person = submitted_group(1)[0]
-    Arrival.objects.create(port=officer.port, person=person, service_date=dt.date(2025, 1, 1), kind="walk_up", status="arrived", recorded_by=officer)
+    Arrival.objects.create(
+        port=officer.port,
+        person=person,
+        service_date=dt.date(2025, 1, 1),
+        kind="walk_up",
+        status="arrived",
+        recorded_by=officer,
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
-        Arrival.objects.create(port=officer.port, person=person, service_date=dt.date(2025, 1, 1), kind="walk_up", status="arrived", recorded_by=officer)
+        Arrival.objects.create(
+            port=officer.port,
+            person=person,
+            service_date=dt.date(2025, 1, 1),
+            kind="walk_up",
+            status="arrived",
+            recorded_by=officer,
+        )
 
 
 def test_applicants_cannot_use_the_port_services(applicant):
@@ -70,11 +88,19 @@ def test_applicants_cannot_use_the_port_services(applicant):
 @freeze_time(NOON)
 def test_identity_result_is_recorded_with_a_non_biometric_method(officer):
     person = _arrived(officer)
-    check = services.identity_check_record(actor=officer, person=person, result="match", method="visual_document", document_examined="passport")
+    check = services.identity_check_record(
+        actor=officer,
+        person=person,
+        result="match",
+        method="visual_document",
+        document_examined="passport",
+    )
     assert check.result == "match"
     assert AuditRecord.objects.filter(action="inspection.identity.record").count() == 1
     with pytest.raises(ValidationFailed):
-        services.identity_check_record(actor=officer, person=person, result="maybe", method="visual")
+        services.identity_check_record(
+            actor=officer, person=person, result="maybe", method="visual"
+        )
 
 
 @freeze_time(NOON)
@@ -83,7 +109,9 @@ def test_face_model_method_is_refused_when_no_model_is_installed(officer):
     assert isinstance(face_comparer(), UnavailableFaceComparer)
     assert face_comparer().compare(reference=b"a", probe=b"b").available is False
     with pytest.raises(ValidationFailed):
-        services.identity_check_record(actor=officer, person=person, result="match", method="face_model")
+        services.identity_check_record(
+            actor=officer, person=person, result="match", method="face_model"
+        )
 
 
 @freeze_time(NOON)
@@ -94,7 +122,9 @@ def test_parole_defaults_to_two_years_with_reporting_conditions(officer):
     assert decision.term_start == dt.date(2025, 6, 5) and decision.term_end == dt.date(2027, 6, 4)
     assert decision.reporting_interval_days == 30 and decision.address_reporting
     assert decision.record_number.startswith("PL-SYS-2025-")
-    assert AuditRecord.objects.filter(action="inspection.decision.record", target_id=str(decision.pk)).exists()
+    assert AuditRecord.objects.filter(
+        action="inspection.decision.record", target_id=str(decision.pk)
+    ).exists()
 
 
 @freeze_time(NOON)
@@ -102,7 +132,9 @@ def test_term_beyond_the_maximum_is_refused_and_nothing_changes(officer):
     person = _arrived(officer)
     before = AuditRecord.objects.count()
     with pytest.raises(ValidationFailed) as info:
-        services.decision_record(actor=officer, person=person, kind="parole", reason_code="humanitarian", term_months=37)
+        services.decision_record(
+            actor=officer, person=person, kind="parole", reason_code="humanitarian", term_months=37
+        )
     assert "term_months" in info.value.errors
     assert not Decision.objects.exists() and AuditRecord.objects.count() == before
 
@@ -111,7 +143,9 @@ def test_term_beyond_the_maximum_is_refused_and_nothing_changes(officer):
 def test_maximum_term_is_configurable(officer):
     InspectionSettings.objects.filter(pk=1).update(parole_max_months=48)
     person = _arrived(officer)
-    decision = services.decision_record(actor=officer, person=person, kind="parole", reason_code="humanitarian", term_months=40)
+    decision = services.decision_record(
+        actor=officer, person=person, kind="parole", reason_code="humanitarian", term_months=40
+    )
     assert decision.term_end == dt.date(2028, 10, 4)
 
 
@@ -129,27 +163,37 @@ def test_decision_without_a_fitting_reason_code_is_refused(officer, reason):
 def test_decision_needs_an_arrival_first(officer):
     person = submitted_group(1)[0]
     with pytest.raises(Conflict):
-        services.decision_record(actor=officer, person=person, kind="parole", reason_code="humanitarian")
+        services.decision_record(
+            actor=officer, person=person, kind="parole", reason_code="humanitarian"
+        )
 
 
 @freeze_time(NOON)
 def test_second_decision_is_refused(officer):
     person, _decision = _paroled(officer)
     with pytest.raises(Conflict):
-        services.decision_record(actor=officer, person=person, kind="return", reason_code="inadmissible")
+        services.decision_record(
+            actor=officer, person=person, kind="return", reason_code="inadmissible"
+        )
 
 
 @freeze_time(NOON)
 def test_detention_waits_for_a_supervisor_who_approves_with_a_reason(officer, supervisor):
     person = _arrived(officer)
-    decision = services.decision_record(actor=officer, person=person, kind="detention", reason_code="public_safety")
-    assert decision.status == DecisionStatus.PENDING_APPROVAL and decision.approval_grounds == ["kind:detention"]
+    decision = services.decision_record(
+        actor=officer, person=person, kind="detention", reason_code="public_safety"
+    )
+    assert decision.status == DecisionStatus.PENDING_APPROVAL and decision.approval_grounds == [
+        "kind:detention"
+    ]
     assert list(selectors.pending_decisions(supervisor)) == [decision]
     with pytest.raises(ValidationFailed):
         services.decision_review(actor=supervisor, decision=decision, approve=True, reason=" ")
     with pytest.raises(PermissionDenied):
         services.decision_review(actor=officer, decision=decision, approve=True, reason="ok")
-    approved = services.decision_review(actor=supervisor, decision=decision, approve=True, reason="risk confirmed")
+    approved = services.decision_review(
+        actor=supervisor, decision=decision, approve=True, reason="risk confirmed"
+    )
     assert approved.status == DecisionStatus.FINAL and approved.reviewed_by == supervisor
     assert AuditRecord.objects.filter(action="inspection.decision.approve").count() == 1
     with pytest.raises(Conflict):
@@ -159,7 +203,9 @@ def test_detention_waits_for_a_supervisor_who_approves_with_a_reason(officer, su
 @freeze_time(NOON)
 def test_supervisor_cannot_approve_their_own_decision(supervisor):
     person = _arrived(supervisor)
-    decision = services.decision_record(actor=supervisor, person=person, kind="detention", reason_code="flight_risk")
+    decision = services.decision_record(
+        actor=supervisor, person=person, kind="detention", reason_code="flight_risk"
+    )
     with pytest.raises(PermissionDenied):
         services.decision_review(actor=supervisor, decision=decision, approve=True, reason="mine")
 
@@ -167,16 +213,24 @@ def test_supervisor_cannot_approve_their_own_decision(supervisor):
 @freeze_time(NOON)
 def test_rejected_decision_makes_room_for_a_new_one(officer, supervisor):
     person = _arrived(officer)
-    decision = services.decision_record(actor=officer, person=person, kind="detention", reason_code="flight_risk")
-    services.decision_review(actor=supervisor, decision=decision, approve=False, reason="no evidence of risk")
-    again = services.decision_record(actor=officer, person=person, kind="parole", reason_code="humanitarian")
+    decision = services.decision_record(
+        actor=officer, person=person, kind="detention", reason_code="flight_risk"
+    )
+    services.decision_review(
+        actor=supervisor, decision=decision, approve=False, reason="no evidence of risk"
+    )
+    again = services.decision_record(
+        actor=officer, person=person, kind="parole", reason_code="humanitarian"
+    )
     assert again.status == DecisionStatus.FINAL
 
 
 @freeze_time(NOON)
 def test_supervisor_of_another_port_cannot_review(officer):
     person = _arrived(officer)
-    decision = services.decision_record(actor=officer, person=person, kind="detention", reason_code="flight_risk")
+    decision = services.decision_record(
+        actor=officer, person=person, kind="detention", reason_code="flight_risk"
+    )
     other = port_staff("BRO", role=Role.SUPERVISOR)
     with pytest.raises(NotFound):
         services.decision_review(actor=other, decision=decision, approve=True, reason="x")
@@ -186,12 +240,21 @@ def test_supervisor_of_another_port_cannot_review(officer):
 @freeze_time(NOON)
 @pytest.mark.parametrize("language", ["es", "ht", "en", "fr"])
 def test_decision_document_is_a_pdf_in_the_persons_language(officer, language):
-    person = submitted_group(1, preferred_language=language, given_names="Jésus Ñandú", family_names="Pierre-Louis")[0]
+    person = submitted_group(
+        1, preferred_language=language, given_names="Jésus Ñandú", family_names="Pierre-Louis"
+    )[0]
     services.walk_up_record(actor=officer, person=person)
-    decision = services.decision_record(actor=officer, person=person, kind="parole", reason_code="humanitarian")
+    decision = services.decision_record(
+        actor=officer, person=person, kind="parole", reason_code="humanitarian"
+    )
     pdf = decision_document_pdf(decision)
     assert pdf.startswith(b"%PDF") and b"%%EOF" in pdf[-64:]
     text = "\n".join(line for _style, line in decision_document_content(decision))
     assert decision.record_number in text and "2027-06-04" in text and "Jésus Ñandú" in text
-    expected = {"es": "Libertad condicional", "ht": "Libète sou kondisyon", "en": "Parole", "fr": "Parole"}[language]
+    expected = {
+        "es": "Libertad condicional",
+        "ht": "Libète sou kondisyon",
+        "en": "Parole",
+        "fr": "Parole",
+    }[language]
     assert expected in text

@@ -12,7 +12,7 @@ from tests.factories import UserFactory
 
 def _nav(html: str) -> str:
     start = html.index('<nav class="site-nav"')
-    return html[start:html.index("</nav>", start)]
+    return html[start : html.index("</nav>", start)]
 
 
 @pytest.mark.django_db
@@ -55,7 +55,9 @@ def test_unverified_user_gets_no_role_links(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("language", "label"), [("es", "Sus registros"), ("ht", "Enskripsyon ou yo")])
+@pytest.mark.parametrize(
+    ("language", "label"), [("es", "Sus registros"), ("ht", "Enskripsyon ou yo")]
+)
 def test_nav_is_translated(applicant_client, language, label):
     applicant_client.cookies["django_language"] = language
     response = applicant_client.get("/rounds/", HTTP_ACCEPT_LANGUAGE=language)
@@ -66,7 +68,7 @@ def test_nav_is_translated(applicant_client, language, label):
 def test_public_home_offers_sign_up_only_to_visitors():
     assert "/accounts/signup/" in Client().get("/").content.decode()
     page = verified_login(Client(), UserFactory()).get("/").content.decode()
-    main = page[page.index('<main id="main">'):]
+    main = page[page.index('<main id="main">') :]
     assert "/accounts/signup/" not in main and 'href="/accounts/"' in main
 
 

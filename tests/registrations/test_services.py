@@ -35,12 +35,28 @@ IN_AREA = {"latitude": 32.5149, "longitude": -117.0382, "accuracy_m": 25.0}
 
 
 def _ready_registration(applicant, people=1):
-    registration = services.registration_create(actor=applicant, data={
-        "basis": "safety", "us_address_line1": "1 Main St", "us_city": "Houston", "us_state": "TX", "us_zip": "77002",
-    })
+    registration = services.registration_create(
+        actor=applicant,
+        data={
+            "basis": "safety",
+            "us_address_line1": "1 Main St",
+            "us_city": "Houston",
+            "us_state": "TX",
+            "us_zip": "77002",
+        },
+    )
     for _ in range(people):
-        person = services.person_add(actor=applicant, registration=registration, data=complete_person_data())
-        services.evidence_upload(actor=applicant, registration=registration, person=person, kind=EvidenceKind.PHOTO, filename="me.png", content=png_bytes())
+        person = services.person_add(
+            actor=applicant, registration=registration, data=complete_person_data()
+        )
+        services.evidence_upload(
+            actor=applicant,
+            registration=registration,
+            person=person,
+            kind=EvidenceKind.PHOTO,
+            filename="me.png",
+            content=png_bytes(),
+        )
     return registration
 
 
@@ -73,12 +89,19 @@ def test_database_itself_caps_a_group_at_ten():
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("date_of_birth", dt.date(2999, 1, 1)), ("nationality", "XX"), ("country_of_birth", "ZZ"), ("height_cm", 900)],
+    [
+        ("date_of_birth", dt.date(2999, 1, 1)),
+        ("nationality", "XX"),
+        ("country_of_birth", "ZZ"),
+        ("height_cm", 900),
+    ],
 )
 def test_bad_person_values_are_refused_with_field_errors(applicant, field, value):
     registration = _ready_registration(applicant, people=0)
     with pytest.raises(ValidationFailed) as info:
-        services.person_add(actor=applicant, registration=registration, data=complete_person_data(**{field: value}))
+        services.person_add(
+            actor=applicant, registration=registration, data=complete_person_data(**{field: value})
+        )
     assert field in info.value.errors
     assert registration.people.count() == 0
 
@@ -96,7 +119,7 @@ def test_a_draft_person_may_be_saved_incomplete_but_not_submitted(applicant):
 @pytest.mark.parametrize(
     ("filename", "content", "message_part"),
     [
-        ("scan.pdf", png_bytes(), "PDF"),          # a PNG pretending to be a PDF
+        ("scan.pdf", png_bytes(), "PDF"),  # a PNG pretending to be a PDF
         ("photo.png", b"MZ\x90\x00 not an image", "Only PDF"),
         ("empty.pdf", b"", "empty"),
         ("broken.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "damaged"),
@@ -106,7 +129,13 @@ def test_a_draft_person_may_be_saved_incomplete_but_not_submitted(applicant):
 def test_uploads_that_lie_or_are_broken_are_refused(applicant, filename, content, message_part):
     registration = _ready_registration(applicant, people=0)
     with pytest.raises(ValidationFailed) as info:
-        services.evidence_upload(actor=applicant, registration=registration, kind=EvidenceKind.OTHER, filename=filename, content=content)
+        services.evidence_upload(
+            actor=applicant,
+            registration=registration,
+            kind=EvidenceKind.OTHER,
+            filename=filename,
+            content=content,
+        )
     assert message_part in str(info.value.message)
     assert registration.evidence.count() == 0
 
@@ -115,13 +144,29 @@ def test_upload_size_limit(applicant, settings):
     settings.PORTLINE_MAX_UPLOAD_BYTES = 1024
     registration = _ready_registration(applicant, people=0)
     with pytest.raises(ValidationFailed, match="too large"):
-        services.evidence_upload(actor=applicant, registration=registration, kind=EvidenceKind.OTHER, filename="a.pdf", content=PDF_BYTES + b"x" * 2000 + b"%%EOF")
+        services.evidence_upload(
+            actor=applicant,
+            registration=registration,
+            kind=EvidenceKind.OTHER,
+            filename="a.pdf",
+            content=PDF_BYTES + b"x" * 2000 + b"%%EOF",
+        )
 
 
 def test_accepted_types_are_detected_from_content(applicant):
     registration = _ready_registration(applicant, people=0)
-    for name, content, expected in [("scan-of-passport.pdf", PDF_BYTES, "application/pdf"), ("camera-upload", jpeg_bytes(), "image/jpeg"), ("selfie-photo.PNG", png_bytes(), "image/png")]:
-        document = services.evidence_upload(actor=applicant, registration=registration, kind=EvidenceKind.OTHER, filename=name, content=content)
+    for name, content, expected in [
+        ("scan-of-passport.pdf", PDF_BYTES, "application/pdf"),
+        ("camera-upload", jpeg_bytes(), "image/jpeg"),
+        ("selfie-photo.PNG", png_bytes(), "image/png"),
+    ]:
+        document = services.evidence_upload(
+            actor=applicant,
+            registration=registration,
+            kind=EvidenceKind.OTHER,
+            filename=name,
+            content=content,
+        )
         assert document.content_type == expected
         with document.file.open("rb") as handle:
             assert handle.read() == content
@@ -129,58 +174,119 @@ def test_accepted_types_are_detected_from_content(applicant):
 
 
 def _submitted(applicant, people=1):
-    return services.registration_submit(actor=applicant, registration=_ready_registration(applicant, people))
+    return services.registration_submit(
+        actor=applicant, registration=_ready_registration(applicant, people)
+    )
 
 
 def test_request_retry_with_same_key_returns_the_same_request(applicant):
     registration = _submitted(applicant)
     sys, bro = Port.objects.get(code="SYS"), Port.objects.get(code="BRO")
-    first, created = services.request_submit(actor=applicant, registration=registration, first_port=sys, second_port=bro, idempotency_key="k1", **IN_AREA)
-    again, created_again = services.request_submit(actor=applicant, registration=registration, first_port=sys, second_port=bro, idempotency_key="k1", **IN_AREA)
+    first, created = services.request_submit(
+        actor=applicant,
+        registration=registration,
+        first_port=sys,
+        second_port=bro,
+        idempotency_key="k1",
+        **IN_AREA,
+    )
+    again, created_again = services.request_submit(
+        actor=applicant,
+        registration=registration,
+        first_port=sys,
+        second_port=bro,
+        idempotency_key="k1",
+        **IN_AREA,
+    )
     assert created and not created_again and first.pk == again.pk
     assert AppointmentRequest.objects.count() == 1
     with pytest.raises(Conflict):
-        services.request_submit(actor=applicant, registration=registration, first_port=bro, idempotency_key="k1", **IN_AREA)
+        services.request_submit(
+            actor=applicant,
+            registration=registration,
+            first_port=bro,
+            idempotency_key="k1",
+            **IN_AREA,
+        )
     with pytest.raises(Conflict):
-        services.request_submit(actor=applicant, registration=registration, first_port=sys, idempotency_key="k2", **IN_AREA)
+        services.request_submit(
+            actor=applicant,
+            registration=registration,
+            first_port=sys,
+            idempotency_key="k2",
+            **IN_AREA,
+        )
     assert AppointmentRequest.objects.count() == 1
 
 
 def test_one_request_per_window_is_enforced_by_the_database(applicant):
     registration = _submitted(applicant)
     sys = Port.objects.get(code="SYS")
-    services.request_submit(actor=applicant, registration=registration, first_port=sys, idempotency_key="a", **IN_AREA)
+    services.request_submit(
+        actor=applicant, registration=registration, first_port=sys, idempotency_key="a", **IN_AREA
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         AppointmentRequest.objects.create(
-            registration=registration, round_date=AppointmentRequest.objects.get().round_date,
-            first_port=sys, idempotency_key="b", requested_by=applicant,
+            registration=registration,
+            round_date=AppointmentRequest.objects.get().round_date,
+            first_port=sys,
+            idempotency_key="b",
+            requested_by=applicant,
         )
 
 
 def test_request_outside_the_window_is_refused(applicant):
     registration = _submitted(applicant)
-    ProgramSettings.objects.filter(pk=1).update(request_window_opens=dt.time(12, 0), request_window_closes=dt.time(23, 59))
+    ProgramSettings.objects.filter(pk=1).update(
+        request_window_opens=dt.time(12, 0), request_window_closes=dt.time(23, 59)
+    )
     with freeze_time("2026-03-02 15:00:00"):  # 10:00 in New York: before noon
         with pytest.raises(Exception, match="not being taken") as info:
-            services.request_submit(actor=applicant, registration=registration, first_port=Port.objects.get(code="SYS"), idempotency_key="x", **IN_AREA)
+            services.request_submit(
+                actor=applicant,
+                registration=registration,
+                first_port=Port.objects.get(code="SYS"),
+                idempotency_key="x",
+                **IN_AREA,
+            )
         assert info.value.code == "window_closed"
     with freeze_time("2026-03-02 18:00:00"):  # 13:00 in New York
-        request, _ = services.request_submit(actor=applicant, registration=registration, first_port=Port.objects.get(code="SYS"), idempotency_key="y", **IN_AREA)
+        request, _ = services.request_submit(
+            actor=applicant,
+            registration=registration,
+            first_port=Port.objects.get(code="SYS"),
+            idempotency_key="y",
+            **IN_AREA,
+        )
     assert request.round_date == dt.date(2026, 3, 2)
 
 
 def test_draft_cannot_request_and_submitted_cannot_change(applicant):
     registration = _ready_registration(applicant)
     with pytest.raises(Conflict):
-        services.request_submit(actor=applicant, registration=registration, first_port=Port.objects.get(code="SYS"), idempotency_key="x", **IN_AREA)
+        services.request_submit(
+            actor=applicant,
+            registration=registration,
+            first_port=Port.objects.get(code="SYS"),
+            idempotency_key="x",
+            **IN_AREA,
+        )
     services.registration_submit(actor=applicant, registration=registration)
     with pytest.raises(Conflict):
-        services.registration_update(actor=applicant, registration=registration, data={"us_city": "Miami"})
+        services.registration_update(
+            actor=applicant, registration=registration, data={"us_city": "Miami"}
+        )
 
 
 def test_each_role_sees_only_what_it_may(applicant):
     registration = _submitted(applicant)
-    services.request_submit(actor=applicant, registration=registration, first_port=Port.objects.get(code="SYS"), idempotency_key="x", **IN_AREA)
+    services.request_submit(
+        actor=applicant,
+        registration=registration,
+        first_port=Port.objects.get(code="SYS"),
+        idempotency_key="x",
+        **IN_AREA,
+    )
     other = UserFactory()
     assert list(registrations_visible_to(applicant)) == [registration]
     with pytest.raises(NotFound):

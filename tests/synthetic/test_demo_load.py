@@ -36,7 +36,14 @@ def _counts() -> dict[str, int]:
 
 def test_demo_load_runs_the_whole_cycle_and_is_idempotent():
     logins, people, cycle = demo_load(registrations=COUNT)
-    assert {login.role for login in logins} == {"applicant", "partner_staff", "officer", "supervisor", "program_admin", "analyst"}
+    assert {login.role for login in logins} == {
+        "applicant",
+        "partner_staff",
+        "officer",
+        "supervisor",
+        "program_admin",
+        "analyst",
+    }
     assert people > COUNT
     assert cycle is not None and cycle.created
 
@@ -49,9 +56,15 @@ def test_demo_load_runs_the_whole_cycle_and_is_idempotent():
     assert drawn.status == RoundStatus.DRAWN and drawn.beacon_source == BeaconSource.LOCAL
     assert drawn.service_date == today and drawn.selected_requests > 0
     recent = Round.objects.get(round_date=dates["tomorrow"])
-    assert recent.status == RoundStatus.DRAWN and recent.service_date == today + dt.timedelta(days=1)
+    assert recent.status == RoundStatus.DRAWN and recent.service_date == today + dt.timedelta(
+        days=1
+    )
     waiting = Round.objects.get(round_date=dates["waiting"])
-    assert waiting.status == RoundStatus.FROZEN and waiting.beacon_source == BeaconSource.DRAND and not waiting.beacon_value
+    assert (
+        waiting.status == RoundStatus.FROZEN
+        and waiting.beacon_source == BeaconSource.DRAND
+        and not waiting.beacon_value
+    )
 
     # The SYS officer has confirmed arrivals today and tomorrow, every person confirmed.
     at_sys = Appointment.objects.filter(port=sys_port, status=AppointmentStatus.CONFIRMED)
@@ -60,7 +73,10 @@ def test_demo_load_runs_the_whole_cycle_and_is_idempotent():
     for appointment in Appointment.objects.filter(status=AppointmentStatus.CONFIRMED):
         assert appointment.confirmations.count() == appointment.registration.people.count()
     # Every check went through the geofence and was accepted.
-    assert set(LocationCheck.objects.values_list("verdict", flat=True)) <= {"inside", "inside_border_band"}
+    assert set(LocationCheck.objects.values_list("verdict", flat=True)) <= {
+        "inside",
+        "inside_border_band",
+    }
 
     # The demo applicant won and can still confirm in the browser; a few others wait too.
     mine = Appointment.objects.get(registration__owner__login="applicant@demo.portline.test")

@@ -38,7 +38,9 @@ def _locked_out(request: HttpRequest) -> ApiRefusal:
     # Answer in the API's own error body; stop AxesMiddleware from replacing it with the page.
     request.axes_locked_out = False  # type: ignore[attr-defined]
     return ApiRefusal(
-        _("Too many failed attempts. Try again later."), code="locked_out", http_status=429,
+        _("Too many failed attempts. Try again later."),
+        code="locked_out",
+        http_status=429,
     )
 
 
@@ -52,7 +54,9 @@ def _check_password(request: HttpRequest, login: str, password: str) -> User:
     if getattr(request, "axes_locked_out", False):
         raise _locked_out(request)
     if user is None or not user.is_active:
-        raise ApiRefusal(_("The login or password is not right."), code="invalid_credentials", http_status=401)
+        raise ApiRefusal(
+            _("The login or password is not right."), code="invalid_credentials", http_status=401
+        )
     return user
 
 
@@ -61,23 +65,36 @@ def _second_factor_failed(request: HttpRequest, login: str) -> ApiRefusal:
     user_login_failed.send(sender=__name__, credentials={"login": login}, request=request)
     if getattr(request, "axes_locked_out", False):
         return _locked_out(request)
-    return ApiRefusal(_("That code is not right. Try the newest code from your app."), code="invalid_second_factor", http_status=401)
+    return ApiRefusal(
+        _("That code is not right. Try the newest code from your app."),
+        code="invalid_second_factor",
+        http_status=401,
+    )
 
 
 @router.post(
-    "/signup", response=responses({201: UserOut}, 409, 422), summary="Create an applicant account", **anonymous,
+    "/signup",
+    response=responses({201: UserOut}, 409, 422),
+    summary="Create an applicant account",
+    **anonymous,
 )
 def signup(request: HttpRequest, payload: SignUpIn):
     """Create your own applicant account. Next: set up the authenticator (`/auth/totp/start`)."""
     language = payload.language if payload.language in {"en", "es", "ht"} else "en"
     user = accounts.user_create(
-        login=payload.login, password=payload.password, language=language, display_name=payload.display_name,
+        login=payload.login,
+        password=payload.password,
+        language=language,
+        display_name=payload.display_name,
     )
     return Status(201, user)
 
 
 @router.post(
-    "/totp/start", response=responses({200: TotpStartOut}, 409, 422), summary="Start authenticator set-up", **anonymous,
+    "/totp/start",
+    response=responses({200: TotpStartOut}, 409, 422),
+    summary="Start authenticator set-up",
+    **anonymous,
 )
 def totp_start(request: HttpRequest, payload: CredentialsIn):
     """For an account without a confirmed authenticator: returns the secret and otpauth URI."""
@@ -89,8 +106,10 @@ def totp_start(request: HttpRequest, payload: CredentialsIn):
 
 
 @router.post(
-    "/totp/confirm", response=responses({200: BackupCodesOut}, 400, 409, 422),
-    summary="Confirm the authenticator", **anonymous,
+    "/totp/confirm",
+    response=responses({200: BackupCodesOut}, 400, 409, 422),
+    summary="Confirm the authenticator",
+    **anonymous,
 )
 def totp_confirm(request: HttpRequest, payload: TotpConfirmIn):
     """Send the first code the app shows; returns one-time backup codes (shown once)."""
@@ -103,14 +122,19 @@ def totp_confirm(request: HttpRequest, payload: TotpConfirmIn):
 
 
 @router.post(
-    "/token", response=responses({201: TokenOut}, 422), summary="Issue an API token", **anonymous,
+    "/token",
+    response=responses({201: TokenOut}, 422),
+    summary="Issue an API token",
+    **anonymous,
 )
 def token_issue(request: HttpRequest, payload: TokenIn):
     """Login, password and the second factor's code; returns a bearer token (shown once)."""
     user = _check_password(request, payload.login, payload.password)
     if not accounts.user_has_second_factor(user):
         raise ApiRefusal(
-            _("Set up the authenticator first."), code="second_factor_not_set_up", http_status=403,
+            _("Set up the authenticator first."),
+            code="second_factor_not_set_up",
+            http_status=403,
         )
     if accounts.second_factor_verify(user=user, code=payload.code) is None:
         raise _second_factor_failed(request, user.login)

@@ -40,14 +40,19 @@ def _port(code: str | None, field: str) -> Port | None:
 
 
 @router.post(
-    "/requests", response=responses({200: AppointmentRequestOut, 201: AppointmentRequestOut}, 400, 404, 409, 422),
+    "/requests",
+    response=responses(
+        {200: AppointmentRequestOut, 201: AppointmentRequestOut}, 400, 404, 409, 422
+    ),
     summary="Request an appointment in today's window",
 )
 def request_create(
     request: HttpRequest,
     payload: AppointmentRequestIn,
     idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY_PATTERN,
+        None,
+        alias="Idempotency-Key",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
         description="1-64 visible ASCII characters, new for each new request (e.g. a UUID).",
     ),
 ):
@@ -62,20 +67,34 @@ def request_create(
     first_port = _port(payload.first_port, "first_port")
     second_port = _port(payload.second_port, "second_port")
     created_request, created = services.request_submit(
-        actor=request.auth, registration=registration, first_port=first_port, second_port=second_port,
-        idempotency_key=key, latitude=payload.latitude, longitude=payload.longitude, accuracy_m=payload.accuracy_m,
+        actor=request.auth,
+        registration=registration,
+        first_port=first_port,
+        second_port=second_port,
+        idempotency_key=key,
+        latitude=payload.latitude,
+        longitude=payload.longitude,
+        accuracy_m=payload.accuracy_m,
         device_hash=payload.device_hash,
     )
     return Status(201 if created else 200, created_request)
 
 
-@router.get("/requests", response=responses({200: list[AppointmentRequestOut]}, 422), summary="Your appointment requests")
+@router.get(
+    "/requests",
+    response=responses({200: list[AppointmentRequestOut]}, 422),
+    summary="Your appointment requests",
+)
 @paginate(Pages)
 def request_list(request: HttpRequest):
     return requests_visible_to(request.auth).order_by("-round_date", "-id")
 
 
-@router.get("/requests/{request_id}", response=responses({200: AppointmentRequestOut}, 404, 422), summary="One appointment request")
+@router.get(
+    "/requests/{request_id}",
+    response=responses({200: AppointmentRequestOut}, 404, 422),
+    summary="One appointment request",
+)
 def request_get(request: HttpRequest, request_id: int = Path(..., ge=1, le=MAX_ID)):
     found = requests_visible_to(request.auth).filter(pk=request_id).first()
     if found is None:

@@ -46,15 +46,22 @@ router = Router(tags=["appointments"])
 
 class VerifyIn(Schema):
     date_of_birth: dt.date = Field(..., description="The traveller's date of birth (YYYY-MM-DD).")
-    confirmation_number: str = Field(..., min_length=1, max_length=20, description="As printed, with or without the dash.")
+    confirmation_number: str = Field(
+        ..., min_length=1, max_length=20, description="As printed, with or without the dash."
+    )
 
 
 class VerifyOut(Schema):
-    valid: bool = Field(..., description="True only for a confirmed appointment, today or later, held by someone born on that date.")
+    valid: bool = Field(
+        ...,
+        description="True only for a confirmed appointment, today or later, held by someone born on that date.",
+    )
 
 
 @router.post(
-    "/verify", auth=None, response=responses({200: VerifyOut}, 400, 422),
+    "/verify",
+    auth=None,
+    response=responses({200: VerifyOut}, 400, 422),
     summary="Yes/no: does this person hold a valid appointment?",
 )
 def verify(request, payload: VerifyIn):
@@ -62,12 +69,16 @@ def verify(request, payload: VerifyIn):
     if verification_rate_limited(client=client):
         raise ApiRefusal(
             _("Too many checks from this address. Wait a few minutes and try again."),
-            code="rate_limited", http_status=429,
+            code="rate_limited",
+            http_status=429,
             retry_after=getattr(settings, "PORTLINE_VERIFY_WINDOW_SECONDS", 600),
         )
     actor = request.user if request.user.is_authenticated else None
     valid = appointment_verify_third_party(
-        actor=actor, confirmation_number=payload.confirmation_number, date_of_birth=payload.date_of_birth, client=client,
+        actor=actor,
+        confirmation_number=payload.confirmation_number,
+        date_of_birth=payload.date_of_birth,
+        client=client,
     )
     return {"valid": valid}
 
@@ -75,19 +86,29 @@ def verify(request, payload: VerifyIn):
 # The applicant's appointments ----------------------------------------------------------------
 
 ConfirmationNumber = Path(
-    ..., pattern=r"^[A-Za-z0-9-]{1,20}$", description="The confirmation number, with or without the dash.",
+    ...,
+    pattern=r"^[A-Za-z0-9-]{1,20}$",
+    description="The confirmation number, with or without the dash.",
 )
-Position = Path(..., ge=1, le=MAX_GROUP_SIZE, description="The person's position in the group (1-10).")
-PhotoField = File(..., description="A photo taken now with the camera: JPEG or PNG (checked by content).")
+Position = Path(
+    ..., ge=1, le=MAX_GROUP_SIZE, description="The person's position in the group (1-10)."
+)
+PhotoField = File(
+    ..., description="A photo taken now with the camera: JPEG or PNG (checked by content)."
+)
 LatitudeField = Form(..., description="Where the person is now (WGS 84).")
 LongitudeField = Form(..., description="Where the person is now (WGS 84).")
-AccuracyField = Form(None, description="The location's accuracy in metres, as the device reports it.")
+AccuracyField = Form(
+    None, description="The location's accuracy in metres, as the device reports it."
+)
 
 
 class AppointmentPersonOut(Schema):
     position: int
     full_name: str
-    confirmed: bool = Field(..., description="Whether this person has confirmed (photo and location).")
+    confirmed: bool = Field(
+        ..., description="Whether this person has confirmed (photo and location)."
+    )
 
 
 class AppointmentOut(Schema):
@@ -102,11 +123,14 @@ class AppointmentOut(Schema):
     slot_ends_at: dt.datetime
     group_size: int
     status: AppointmentStatus
-    confirm_by: dt.datetime = Field(..., description="Everyone must confirm before this moment, or the appointment expires.")
+    confirm_by: dt.datetime = Field(
+        ..., description="Everyone must confirm before this moment, or the appointment expires."
+    )
     confirmed_at: dt.datetime | None
     people: list[AppointmentPersonOut]
     qr_token: str | None = Field(
-        None, description="Once confirmed: the signed token the QR code encodes (render it as a QR code).",
+        None,
+        description="Once confirmed: the signed token the QR code encodes (render it as a QR code).",
     )
 
     @staticmethod
@@ -128,7 +152,11 @@ class AppointmentOut(Schema):
     @staticmethod
     def resolve_people(obj: Appointment) -> list[dict]:
         return [
-            {"position": p.person.position, "full_name": p.person.full_name, "confirmed": p.confirmed}
+            {
+                "position": p.person.position,
+                "full_name": p.person.full_name,
+                "confirmed": p.confirmed,
+            }
             for p in appointment_progress(obj)
         ]
 
@@ -153,14 +181,19 @@ def appointment_list(request: HttpRequest) -> QuerySet[Appointment]:
     return appointments_visible_to(request.auth).order_by("-service_date", "-id")
 
 
-@router.get("/{confirmation_number}", response=responses({200: AppointmentOut}, 404, 422), summary="One appointment")
+@router.get(
+    "/{confirmation_number}",
+    response=responses({200: AppointmentOut}, 404, 422),
+    summary="One appointment",
+)
 def appointment_get(request: HttpRequest, confirmation_number: str = ConfirmationNumber):
     """`people` says who has confirmed; `qr_token` is there once everyone has."""
     return _appointment(request, confirmation_number)
 
 
 @router.post(
-    "/{confirmation_number}/people/{position}/confirm", response=responses({200: AppointmentOut}, 404, 409, 422),
+    "/{confirmation_number}/people/{position}/confirm",
+    response=responses({200: AppointmentOut}, 404, 409, 422),
     summary="Confirm one person (multipart/form-data)",
 )
 def appointment_person_confirm_api(
@@ -178,28 +211,46 @@ def appointment_person_confirm_api(
     person = appointment.registration.people.filter(position=position).first()
     if person is None:
         raise NotFound(_("No such person in this group."))
-    content = photo.read(settings.PORTLINE_MAX_UPLOAD_BYTES + 1)  # one byte over is enough to refuse it
+    content = photo.read(
+        settings.PORTLINE_MAX_UPLOAD_BYTES + 1
+    )  # one byte over is enough to refuse it
     appointment_person_confirm(
-        actor=request.auth, appointment=appointment, person=person, photo=content,
-        latitude=latitude, longitude=longitude, accuracy_m=accuracy_m,
+        actor=request.auth,
+        appointment=appointment,
+        person=person,
+        photo=content,
+        latitude=latitude,
+        longitude=longitude,
+        accuracy_m=accuracy_m,
     )
     return _appointment(request, confirmation_number)
 
 
 @router.get(
-    "/{confirmation_number}/pdf", response=responses({}, 404, 409, 422), summary="The confirmation as a PDF",
-    openapi_extra={"responses": {"200": {
-        "description": "The confirmation, with its QR code",
-        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-    }}},
+    "/{confirmation_number}/pdf",
+    response=responses({}, 404, 409, 422),
+    summary="The confirmation as a PDF",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The confirmation, with its QR code",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
 )
 def appointment_pdf_download(request: HttpRequest, confirmation_number: str = ConfirmationNumber):
     """Ready once everyone in the group has confirmed (409 `not_confirmed` before)."""
     appointment = _appointment(request, confirmation_number)
     if appointment.status != AppointmentStatus.CONFIRMED:
-        raise Conflict(_("The confirmation is ready once everyone in the group has confirmed."), code="not_confirmed")
+        raise Conflict(
+            _("The confirmation is ready once everyone in the group has confirmed."),
+            code="not_confirmed",
+        )
     content = appointment_pdf(appointment, language=get_language() or appointment.language)
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="portline-appointment-{appointment.service_date:%Y%m%d}.pdf"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="portline-appointment-{appointment.service_date:%Y%m%d}.pdf"'
+    )
     response["Cache-Control"] = "no-store"
     return response

@@ -34,12 +34,16 @@ class OfflineSwagger(Swagger):
     def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
         self.settings["url"] = self.get_openapi_url(api, kwargs)
         asset_url = reverse(f"{api.urls_namespace}:docs-asset", kwargs={"name": "x"})
-        response = render(request, "api/swagger.html", {
-            "api": api,
-            "swagger_settings": json.dumps(self.settings).replace("<", "\\u003c"),
-            "assets": asset_url[: -len("x")],
-            "add_csrf": True,
-        })
+        response = render(
+            request,
+            "api/swagger.html",
+            {
+                "api": api,
+                "swagger_settings": json.dumps(self.settings).replace("<", "\\u003c"),
+                "assets": asset_url[: -len("x")],
+                "add_csrf": True,
+            },
+        )
         response["Content-Security-Policy"] = DOCS_CSP
         return response
 

@@ -27,7 +27,8 @@ class ErrorDetail(Schema):
         description="Messages per input field; `__all__` holds those about the whole input.",
     )
     details: dict[str, Any] | None = Field(
-        None, description="Extra facts about some refusals, e.g. `opens_at` when the request window is closed.",
+        None,
+        description="Extra facts about some refusals, e.g. `opens_at` when the request window is closed.",
     )
 
 
@@ -51,20 +52,30 @@ def responses(ok: dict[int, Any] | None = None, *codes: int) -> dict[int, Any]:
 class ApiRefusal(ApplicationError):
     """A refusal raised by the API layer itself (authentication, rate limits)."""
 
-    def __init__(self, message: Any, *, code: str, http_status: int, retry_after: int | None = None):
+    def __init__(
+        self, message: Any, *, code: str, http_status: int, retry_after: int | None = None
+    ):
         super().__init__(message, code=code)
         self.http_status = http_status
         self.retry_after = retry_after
 
 
 def error_response(
-    api: NinjaAPI, request: HttpRequest, *, status: int, code: str, message: Any,
-    fields: dict[str, list[Any]] | None = None, details: dict[str, Any] | None = None,
+    api: NinjaAPI,
+    request: HttpRequest,
+    *,
+    status: int,
+    code: str,
+    message: Any,
+    fields: dict[str, list[Any]] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> HttpResponse:
     error: dict[str, Any] = {
         "code": code,
         "message": str(message),
-        "fields": {str(name): [str(m) for m in messages] for name, messages in (fields or {}).items()},
+        "fields": {
+            str(name): [str(m) for m in messages] for name, messages in (fields or {}).items()
+        },
     }
     if details:
         error["details"] = details
@@ -79,7 +90,9 @@ def _pydantic_message(error: dict[str, Any]) -> str:
     if kind == "missing":
         return _("This field is required.")
     if kind in {"string_too_long", "too_long"}:
-        return _("Too long: at most %(max)s characters.") % {"max": ctx.get("max_length", ctx.get("actual_length", "?"))}
+        return _("Too long: at most %(max)s characters.") % {
+            "max": ctx.get("max_length", ctx.get("actual_length", "?"))
+        }
     if kind in {"string_too_short", "too_short"}:
         return _("This field cannot be empty.")
     if kind == "string_pattern_mismatch":
@@ -116,7 +129,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
         elif exc.field:
             fields = {exc.field: [exc.message]}
         response = error_response(
-            api, request, status=exc.http_status, code=exc.code, message=exc.message, fields=fields, details=exc.extra,
+            api,
+            request,
+            status=exc.http_status,
+            code=exc.code,
+            message=exc.message,
+            fields=fields,
+            details=exc.extra,
         )
         retry_after = getattr(exc, "retry_after", None)
         if retry_after:
@@ -127,21 +146,41 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         fields: dict[str, list[Any]] = {}
         for error in exc.errors:
-            fields.setdefault(_field_name(error.get("loc", ())), []).append(_pydantic_message(error))
-        return error_response(api, request, status=422, code="validation_error", message=_("Please correct the marked fields."), fields=fields)
+            fields.setdefault(_field_name(error.get("loc", ())), []).append(
+                _pydantic_message(error)
+            )
+        return error_response(
+            api,
+            request,
+            status=422,
+            code="validation_error",
+            message=_("Please correct the marked fields."),
+            fields=fields,
+        )
 
     @api.exception_handler(AuthenticationError)
     def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         response = error_response(
-            api, request, status=401, code="not_authenticated",
-            message=_("Log in first: send an API token (Authorization: Bearer …) or a session cookie."),
+            api,
+            request,
+            status=401,
+            code="not_authenticated",
+            message=_(
+                "Log in first: send an API token (Authorization: Bearer …) or a session cookie."
+            ),
         )
         response["WWW-Authenticate"] = "Bearer"
         return response
 
     @api.exception_handler(Throttled)
     def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
-        response = error_response(api, request, status=429, code="rate_limited", message=_("Too many requests. Wait a minute and try again."))
+        response = error_response(
+            api,
+            request,
+            status=429,
+            code="rate_limited",
+            message=_("Too many requests. Wait a minute and try again."),
+        )
         if exc.wait:
             response["Retry-After"] = str(math.ceil(exc.wait))
         return response
@@ -149,10 +188,24 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400:
-            return error_response(api, request, status=400, code="bad_request", message=_("The request could not be read. Send valid JSON or form data."))
+            return error_response(
+                api,
+                request,
+                status=400,
+                code="bad_request",
+                message=_("The request could not be read. Send valid JSON or form data."),
+            )
         if exc.status_code == 403:
-            return error_response(api, request, status=403, code="forbidden", message=_("You may not do this."))
-        return error_response(api, request, status=exc.status_code, code="error", message=_("The request was refused."))
+            return error_response(
+                api, request, status=403, code="forbidden", message=_("You may not do this.")
+            )
+        return error_response(
+            api,
+            request,
+            status=exc.status_code,
+            code="error",
+            message=_("The request was refused."),
+        )
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

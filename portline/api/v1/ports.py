@@ -12,7 +12,9 @@ from portline.scheduling.selectors import ports_active
 router = Router(tags=["ports"])
 
 
-@router.get("/ports", response=responses({200: list[PortOut]}), auth=None, summary="Ports taking requests")
+@router.get(
+    "/ports", response=responses({200: list[PortOut]}), auth=None, summary="Ports taking requests"
+)
 def port_list(request: HttpRequest):
     """Eight ports at most, so this list is not paginated."""
     return ports_active()

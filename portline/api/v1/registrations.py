@@ -37,7 +37,9 @@ from portline.registrations.selectors import (
 router = Router(tags=["registrations"])
 
 Reference = Path(..., pattern=REFERENCE_PATTERN, description="The registration's reference.")
-Position = Path(..., ge=1, le=MAX_GROUP_SIZE, description="The person's position in the group (1-10).")
+Position = Path(
+    ..., ge=1, le=MAX_GROUP_SIZE, description="The person's position in the group (1-10)."
+)
 EvidenceId = Path(..., ge=1, le=MAX_ID)
 KindField = Form(..., description="What the document is.")
 FileField = File(..., description="PDF, JPEG or PNG.")
@@ -51,7 +53,11 @@ def _data(payload) -> dict:
 # Registrations --------------------------------------------------------------------------
 
 
-@router.get("/registrations", response=responses({200: list[RegistrationOut]}, 422), summary="Your registrations")
+@router.get(
+    "/registrations",
+    response=responses({200: list[RegistrationOut]}, 422),
+    summary="Your registrations",
+)
 @paginate(Pages)
 def registration_list(request: HttpRequest):
     """Applicants see their own; partner staff their organization's; port staff those that
@@ -64,28 +70,40 @@ def registration_list(request: HttpRequest):
     )
 
 
-@router.post("/registrations", response=responses({201: RegistrationDetailOut}, 422), summary="Start a registration")
+@router.post(
+    "/registrations",
+    response=responses({201: RegistrationDetailOut}, 422),
+    summary="Start a registration",
+)
 def registration_create(request: HttpRequest, payload: RegistrationIn):
     return Status(201, services.registration_create(actor=request.auth, data=_data(payload)))
 
 
-@router.get("/registrations/{reference}", response=responses({200: RegistrationDetailOut}, 404, 422), summary="One registration")
+@router.get(
+    "/registrations/{reference}",
+    response=responses({200: RegistrationDetailOut}, 404, 422),
+    summary="One registration",
+)
 def registration_get(request: HttpRequest, reference: str = Reference):
     """While a draft, `readiness` says what is still missing before it can be submitted."""
     return access_registration(request.auth, reference)
 
 
 @router.patch(
-    "/registrations/{reference}", response=responses({200: RegistrationDetailOut}, 404, 409, 422),
+    "/registrations/{reference}",
+    response=responses({200: RegistrationDetailOut}, 404, 409, 422),
     summary="Change a draft registration",
 )
 def registration_update(request: HttpRequest, payload: RegistrationIn, reference: str = Reference):
     registration = access_registration(request.auth, reference)
-    return services.registration_update(actor=request.auth, registration=registration, data=_data(payload))
+    return services.registration_update(
+        actor=request.auth, registration=registration, data=_data(payload)
+    )
 
 
 @router.post(
-    "/registrations/{reference}/submit", response=responses({200: RegistrationDetailOut}, 404, 409, 422),
+    "/registrations/{reference}/submit",
+    response=responses({200: RegistrationDetailOut}, 404, 409, 422),
     summary="Submit a registration",
 )
 def registration_submit(request: HttpRequest, reference: str = Reference):
@@ -98,7 +116,8 @@ def registration_submit(request: HttpRequest, reference: str = Reference):
 
 
 @router.get(
-    "/registrations/{reference}/people", response=responses({200: list[PersonOut]}, 404, 422),
+    "/registrations/{reference}/people",
+    response=responses({200: list[PersonOut]}, 404, 422),
     summary="The people in a registration",
 )
 def person_list(request: HttpRequest, reference: str = Reference):
@@ -108,17 +127,21 @@ def person_list(request: HttpRequest, reference: str = Reference):
 
 
 @router.post(
-    "/registrations/{reference}/people", response=responses({201: PersonOut}, 404, 409, 422),
+    "/registrations/{reference}/people",
+    response=responses({201: PersonOut}, 404, 409, 422),
     summary="Add a person",
 )
 def person_add(request: HttpRequest, payload: PersonIn, reference: str = Reference):
     """Fields may be left out while the registration is a draft; a group has at most ten people."""
     registration = access_registration(request.auth, reference)
-    return Status(201, services.person_add(actor=request.auth, registration=registration, data=_data(payload)))
+    return Status(
+        201, services.person_add(actor=request.auth, registration=registration, data=_data(payload))
+    )
 
 
 @router.get(
-    "/registrations/{reference}/people/{position}", response=responses({200: PersonOut}, 404, 422),
+    "/registrations/{reference}/people/{position}",
+    response=responses({200: PersonOut}, 404, 422),
     summary="One person",
 )
 def person_get(request: HttpRequest, reference: str = Reference, position: int = Position):
@@ -126,16 +149,20 @@ def person_get(request: HttpRequest, reference: str = Reference, position: int =
 
 
 @router.patch(
-    "/registrations/{reference}/people/{position}", response=responses({200: PersonOut}, 404, 409, 422),
+    "/registrations/{reference}/people/{position}",
+    response=responses({200: PersonOut}, 404, 409, 422),
     summary="Change a person",
 )
-def person_update(request: HttpRequest, payload: PersonIn, reference: str = Reference, position: int = Position):
+def person_update(
+    request: HttpRequest, payload: PersonIn, reference: str = Reference, position: int = Position
+):
     person = access_person(request.auth, reference, position)
     return services.person_update(actor=request.auth, person=person, data=_data(payload))
 
 
 @router.delete(
-    "/registrations/{reference}/people/{position}", response=responses({204: None}, 404, 409, 422),
+    "/registrations/{reference}/people/{position}",
+    response=responses({204: None}, 404, 409, 422),
     summary="Remove a person",
 )
 def person_remove(request: HttpRequest, reference: str = Reference, position: int = Position):
@@ -148,17 +175,21 @@ def person_remove(request: HttpRequest, reference: str = Reference, position: in
 
 
 @router.get(
-    "/registrations/{reference}/evidence", response=responses({200: list[EvidenceOut]}, 404, 422),
+    "/registrations/{reference}/evidence",
+    response=responses({200: list[EvidenceOut]}, 404, 422),
     summary="A registration's evidence",
 )
 @paginate(Pages)
 def evidence_list(request: HttpRequest, reference: str = Reference):
     registration = access_registration(request.auth, reference)
-    return registration.evidence.select_related("registration", "person").order_by("uploaded_at", "id")
+    return registration.evidence.select_related("registration", "person").order_by(
+        "uploaded_at", "id"
+    )
 
 
 @router.post(
-    "/registrations/{reference}/evidence", response=responses({201: EvidenceOut}, 400, 404, 409, 422),
+    "/registrations/{reference}/evidence",
+    response=responses({201: EvidenceOut}, 400, 404, 409, 422),
     summary="Upload evidence (multipart/form-data)",
 )
 def evidence_upload(
@@ -175,35 +206,58 @@ def evidence_upload(
     limit = settings.PORTLINE_MAX_UPLOAD_BYTES
     content = file.read(limit + 1)  # one byte over the limit is enough to refuse it
     document = services.evidence_upload(
-        actor=request.auth, registration=registration, person=subject, kind=kind,
-        filename=file.name or "", content=content,
+        actor=request.auth,
+        registration=registration,
+        person=subject,
+        kind=kind,
+        filename=file.name or "",
+        content=content,
     )
     return Status(201, document)
 
 
-@router.get("/evidence/{evidence_id}", response=responses({200: EvidenceOut}, 404, 422), summary="One evidence document")
+@router.get(
+    "/evidence/{evidence_id}",
+    response=responses({200: EvidenceOut}, 404, 422),
+    summary="One evidence document",
+)
 def evidence_get(request: HttpRequest, evidence_id: int = EvidenceId):
     return access_evidence(request.auth, evidence_id)
 
 
 @router.get(
-    "/evidence/{evidence_id}/file", response=responses({}, 404, 422), summary="Download an evidence file",
-    openapi_extra={"responses": {"200": {
-        "description": "The file itself",
-        "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in ("application/pdf", "image/jpeg", "image/png")},
-    }}},
+    "/evidence/{evidence_id}/file",
+    response=responses({}, 404, 422),
+    summary="Download an evidence file",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The file itself",
+                "content": {
+                    t: {"schema": {"type": "string", "format": "binary"}}
+                    for t in ("application/pdf", "image/jpeg", "image/png")
+                },
+            }
+        }
+    },
 )
 def evidence_download(request: HttpRequest, evidence_id: int = EvidenceId):
     document = access_evidence(request.auth, evidence_id)
     with document.file.open("rb") as stored:  # at most PORTLINE_MAX_UPLOAD_BYTES
         content = stored.read()
     response = HttpResponse(content, content_type=document.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{document.kind}-{document.pk}{document.extension}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{document.kind}-{document.pk}{document.extension}"'
+    )
     response["Cache-Control"] = "no-store"
     return response
 
 
-@router.delete("/evidence/{evidence_id}", response=responses({204: None}, 404, 409, 422), summary="Delete evidence")
+@router.delete(
+    "/evidence/{evidence_id}",
+    response=responses({204: None}, 404, 409, 422),
+    summary="Delete evidence",
+)
 def evidence_delete(request: HttpRequest, evidence_id: int = EvidenceId):
     document = access_evidence(request.auth, evidence_id)
     services.evidence_delete(actor=request.auth, document=document)

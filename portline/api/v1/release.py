@@ -24,7 +24,11 @@ from portline.inspection.models import CheckInChannel
 router = Router(tags=["release"])
 
 RECORD_PATTERN = r"^PL-[A-Z0-9]{2,8}-\d{4}-[0-9A-Z]{8}$"
-RecordNumber = Path(..., pattern=RECORD_PATTERN, description="The decision's record number, e.g. PL-SYS-2025-ABCD2345.")
+RecordNumber = Path(
+    ...,
+    pattern=RECORD_PATTERN,
+    description="The decision's record number, e.g. PL-SYS-2025-ABCD2345.",
+)
 MAX_SELFIE_BASE64 = 14 * 1024 * 1024
 
 
@@ -53,7 +57,10 @@ class ReleaseCaseOut(Schema):
     days_to_expiry: int
     reporting_interval_days: int | None
     address_reporting: bool
-    work_authorization_from: dt.date = Field(..., description="First day the person may apply for work authorization (a configurable rule).")
+    work_authorization_from: dt.date = Field(
+        ...,
+        description="First day the person may apply for work authorization (a configurable rule).",
+    )
     overdue: int = Field(..., description="Missed check-ins.")
     next_due: DueOut | None
     schedule: list[DueOut]
@@ -61,7 +68,9 @@ class ReleaseCaseOut(Schema):
 
 
 class CheckInIn(Schema):
-    selfie_base64: str | None = Field(None, max_length=MAX_SELFIE_BASE64, description="Optional JPEG or PNG, base64-encoded.")
+    selfie_base64: str | None = Field(
+        None, max_length=MAX_SELFIE_BASE64, description="Optional JPEG or PNG, base64-encoded."
+    )
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     accuracy_m: float | None = Field(None, ge=0, le=1_000_000)
@@ -91,7 +100,9 @@ class AddressIn(Schema):
 class AddressChangeOut(Schema):
     id: int
     moved_on: dt.date
-    deadline: dt.date = Field(..., description="Last day to report on time (business days after the move).")
+    deadline: dt.date = Field(
+        ..., description="Last day to report on time (business days after the move)."
+    )
     late: bool
     address: AddressOut
 
@@ -100,27 +111,47 @@ def _case_out(decision) -> dict:
     status = selectors.release_status(decision)
     due = status.next_due
     return {
-        "record_number": decision.record_number, "name": decision.person.full_name, "port": decision.port.name,
-        "term_start": decision.term_start, "term_end": decision.term_end, "days_to_expiry": status.days_to_expiry,
-        "reporting_interval_days": decision.reporting_interval_days, "address_reporting": decision.address_reporting,
-        "work_authorization_from": status.work_authorization_from, "overdue": len(status.overdue),
+        "record_number": decision.record_number,
+        "name": decision.person.full_name,
+        "port": decision.port.name,
+        "term_start": decision.term_start,
+        "term_end": decision.term_end,
+        "days_to_expiry": status.days_to_expiry,
+        "reporting_interval_days": decision.reporting_interval_days,
+        "address_reporting": decision.address_reporting,
+        "work_authorization_from": status.work_authorization_from,
+        "overdue": len(status.overdue),
         "next_due": due.__dict__ if due else None,
         "schedule": [item.__dict__ for item in status.schedule],
         "address": status.address,
     }
 
 
-@router.get("/cases", response=responses({200: list[ReleaseCaseOut]}), summary="Your release records (or your port's)")
+@router.get(
+    "/cases",
+    response=responses({200: list[ReleaseCaseOut]}),
+    summary="Your release records (or your port's)",
+)
 def case_list(request: HttpRequest):
-    return [_case_out(d) for d in selectors.release_cases_for(request.auth).order_by("term_end")[:200]]
+    return [
+        _case_out(d) for d in selectors.release_cases_for(request.auth).order_by("term_end")[:200]
+    ]
 
 
-@router.get("/cases/{record_number}", response=responses({200: ReleaseCaseOut}, 404, 422), summary="One release record with its schedule")
+@router.get(
+    "/cases/{record_number}",
+    response=responses({200: ReleaseCaseOut}, 404, 422),
+    summary="One release record with its schedule",
+)
 def case_detail(request: HttpRequest, record_number: str = RecordNumber):
     return _case_out(selectors.access_release_case(request.auth, record_number))
 
 
-@router.post("/cases/{record_number}/check-ins", response=responses({201: CheckInOut}, 404, 409, 422), summary="Check in")
+@router.post(
+    "/cases/{record_number}/check-ins",
+    response=responses({201: CheckInOut}, 404, 409, 422),
+    summary="Check in",
+)
 def check_in(request: HttpRequest, payload: CheckInIn, record_number: str = RecordNumber):
     decision = selectors.access_release_case(request.auth, record_number)
     selfie = None
@@ -131,27 +162,64 @@ def check_in(request: HttpRequest, payload: CheckInIn, record_number: str = Reco
             message = _("The photo must be a JPEG or PNG image.")
             raise ValidationFailed(message, errors={"selfie_base64": [message]}) from exc
     item = services.release_check_in(
-        actor=request.auth, decision=decision, channel=CheckInChannel.API, selfie=selfie,
-        latitude=payload.latitude, longitude=payload.longitude, accuracy_m=payload.accuracy_m, note=payload.note,
+        actor=request.auth,
+        decision=decision,
+        channel=CheckInChannel.API,
+        selfie=selfie,
+        latitude=payload.latitude,
+        longitude=payload.longitude,
+        accuracy_m=payload.accuracy_m,
+        note=payload.note,
     )
-    return Status(201, {
-        "id": item.pk, "at": item.at, "local_date": item.local_date, "channel": item.channel, "selfie": bool(item.selfie),
-        "latitude": item.latitude, "longitude": item.longitude, "accuracy_m": item.location_accuracy_m,
-    })
+    return Status(
+        201,
+        {
+            "id": item.pk,
+            "at": item.at,
+            "local_date": item.local_date,
+            "channel": item.channel,
+            "selfie": bool(item.selfie),
+            "latitude": item.latitude,
+            "longitude": item.longitude,
+            "accuracy_m": item.location_accuracy_m,
+        },
+    )
 
 
-@router.post("/cases/{record_number}/address", response=responses({201: AddressChangeOut}, 404, 409, 422), summary="Report a change of address")
+@router.post(
+    "/cases/{record_number}/address",
+    response=responses({201: AddressChangeOut}, 404, 409, 422),
+    summary="Report a change of address",
+)
 def address_change(request: HttpRequest, payload: AddressIn, record_number: str = RecordNumber):
     decision = selectors.access_release_case(request.auth, record_number)
     data = payload.dict()
     moved_on = data.pop("moved_on")
-    change = services.address_change_report(actor=request.auth, decision=decision, data=data, moved_on=moved_on)
-    return Status(201, {
-        "id": change.pk, "moved_on": change.moved_on, "deadline": change.deadline, "late": change.late,
-        "address": {"line1": change.line1, "line2": change.line2, "city": change.city, "state": change.state, "zip_code": change.zip_code},
-    })
+    change = services.address_change_report(
+        actor=request.auth, decision=decision, data=data, moved_on=moved_on
+    )
+    return Status(
+        201,
+        {
+            "id": change.pk,
+            "moved_on": change.moved_on,
+            "deadline": change.deadline,
+            "late": change.late,
+            "address": {
+                "line1": change.line1,
+                "line2": change.line2,
+                "city": change.city,
+                "state": change.state,
+                "zip_code": change.zip_code,
+            },
+        },
+    )
 
 
-@router.get("/overdue", response=responses({200: list[ReleaseCaseOut]}), summary="Port staff: released people with a missed check-in")
+@router.get(
+    "/overdue",
+    response=responses({200: list[ReleaseCaseOut]}),
+    summary="Port staff: released people with a missed check-in",
+)
 def overdue(request: HttpRequest):
     return [_case_out(c.decision) for c in selectors.overdue_cases(request.auth)]

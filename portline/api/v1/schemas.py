@@ -59,7 +59,9 @@ class Pages(PageNumberPagination):
 
 
 class SignUpIn(InputSchema):
-    login: Text(254) = Field(..., description="An e-mail address or a phone number with its country code (+52…).")
+    login: Text(254) = Field(
+        ..., description="An e-mail address or a phone number with its country code (+52…)."
+    )
     password: Text(128) = Field(..., description="At least 10 characters, not a common password.")
     display_name: Text(150) = ""
     language: Text(8) = Field("en", description="en, es or ht.")
@@ -75,7 +77,9 @@ class TotpConfirmIn(CredentialsIn):
 
 
 class TokenIn(CredentialsIn):
-    code: Text(16) = Field(..., description="The authenticator's current code, or an unused backup code.")
+    code: Text(16) = Field(
+        ..., description="The authenticator's current code, or an unused backup code."
+    )
     name: Text(100) = Field("", description="A label for this token, e.g. the device.")
 
 
@@ -161,7 +165,9 @@ class RegistrationIn(InputSchema):
 class ReadinessOut(Schema):
     ready: bool
     group: list[str] = Field(..., description="What the group still lacks.")
-    people: dict[int, list[str]] = Field(..., description="What each person (by position) still lacks.")
+    people: dict[int, list[str]] = Field(
+        ..., description="What each person (by position) still lacks."
+    )
 
 
 class RegistrationOut(Schema):
@@ -193,7 +199,9 @@ class RegistrationOut(Schema):
 
 
 class RegistrationDetailOut(RegistrationOut):
-    readiness: ReadinessOut | None = Field(None, description="Present while the registration is a draft.")
+    readiness: ReadinessOut | None = Field(
+        None, description="Present while the registration is a draft."
+    )
 
     @staticmethod
     def resolve_readiness(obj: Any) -> dict | None:
@@ -303,16 +311,27 @@ class EvidenceOut(Schema):
 
 
 class AppointmentRequestIn(InputSchema):
-    registration: Annotated[str, Field(pattern=REFERENCE_PATTERN)] = Field(..., description="The registration's reference.")
+    registration: Annotated[str, Field(pattern=REFERENCE_PATTERN)] = Field(
+        ..., description="The registration's reference."
+    )
     first_port: Text(8) = Field(..., description="Port code, e.g. SYS.")
     second_port: Text(8) | None = Field(None, description="Optional second choice.")
     idempotency_key: Annotated[str, Field(pattern=IDEMPOTENCY_KEY_PATTERN)] | None = Field(
-        None, description="Alternative to the Idempotency-Key header.",
+        None,
+        description="Alternative to the Idempotency-Key header.",
     )
-    latitude: float | None = Field(None, description="Where the applicant is now (needed for applicants; partner staff may leave it out).", ge=-90, le=90, allow_inf_nan=False)
+    latitude: float | None = Field(
+        None,
+        description="Where the applicant is now (needed for applicants; partner staff may leave it out).",
+        ge=-90,
+        le=90,
+        allow_inf_nan=False,
+    )
     longitude: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
     accuracy_m: float | None = Field(None, ge=0, le=1_000_000, allow_inf_nan=False)
-    device_hash: Text(256) = Field("", description="Optional hash of a device identifier (integrity signals).")
+    device_hash: Text(256) = Field(
+        "", description="Optional hash of a device identifier (integrity signals)."
+    )
 
 
 class AppointmentRequestOut(Schema):

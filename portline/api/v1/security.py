@@ -38,7 +38,9 @@ class BearerToken(HttpBearer):
 
 def _use_account_language(request: HttpRequest, user: User) -> None:
     """Apps that send no Accept-Language get answers in the account's language."""
-    if request.META.get("HTTP_ACCEPT_LANGUAGE") or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
+    if request.META.get("HTTP_ACCEPT_LANGUAGE") or request.COOKIES.get(
+        settings.LANGUAGE_COOKIE_NAME
+    ):
         return
     if user.preferred_language in {code for code, _name in settings.LANGUAGES}:
         translation.activate(user.preferred_language)
@@ -61,12 +63,14 @@ class VerifiedSession(APIKeyCookie):
         if not user.is_verified():
             raise ApiRefusal(
                 _("Finish logging in with your second factor first."),
-                code="second_factor_required", http_status=401,
+                code="second_factor_required",
+                http_status=401,
             )
         if check_csrf(request) is not None:
             raise ApiRefusal(
                 _("The security token (CSRF) is missing or wrong. Reload the page and try again."),
-                code="csrf_failed", http_status=403,
+                code="csrf_failed",
+                http_status=403,
             )
         return user
 

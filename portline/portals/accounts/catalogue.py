@@ -24,7 +24,9 @@ LAYOUT = (
 
 ACCOUNT_SERVICES = (
     gettext_noop("Enter a valid e-mail address or phone number."),
-    gettext_noop("Enter a valid e-mail address or a phone number with its country code, e.g. +52 55 1234 5678."),
+    gettext_noop(
+        "Enter a valid e-mail address or a phone number with its country code, e.g. +52 55 1234 5678."
+    ),
     gettext_noop("Choose a stronger password."),
     gettext_noop("An account with this e-mail or phone already exists. Log in instead."),
     gettext_noop("Start the authenticator set-up again."),

@@ -74,7 +74,9 @@ def safe_next(request: HttpRequest) -> str:
     if (
         target.startswith("/")
         and not target.startswith(("//", "/\\"))
-        and url_has_allowed_host_and_scheme(target, allowed_hosts=set(), require_https=request.is_secure())
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts=set(), require_https=request.is_secure()
+        )
     ):
         return target
     return ""
@@ -100,10 +102,14 @@ def _start_session(request: HttpRequest, user) -> None:
 def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
     if language in {code for code, _name in settings.LANGUAGES}:
         response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language,
-            max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
-            domain=settings.LANGUAGE_COOKIE_DOMAIN, secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=settings.LANGUAGE_COOKIE_HTTPONLY, samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
     return response
 
@@ -154,7 +160,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = user_create(login=data["login"], password=data["password"], language=data["language"])
+            user = user_create(
+                login=data["login"], password=data["password"], language=data["language"]
+            )
         except (ValidationFailed, Conflict, ApplicationError) as exc:
             _errors_to_form(form, exc)
         else:
@@ -180,13 +188,17 @@ def login(request: HttpRequest) -> HttpResponse:
         except ApplicationError:
             login_value = raw.strip().lower()
         # request= lets django-axes count failures per (login, address) and lock out.
-        user = authenticate(request=request, login=login_value, password=form.cleaned_data["password"])
+        user = authenticate(
+            request=request, login=login_value, password=form.cleaned_data["password"]
+        )
         if user is None:
             form.add_error(None, _("The e-mail or phone number, or the password, is not right."))
         else:
             _start_session(request, user)
             step = "accounts:second_factor" if user_has_second_factor(user) else "accounts:setup"
-            return _remember_language(redirect(_with_next(reverse(step), target)), user.preferred_language)
+            return _remember_language(
+                redirect(_with_next(reverse(step), target)), user.preferred_language
+            )
     return render(request, "accounts/login.html", {"form": form, "next": target})
 
 
@@ -209,7 +221,10 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             request.session.pop(_FAILURES_KEY, None)
             if isinstance(device, StaticDevice):
                 left = device.token_set.count()
-                messages.warning(request, _("You used a backup code. Backup codes left: %(count)d.") % {"count": left})
+                messages.warning(
+                    request,
+                    _("You used a backup code. Backup codes left: %(count)d.") % {"count": left},
+                )
             return redirect(_after_login_url(request))
         failures = request.session.get(_FAILURES_KEY, 0) + 1
         if failures >= SECOND_FACTOR_MAX_FAILURES:
@@ -217,7 +232,12 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Too many wrong codes. Log in again."))
             return redirect("accounts:login")
         request.session[_FAILURES_KEY] = failures
-        form.add_error("code", _("That code is not right. Use the newest code in your authenticator app, or a backup code."))
+        form.add_error(
+            "code",
+            _(
+                "That code is not right. Use the newest code in your authenticator app, or a backup code."
+            ),
+        )
     return render(request, "accounts/second_factor.html", {"form": form, "next": target})
 
 
@@ -243,11 +263,22 @@ def setup(request: HttpRequest) -> HttpResponse:
             return redirect(_with_next(reverse("accounts:setup"), target))
         else:
             otp_login(request, totp_device_get(user=user))
-            return render(request, "accounts/backup_codes.html", {"codes": codes, "continue_url": _after_login_url(request)})
+            return render(
+                request,
+                "accounts/backup_codes.html",
+                {"codes": codes, "continue_url": _after_login_url(request)},
+            )
     enrolment = totp_enrolment_current(user=user) or totp_enrol_start(user=user)
-    return render(request, "accounts/setup.html", {
-        "form": form, "next": target, "qr": _qr_data_uri(enrolment.uri), "secret": _grouped(enrolment.secret_base32),
-    })
+    return render(
+        request,
+        "accounts/setup.html",
+        {
+            "form": form,
+            "next": target,
+            "qr": _qr_data_uri(enrolment.uri),
+            "secret": _grouped(enrolment.secret_base32),
+        },
+    )
 
 
 @require_POST
@@ -268,7 +299,9 @@ def language(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def lockout(request: HttpRequest, original_response=None, credentials=None, *args, **kwargs) -> HttpResponse:
+def lockout(
+    request: HttpRequest, original_response=None, credentials=None, *args, **kwargs
+) -> HttpResponse:
     """django-axes calls this (AXES_LOCKOUT_CALLABLE) when a login/address pair is locked out."""
     minutes = int(settings.AXES_COOLOFF_TIME * 60) if settings.AXES_COOLOFF_TIME else None
     return render(request, "accounts/lockout.html", {"minutes": minutes}, status=429)

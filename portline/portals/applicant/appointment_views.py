@@ -95,9 +95,12 @@ def confirm_person(request: HttpRequest, pk: int, position: int) -> HttpResponse
         upload = request.FILES.get("photo")
         try:
             services.appointment_person_confirm(
-                actor=request.user, appointment=appointment, person=person,
+                actor=request.user,
+                appointment=appointment,
+                person=person,
                 photo=upload.read() if upload is not None else b"",
-                latitude=request.POST.get("latitude"), longitude=request.POST.get("longitude"),
+                latitude=request.POST.get("latitude"),
+                longitude=request.POST.get("longitude"),
                 accuracy_m=request.POST.get("accuracy"),
             )
         except ApplicationError as exc:
@@ -111,11 +114,19 @@ def confirm_person(request: HttpRequest, pk: int, position: int) -> HttpResponse
                 return JsonResponse({"ok": True, "redirect": target})
             return redirect(target)
     already = appointment.confirmations.filter(person=person).exists()
-    return render(request, "applicant/appointment_confirm.html", {
-        "appointment": appointment, "person": person, "errors": errors, "already": already,
-        "times": selectors.appointment_local_times(appointment),
-        "countdown": selectors.countdown_text(appointment.confirm_by),
-    }, status=422 if errors else 200)
+    return render(
+        request,
+        "applicant/appointment_confirm.html",
+        {
+            "appointment": appointment,
+            "person": person,
+            "errors": errors,
+            "already": already,
+            "times": selectors.appointment_local_times(appointment),
+            "countdown": selectors.countdown_text(appointment.confirm_by),
+        },
+        status=422 if errors else 200,
+    )
 
 
 @login_required
@@ -125,7 +136,9 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("The confirmation is ready once everyone in the group has confirmed."))
     content = appointment_pdf(appointment, language=get_language() or appointment.language)
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="portline-appointment-{appointment.service_date:%Y%m%d}.pdf"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="portline-appointment-{appointment.service_date:%Y%m%d}.pdf"'
+    )
     return response
 
 
@@ -138,14 +151,20 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("The appointment was cancelled. Its places go to the standby list. You can request again."))
+        messages.success(
+            request,
+            _(
+                "The appointment was cancelled. Its places go to the standby list. You can request again."
+            ),
+        )
     return redirect("appointments:detail", pk=appointment.pk)
 
 
 class VerifyForm(forms.Form):
     confirmation_number = forms.CharField(label=gettext_lazy("Confirmation number"), max_length=20)
     date_of_birth = forms.DateField(
-        label=gettext_lazy("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}),
+        label=gettext_lazy("Date of birth"),
+        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=gettext_lazy("Year-month-day, e.g. 1990-05-17."),
     )
 
@@ -164,14 +183,23 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.POST or None)
     if request.method == "POST":
         if services.verification_rate_limited(client=request.META.get("REMOTE_ADDR", "")):
-            form.add_error(None, _("Too many checks from this address. Wait a few minutes and try again."))
+            form.add_error(
+                None, _("Too many checks from this address. Wait a few minutes and try again.")
+            )
             status_code = 429
         elif form.is_valid():
             actor = request.user if request.user.is_authenticated else None
             result = services.appointment_verify_third_party(
-                actor=actor, confirmation_number=form.cleaned_data["confirmation_number"],
-                date_of_birth=form.cleaned_data["date_of_birth"], client=request.META.get("REMOTE_ADDR", ""),
+                actor=actor,
+                confirmation_number=form.cleaned_data["confirmation_number"],
+                date_of_birth=form.cleaned_data["date_of_birth"],
+                client=request.META.get("REMOTE_ADDR", ""),
             )
         else:
             status_code = 422
-    return render(request, "applicant/appointment_verify.html", {"form": form, "result": result}, status=status_code)
+    return render(
+        request,
+        "applicant/appointment_verify.html",
+        {"form": form, "result": result},
+        status=status_code,
+    )

@@ -344,13 +344,20 @@ def person_edit(request: HttpRequest, reference: str, position: int) -> HttpResp
 def person_delete(request: HttpRequest, reference: str, position: int) -> HttpResponse:
     person = access_person(request.user, reference, position)
     return _confirm_removal(
-        request, reference, step="people", template="person_remove.html", context={"person": person},
+        request,
+        reference,
+        step="people",
+        template="person_remove.html",
+        context={"person": person},
         remove=lambda: person_remove(actor=request.user, person=person),
-        done=_("The person has been removed from the registration."), then="applicant:people",
+        done=_("The person has been removed from the registration."),
+        then="applicant:people",
     )
 
 
-def _confirm_removal(request, reference, *, step, template, context, remove, done, then) -> HttpResponse:
+def _confirm_removal(
+    request, reference, *, step, template, context, remove, done, then
+) -> HttpResponse:
     """A removal asks first (GET shows the question; POST with the confirmation removes)."""
     registration, gone = _draft_or_redirect(request, reference)
     if gone:
@@ -364,7 +371,9 @@ def _confirm_removal(request, reference, *, step, template, context, remove, don
         else:
             messages.success(request, done)
             return redirect(then, reference)
-    return _page(request, template, {**_wizard_context(registration, step), "form": form, **context})
+    return _page(
+        request, template, {**_wizard_context(registration, step), "form": form, **context}
+    )
 
 
 # Evidence --------------------------------------------------------------------------------
@@ -443,9 +452,14 @@ def evidence_download(request: HttpRequest, reference: str, evidence_id: int) ->
 def evidence_remove(request: HttpRequest, reference: str, evidence_id: int) -> HttpResponse:
     document = _document(request, reference, evidence_id)
     return _confirm_removal(
-        request, reference, step="evidence", template="evidence_remove.html", context={"document": document},
+        request,
+        reference,
+        step="evidence",
+        template="evidence_remove.html",
+        context={"document": document},
         remove=lambda: evidence_delete(actor=request.user, document=document),
-        done=_("The document has been deleted."), then="applicant:evidence",
+        done=_("The document has been deleted."),
+        then="applicant:evidence",
     )
 
 

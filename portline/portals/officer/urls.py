@@ -17,7 +17,11 @@ urlpatterns = [
     path("decisions/<int:decision_id>/review/", views.review, name="review"),
     path("decisions/<int:decision_id>/document.pdf", views.document, name="document"),
     path("evidence/<int:evidence_id>/", views.evidence, name="evidence"),
-    path("confirmation-photos/<int:confirmation_id>/", views.confirmation_photo, name="confirmation_photo"),
+    path(
+        "confirmation-photos/<int:confirmation_id>/",
+        views.confirmation_photo,
+        name="confirmation_photo",
+    ),
     path("overdue/", views.overdue, name="overdue"),
     path("expiries/", views.expiries, name="expiries"),
     path("released/<str:record_number>/", views.release_case_officer, name="release_case_officer"),

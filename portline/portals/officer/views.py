@@ -97,7 +97,9 @@ def _home_context(request: HttpRequest, code_form: CodeForm | None = None) -> di
         "tomorrow_slots": selectors.expected_arrivals(actor, tomorrow),
         "walk_ups": selectors.walk_ups(actor, today),
         "code_form": code_form or CodeForm(),
-        "pending_count": selectors.pending_decisions(actor).count() if actor.role == Role.SUPERVISOR else 0,
+        "pending_count": selectors.pending_decisions(actor).count()
+        if actor.role == Role.SUPERVISOR
+        else 0,
         "is_supervisor": actor.role == Role.SUPERVISOR,
     }
 
@@ -114,10 +116,14 @@ def check_in(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST)
     if form.is_valid():
         try:
-            appointment = services.appointment_for_code(actor=request.user, code=form.cleaned_data["code"])
+            appointment = services.appointment_for_code(
+                actor=request.user, code=form.cleaned_data["code"]
+            )
         except ApplicationError as exc:
             _apply_error(form, exc)
-            return render(request, "officer/home.html", _home_context(request, form), status=_status_for(exc))
+            return render(
+                request, "officer/home.html", _home_context(request, form), status=_status_for(exc)
+            )
         url = reverse("officer:group", args=[appointment.confirmation_number])
         return redirect(f"{url}?via={appointment._check_in_method}")
     return render(request, "officer/home.html", _home_context(request, form), status=400)
@@ -125,7 +131,13 @@ def check_in(request: HttpRequest) -> HttpResponse:
 
 def _group(request: HttpRequest, number: str):
     appointments = selectors.appointments_at_port(request.user)
-    appointment = appointments.select_related("registration", "port").filter(confirmation_number=number).first() if appointments is not None else None
+    appointment = (
+        appointments.select_related("registration", "port")
+        .filter(confirmation_number=number)
+        .first()
+        if appointments is not None
+        else None
+    )
     if appointment is None:
         raise Http404(_("No such appointment at your port."))
     return appointment
@@ -150,23 +162,44 @@ def group(request: HttpRequest, number: str) -> HttpResponse:
             try:
                 for person in chosen:
                     if action == "arrive":
-                        arrival = services.arrival_record(actor=request.user, appointment=appointment, person=person, method=method)
-                        messages.success(request, _("%(name)s checked in.") % {"name": person.full_name})
+                        arrival = services.arrival_record(
+                            actor=request.user,
+                            appointment=appointment,
+                            person=person,
+                            method=method,
+                        )
+                        messages.success(
+                            request, _("%(name)s checked in.") % {"name": person.full_name}
+                        )
                         for note in getattr(arrival, "screening_messages", []):
                             messages.warning(request, note)
                     else:
-                        services.arrival_no_show(actor=request.user, appointment=appointment, person=person)
-                        messages.success(request, _("%(name)s recorded as a no-show.") % {"name": person.full_name})
+                        services.arrival_no_show(
+                            actor=request.user, appointment=appointment, person=person
+                        )
+                        messages.success(
+                            request,
+                            _("%(name)s recorded as a no-show.") % {"name": person.full_name},
+                        )
             except ApplicationError as exc:
                 error, status = str(exc.message), _status_for(exc)
             else:
                 return redirect(reverse("officer:group", args=[number]) + f"?via={method}")
     arrivals = selectors.arrivals_by_person(request.user, people, appointment.service_date)
     rows = [(p, arrivals.get(p.pk)) for p in people]
-    return render(request, "officer/group.html", {
-        "appointment": appointment, "rows": rows, "via": method, "error": error,
-        "slot": selectors.slot_of(appointment), "today": selectors.port_today(request.user),
-    }, status=status)
+    return render(
+        request,
+        "officer/group.html",
+        {
+            "appointment": appointment,
+            "rows": rows,
+            "via": method,
+            "error": error,
+            "slot": selectors.slot_of(appointment),
+            "today": selectors.port_today(request.user),
+        },
+        status=status,
+    )
 
 
 @port_page
@@ -179,8 +212,12 @@ def walk_up(request: HttpRequest) -> HttpResponse:
         try:
             person = None
             if data["reference"]:
-                person = access_person(request.user, data["reference"].strip().upper(), data["position"] or 1)
-            arrival = services.walk_up_record(actor=request.user, person=person, name=data["name"], note=data["note"])
+                person = access_person(
+                    request.user, data["reference"].strip().upper(), data["position"] or 1
+                )
+            arrival = services.walk_up_record(
+                actor=request.user, person=person, name=data["name"], note=data["note"]
+            )
         except ApplicationError as exc:
             _apply_error(form, exc)
             status = _status_for(exc)
@@ -204,10 +241,14 @@ def _case_context(request: HttpRequest, person, **forms) -> dict:
         "case": case,
         "person": person,
         "identity_form": forms.get("identity_form") or IdentityForm(),
-        "decision_form": forms.get("decision_form") or DecisionForm(initial={
-            "term_months": rules.parole_default_months, "reporting_interval_days": rules.reporting_interval_days,
-            "address_reporting": True,
-        }),
+        "decision_form": forms.get("decision_form")
+        or DecisionForm(
+            initial={
+                "term_months": rules.parole_default_months,
+                "reporting_interval_days": rules.reporting_interval_days,
+                "address_reporting": True,
+            }
+        ),
         "hit_forms": forms.get("hit_forms") or {},
         "review_form": forms.get("review_form") or ReviewForm(),
         "face": face_comparer(),
@@ -215,7 +256,10 @@ def _case_context(request: HttpRequest, person, **forms) -> dict:
         "is_supervisor": request.user.role == Role.SUPERVISOR,
         "screening_available": services.integrations.screening_services() is not None,
     }
-    context["hit_rows"] = [(hit, context["hit_forms"].get(hit.pk) or HitForm(prefix=f"hit{hit.pk}")) for hit in case.hits]
+    context["hit_rows"] = [
+        (hit, context["hit_forms"].get(hit.pk) or HitForm(prefix=f"hit{hit.pk}"))
+        for hit in case.hits
+    ]
     return context
 
 
@@ -243,7 +287,9 @@ def identity(request: HttpRequest, reference: str, position: int) -> HttpRespons
         else:
             messages.success(request, _("Identity result recorded."))
             return _case_redirect(person)
-    return render(request, "officer/case.html", _case_context(request, person, identity_form=form), status=400)
+    return render(
+        request, "officer/case.html", _case_context(request, person, identity_form=form), status=400
+    )
 
 
 @port_page
@@ -267,7 +313,9 @@ def hit(request: HttpRequest, reference: str, position: int, hit_id: int) -> Htt
     form = HitForm(request.POST, prefix=f"hit{hit_id}")
     if form.is_valid():
         try:
-            services.screening_hit_adjudicate(actor=request.user, person=person, hit_id=hit_id, **form.cleaned_data)
+            services.screening_hit_adjudicate(
+                actor=request.user, person=person, hit_id=hit_id, **form.cleaned_data
+            )
         except ApplicationError as exc:
             if isinstance(exc, NotFound):
                 raise
@@ -275,7 +323,12 @@ def hit(request: HttpRequest, reference: str, position: int, hit_id: int) -> Htt
         else:
             messages.success(request, _("Adjudication recorded."))
             return _case_redirect(person)
-    return render(request, "officer/case.html", _case_context(request, person, hit_forms={hit_id: form}), status=400)
+    return render(
+        request,
+        "officer/case.html",
+        _case_context(request, person, hit_forms={hit_id: form}),
+        status=400,
+    )
 
 
 @port_page
@@ -288,30 +341,52 @@ def decide(request: HttpRequest, reference: str, position: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             decision = services.decision_record(
-                actor=request.user, person=person, kind=data["kind"], reason_code=data["reason_code"],
-                reason_text=data["reason_text"], term_months=data["term_months"],
+                actor=request.user,
+                person=person,
+                kind=data["kind"],
+                reason_code=data["reason_code"],
+                reason_text=data["reason_text"],
+                term_months=data["term_months"],
                 reporting_interval_days=data["reporting_interval_days"],
-                address_reporting=data["address_reporting"], court_placeholder=data["court_placeholder"],
+                address_reporting=data["address_reporting"],
+                court_placeholder=data["court_placeholder"],
             )
         except ApplicationError as exc:
             _apply_error(form, exc)
             status = _status_for(exc)
         else:
             if decision.status == DecisionStatus.PENDING_APPROVAL:
-                messages.success(request, _("Decision recorded. It waits for a supervisor's approval."))
+                messages.success(
+                    request, _("Decision recorded. It waits for a supervisor's approval.")
+                )
             else:
-                messages.success(request, _("Decision recorded. Record number: %(number)s.") % {"number": decision.record_number})
+                messages.success(
+                    request,
+                    _("Decision recorded. Record number: %(number)s.")
+                    % {"number": decision.record_number},
+                )
             return _case_redirect(person)
-    return render(request, "officer/case.html", _case_context(request, person, decision_form=form), status=status)
+    return render(
+        request,
+        "officer/case.html",
+        _case_context(request, person, decision_form=form),
+        status=status,
+    )
 
 
 @port_page
 @require_GET
 def approvals(request: HttpRequest) -> HttpResponse:
-    return render(request, "officer/approvals.html", {
-        "decisions": selectors.pending_decisions(request.user) if request.user.role == Role.SUPERVISOR else [],
-        "is_supervisor": request.user.role == Role.SUPERVISOR,
-    })
+    return render(
+        request,
+        "officer/approvals.html",
+        {
+            "decisions": selectors.pending_decisions(request.user)
+            if request.user.role == Role.SUPERVISOR
+            else [],
+            "is_supervisor": request.user.role == Role.SUPERVISOR,
+        },
+    )
 
 
 @port_page
@@ -323,14 +398,24 @@ def review(request: HttpRequest, decision_id: int) -> HttpResponse:
     status = 400
     if form.is_valid():
         try:
-            services.decision_review(actor=request.user, decision=decision, approve=form.cleaned_data["approve"] == "yes", reason=form.cleaned_data["reason"])
+            services.decision_review(
+                actor=request.user,
+                decision=decision,
+                approve=form.cleaned_data["approve"] == "yes",
+                reason=form.cleaned_data["reason"],
+            )
         except ApplicationError as exc:
             _apply_error(form, exc)
             status = _status_for(exc)
         else:
             messages.success(request, _("Review recorded."))
             return _case_redirect(person)
-    return render(request, "officer/case.html", _case_context(request, person, review_form=form), status=status)
+    return render(
+        request,
+        "officer/case.html",
+        _case_context(request, person, review_form=form),
+        status=status,
+    )
 
 
 @login_required
@@ -353,7 +438,9 @@ def document(request: HttpRequest, decision_id: int) -> HttpResponse:
 def evidence(request: HttpRequest, evidence_id: int) -> HttpResponse:
     document = selectors.access_case_evidence(request.user, evidence_id)
     response = FileResponse(document.file.open("rb"), content_type=document.content_type)
-    response["Content-Disposition"] = f'inline; filename="{document.kind}-{document.pk}{document.extension}"'
+    response["Content-Disposition"] = (
+        f'inline; filename="{document.kind}-{document.pk}{document.extension}"'
+    )
     return response
 
 
@@ -361,7 +448,9 @@ def evidence(request: HttpRequest, evidence_id: int) -> HttpResponse:
 @require_GET
 def confirmation_photo(request: HttpRequest, confirmation_id: int) -> HttpResponse:
     confirmation = selectors.access_confirmation_photo(request.user, confirmation_id)
-    response = FileResponse(confirmation.photo.open("rb"), content_type=confirmation.photo_content_type)
+    response = FileResponse(
+        confirmation.photo.open("rb"), content_type=confirmation.photo_content_type
+    )
     response["Content-Disposition"] = f'inline; filename="confirmation-{confirmation.pk}"'
     return response
 
@@ -369,23 +458,40 @@ def confirmation_photo(request: HttpRequest, confirmation_id: int) -> HttpRespon
 @port_page
 @require_GET
 def overdue(request: HttpRequest) -> HttpResponse:
-    return render(request, "officer/overdue.html", {"cases": selectors.overdue_cases(request.user), "today": selectors.port_today(request.user)})
+    return render(
+        request,
+        "officer/overdue.html",
+        {
+            "cases": selectors.overdue_cases(request.user),
+            "today": selectors.port_today(request.user),
+        },
+    )
 
 
 @port_page
 @require_GET
 def expiries(request: HttpRequest) -> HttpResponse:
     rules = selectors.inspection_settings_get()
-    return render(request, "officer/expiries.html", {"decisions": selectors.upcoming_expiries(request.user), "days": rules.expiry_warning_days})
+    return render(
+        request,
+        "officer/expiries.html",
+        {"decisions": selectors.upcoming_expiries(request.user), "days": rules.expiry_warning_days},
+    )
 
 
 @port_page
 @require_GET
 def release_case_officer(request: HttpRequest, record_number: str) -> HttpResponse:
     decision = selectors.access_release_case(request.user, record_number)
-    return render(request, "officer/release_case.html", {
-        "status": selectors.release_status(decision), "officer_view": True, "rules": selectors.inspection_settings_get(),
-    })
+    return render(
+        request,
+        "officer/release_case.html",
+        {
+            "status": selectors.release_status(decision),
+            "officer_view": True,
+            "rules": selectors.inspection_settings_get(),
+        },
+    )
 
 
 # --- The released person -----------------------------------------------------------------
@@ -413,8 +519,14 @@ def release_case(request: HttpRequest, record_number: str) -> HttpResponse:
             selfie = data["selfie"].read() if data["selfie"] else None
             try:
                 services.release_check_in(
-                    actor=request.user, decision=decision, channel=CheckInChannel.WEB, selfie=selfie,
-                    latitude=data["latitude"], longitude=data["longitude"], accuracy_m=data["accuracy_m"], note=data["note"],
+                    actor=request.user,
+                    decision=decision,
+                    channel=CheckInChannel.WEB,
+                    selfie=selfie,
+                    latitude=data["latitude"],
+                    longitude=data["longitude"],
+                    accuracy_m=data["accuracy_m"],
+                    note=data["note"],
                 )
             except ApplicationError as exc:
                 _apply_error(check_in_form, exc)
@@ -430,13 +542,21 @@ def release_case(request: HttpRequest, record_number: str) -> HttpResponse:
             data = dict(address_form.cleaned_data)
             moved_on = data.pop("moved_on")
             try:
-                change = services.address_change_report(actor=request.user, decision=decision, data=data, moved_on=moved_on)
+                change = services.address_change_report(
+                    actor=request.user, decision=decision, data=data, moved_on=moved_on
+                )
             except ApplicationError as exc:
                 _apply_error(address_form, exc)
                 status = _status_for(exc)
             else:
                 if change.late:
-                    messages.warning(request, _("Your new address is recorded. It was reported after the deadline of %(date)s.") % {"date": change.deadline.isoformat()})
+                    messages.warning(
+                        request,
+                        _(
+                            "Your new address is recorded. It was reported after the deadline of %(date)s."
+                        )
+                        % {"date": change.deadline.isoformat()},
+                    )
                 else:
                     messages.success(request, _("Your new address is recorded."))
                 return redirect("officer:release_case", record_number)
@@ -444,7 +564,15 @@ def release_case(request: HttpRequest, record_number: str) -> HttpResponse:
             status = 400
     elif request.method == "POST":
         status = 400
-    return render(request, "officer/release_case.html", {
-        "status": selectors.release_status(decision), "check_in_form": check_in_form, "address_form": address_form,
-        "officer_view": False, "rules": selectors.inspection_settings_get(),
-    }, status=status)
+    return render(
+        request,
+        "officer/release_case.html",
+        {
+            "status": selectors.release_status(decision),
+            "check_in_form": check_in_form,
+            "address_form": address_form,
+            "officer_view": False,
+            "rules": selectors.inspection_settings_get(),
+        },
+        status=status,
+    )

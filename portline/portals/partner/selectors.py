@@ -12,11 +12,16 @@ from portline.registrations.selectors import registrations_visible_to
 
 
 def partner_registrations_list(*, actor: User, query: str = "") -> QuerySet[Registration]:
-    latest = AppointmentRequest.objects.filter(registration=OuterRef("pk")).order_by("-round_date", "-id")
+    latest = AppointmentRequest.objects.filter(registration=OuterRef("pk")).order_by(
+        "-round_date", "-id"
+    )
     main = Person.objects.filter(registration=OuterRef("pk")).order_by("position")
     size = (
-        Person.objects.filter(registration=OuterRef("pk")).order_by().values("registration")
-        .annotate(n=Count("id")).values("n")
+        Person.objects.filter(registration=OuterRef("pk"))
+        .order_by()
+        .values("registration")
+        .annotate(n=Count("id"))
+        .values("n")
     )
     qs = registrations_visible_to(actor).annotate(
         latest_request_status=Subquery(latest.values("status")[:1]),
@@ -27,6 +32,8 @@ def partner_registrations_list(*, actor: User, query: str = "") -> QuerySet[Regi
     )
     query = (query or "").strip()
     if query:
-        named = Person.objects.filter(Q(given_names__icontains=query) | Q(family_names__icontains=query))
+        named = Person.objects.filter(
+            Q(given_names__icontains=query) | Q(family_names__icontains=query)
+        )
         qs = qs.filter(Q(reference__iexact=query) | Q(pk__in=named.values("registration_id")))
     return qs.order_by("-created_at", "-id")

@@ -51,7 +51,9 @@ def partner_staff_required(view):
 @partner_staff_required
 def home(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
-    page = Paginator(partner_registrations_list(actor=request.user, query=query), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(
+        partner_registrations_list(actor=request.user, query=query), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     statuses = dict(RegistrationStatus.choices)
     request_statuses = dict(RequestStatus.choices)
     rows = [
@@ -61,15 +63,24 @@ def home(request: HttpRequest) -> HttpResponse:
             "name": f"{r.main_given_names or ''} {r.main_family_names or ''}".strip(),
             "people": r.people_count,
             "status": statuses.get(r.status, r.status),
-            "request_status": request_statuses.get(r.latest_request_status, "") if r.latest_request_status else "",
+            "request_status": request_statuses.get(r.latest_request_status, "")
+            if r.latest_request_status
+            else "",
             "request_date": r.latest_request_date,
             "created_at": r.created_at,
         }
         for r in page.object_list
     ]
-    return render(request, "partner/home.html", {
-        "organization": request.user.partner, "page": page, "rows": rows, "query": query,
-    })
+    return render(
+        request,
+        "partner/home.html",
+        {
+            "organization": request.user.partner,
+            "page": page,
+            "rows": rows,
+            "query": query,
+        },
+    )
 
 
 @require_POST
@@ -80,5 +91,9 @@ def registration_start(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("partner:home")
-    messages.success(request, _("Registration %(reference)s started. Add the people travelling together.") % {"reference": registration.reference})
+    messages.success(
+        request,
+        _("Registration %(reference)s started. Add the people travelling together.")
+        % {"reference": registration.reference},
+    )
     return redirect(registration_page_url(registration.reference))

@@ -29,13 +29,27 @@ GROUPS = {engine.MEXICAN: _("Mexican nationals"), engine.OTHER: _("People of oth
 
 
 class AreaCheckForm(forms.Form):
-    latitude = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90, help_text=_("Degrees north, e.g. 25.6866"))
-    longitude = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180, help_text=_("Degrees east; west is negative, e.g. -100.3161"))
+    latitude = forms.FloatField(
+        label=_("Latitude"), min_value=-90, max_value=90, help_text=_("Degrees north, e.g. 25.6866")
+    )
+    longitude = forms.FloatField(
+        label=_("Longitude"),
+        min_value=-180,
+        max_value=180,
+        help_text=_("Degrees east; west is negative, e.g. -100.3161"),
+    )
     accuracy = forms.FloatField(
-        label=_("Accuracy in metres (optional)"), required=False, min_value=0.1,
+        label=_("Accuracy in metres (optional)"),
+        required=False,
+        min_value=0.1,
         help_text=_("Your phone reports it with the location. Leave empty if you do not know it."),
     )
-    group = forms.ChoiceField(label=_("Nationality"), choices=list(GROUPS.items()), initial=engine.OTHER, widget=forms.RadioSelect)
+    group = forms.ChoiceField(
+        label=_("Nationality"),
+        choices=list(GROUPS.items()),
+        initial=engine.OTHER,
+        widget=forms.RadioSelect,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,20 +65,27 @@ def _date_text(moment) -> str:
 
 def _maps(policy: ServiceAreaPolicy) -> list[dict]:
     nationals, others = set(policy.states_mexican_nationals), set(policy.states_others)
-    groups = [("all", nationals)] if nationals == others else [(engine.OTHER, others), (engine.MEXICAN, nationals)]
+    groups = (
+        [("all", nationals)]
+        if nationals == others
+        else [(engine.OTHER, others), (engine.MEXICAN, nationals)]
+    )
     all_codes = engine.default_index().codes()
     result = []
     for group, codes in groups:
-        result.append({
-            "group": group,
-            "label": GROUPS.get(group, _("Everyone")),
-            # The language in the URL: browsers' image caches ignore Vary, so a map seen in one
-            # language would otherwise come back in that language after a switch.
-            "url": reverse("area:map", kwargs={"version": policy.version, "group": group})
-            + "?" + urlencode({"lang": get_language() or "en"}),
-            "states": sorted(state_name(c) for c in codes),
-            "outside": sorted(state_name(c) for c in all_codes - codes),
-        })
+        result.append(
+            {
+                "group": group,
+                "label": GROUPS.get(group, _("Everyone")),
+                # The language in the URL: browsers' image caches ignore Vary, so a map seen in one
+                # language would otherwise come back in that language after a switch.
+                "url": reverse("area:map", kwargs={"version": policy.version, "group": group})
+                + "?"
+                + urlencode({"lang": get_language() or "en"}),
+                "states": sorted(state_name(c) for c in codes),
+                "outside": sorted(state_name(c) for c in all_codes - codes),
+            }
+        )
     return result
 
 
@@ -76,19 +97,30 @@ def area_index(request):
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         result = engine.check(
-            latitude=data["latitude"], longitude=data["longitude"], accuracy_m=data["accuracy"],
-            nationalities=["MX" if data["group"] == engine.MEXICAN else ""], at=now, policies=policies_data(),
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            accuracy_m=data["accuracy"],
+            nationalities=["MX" if data["group"] == engine.MEXICAN else ""],
+            at=now,
+            policies=policies_data(),
         )
         outcome = {
             "result": result,
             "message": explain(
-                verdict=result.verdict, state=result.state, nearest_state=result.nearest_state,
-                distance_km=result.distance_km, accuracy_m=data["accuracy"],
+                verdict=result.verdict,
+                state=result.state,
+                nearest_state=result.nearest_state,
+                distance_km=result.distance_km,
+                accuracy_m=data["accuracy"],
             ),
             "state_name": state_name(result.state) if result.state else "",
         }
     versions = [
-        {"policy": p, "from": _date_text(p.effective_from), "to": _date_text(p.effective_to) if p.effective_to else ""}
+        {
+            "policy": p,
+            "from": _date_text(p.effective_from),
+            "to": _date_text(p.effective_to) if p.effective_to else "",
+        }
         for p in ServiceAreaPolicy.objects.order_by("-effective_from")
     ]
     context = {
@@ -110,8 +142,10 @@ def area_map(request, version: int, group: str):
         raise Http404
     states = policy.states_mexican_nationals if group == engine.MEXICAN else policy.states_others
     svg = policy_map_svg(
-        version=policy.version, effective_from_text=_date_text(policy.effective_from),
-        states=frozenset(states), group=group,
+        version=policy.version,
+        effective_from_text=_date_text(policy.effective_from),
+        states=frozenset(states),
+        group=group,
     )
     response = HttpResponse(svg, content_type="image/svg+xml")
     patch_vary_headers(response, ("Cookie", "Accept-Language"))

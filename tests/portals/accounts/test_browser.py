@@ -17,7 +17,9 @@ def _code_for_secret(secret: str) -> str:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_sign_up_and_set_up_the_authenticator_in_haitian_creole(live_server, chromium, wcag_violations):
+def test_sign_up_and_set_up_the_authenticator_in_haitian_creole(
+    live_server, chromium, wcag_violations
+):
     context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
     context.set_default_timeout(10_000)
     page = context.new_page()

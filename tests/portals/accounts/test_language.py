@@ -29,7 +29,9 @@ def test_switching_language_is_remembered_by_cookie(client):
 
 
 def test_switch_refuses_an_outside_next(client):
-    response = client.post("/accounts/language/", {"language": "es", "next": "https://evil.example/"})
+    response = client.post(
+        "/accounts/language/", {"language": "es", "next": "https://evil.example/"}
+    )
     assert response.status_code == 302 and "evil" not in response.url
 
 

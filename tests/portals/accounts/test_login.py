@@ -26,7 +26,9 @@ def test_password_then_authenticator_code_opens_the_applicant_pages(client):
     assert client.get("/apply/").url == "/accounts/verify/?next=/apply/"
     page = client.get("/accounts/verify/")
     assert page.status_code == 200 and 'autocomplete="one-time-code"' in page.content.decode()
-    response = client.post("/accounts/verify/", {"code": totp_code(TOTPDevice.objects.get(user=user))})
+    response = client.post(
+        "/accounts/verify/", {"code": totp_code(TOTPDevice.objects.get(user=user))}
+    )
     assert response.status_code == 302 and response.url == "/apply/"
     assert client.session[DEVICE_ID_SESSION_KEY]
     assert client.get("/apply/").status_code == 200
@@ -108,9 +110,20 @@ def test_each_role_lands_on_its_own_page(client, role, home):
 def test_next_is_followed_only_to_local_paths(client):
     user = UserFactory()
     password_login(client, user.login, next="/apply/start/")
-    assert client.post("/accounts/verify/", {"code": totp_code(user.totpdevice_set.get()), "next": "/apply/start/"}).url == "/apply/start/"
+    assert (
+        client.post(
+            "/accounts/verify/",
+            {"code": totp_code(user.totpdevice_set.get()), "next": "/apply/start/"},
+        ).url
+        == "/apply/start/"
+    )
     client.post("/accounts/logout/")
-    for evil in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"):
+    for evil in (
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ):
         password_login(client, user.login)
         device = TOTPDevice.objects.get(user=user)
         device.last_t = -1
@@ -147,7 +160,10 @@ def test_staff_without_an_authenticator_must_set_one_up_first(client):
     response = password_login(client, officer.login)
     assert response.url == "/accounts/authenticator/"
     assert client.get("/officer/").url == "/accounts/verify/?next=/officer/"
-    assert client.get("/accounts/verify/?next=/officer/").url == "/accounts/authenticator/?next=%2Fofficer%2F"
+    assert (
+        client.get("/accounts/verify/?next=/officer/").url
+        == "/accounts/authenticator/?next=%2Fofficer%2F"
+    )
     page = client.get("/accounts/authenticator/?next=/officer/")
     device = TOTPDevice.objects.get(user=officer, confirmed=False)
     done = client.post("/accounts/authenticator/", {"code": totp_code(device), "next": "/officer/"})
@@ -156,7 +172,9 @@ def test_staff_without_an_authenticator_must_set_one_up_first(client):
     assert client.get("/officer/").status_code == 200
 
 
-@pytest.mark.parametrize("role", [Role.OFFICER, Role.SUPERVISOR, Role.PARTNER_STAFF, Role.PROGRAM_ADMIN, Role.ANALYST])
+@pytest.mark.parametrize(
+    "role", [Role.OFFICER, Role.SUPERVISOR, Role.PARTNER_STAFF, Role.PROGRAM_ADMIN, Role.ANALYST]
+)
 def test_staff_reach_nothing_before_the_second_factor(client, role):
     user = UserFactory(role=role)
     password_login(client, user.login)
@@ -185,10 +203,15 @@ def test_logout_needs_post(client):
 
 def test_admin_login_page_sends_to_the_two_factor_login(client):
     response = client.get("/admin/login/?next=/admin/scheduling/")
-    assert response.status_code == 302 and response.url == "/accounts/login/?next=%2Fadmin%2Fscheduling%2F"
+    assert (
+        response.status_code == 302
+        and response.url == "/accounts/login/?next=%2Fadmin%2Fscheduling%2F"
+    )
     # Posting a password to the admin's login page signs nobody in.
     admin_user = UserFactory(role=Role.PROGRAM_ADMIN)
-    client.post("/admin/login/", {"username": admin_user.login, "password": "correct-horse-battery-staple"})
+    client.post(
+        "/admin/login/", {"username": admin_user.login, "password": "correct-horse-battery-staple"}
+    )
     assert "_auth_user_id" not in client.session
     assert client.get("/admin/").url.startswith("/admin/login/")
 
@@ -199,7 +222,10 @@ def test_admin_after_two_factor_login(client):
     login_page = client.get(response.url)
     assert 'name="next" value="/admin/"' in login_page.content.decode()
     password_login(client, admin_user.login, next="/admin/")
-    response = client.post("/accounts/verify/", {"code": totp_code(TOTPDevice.objects.get(user=admin_user)), "next": "/admin/"})
+    response = client.post(
+        "/accounts/verify/",
+        {"code": totp_code(TOTPDevice.objects.get(user=admin_user)), "next": "/admin/"},
+    )
     assert response.url == "/admin/"
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/login/").url == "/admin/"

@@ -13,8 +13,10 @@ from tests.portals.accounts.helpers import totp_code
 pytestmark = pytest.mark.django_db
 
 GOOD = {
-    "login": "Ana.Perez@Example.org", "password": "a-long-unusual-passphrase",
-    "password_confirm": "a-long-unusual-passphrase", "language": "es",
+    "login": "Ana.Perez@Example.org",
+    "password": "a-long-unusual-passphrase",
+    "password_confirm": "a-long-unusual-passphrase",
+    "language": "es",
 }
 
 
@@ -23,7 +25,9 @@ def test_signup_then_authenticator_then_backup_codes_logs_the_person_in(client):
     response = client.post("/accounts/signup/", GOOD)
     assert response.status_code == 302 and response.url == "/accounts/authenticator/"
     user = User.objects.get(login="ana.perez@example.org")
-    assert user.role == Role.APPLICANT and user.email == user.login and user.preferred_language == "es"
+    assert (
+        user.role == Role.APPLICANT and user.email == user.login and user.preferred_language == "es"
+    )
     assert response.cookies["django_language"].value == "es"
     # Signed in after the password only: nothing else is reachable yet.
     assert client.get("/apply/").url.startswith("/accounts/verify/")
@@ -44,7 +48,9 @@ def test_signup_then_authenticator_then_backup_codes_logs_the_person_in(client):
     assert done.status_code == 200
     codes = done.context["codes"]
     assert len(codes) == 8 and len(set(codes)) == 8
-    assert set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True)) == set(codes)
+    assert set(
+        StaticToken.objects.filter(device__user=user).values_list("token", flat=True)
+    ) == set(codes)
     for code in codes:
         assert code in done.content.decode()
     assert done["Cache-Control"].startswith("max-age=0") or "no-store" in done["Cache-Control"]
@@ -53,7 +59,11 @@ def test_signup_then_authenticator_then_backup_codes_logs_the_person_in(client):
     assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
     assert done.context["continue_url"] == "/apply/"
     assert client.get("/accounts/").url == "/apply/"
-    actions = list(AuditRecord.objects.filter(target_id=str(user.pk)).order_by("id").values_list("action", flat=True))
+    actions = list(
+        AuditRecord.objects.filter(target_id=str(user.pk))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
     assert actions[:1] == ["accounts.user.create"] and "accounts.totp.enrol_confirm" in actions
 
 
@@ -92,7 +102,9 @@ def test_setup_page_needs_a_login(client):
 
 def test_someone_with_only_the_password_cannot_replace_the_authenticator(client):
     user = UserFactory()
-    client.post("/accounts/login/", {"login": user.login, "password": "correct-horse-battery-staple"})
+    client.post(
+        "/accounts/login/", {"login": user.login, "password": "correct-horse-battery-staple"}
+    )
     response = client.get("/accounts/authenticator/")
     assert response.status_code == 302 and response.url.startswith("/accounts/verify/")
     assert not TOTPDevice.objects.filter(user=user, confirmed=False).exists()
@@ -136,14 +148,18 @@ def test_sign_up_errors_are_in_spanish(client):
     html = response.content.decode()
     assert "Las dos contraseñas no son iguales." in html
     assert "Crear una cuenta" in html
-    response = client.post("/accounts/signup/", {**GOOD, "password": "password", "password_confirm": "password"})
+    response = client.post(
+        "/accounts/signup/", {**GOOD, "password": "password", "password_confirm": "password"}
+    )
     assert "Esta contraseña es demasiado común." in response.content.decode()
     assert not User.objects.exists()
 
 
 def test_sign_up_errors_are_in_haitian_creole(client):
     client.cookies["django_language"] = "ht"
-    response = client.post("/accounts/signup/", {**GOOD, "password": "password", "password_confirm": "password"})
+    response = client.post(
+        "/accounts/signup/", {**GOOD, "password": "password", "password_confirm": "password"}
+    )
     html = response.content.decode()
     assert '<html lang="ht">' in html
     assert "Modpas sa a twò komen." in html

@@ -45,16 +45,30 @@ def test_staff_see_their_organizations_registrations_only(client, staff):
 
 
 def test_the_latest_request_and_its_status_are_shown(client, staff):
-    registration = _partner_registration(staff, status="submitted", submitted_at=dt.datetime(2024, 1, 5, tzinfo=dt.UTC))
+    registration = _partner_registration(
+        staff, status="submitted", submitted_at=dt.datetime(2024, 1, 5, tzinfo=dt.UTC)
+    )
     port = Port.objects.get(code="SYS")
-    for day, status in ((dt.date(2024, 1, 6), "not_selected"), (dt.date(2024, 1, 8), "selected"), (dt.date(2024, 1, 7), "not_selected")):
+    for day, status in (
+        (dt.date(2024, 1, 6), "not_selected"),
+        (dt.date(2024, 1, 8), "selected"),
+        (dt.date(2024, 1, 7), "not_selected"),
+    ):
         AppointmentRequest.objects.create(
-            registration=registration, round_date=day, first_port=port, status=status,
-            idempotency_key=f"k{day}", requested_by=staff,
+            registration=registration,
+            round_date=day,
+            first_port=port,
+            status=status,
+            idempotency_key=f"k{day}",
+            requested_by=staff,
         )
     response = client.get("/partner/")
     row = response.context["rows"][0]
-    assert row["status"] == "Submitted" and row["request_status"] == "Selected" and row["request_date"] == dt.date(2024, 1, 8)
+    assert (
+        row["status"] == "Submitted"
+        and row["request_status"] == "Selected"
+        and row["request_date"] == dt.date(2024, 1, 8)
+    )
     assert "Selected (2024-01-08)" in response.content.decode()
 
 
@@ -65,10 +79,17 @@ def test_the_list_is_paginated_and_searchable(client, staff):
     assert len(first.context["rows"]) == 25 and first.context["page"].has_next()
     second = client.get("/partner/?page=2")
     assert len(second.context["rows"]) == 5
-    shown = {r["reference"] for r in first.context["rows"]} | {r["reference"] for r in second.context["rows"]}
+    shown = {r["reference"] for r in first.context["rows"]} | {
+        r["reference"] for r in second.context["rows"]
+    }
     assert shown == {r.reference for r in regs}
-    assert [r["reference"] for r in client.get("/partner/?q=pierre").context["rows"]] == [regs[3].reference]
-    assert [r["reference"] for r in client.get(f"/partner/?q={regs[7].reference.lower()}").context["rows"]] == [regs[7].reference]
+    assert [r["reference"] for r in client.get("/partner/?q=pierre").context["rows"]] == [
+        regs[3].reference
+    ]
+    assert [
+        r["reference"]
+        for r in client.get(f"/partner/?q={regs[7].reference.lower()}").context["rows"]
+    ] == [regs[7].reference]
 
 
 def test_search_never_reaches_another_organization(client, staff):
@@ -82,7 +103,11 @@ def test_search_never_reaches_another_organization(client, staff):
 def test_staff_start_a_registration_and_go_to_the_registration_pages(client, staff):
     response = client.post("/partner/registrations/new/")
     registration = Registration.objects.get()
-    assert registration.partner == staff.partner and registration.created_by == staff and registration.owner is None
+    assert (
+        registration.partner == staff.partner
+        and registration.created_by == staff
+        and registration.owner is None
+    )
     assert response.status_code == 302 and registration.reference in response.url
     assert response.url.startswith("/apply/")
     record = AuditRecord.objects.get(action="registrations.registration.create")
@@ -90,7 +115,9 @@ def test_staff_start_a_registration_and_go_to_the_registration_pages(client, sta
     assert client.get("/partner/registrations/new/").status_code == 405
 
 
-@pytest.mark.parametrize("role", [Role.APPLICANT, Role.OFFICER, Role.SUPERVISOR, Role.PROGRAM_ADMIN, Role.ANALYST])
+@pytest.mark.parametrize(
+    "role", [Role.APPLICANT, Role.OFFICER, Role.SUPERVISOR, Role.PROGRAM_ADMIN, Role.ANALYST]
+)
 def test_every_other_role_is_refused(client, role):
     full_login(client, UserFactory(role=role))
     response = client.get("/partner/")

@@ -10,7 +10,9 @@ from portline.scheduling.models import Port
 
 
 class Command(BaseCommand):
-    help = "Create a staff account (one per person; they set up their authenticator at first login)."
+    help = (
+        "Create a staff account (one per person; they set up their authenticator at first login)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("login", help="e-mail or phone of the person")
@@ -28,7 +30,14 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown partner {partner}")
         password = getpass.getpass("Password: ")
         try:
-            user = user_create(login=login, password=password, role=role, display_name=name, port=port_obj, partner=partner_obj)
+            user = user_create(
+                login=login,
+                password=password,
+                role=role,
+                display_name=name,
+                port=port_obj,
+                partner=partner_obj,
+            )
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(f"Created {role} account {user.pk}.")

@@ -7,7 +7,9 @@ class Command(BaseCommand):
     help = "Expire offered appointments whose confirmation deadline has passed and give their places to standby."
 
     def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true", help="List what would expire; change nothing.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="List what would expire; change nothing."
+        )
 
     def handle(self, *args, dry_run=False, **options):
         ids = appointments_expire_due(actor=None, dry_run=dry_run)

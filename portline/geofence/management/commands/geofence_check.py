@@ -28,18 +28,30 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("latitude", type=float, help="degrees north, e.g. 32.5149")
-        parser.add_argument("longitude", type=float, help="degrees east (west is negative), e.g. -117.0382")
-        parser.add_argument("--nationality", action="append", default=None,
-                            help="ISO country code of a traveller (repeat for a group); default: not Mexican")
+        parser.add_argument(
+            "longitude", type=float, help="degrees east (west is negative), e.g. -117.0382"
+        )
+        parser.add_argument(
+            "--nationality",
+            action="append",
+            default=None,
+            help="ISO country code of a traveller (repeat for a group); default: not Mexican",
+        )
         parser.add_argument("--at", default=None, help="YYYY-MM-DD or ISO date-time; default: now")
-        parser.add_argument("--accuracy", type=float, default=None, help="accuracy radius in metres")
+        parser.add_argument(
+            "--accuracy", type=float, default=None, help="accuracy radius in metres"
+        )
 
     def handle(self, *args, latitude, longitude, nationality, at, accuracy, **options):
         moment = parse_moment(at) if at else clock.now()
         nationalities = [n.upper() for n in (nationality or ["XX"])]
         result = engine.check(
-            latitude=latitude, longitude=longitude, accuracy_m=accuracy, nationalities=nationalities,
-            at=moment, policies=policies_data(),
+            latitude=latitude,
+            longitude=longitude,
+            accuracy_m=accuracy,
+            nationalities=nationalities,
+            at=moment,
+            policies=policies_data(),
         )
         lines = [
             f"verdict: {result.verdict}{' (accepted)' if result.accepted else ''}",
