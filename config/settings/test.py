@@ -2,14 +2,13 @@
 
 from config.settings.base import *  # noqa: F403
 
-PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.MD5PasswordHasher"
-]  # speed only; production uses PBKDF2
+# speed only; production uses PBKDF2
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
-    **STORAGES,
+    **STORAGES,  # noqa: F405 - defined by the star import of base settings
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}  # noqa: F405
+}
 # Rate-limit counters per test process (tests clear them between tests); production shares
 # them through the database cache in base settings.
 CACHES = {

@@ -157,8 +157,8 @@ def _population(*, seed: int, count: int, today: dt.date, partners, logins: list
         User(
             login=f"person{spec.index:06d}@synthetic.{DEMO_DOMAIN}",
             role=Role.APPLICANT,
-            password="!",
-        )  # noqa: S106 - "!" is Django's unusable-password marker
+            password="!",  # noqa: S106 - "!" is Django's unusable-password marker
+        )
         for spec in specs
         if spec.index and spec.partner_index is None
     ]
