@@ -56,6 +56,7 @@ PORTLINE_APPS = [
     "portline.portals.partner",
     "portline.portals.officer",
     "portline.portals.public",
+    "portline.portals.analysis",
     "portline.api",
 ]
 

@@ -9,10 +9,12 @@ only where every month of it is shown.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, F, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
@@ -20,7 +22,7 @@ from django.utils.translation import gettext as _
 from portline.appointments.models import Appointment, PersonConfirmation
 from portline.common import clock
 from portline.common.countries import country_name
-from portline.common.errors import ValidationFailed
+from portline.common.errors import NotFound, ValidationFailed
 from portline.inspection.models import (
     Arrival,
     ArrivalStatus,
@@ -31,7 +33,8 @@ from portline.inspection.models import (
 from portline.registrations.models import AppointmentRequest
 from portline.scheduling.models import Port
 from portline.stats.measures import DIMENSIONS, MEASURES, UNKNOWN_NATIONALITY
-from portline.stats.suppression import Published, combine, protect_layer
+from portline.stats.models import SimulationRun
+from portline.stats.suppression import SUPPRESSION_VERSION, Published, combine, protect_layer
 
 Month = dt.date  # always the first day of the month
 
@@ -169,8 +172,24 @@ def protected_layers(
     for name in progress(names) if progress else names:
         counts = measure_counts(name)
         dims = MEASURES[name].dims
-        out[name] = {m: protect_layer(dims, counts.get(m, {}), threshold) for m in months}
+        out[name] = {m: _protected(dims, counts.get(m, {}), threshold) for m in months}
     return out
+
+
+def _protected(
+    dims: tuple[str, ...], counts: dict[tuple[str, ...], int], threshold: int
+) -> Published:
+    """protect_layer, cached by the counts themselves: a month whose figures did not change
+    is not protected again (auditing a large three-way layer takes seconds)."""
+    digest = hashlib.sha256(
+        repr((SUPPRESSION_VERSION, dims, threshold, sorted(counts.items()))).encode()
+    ).hexdigest()
+    key = f"stats:layer:{digest}"
+    published = cache.get(key)
+    if published is None:
+        published = protect_layer(dims, counts, threshold)
+        cache.set(key, published, timeout=7 * 24 * 3600)
+    return published
 
 
 def period_label(months: Sequence[Month]) -> str:
@@ -309,3 +328,14 @@ def statistics_page(*, period: str, language: str) -> StatisticsPage:
         by_outcome=_crosstab(rows_from_layers(layers, ["outcome"], chosen), outcomes),
         over_time=_crosstab(rows_from_layers(layers, ["month"], months)),
     )
+
+
+def simulations_recent() -> list[SimulationRun]:
+    return list(SimulationRun.objects.all()[:20])
+
+
+def simulation_get(run_id: int) -> SimulationRun:
+    run = SimulationRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NotFound(_("No such simulation."))
+    return run

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+SUPPRESSION_VERSION = "1"  # bump when the rule changes: cached layers are then recomputed
 _ZERO_COST = 10**12  # hide a zero cell only when nothing else closes the cycle
 
 
@@ -317,7 +318,74 @@ def protect_layer(dims: Sequence[str], counts: dict[Key, int], threshold: int) -
         two_way = {
             p: {k: (n, True) for k, (n, _h) in cells.items()} for p, cells in two_way.items()
         }
-    return Published(dims, threshold, total, total_hidden, one_way, two_way)
+    published = Published(dims, threshold, total, total_hidden, one_way, two_way)
+    if not total_hidden and len(two_way) > 1:
+        _close_links(published)
+    return published
+
+
+def _close_links(published: Published, max_rounds: int = 200) -> None:
+    """Tables that share one-way margins can, together, pin an entry that neither pins on
+    its own. Audit the whole layer by linear algebra (`pinned`) and, while anything is
+    pinned, hide the cheapest rectangle of published cells through it (or, for a one-way
+    entry, the cheapest published partner in its line). Each round hides more, so it ends."""
+    for _round in range(max_rounds):
+        found = pinned(published.constraints(), published.hidden_keys())
+        if not found:
+            return
+        key = min(found)
+        if key[0] == "1":
+            _hide_line_partner(published, key[1], key[2])
+        else:
+            _hide_rectangle(published, (key[1], key[2]), (key[3], key[4]))
+    for cats in published.one_way.values():  # give up: hide everything below the total
+        for c, (n, _h) in cats.items():
+            cats[c] = (n, True)
+    for cells in published.two_way.values():
+        for k, (n, _h) in cells.items():
+            cells[k] = (n, True)
+
+
+def _hide_line_partner(published: Published, dim: str, category: str) -> None:
+    cats = published.one_way[dim]
+    options = [c for c, (n, hidden) in cats.items() if not hidden and c != category]
+    if options:
+        pick = min(options, key=lambda c: (_cost(cats[c][0]), c))
+        cats[pick] = (cats[pick][0], True)
+        return
+    # every partner already hidden: hide the inner cells of this category everywhere
+    for (a, b), cells in published.two_way.items():
+        for (ca, cb), (n, _h) in list(cells.items()):
+            if (a == dim and ca == category) or (b == dim and cb == category):
+                cells[(ca, cb)] = (n, True)
+
+
+def _hide_rectangle(published: Published, pair: tuple[str, str], cell: tuple[str, str]) -> None:
+    cells = published.two_way[pair]
+    rows = sorted({ca for ca, _cb in cells})
+    cols = sorted({cb for _ca, cb in cells})
+    r, c = cell
+    best: tuple[int, list[tuple[str, str]]] | None = None
+    for r2 in rows:
+        if r2 == r:
+            continue
+        for c2 in cols:
+            if c2 == c:
+                continue
+            corners = [(r, c2), (r2, c), (r2, c2)]
+            new = [k for k in corners if not cells[k][1]]
+            if not new:
+                continue
+            cost = sum(_cost(cells[k][0]) for k in new)
+            if best is None or (cost, new) < best:
+                best = (cost, new)
+    if best is None:  # a single row or column: its cells equal the margins; hide the line
+        for k, (n, _h) in list(cells.items()):
+            if k[0] == r or k[1] == c:
+                cells[k] = (n, True)
+        return
+    for k in best[1]:
+        cells[k] = (cells[k][0], True)
 
 
 def combine(layers: Sequence[Published]) -> Published:
