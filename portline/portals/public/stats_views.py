@@ -21,14 +21,17 @@ from portline.stats.selectors import Row, statistics_page, statistics_table, thr
 CSV_HEADER = ["measure", "period", "dimension_1", "value_1", "dimension_2", "value_2", "count"]
 
 
-def _chart(title: str, crosstab, measure: str, limit: int | None = None):
-    if measure not in crosstab.columns:
+def _chart(title: str, crosstab, prefer: str = "appointments", limit: int | None = None):
+    """A bar chart of one column of `crosstab`: `prefer` if it has one, else its first."""
+    if not crosstab.columns:
         return ""
+    measure = prefer if prefer in crosstab.columns else crosstab.columns[0]
     column = crosstab.columns.index(measure)
     items = [(label, counts[column]) for _code, label, counts in crosstab.rows]
     if limit:
         items = sorted(items, key=lambda item: -(item[1] or 0))[:limit]
-    return bar_chart(title, items, _("hidden"))
+    label = MEASURES[measure].label
+    return bar_chart(title % {"measure": label}, items, _("hidden"))
 
 
 @require_safe
@@ -50,15 +53,12 @@ def statistics(request: HttpRequest) -> HttpResponse:
                 ],
                 _("hidden"),
             ),
-            "port": _chart(_("Appointments by port"), page.by_port, "appointments"),
-            "outcome": _chart(_("Decisions by outcome"), page.by_outcome, "decisions"),
+            "port": _chart(_("%(measure)s by port"), page.by_port),
+            "outcome": _chart(_("%(measure)s by outcome"), page.by_outcome, "decisions"),
             "nationality": _chart(
-                _("Appointments by nationality (ten largest)"),
-                page.by_nationality,
-                "appointments",
-                limit=10,
+                _("%(measure)s by nationality (ten largest)"), page.by_nationality, limit=10
             ),
-            "time": _chart(_("Appointments by month"), page.over_time, "appointments"),
+            "time": _chart(_("%(measure)s by month"), page.over_time),
         },
     }
     return render(request, "public/statistics.html", context)
