@@ -142,6 +142,12 @@ VARS: tuple[Var, ...] = (
         "Published statistics hide every count from 1 to this number minus one, and enough others that none can be worked out (docs/statistics.md). At least 1.",
     ),
     Var(
+        "PORTLINE_STATS_PARQUET_DIR",
+        str,
+        "",
+        "Folder of the statistics snapshot written by `portline stats snapshot`; when set, statistics are aggregated by DuckDB from it instead of the database.",
+    ),
+    Var(
         "PORTLINE_STATS_OPEN_MONTH",
         bool,
         False,

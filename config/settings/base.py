@@ -214,6 +214,7 @@ if STATS_THRESHOLD < 1:
         "PORTLINE_STATS_THRESHOLD must be at least 1: a threshold of 0 would publish every count."
     )
 STATS_OPEN_MONTH = env("PORTLINE_STATS_OPEN_MONTH") or DEMO
+STATS_PARQUET_DIR = env("PORTLINE_STATS_PARQUET_DIR")
 
 # Rate limits and throttles live in the database cache, so every process shares them.
 CACHES = {

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -34,6 +35,7 @@ from portline.registrations.models import AppointmentRequest
 from portline.scheduling.models import Port
 from portline.stats.measures import DIMENSIONS, MEASURES, UNKNOWN_NATIONALITY
 from portline.stats.models import SimulationRun
+from portline.stats.snapshot import read_counts
 from portline.stats.suppression import SUPPRESSION_VERSION, Published, combine, protect_layer
 
 Month = dt.date  # always the first day of the month
@@ -43,64 +45,79 @@ def _month(value: dt.date | dt.datetime) -> Month:
     return dt.date(value.year, value.month, 1)
 
 
-def _raw_counts(measure: str):
-    """(month, port, nationality[, outcome], n) rows from one GROUP BY in the database."""
+def _events(measure: str):
+    """One row per person and event: (period, port_code, nat[, outcome_code]) values."""
     if measure == "requests":
-        rows = AppointmentRequest.objects.values(
+        rows = AppointmentRequest.objects.filter(registration__people__isnull=False).values(
             period=TruncMonth("round_date"),
             port_code=F("first_port__code"),
             nat=F("registration__people__nationality"),
-        ).annotate(n=Count("registration__people"))
+        )
     elif measure == "appointments":
-        rows = Appointment.objects.values(
+        rows = Appointment.objects.filter(registration__people__isnull=False).values(
             period=TruncMonth("service_date"),
             port_code=F("port__code"),
             nat=F("registration__people__nationality"),
-        ).annotate(n=Count("registration__people"))
+        )
     elif measure == "confirmations":
         rows = PersonConfirmation.objects.values(
             period=TruncMonth("appointment__service_date"),
             port_code=F("appointment__port__code"),
             nat=F("person__nationality"),
-        ).annotate(n=Count("id"))
+        )
     elif measure == "arrivals":
-        rows = (
-            Arrival.objects.filter(status=ArrivalStatus.ARRIVED)
-            .values(
-                period=TruncMonth("service_date"),
-                port_code=F("port__code"),
-                nat=Coalesce(F("person__nationality"), Value("")),
-            )
-            .annotate(n=Count("id"))
+        rows = Arrival.objects.filter(status=ArrivalStatus.ARRIVED).values(
+            period=TruncMonth("service_date"),
+            port_code=F("port__code"),
+            nat=Coalesce(F("person__nationality"), Value("")),
         )
     elif measure == "decisions":
-        rows = (
-            Decision.objects.filter(status=DecisionStatus.FINAL)
-            .values(
-                period=TruncMonth("decided_at", tzinfo=dt.UTC),
-                port_code=F("port__code"),
-                nat=F("person__nationality"),
-                outcome_code=F("kind"),
-            )
-            .annotate(n=Count("id"))
+        rows = Decision.objects.filter(status=DecisionStatus.FINAL).values(
+            period=TruncMonth("decided_at", tzinfo=dt.UTC),
+            port_code=F("port__code"),
+            nat=F("person__nationality"),
+            outcome_code=F("kind"),
         )
     else:  # pragma: no cover - callers validate the name
         raise KeyError(measure)
     return rows.order_by()
 
 
+def _grouped(measure: str) -> list[tuple]:
+    """(month, port, nationality[, outcome], n): DuckDB over the Parquet snapshot where one is
+    configured (PORTLINE_STATS_PARQUET_DIR), else one GROUP BY in the database."""
+    with_outcome = len(MEASURES[measure].dims) == 3
+    directory = settings.STATS_PARQUET_DIR
+    if directory:
+        path = Path(directory) / f"{measure}.parquet"
+        if path.exists():
+            return read_counts(path, with_outcome=with_outcome)
+    fields = ["period", "port_code", "nat", *(["outcome_code"] if with_outcome else [])]
+    return list(_events(measure).annotate(n=Count("*")).values_list(*fields, "n"))
+
+
 def measure_counts(measure: str) -> dict[Month, dict[tuple[str, ...], int]]:
     """Per month, the full cross-classified counts of one measure."""
     layers: dict[Month, dict[tuple[str, ...], int]] = {}
-    for row in _raw_counts(measure):
-        if row["n"] == 0 or row["period"] is None:
+    for period, port, nat, *rest in _grouped(measure):
+        n = int(rest[-1])
+        if n == 0 or period is None:
             continue
-        key = (row["port_code"], row["nat"] or UNKNOWN_NATIONALITY)
-        if "outcome_code" in row:
-            key = (*key, row["outcome_code"])
-        cells = layers.setdefault(_month(row["period"]), {})
-        cells[key] = cells.get(key, 0) + int(row["n"])
+        key = (port, nat or UNKNOWN_NATIONALITY, *rest[:-1])
+        cells = layers.setdefault(_month(period), {})
+        cells[key] = cells.get(key, 0) + n
     return layers
+
+
+def snapshot_rows(measure: str):
+    """The rows `portline stats snapshot` writes for one measure, streamed."""
+    with_outcome = len(MEASURES[measure].dims) == 3
+    fields = ["period", "port_code", "nat", *(["outcome_code"] if with_outcome else [])]
+    for period, port, nat, *rest in (
+        _events(measure).values_list(*fields).iterator(chunk_size=20_000)
+    ):
+        if period is not None:
+            yield (_month(period), port, nat or UNKNOWN_NATIONALITY, *rest)
 
 
 def published_months(today: dt.date | None = None) -> list[Month]:

@@ -232,3 +232,23 @@ class TestReportCommand:
     def test_bad_input(self, requests_last_month, args, message):
         with pytest.raises(CommandError, match=message):
             call_command("stats_report", *args, stdout=io.StringIO())
+
+
+def test_parquet_snapshot_gives_the_same_figures(settings, tmp_path, requests_last_month):
+    """`portline stats snapshot` + DuckDB: the figures equal those grouped in the database."""
+    _decide(list(Person.objects.filter(nationality="HN")[:12]), DecisionKind.PAROLE)
+    from_database = statistics_table(by=["port", "nationality"])
+    outcomes_database = statistics_table(by=["outcome"])
+    out = io.StringIO()
+    call_command("stats_snapshot", "--out", str(tmp_path), stdout=out)
+    assert "requests: 70 rows" in out.getvalue()
+    settings.STATS_PARQUET_DIR = str(tmp_path)
+    assert statistics_table(by=["port", "nationality"]) == from_database
+    assert statistics_table(by=["outcome"]) == outcomes_database
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_snapshot_needs_a_folder(settings):
+    settings.STATS_PARQUET_DIR = ""
+    with pytest.raises(CommandError, match="--out FOLDER"):
+        call_command("stats_snapshot", stdout=io.StringIO())
