@@ -20,7 +20,7 @@ from portline.inspection.models import (
     DecisionKind,
     DecisionStatus,
 )
-from portline.registrations.models import AppointmentRequest, Person
+from portline.registrations.models import AppointmentRequest, Person, Registration
 from portline.scheduling.models import Port
 from portline.stats.inference import IndependenceTest, outliers, stratified_test, wilson
 
@@ -103,6 +103,11 @@ def round_fairness(round_date: dt.date) -> RoundFairness:
             "id", "registration_id"
         )
     )
+    partner_of = dict(
+        Registration.objects.filter(id__in=set(registration_of.values())).values_list(
+            "id", "partner__name"
+        )
+    )
     lead = dict(
         Person.objects.filter(
             registration_id__in=set(registration_of.values()), position=1
@@ -112,6 +117,7 @@ def round_fairness(round_date: dt.date) -> RoundFairness:
         "nationality": defaultdict(lambda: [0, 0]),
         "port": defaultdict(lambda: [0, 0]),
         "group_size": defaultdict(lambda: [0, 0]),
+        "partner": defaultdict(lambda: [0, 0]),
     }
     selected_total = 0
     for entry in entries:
@@ -121,11 +127,14 @@ def round_fairness(round_date: dt.date) -> RoundFairness:
         port = ports.get(int(entry["first_port_id"]), "?")
         won = 1 if outcome.get(request_id) == SelectionOutcome.SELECTED else 0
         selected_total += won
-        nationality = lead.get(registration_of.get(request_id), "") or "XX"
+        registration_id = registration_of.get(request_id)
+        nationality = lead.get(registration_id, "") or "XX"
+        partner = partner_of.get(registration_id) or "-"
         for dimension, cat in (
             ("nationality", nationality),
             ("port", port),
             ("group_size", f"{int(entry['group_size']):02d}"),
+            ("partner", partner),
         ):
             cell = counts[dimension][(cat, port)]
             cell[0] += 1
@@ -134,6 +143,7 @@ def round_fairness(round_date: dt.date) -> RoundFairness:
         _rate_table("nationality", counts["nationality"], test=True),
         _rate_table("group_size", counts["group_size"], test=True),
         _rate_table("port", counts["port"], test=False),  # capacities differ by design
+        _rate_table("partner", counts["partner"], test=True),  # "-": no partner organization
     )
     return RoundFairness(
         round=round_obj,
