@@ -135,6 +135,24 @@ VARS: tuple[Var, ...] = (
         "Demo mode: allows `portline accounts otp-code` for demo logins. Never in production.",
     ),
     Var("PORTLINE_LOG_LEVEL", str, "INFO", "Log level. Logs never contain personal data."),
+    Var(
+        "PORTLINE_STATS_THRESHOLD",
+        int,
+        10,
+        "Published statistics hide every count from 1 to this number minus one, and enough others that none can be worked out (docs/statistics.md). At least 1.",
+    ),
+    Var(
+        "PORTLINE_STATS_PARQUET_DIR",
+        str,
+        "",
+        "Folder of the statistics snapshot written by `portline stats snapshot`; when set, statistics are aggregated by DuckDB from it instead of the database.",
+    ),
+    Var(
+        "PORTLINE_STATS_OPEN_MONTH",
+        bool,
+        False,
+        "Also publish the month still running. Off by default: figures that change daily can be compared day to day. The demo turns it on.",
+    ),
 )
 
 _BY_NAME = {var.name: var for var in VARS}

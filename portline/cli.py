@@ -16,6 +16,14 @@ ALIASES = {
     "check": ("check", "Check the configuration (add --deploy for production checks)"),
     "shell": ("shell", "Python shell with Portline loaded"),
     "manage": (None, "Any Django management command: portline manage COMMAND ..."),
+    "report": (
+        "stats_report",
+        "Published statistics offline: portline report --from D --to D --by port,nationality --format csv|xlsx|pdf",
+    ),
+    "simulate": (
+        "stats_simulate",
+        "Try an allocation policy on a synthetic population: portline simulate --days 90 --daily-requests 280000",
+    ),
     "screen": (
         "screen",
         'Screen a name against the active watchlists: portline screen "NAME" --dob YYYY-MM-DD --nationality XX',

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.conf.locale import LANG_INFO
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import BASE_DIR, env
@@ -49,11 +50,13 @@ PORTLINE_APPS = [
     "portline.appointments",
     "portline.screening",
     "portline.inspection",
+    "portline.stats",
     "portline.portals.accounts",
     "portline.portals.applicant",
     "portline.portals.partner",
     "portline.portals.officer",
     "portline.portals.public",
+    "portline.portals.analysis",
     "portline.api",
 ]
 
@@ -205,6 +208,13 @@ PORTLINE_VERIFY_LIMIT = env("PORTLINE_VERIFY_LIMIT")
 PORTLINE_VERIFY_WINDOW_SECONDS = env("PORTLINE_VERIFY_WINDOW_SECONDS")
 PORTLINE_API_ANONYMOUS_RATE = env("PORTLINE_API_ANONYMOUS_RATE")
 PORTLINE_FACE_COMPARER = env("PORTLINE_FACE_COMPARER")
+STATS_THRESHOLD = env("PORTLINE_STATS_THRESHOLD")
+if STATS_THRESHOLD < 1:
+    raise ImproperlyConfigured(
+        "PORTLINE_STATS_THRESHOLD must be at least 1: a threshold of 0 would publish every count."
+    )
+STATS_OPEN_MONTH = env("PORTLINE_STATS_OPEN_MONTH") or DEMO
+STATS_PARQUET_DIR = env("PORTLINE_STATS_PARQUET_DIR")
 
 # Rate limits and throttles live in the database cache, so every process shares them.
 CACHES = {

@@ -65,7 +65,9 @@ def home_url_for(user) -> str:
         return reverse("officer:home")
     if user.role == Role.PROGRAM_ADMIN:
         return reverse("admin:index")
-    return "/"  # analysts: the public statistics
+    if user.role == Role.ANALYST:
+        return reverse("analysis:home")
+    return "/"
 
 
 def safe_next(request: HttpRequest) -> str:

@@ -97,7 +97,7 @@ def test_backup_codes_from_enrolment_log_in(client):
         (Role.OFFICER, "/officer/"),
         (Role.SUPERVISOR, "/officer/"),
         (Role.PROGRAM_ADMIN, "/admin/"),
-        (Role.ANALYST, "/"),
+        (Role.ANALYST, "/analysis/"),
     ],
 )
 def test_each_role_lands_on_its_own_page(client, role, home):

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AnalysisPortalConfig(AppConfig):
+    name = "portline.portals.analysis"
+    label = "portal_analysis"
