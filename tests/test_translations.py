@@ -45,6 +45,17 @@ def test_catalogue_is_complete(path):
     assert not problems, problems[:5]
 
 
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(PORTLINE)))
+def test_catalogue_has_no_duplicate_entries(path):
+    """Catalogues of parallel work merge as a union; an entry added twice must be removed."""
+    import re
+
+    pattern = r'^(?:msgctxt "(?:[^"\\]|\\.)*"\n)?msgid (?:"(?:[^"\\]|\\.)*"\n?)+'
+    ids = [m.group(0) for m in re.finditer(pattern, path.read_text(encoding="utf-8"), re.M)]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1 and i.strip() != 'msgid ""'})
+    assert not duplicates, duplicates[:5]
+
+
 def test_core_messages_are_translated_at_run_time():
     from portline.registrations.models import RequestBasis
 
