@@ -317,7 +317,7 @@ def _requests(
     at: dt.datetime,
     points: dict,
 ) -> int:
-    from portline.registrations.services import request_submit
+    from portline.geofence.services import request_submit
 
     created = 0
     with clock.frozen(at):

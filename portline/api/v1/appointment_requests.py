@@ -22,7 +22,7 @@ from portline.api.v1.schemas import (
     Pages,
 )
 from portline.common.errors import NotFound, ValidationFailed
-from portline.registrations import services
+from portline.geofence.services import request_submit
 from portline.registrations.selectors import access_registration, requests_visible_to
 from portline.scheduling.models import Port
 
@@ -66,7 +66,7 @@ def request_create(
     registration = access_registration(request.auth, payload.registration)
     first_port = _port(payload.first_port, "first_port")
     second_port = _port(payload.second_port, "second_port")
-    created_request, created = services.request_submit(
+    created_request, created = request_submit(
         actor=request.auth,
         registration=registration,
         first_port=first_port,

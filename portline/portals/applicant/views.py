@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portline.accounts.models import Role
 from portline.common import clock
 from portline.common.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from portline.geofence.services import request_submit
 from portline.portals.applicant.forms import (
     ConfirmForm,
     EvidenceForm,
@@ -53,7 +54,6 @@ from portline.registrations.services import (
     registration_create,
     registration_submit,
     registration_update,
-    request_submit,
 )
 from portline.scheduling.selectors import (
     program_settings_get,
