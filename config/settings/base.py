@@ -49,6 +49,7 @@ PORTLINE_APPS = [
     "portline.appointments",
     "portline.screening",
     "portline.inspection",
+    "portline.synthetic",
     "portline.portals.accounts",
     "portline.portals.applicant",
     "portline.portals.partner",

@@ -120,6 +120,7 @@ def location_check_record(
     groups = engine.nationality_groups(nationalities)
     device = device_digest(device_hash)
     result: engine.CheckResult | None = None
+    verdict: str
     if latitude is None and longitude is None:
         verdict = CheckVerdict.NOT_GIVEN
     elif latitude is None or longitude is None:
@@ -195,7 +196,7 @@ def _signals_record(*, check: LocationCheck, actor: User, allow_missing: bool) -
         and check.longitude is not None
         and check.verdict != CheckVerdict.INVALID
     )
-    if has_point:
+    if has_point and check.latitude is not None and check.longitude is not None:
         problems = integrity.precision_problems(check.latitude, check.longitude, check.accuracy_m)
         if problems:
             signals.append((SignalKind.IMPLAUSIBLE_PRECISION, {"problems": problems}))
@@ -211,7 +212,11 @@ def _signals_record(*, check: LocationCheck, actor: User, allow_missing: bool) -
             .order_by("-checked_at", "-id")
             .first()
         )
-        if previous is not None:
+        if (
+            previous is not None
+            and previous.latitude is not None
+            and previous.longitude is not None
+        ):
             before = integrity.Fix(
                 previous.latitude, previous.longitude, previous.accuracy_m, previous.checked_at
             )

@@ -59,6 +59,7 @@ from portline.inspection.selectors import (
     screening_hits_for,
 )
 from portline.registrations.models import Person
+from portline.scheduling.models import Port
 from portline.screening import services as screening
 from portline.screening.models import HitStatus, ScreeningHit, ScreeningTrigger
 
@@ -77,6 +78,13 @@ def _fail(
 def _require_port_staff(actor: User) -> None:
     if not is_port_staff(actor):
         raise PermissionDenied(_("Only officers and supervisors of a port can do this."))
+
+
+def _port(actor: User) -> Port:
+    """The port of an actor already known to be port staff."""
+    if actor.port is None:
+        raise PermissionDenied(_("Only officers and supervisors of a port can do this."))
+    return actor.port
 
 
 # --- Check-in at the port -------------------------------------------------------------------
@@ -125,7 +133,7 @@ def appointment_for_code(*, actor: User, code: str) -> CodeLookup:
                 NotFound,
             )
         method = CheckInMethod.NUMBER
-    if appointment.port_id != actor.port_id:
+    if appointment.port_id != _port(actor).pk:
         raise _fail(
             _("This appointment is for another port (%(port)s). It cannot be checked in here.")
             % {"port": appointment.port.name},
@@ -168,7 +176,7 @@ class GroupCheckIn:
 
 
 def _require_group_member(actor: User, appointment: Appointment, person: Person) -> None:
-    if appointment.port_id != actor.port_id:
+    if appointment.port_id != _port(actor).pk:
         raise NotFound(_("No such appointment at your port."))
     if person.registration_id != appointment.registration_id:
         raise _fail(_("This person is not in the appointment's group."), "person")
@@ -180,7 +188,7 @@ def _arrival_write(
     """One person's arrival, inside the caller's transaction."""
     existing = (
         Arrival.objects.select_for_update()
-        .filter(person=person, port_id=actor.port_id, service_date=today)
+        .filter(person=person, port_id=_port(actor).pk, service_date=today)
         .first()
     )
     if existing is not None and existing.status == ArrivalStatus.ARRIVED:
@@ -206,7 +214,7 @@ def _arrival_write(
         )
         return existing
     arrival = Arrival.objects.create(
-        port_id=actor.port_id,
+        port_id=_port(actor).pk,
         person=person,
         appointment=appointment,
         confirmation_number=appointment.confirmation_number,
@@ -292,7 +300,7 @@ def group_no_show(*, actor: User, appointment: Appointment, people: list[Person]
         recorded = []
         for person in people:
             if Arrival.objects.filter(
-                person=person, port_id=actor.port_id, service_date=appointment.service_date
+                person=person, port_id=_port(actor).pk, service_date=appointment.service_date
             ).exists():
                 raise Conflict(
                     _("%(name)s already has an arrival recorded for that day.")
@@ -300,7 +308,7 @@ def group_no_show(*, actor: User, appointment: Appointment, people: list[Person]
                     code="already_recorded",
                 )
             arrival = Arrival.objects.create(
-                port_id=actor.port_id,
+                port_id=_port(actor).pk,
                 person=person,
                 appointment=appointment,
                 confirmation_number=appointment.confirmation_number,
@@ -338,7 +346,7 @@ def walk_up_record(
         if (
             person is not None
             and Arrival.objects.filter(
-                person=person, port_id=actor.port_id, service_date=today
+                person=person, port_id=_port(actor).pk, service_date=today
             ).exists()
         ):
             raise Conflict(
@@ -348,7 +356,7 @@ def walk_up_record(
         try:
             with transaction.atomic():
                 arrival = Arrival.objects.create(
-                    port_id=actor.port_id,
+                    port_id=_port(actor).pk,
                     person=person,
                     service_date=today,
                     kind=ArrivalKind.WALK_UP,
@@ -376,7 +384,7 @@ def walk_up_record(
 def _tz(actor: User):
     from zoneinfo import ZoneInfo
 
-    return ZoneInfo(actor.port.time_zone)
+    return ZoneInfo(_port(actor).time_zone)
 
 
 # --- Identity and screening -----------------------------------------------------------------
@@ -409,7 +417,7 @@ def identity_check_record(
     with transaction.atomic():
         check = IdentityCheck.objects.create(
             person=person,
-            port_id=actor.port_id,
+            port_id=_port(actor).pk,
             result=result,
             method=method,
             document_examined=(document_examined or "").strip()[:100],
@@ -465,7 +473,7 @@ def approval_grounds(*, person: Person, kind: str) -> list[str]:
 
 
 def _start_term(decision: Decision, today: dt.date) -> None:
-    if decision.kind == DecisionKind.PAROLE:
+    if decision.kind == DecisionKind.PAROLE and decision.term_months is not None:
         decision.term_start = today
         decision.term_end = engine.parole_term_end(today, decision.term_months)
 
@@ -492,7 +500,7 @@ def decision_record(
     elif reason_code not in REASONS_BY_KIND[kind]:
         errors["reason_code"] = [_("This reason code does not fit this decision.")]
     if kind == DecisionKind.PAROLE:
-        term_months = rules.parole_default_months if term_months in (None, "") else term_months
+        term_months = rules.parole_default_months if term_months is None else term_months
         if not isinstance(term_months, int) or term_months < 1:
             errors["term_months"] = [_("The parole term is a whole number of months, at least 1.")]
         elif term_months > rules.parole_max_months:
@@ -502,7 +510,7 @@ def decision_record(
             ]
         reporting_interval_days = (
             rules.reporting_interval_days
-            if reporting_interval_days in (None, "")
+            if reporting_interval_days is None
             else reporting_interval_days
         )
         if not isinstance(reporting_interval_days, int) or not 1 <= reporting_interval_days <= 365:
@@ -519,10 +527,10 @@ def decision_record(
         if locked is None:
             raise NotFound(_("No such person at your port."))
         if not Arrival.objects.filter(
-            person=person, port_id=actor.port_id, status=ArrivalStatus.ARRIVED
+            person=person, port_id=_port(actor).pk, status=ArrivalStatus.ARRIVED
         ).exists():
             raise _fail(_("Check the person in before recording a decision."), "kind", Conflict)
-        if not IdentityCheck.objects.filter(person=person, port_id=actor.port_id).exists():
+        if not IdentityCheck.objects.filter(person=person, port_id=_port(actor).pk).exists():
             raise _fail(
                 _(
                     "Record the identity check (or why identity could not be verified) before the decision."
@@ -546,7 +554,7 @@ def decision_record(
         grounds = approval_grounds(person=person, kind=kind)
         decision = Decision(
             person=person,
-            port_id=actor.port_id,
+            port_id=_port(actor).pk,
             kind=kind,
             reason_code=reason_code,
             reason_text=(reason_text or "").strip()[:2000],
@@ -562,7 +570,7 @@ def decision_record(
         if not grounds:
             _start_term(decision, today)
         for _attempt in range(5):
-            decision.record_number = _record_number(actor.port.code, today.year)
+            decision.record_number = _record_number(_port(actor).code, today.year)
             try:
                 with transaction.atomic():
                     decision.save()
@@ -592,7 +600,7 @@ def decision_review(*, actor: User, decision: Decision, approve: bool, reason: s
     _require_port_staff(actor)
     if actor.role != Role.SUPERVISOR:
         raise PermissionDenied(_("Only a supervisor can approve or reject a decision."))
-    if decision.port_id != actor.port_id:
+    if decision.port_id != _port(actor).pk:
         raise NotFound(_("No such decision."))
     if decision.decided_by_id == actor.pk:
         raise PermissionDenied(_("A supervisor cannot review their own decision."))
@@ -625,13 +633,15 @@ def decision_review(*, actor: User, decision: Decision, approve: bool, reason: s
 def _require_release_actor(actor: User, decision: Decision) -> None:
     if actor.role == Role.APPLICANT and decision.person.registration.owner_id == actor.pk:
         return
-    if is_port_staff(actor) and decision.port_id == actor.port_id:
+    if is_port_staff(actor) and decision.port_id == _port(actor).pk:
         return
     raise NotFound(_("No such release record."))
 
 
 def _require_active_parole(decision: Decision, today: dt.date) -> None:
     if decision.kind != DecisionKind.PAROLE or decision.status != DecisionStatus.FINAL:
+        raise _fail(_("Check-ins and address reports are for people released on parole."))
+    if decision.term_end is None:
         raise _fail(_("Check-ins and address reports are for people released on parole."))
     if today > decision.term_end:
         raise _fail(
@@ -750,7 +760,7 @@ def address_change_report(
         errors["moved_on"] = [_("Give the date you moved.")]
     elif moved_on > today:
         errors["moved_on"] = [_("Report a move once it has happened.")]
-    elif moved_on < decision.term_start:
+    elif decision.term_start is not None and moved_on < decision.term_start:
         errors["moved_on"] = [_("The move cannot be before the release.")]
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), errors=errors)

@@ -23,7 +23,13 @@ from django.utils.translation import gettext as _
 from portline.accounts.models import Role, User
 from portline.audit.services import audit_record
 from portline.common import clock
-from portline.common.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from portline.common.errors import (
+    ApplicationError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from portline.registrations.models import (
     MAX_GROUP_SIZE,
     AppointmentRequest,
@@ -96,6 +102,8 @@ def _require_editable(actor: User, registration: Registration) -> None:
         .values_list("status", flat=True)
         .first()
     )
+    if status is None:
+        raise NotFound(_("No such registration."))
     registration.status = status
     if status != RegistrationStatus.DRAFT:
         raise Conflict(
