@@ -72,3 +72,20 @@ def test_docs_and_comments_have_no_development_process_words():
         for match in PROCESS_WORDS.finditer(_comments_and_docstrings(path.read_text("utf-8"))):
             found.append((path.relative_to(ROOT).as_posix(), match.group(0)))
     assert found == []
+
+
+ORM_CALL = re.compile(
+    r"\.objects\.|\.(filter|exclude|annotate|aggregate|select_for_update|get_or_create)\("
+)
+
+
+def test_interfaces_call_selectors_and_services_not_the_orm():
+    found = []
+    for package in ("portals", "api"):
+        for path in sorted((PORTLINE / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+                if ORM_CALL.search(line):
+                    found.append(f"{path.relative_to(ROOT).as_posix()}:{number}")
+    assert found == []

@@ -29,6 +29,7 @@ from portline.allocation import services as allocation
 from portline.allocation.models import BeaconSource, Round, RoundSelection, RoundStatus
 from portline.appointments import slots as slot_rule
 from portline.appointments.models import Appointment, AppointmentStatus, PersonConfirmation
+from portline.appointments.selectors import confirmation_number_normalise
 from portline.audit.services import audit_record
 from portline.common import clock
 from portline.common.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
@@ -51,10 +52,6 @@ SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
 def confirmation_number_new() -> str:
     # 32 symbols: the low 5 bits of each random byte pick one uniformly (256 = 8 x 32).
     return "".join(_ALPHABET[byte & 31] for byte in secrets.token_bytes(CONFIRMATION_NUMBER_LENGTH))
-
-
-def confirmation_number_normalise(raw: str) -> str:
-    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())
 
 
 def _chunks(items: list, size: int = 900):

@@ -144,6 +144,10 @@ def decisions_visible_to(actor: User) -> QuerySet[Decision]:
     return qs.none()
 
 
+def decisions_other_than_parole(actor: User) -> QuerySet[Decision]:
+    return decisions_visible_to(actor).exclude(kind=DecisionKind.PAROLE)
+
+
 def access_decision(actor: User, decision_id: int) -> Decision:
     decision = decisions_visible_to(actor).filter(pk=decision_id).first()
     if decision is None:

@@ -20,8 +20,10 @@ from django.utils.translation import gettext as _
 
 from portline.accounts.models import Role, User
 from portline.appointments.models import Appointment, AppointmentStatus
-from portline.appointments.selectors import appointment_token_verify
-from portline.appointments.services import confirmation_number_normalise
+from portline.appointments.selectors import (
+    appointment_token_verify,
+    confirmation_number_normalise,
+)
 from portline.audit.services import audit_record
 from portline.common import clock
 from portline.common.errors import (

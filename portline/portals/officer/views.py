@@ -23,7 +23,7 @@ from portline.common.errors import ApplicationError, NotFound, ValidationFailed
 from portline.inspection import selectors, services
 from portline.inspection.documents import decision_document_pdf
 from portline.inspection.face import face_comparer
-from portline.inspection.models import CheckInChannel, CheckInMethod, DecisionKind, DecisionStatus
+from portline.inspection.models import CheckInChannel, CheckInMethod, DecisionStatus
 from portline.portals.officer.forms import (
     AddressForm,
     CheckInForm,
@@ -490,7 +490,7 @@ def release_case_officer(request: HttpRequest, record_number: str) -> HttpRespon
 @require_GET
 def release_home(request: HttpRequest) -> HttpResponse:
     cases = [selectors.release_status(d) for d in selectors.release_cases_for(request.user)]
-    others = selectors.decisions_visible_to(request.user).exclude(kind=DecisionKind.PAROLE)
+    others = selectors.decisions_other_than_parole(request.user)
     return render(request, "officer/release_home.html", {"cases": cases, "others": others})
 
 
