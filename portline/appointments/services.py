@@ -539,8 +539,8 @@ def verification_rate_limited(*, client: str) -> bool:
 
     Fixed windows in the cache (per process with the default local-memory cache; use a shared
     cache in production so the limit holds across workers)."""
-    limit = getattr(settings, "PORTLINE_VERIFY_LIMIT", 30)
-    window = getattr(settings, "PORTLINE_VERIFY_WINDOW_SECONDS", 600)
+    limit = settings.PORTLINE_VERIFY_LIMIT
+    window = settings.PORTLINE_VERIFY_WINDOW_SECONDS
     bucket = int(clock.now().timestamp()) // window
     key = "appointments:verify:" + hashlib.sha256(f"{client}|{bucket}".encode()).hexdigest()[:32]
     if cache.add(key, 1, timeout=window + 5):

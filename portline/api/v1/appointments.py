@@ -72,7 +72,7 @@ def verify(request, payload: VerifyIn):
             _("Too many checks from this address. Wait a few minutes and try again."),
             code="rate_limited",
             http_status=429,
-            retry_after=getattr(settings, "PORTLINE_VERIFY_WINDOW_SECONDS", 600),
+            retry_after=settings.PORTLINE_VERIFY_WINDOW_SECONDS,
         )
     actor = request.user if request.user.is_authenticated else None
     valid = appointment_verify_third_party(
