@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -150,6 +151,11 @@ def requests_of_registration(
     return qs.order_by("-round_date", "-id")
 
 
+def _field_label(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    return str(field.verbose_name) if isinstance(field, models.Field) else name
+
+
 def registration_readiness(registration: Registration) -> Readiness:
     readiness = Readiness()
     people = list(registration.people.all())
@@ -168,7 +174,7 @@ def registration_readiness(registration: Registration) -> Readiness:
     )
     for person in people:
         missing = [
-            str(Person._meta.get_field(name).verbose_name)
+            _field_label(Person, name)
             for name in Person.REQUIRED_TO_SUBMIT
             if getattr(person, name) in (None, "")
         ]
