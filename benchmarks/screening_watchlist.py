@@ -1,6 +1,6 @@
 """Watchlist screening at scale: 1,000,000 synthetic entries.
 
-Figures (issue 5): screening one person p95 <= 10 ms, >= 200 persons/s on 2 cores, peak
+Figures: screening one person p95 <= 10 ms, >= 200 persons/s on 2 cores, peak
 memory < 1 GB, recall >= 0.99 on labelled variants, alerts on <= 2% of clean persons; printed
 beside a full-scan rapidfuzz baseline (`process.extract` with WRatio over every listed name,
 on a few queries) measured in the same run.

@@ -80,6 +80,12 @@ VARS: tuple[Var, ...] = (
         10 * 1024 * 1024,
         "Largest evidence file accepted, in bytes.",
     ),
+    Var(
+        "PORTLINE_MAX_OPEN_DRAFTS",
+        int,
+        25,
+        "Most registrations one account may have open as drafts (not yet submitted) at once; one more is refused until a draft is submitted or deleted.",
+    ),
     Var("PORTLINE_SESSION_SECONDS", int, 8 * 3600, "Session lifetime for applicants."),
     Var(
         "PORTLINE_STAFF_SESSION_SECONDS",

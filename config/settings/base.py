@@ -51,6 +51,7 @@ PORTLINE_APPS = [
     "portline.screening",
     "portline.inspection",
     "portline.stats",
+    "portline.synthetic",
     "portline.portals.accounts",
     "portline.portals.applicant",
     "portline.portals.partner",
@@ -197,6 +198,7 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "private"
 PORTLINE_MAX_UPLOAD_BYTES = env("PORTLINE_MAX_UPLOAD_BYTES")
+PORTLINE_MAX_OPEN_DRAFTS = env("PORTLINE_MAX_OPEN_DRAFTS")
 DATA_UPLOAD_MAX_MEMORY_SIZE = PORTLINE_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from portline.accounts.models import User
-from portline.common.admin import AuditedModelAdmin
+from portline.audit.admin import AuditedModelAdmin
 
 
 @admin.register(User)

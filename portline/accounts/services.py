@@ -153,6 +153,11 @@ def user_has_second_factor(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def totp_enrolment_pending(user: User) -> bool:
+    """Whether an authenticator set-up was started and waits for its first code."""
+    return TOTPDevice.objects.filter(user=user, confirmed=False).exists()
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

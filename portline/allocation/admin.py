@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from portline.allocation.models import Round
-from portline.common.admin import AuditedModelAdmin
+from portline.audit.admin import AuditedModelAdmin
 
 
 @admin.register(Round)

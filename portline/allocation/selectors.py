@@ -195,3 +195,20 @@ def round_recheck(round_obj: Round) -> RoundCheck:
                     f"selections: rerun gives {len(rerun)}, database holds {len(stored)}"
                 )
     return RoundCheck(ok=not problems, problems=problems)
+
+
+def round_port_counts(round_obj: Round) -> dict[str, dict[str, int]]:
+    """Per port code: selected requests and their people, and standby entries (a promoted
+    standby entry counts as standby), for the public round page."""
+    counts: dict[str, dict[str, int]] = {}
+    rows = round_obj.selections.filter(outcome__in=["selected", "standby"]).values_list(
+        "port__code", "outcome", "group_size", "promoted_at"
+    )
+    for code, outcome, size, promoted in rows:
+        row = counts.setdefault(code, {"selected": 0, "people": 0, "standby": 0})
+        if outcome == "standby" or promoted:
+            row["standby"] += 1
+        if outcome == "selected" and not promoted:
+            row["selected"] += 1
+            row["people"] += size
+    return counts

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
 import itertools
 import logging
 import secrets
@@ -368,18 +367,6 @@ def round_engine_input(
     return data, codes
 
 
-def _offer_hook():
-    try:
-        module = importlib.import_module("portline.appointments.services")
-    except ImportError:
-        logger.info("allocation: portline.appointments.services not present; no offers made")
-        return None
-    hook = getattr(module, "appointments_offer_for_round", None)
-    if hook is None:
-        logger.info("allocation: appointments_offer_for_round not present; no offers made")
-    return hook
-
-
 def round_allocate(*, actor: Any, round_date: dt.date) -> Round:
     """Draw a seeded round and write its outcome. Exactly one of two concurrent runs succeeds
     (the round row is locked and its status re-read); the other gets a Conflict."""
@@ -414,9 +401,6 @@ def _round_allocate(*, actor: Any, round_date: dt.date) -> Round:
         data, codes = round_engine_input(round_obj, arrays)
         result = engine.allocate(data)
         _write_outcome(round_obj, arrays, codes, result)
-        hook = _offer_hook()
-        if hook is not None:
-            hook(actor=actor, round=round_obj)
         audit_record(
             actor=actor,
             action="allocation.round.draw",
@@ -621,44 +605,17 @@ def standby_promote(
     return promoted
 
 
-def rounds_tick(
-    *, actor: Any = None, beacon_source: str = BeaconSource.DRAND
-) -> dict[str, list[str]]:
-    """The scheduled step: freeze the last closed window's round (when it has requests) and
-    draw every round whose beacon value has been entered. Safe to run as often as wanted."""
-    now = clock.now()
-    window = request_window_for(at=now)
-    closed = (
-        window.round_date if now >= window.closes_at else window.round_date - dt.timedelta(days=1)
-    )
-    done: dict[str, list[str]] = {"frozen": [], "drawn": []}
-    if (
-        not Round.objects.filter(round_date=closed).exists()
+def round_last_closed(*, at: dt.datetime) -> dt.date:
+    """The round date of the last request window that has closed at `at`."""
+    window = request_window_for(at=at)
+    return window.round_date if at >= window.closes_at else window.round_date - dt.timedelta(days=1)
+
+
+def round_due_for_freeze(*, round_date: dt.date) -> bool:
+    """A closed window's round is frozen once, and only when it has requests."""
+    return (
+        not Round.objects.filter(round_date=round_date).exists()
         and AppointmentRequest.objects.filter(
-            round_date=closed, status=RequestStatus.PENDING
+            round_date=round_date, status=RequestStatus.PENDING
         ).exists()
-    ):
-        try:
-            done["frozen"].append(
-                str(
-                    round_freeze(
-                        actor=actor, round_date=closed, beacon_source=beacon_source
-                    ).round_date
-                )
-            )
-        except Conflict:
-            pass  # another worker froze it first
-    for round_date in Round.objects.filter(status=RoundStatus.SEEDED).values_list(
-        "round_date", flat=True
-    ):
-        try:
-            done["drawn"].append(str(round_allocate(actor=actor, round_date=round_date).round_date))
-        except Conflict:
-            pass  # drawn meanwhile by another worker
-    # Answers a draw left to its task (if the task was lost): recent drawn rounds only.
-    recent = Round.objects.filter(
-        status=RoundStatus.DRAWN, round_date__gte=closed - dt.timedelta(days=7)
     )
-    for round_date in recent.values_list("round_date", flat=True):
-        round_answer_requests(actor=actor, round_date=round_date)
-    return done

@@ -1,20 +1,13 @@
-"""Scheduled allocation work (django-tasks, database backend; run by `portline worker`).
+"""Allocation work queued by a draw (django-tasks, database backend; run by `portline worker`).
 
-`portline lottery tick --enqueue` (from cron, every few minutes) queues `allocation_tick`;
-the worker then freezes the round of the window that just closed and draws every round whose
-beacon value has been entered. Running it more often than needed is harmless.
+The scheduled step that freezes and draws rounds and offers their appointments is
+`portline.appointments.tasks.allocation_tick`: offers belong to the appointments app, which
+depends on this one.
 """
 
 from __future__ import annotations
 
 from django_tasks import task
-
-
-@task()
-def allocation_tick(beacon_source: str = "drand") -> dict[str, list[str]]:
-    from portline.allocation.services import rounds_tick
-
-    return rounds_tick(actor=None, beacon_source=beacon_source)
 
 
 @task()

@@ -49,7 +49,7 @@ class LocmemSmsSender:
 
 
 def sms_sender() -> SmsSender:
-    path = getattr(settings, "PORTLINE_SMS_SENDER", "") or DEFAULT_SMS_SENDER
+    path = settings.PORTLINE_SMS_SENDER or DEFAULT_SMS_SENDER
     return import_string(path)()
 
 

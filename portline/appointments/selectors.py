@@ -90,6 +90,32 @@ def access_appointment(actor: User, appointment_id: int) -> Appointment:
     return appointment
 
 
+def confirmation_number_normalise(raw: str) -> str:
+    """A confirmation number as stored: upper case, letters and digits only."""
+    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+
+
+def access_appointment_by_number(actor: User, confirmation_number: str) -> Appointment:
+    """One of the actor's appointments by its confirmation number (as typed: any case, dashes)."""
+    number = confirmation_number_normalise(confirmation_number)
+    appointment = appointments_visible_to(actor).filter(confirmation_number=number).first()
+    if appointment is None:
+        raise NotFound(_("No such appointment."))
+    return appointment
+
+
+def appointment_member(appointment: Appointment, position: int) -> Person:
+    """The person at `position` in the appointment's group."""
+    person = appointment.registration.people.filter(position=position).first()
+    if person is None:
+        raise NotFound(_("No such person in this group."))
+    return person
+
+
+def person_has_confirmed(appointment: Appointment, person: Person) -> bool:
+    return appointment.confirmations.filter(person=person).exists()
+
+
 def access_registration_for_appointments(actor: User, reference: str) -> Registration:
     """The registration, for its owner or partner staff only (not port staff)."""
     if not actor.is_authenticated or actor.role not in (Role.APPLICANT, Role.PARTNER_STAFF):

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
-import inspect
 import io
 import logging
 import secrets
@@ -27,12 +25,17 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from portline.accounts.models import Role, User
+from portline.allocation import services as allocation
+from portline.allocation.models import BeaconSource, Round, RoundSelection, RoundStatus
 from portline.appointments import slots as slot_rule
 from portline.appointments.models import Appointment, AppointmentStatus, PersonConfirmation
+from portline.appointments.selectors import confirmation_number_normalise
 from portline.audit.services import audit_record
 from portline.common import clock
 from portline.common.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
-from portline.registrations.models import Person
+from portline.geofence.models import CheckPurpose
+from portline.geofence.services import location_check_record
+from portline.registrations.models import Person, Registration
 from portline.registrations.services import detect_content_type
 from portline.scheduling.selectors import program_settings_get
 
@@ -49,10 +52,6 @@ SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
 def confirmation_number_new() -> str:
     # 32 symbols: the low 5 bits of each random byte pick one uniformly (256 = 8 x 32).
     return "".join(_ALPHABET[byte & 31] for byte in secrets.token_bytes(CONFIRMATION_NUMBER_LENGTH))
-
-
-def confirmation_number_normalise(raw: str) -> str:
-    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())
 
 
 def _chunks(items: list, size: int = 900):
@@ -79,8 +78,6 @@ def _unique_numbers(count: int) -> list[str]:
 def _languages(registration_ids: Iterable[int]) -> dict[int, str]:
     """The language notifications and the PDF default to: the main applicant's, else the account's."""
     ids = list(registration_ids)
-    from portline.registrations.models import Registration
-
     main: dict[int, str] = {}
     owners: dict[int, str] = {}
     for chunk in _chunks(ids):
@@ -117,7 +114,10 @@ def _enqueue_notify(appointment_ids: list[int], event: str) -> None:
 
 
 def _offer(
-    *, selections: list[Any], now: dt.datetime, slot: tuple[dt.datetime, dt.datetime] | None = None
+    *,
+    selections: list[RoundSelection],
+    now: dt.datetime,
+    slot: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> list[Appointment]:
     """Create one offered appointment per selection. Time slots follow `slots.py` unless a slot
     is given (standby moved up into the freed appointment's slot)."""
@@ -127,7 +127,7 @@ def _offer(
     deadline = now + dt.timedelta(hours=hours)
     languages = _languages({s.request.registration_id for s in selections})
     numbers = _unique_numbers(len(selections))
-    by_port_date: dict[tuple[int, dt.date], list[Any]] = defaultdict(list)
+    by_port_date: dict[tuple[int, dt.date], list[RoundSelection]] = defaultdict(list)
     for selection in selections:
         by_port_date[(selection.port_id, selection.service_date)].append(selection)
     appointments = []
@@ -175,12 +175,10 @@ def _offer(
     return created
 
 
-def appointments_offer_for_round(*, actor: Any, round: Any) -> list[Appointment]:
+def appointments_offer_for_round(*, actor: User | None, round: Round) -> list[Appointment]:
     """Offer an appointment to every selected request of a drawn round that has none yet.
 
-    Called by the allocation inside its draw transaction; calling it again creates nothing."""
-    from portline.allocation.models import RoundSelection
-
+    `round_draw` calls it inside the draw's transaction; calling it again creates nothing."""
     with transaction.atomic():
         selections = list(
             RoundSelection.objects.filter(
@@ -201,17 +199,58 @@ def appointments_offer_for_round(*, actor: Any, round: Any) -> list[Appointment]
     return created
 
 
-def _release_places(*, actor: Any, appointment: Appointment, now: dt.datetime) -> list[Appointment]:
+def round_draw(*, actor: User | None, round_date: dt.date) -> Round:
+    """Draw a seeded round and offer its appointments, in one transaction: a draw is never
+    left without its offers, and offers never exist without their draw."""
+    with transaction.atomic():
+        round_obj = allocation.round_allocate(actor=actor, round_date=round_date)
+        appointments_offer_for_round(actor=actor, round=round_obj)
+    return round_obj
+
+
+def rounds_tick(
+    *, actor: User | None = None, beacon_source: str = BeaconSource.DRAND
+) -> dict[str, list[str]]:
+    """The scheduled step: freeze the last closed window's round (when it has requests), draw
+    every round whose beacon value has been entered and offer its appointments, and answer
+    the requests a draw left unanswered. Safe to run as often as wanted."""
+    done: dict[str, list[str]] = {"frozen": [], "drawn": []}
+    closed = allocation.round_last_closed(at=clock.now())
+    if allocation.round_due_for_freeze(round_date=closed):
+        try:
+            frozen = allocation.round_freeze(
+                actor=actor, round_date=closed, beacon_source=beacon_source
+            )
+            done["frozen"].append(str(frozen.round_date))
+        except Conflict:
+            pass  # another worker froze it first
+    for round_date in Round.objects.filter(status=RoundStatus.SEEDED).values_list(
+        "round_date", flat=True
+    ):
+        try:
+            done["drawn"].append(str(round_draw(actor=actor, round_date=round_date).round_date))
+        except Conflict:
+            pass  # drawn meanwhile by another worker
+    # Answers a draw left to its task (if the task was lost): recent drawn rounds only.
+    recent = Round.objects.filter(
+        status=RoundStatus.DRAWN, round_date__gte=closed - dt.timedelta(days=7)
+    )
+    for round_date in recent.values_list("round_date", flat=True):
+        allocation.round_answer_requests(actor=actor, round_date=round_date)
+    return done
+
+
+def _release_places(
+    *, actor: User | None, appointment: Appointment, now: dt.datetime
+) -> list[Appointment]:
     """Give an expired or cancelled appointment's places to the standby list, in published order."""
     if (
         appointment.service_date < clock.today_in(appointment.port.time_zone)
         or appointment.slot_starts_at <= now
     ):
         return []  # the day has come: nobody could travel in time
-    from portline.allocation.services import standby_promote
-
     promoted = list(
-        standby_promote(
+        allocation.standby_promote(
             actor=actor,
             port=appointment.port,
             service_date=appointment.service_date,
@@ -220,8 +259,6 @@ def _release_places(*, actor: Any, appointment: Appointment, now: dt.datetime) -
     )
     if not promoted:
         return []
-    from portline.allocation.models import RoundSelection
-
     promoted = list(
         RoundSelection.objects.filter(
             pk__in=[s.pk for s in promoted], appointment__isnull=True
@@ -292,42 +329,33 @@ def _check_location(
 def _location_check(
     *,
     actor: User,
-    registration: Any,
+    registration: Registration,
     person: Person,
     latitude: float,
     longitude: float,
     accuracy_m: float | None,
 ) -> str:
-    """Check the point against the service area when the geofence app provides the check.
+    """Check the point against the service area for this member; returns the check's id.
 
     The geofence stores every check in its own transaction (kept even when it refuses), so
     this runs before the confirmation's transaction. Its refusals (outside the service area,
     imprecise) propagate as ApplicationError; "no service area configured" does not block a
     confirmation (the location is recorded here in any case)."""
     try:
-        geofence = importlib.import_module("portline.geofence.services")
-    except ImportError:
-        return ""
-    record = getattr(geofence, "location_check_record", None)
-    if record is None:
-        return ""
-    kwargs: dict[str, Any] = {
-        "actor": actor,
-        "registration": registration,
-        "latitude": latitude,
-        "longitude": longitude,
-        "accuracy_m": accuracy_m,
-        "purpose": "confirmation",
-    }
-    if "person" in inspect.signature(record).parameters:
-        kwargs["person"] = person
-    try:
-        result = record(**kwargs)
+        check = location_check_record(
+            actor=actor,
+            registration=registration,
+            latitude=latitude,
+            longitude=longitude,
+            accuracy_m=accuracy_m,
+            purpose=CheckPurpose.CONFIRMATION,
+            person=person,
+        )
     except ApplicationError as exc:
         if exc.code == "no_service_area":
             return ""
         raise
-    return str(getattr(result, "pk", "") or "")
+    return str(check.pk)
 
 
 def appointment_person_confirm(
@@ -511,8 +539,8 @@ def verification_rate_limited(*, client: str) -> bool:
 
     Fixed windows in the cache (per process with the default local-memory cache; use a shared
     cache in production so the limit holds across workers)."""
-    limit = getattr(settings, "PORTLINE_VERIFY_LIMIT", 30)
-    window = getattr(settings, "PORTLINE_VERIFY_WINDOW_SECONDS", 600)
+    limit = settings.PORTLINE_VERIFY_LIMIT
+    window = settings.PORTLINE_VERIFY_WINDOW_SECONDS
     bucket = int(clock.now().timestamp()) // window
     key = "appointments:verify:" + hashlib.sha256(f"{client}|{bucket}".encode()).hexdigest()[:32]
     if cache.add(key, 1, timeout=window + 5):

@@ -10,6 +10,16 @@ logger = logging.getLogger(__name__)
 
 
 @task()
+def allocation_tick(beacon_source: str = "drand") -> dict[str, list[str]]:
+    """`portline lottery tick --enqueue` (from cron, every few minutes) queues this: freeze the
+    round of the window that just closed, draw every round whose beacon value has been entered
+    and offer its appointments. Running it more often than needed is harmless."""
+    from portline.appointments.services import rounds_tick
+
+    return rounds_tick(actor=None, beacon_source=beacon_source)
+
+
+@task()
 def appointments_expire_task() -> int:
     """Enqueued at offer time to run at the confirmation deadline; sweeps every overdue offer."""
     from portline.appointments.services import appointments_expire_due

@@ -2,7 +2,7 @@
 
 Only the test suite uses this (transactional tests empty every table between tests). The
 triggers guard against the application rewriting history; an operator who can run DDL can
-always remove them, which is why a later issue adds a hash chain that makes that evident.
+always remove them; a hash chain over the rows is what makes such a removal evident.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The audit log: one row per state change, written in the change's own transaction.
 
 Append-only: database triggers (migration 0002) refuse UPDATE and DELETE on this table on
-SQLite and PostgreSQL alike. A later issue chains rows by hash to make tampering evident.
+SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations

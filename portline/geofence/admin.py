@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from portline.audit.admin import AuditedModelAdmin
 from portline.common import clock
-from portline.common.admin import AuditedModelAdmin
 from portline.common.errors import ApplicationError, ValidationFailed
 from portline.geofence import services
 from portline.geofence.models import ServiceAreaPolicy

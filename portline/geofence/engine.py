@@ -22,6 +22,7 @@ The border-band rule (deterministic, documented in docs/geofence.md):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -340,23 +341,24 @@ def check(
     inside_state = state is not None
     if state is None:
         state = index.nearest_state(point, within_m=band_projected)
-    base = {
-        "policy_version": policy.version,
-        "band_m": band,
-        "groups": groups,
-        "state": state.code if state else "",
-    }
-    if inside_state and state.code in area.codes:
-        return CheckResult(
-            verdict=Verdict.INSIDE, distance_km=0.0, nearest_state=state.code, **base
-        )
+    base = functools.partial(
+        CheckResult,
+        policy_version=policy.version,
+        band_m=band,
+        groups=groups,
+        state=state.code if state else "",
+    )
+    if inside_state and state is not None and state.code in area.codes:
+        return base(verdict=Verdict.INSIDE, distance_km=0.0, nearest_state=state.code)
     if not area.states:
         verdict = Verdict.OUTSIDE if state is not None else Verdict.OUTSIDE_MEXICO
-        return CheckResult(verdict=verdict, **base)
+        return base(verdict=verdict)
     if area.geometry.contains(point):  # on a shared line between two eligible states
-        return CheckResult(verdict=Verdict.INSIDE, distance_km=0.0, **base)
+        return base(verdict=Verdict.INSIDE, distance_km=0.0)
     in_band = shapely.dwithin(area.geometry, point, band_projected)  # prepared: the verdict
-    nearest, _distance = nearest_of(area.states, area.bounds, point)
+    found = nearest_of(area.states, area.bounds, point)
+    assert found is not None
+    nearest, _distance = found
     near_xy = shapely.get_coordinates(shapely.shortest_line(point, nearest.geometry))[1]
     near_lon, near_lat = (float(v) for v in unproject(near_xy[0], near_xy[1]))
     distance_m = great_circle_m(lat, lon, near_lat, near_lon)
@@ -366,13 +368,12 @@ def check(
         verdict = Verdict.OUTSIDE_MEXICO
     else:
         verdict = Verdict.OUTSIDE
-    return CheckResult(
+    return base(
         verdict=verdict,
         distance_km=round(distance_m / 1000, 1),
         nearest_state=nearest.code,
         nearest_latitude=round(near_lat, 5),
         nearest_longitude=round(near_lon, 5),
-        **base,
     )
 
 

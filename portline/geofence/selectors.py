@@ -35,3 +35,26 @@ def state_name(code: str) -> str:
 
 def state_choices() -> list[tuple[str, str]]:
     return [(s.code, s.name) for s in sorted(engine.default_index().states, key=lambda s: s.name)]
+
+
+def policy_history() -> list[ServiceAreaPolicy]:
+    """Every version of the service area, newest first."""
+    return list(ServiceAreaPolicy.objects.order_by("-effective_from"))
+
+
+def policy_by_version(version: int) -> ServiceAreaPolicy | None:
+    return ServiceAreaPolicy.objects.filter(version=version).first()
+
+
+def area_self_check(
+    *, latitude: float, longitude: float, accuracy_m: float | None, mexican: bool, at: dt.datetime
+) -> engine.CheckResult:
+    """What a request from this point would be told now; stores nothing."""
+    return engine.check(
+        latitude=latitude,
+        longitude=longitude,
+        accuracy_m=accuracy_m,
+        nationalities=["MX" if mexican else ""],
+        at=at,
+        policies=policies_data(),
+    )

@@ -1,5 +1,8 @@
 """Writes of the geofence: location checks (stored, every one) and policy versions.
 
+`request_submit` takes an appointment request: it checks the location and records the
+request in one transaction (a refused request stores nothing).
+
 Public interface for other apps (appointments confirmation calls this):
 
     location_check_record(
@@ -30,7 +33,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -50,7 +53,9 @@ from portline.geofence.models import (
     SignalKind,
 )
 from portline.geofence.selectors import policies_data, state_name
-from portline.registrations.models import Person, Registration
+from portline.registrations import services as registrations
+from portline.registrations.models import AppointmentRequest, Person, Registration
+from portline.scheduling.models import Port
 
 # Location checks -------------------------------------------------------------------------
 
@@ -115,6 +120,7 @@ def location_check_record(
     groups = engine.nationality_groups(nationalities)
     device = device_digest(device_hash)
     result: engine.CheckResult | None = None
+    verdict: str
     if latitude is None and longitude is None:
         verdict = CheckVerdict.NOT_GIVEN
     elif latitude is None or longitude is None:
@@ -190,7 +196,7 @@ def _signals_record(*, check: LocationCheck, actor: User, allow_missing: bool) -
         and check.longitude is not None
         and check.verdict != CheckVerdict.INVALID
     )
-    if has_point:
+    if has_point and check.latitude is not None and check.longitude is not None:
         problems = integrity.precision_problems(check.latitude, check.longitude, check.accuracy_m)
         if problems:
             signals.append((SignalKind.IMPLAUSIBLE_PRECISION, {"problems": problems}))
@@ -206,7 +212,11 @@ def _signals_record(*, check: LocationCheck, actor: User, allow_missing: bool) -
             .order_by("-checked_at", "-id")
             .first()
         )
-        if previous is not None:
+        if (
+            previous is not None
+            and previous.latitude is not None
+            and previous.longitude is not None
+        ):
             before = integrity.Fix(
                 previous.latitude, previous.longitude, previous.accuracy_m, previous.checked_at
             )
@@ -292,6 +302,82 @@ def location_refusal(check: LocationCheck, result: engine.CheckResult | None) ->
         field="location",
         extra=extra,
     )
+
+
+# Appointment requests --------------------------------------------------------------------
+
+
+def request_submit(
+    *,
+    actor: User,
+    registration: Registration,
+    first_port: Port,
+    second_port: Port | None = None,
+    idempotency_key: str,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    accuracy_m: float | None = None,
+    device_hash: str = "",
+) -> tuple[AppointmentRequest, bool]:
+    """Ask for a place in the current window's round. Returns (request, created).
+
+    A request is taken only with a location inside the service area in force now, so this
+    service (above both apps) checks the location and records the request together, in one
+    transaction: a refused request (already requested, outside the area, a closed window, a
+    reused key) stores nothing, neither a location check nor an audit row. A retry with the
+    same idempotency key returns the first answer and stores nothing. An applicant must give
+    a location; partner staff entering on someone's behalf may leave it out (the check is
+    stored as "not given" with a review signal). See docs/geofence.md.
+    """
+    plan = registrations.request_plan(
+        actor=actor,
+        registration=registration,
+        first_port=first_port,
+        second_port=second_port,
+        idempotency_key=idempotency_key,
+        latitude=latitude,
+        longitude=longitude,
+    )
+    if plan.previous is not None:
+        return plan.previous, False
+    try:
+        with transaction.atomic():
+            previous = registrations.request_lock(
+                actor=actor,
+                registration=registration,
+                first_port=first_port,
+                second_port=second_port,
+                plan=plan,
+            )
+            if previous is not None:
+                return previous, False
+            location_check_record(
+                actor=actor,
+                registration=registration,
+                latitude=latitude,
+                longitude=longitude,
+                accuracy_m=accuracy_m,
+                purpose=CheckPurpose.REQUEST,
+                at=plan.at,
+                device_hash=device_hash,
+                allow_missing=actor.role == Role.PARTNER_STAFF,
+            )
+            request = registrations.request_record(
+                actor=actor,
+                registration=registration,
+                first_port=first_port,
+                second_port=second_port,
+                plan=plan,
+                latitude=latitude,
+                longitude=longitude,
+                accuracy_m=accuracy_m,
+            )
+    except IntegrityError:
+        retry = registrations.request_conflict_after_race(
+            actor=actor, registration=registration, key=plan.key
+        )
+        return retry, False
+    return request, True
 
 
 # Policy versions --------------------------------------------------------------------------

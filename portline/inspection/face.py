@@ -50,7 +50,7 @@ class UnavailableFaceComparer:
 
 
 def face_comparer() -> FaceComparer:
-    path = getattr(settings, "PORTLINE_FACE_COMPARER", "")
+    path = settings.PORTLINE_FACE_COMPARER
     if path:
         return import_string(path)()
     return UnavailableFaceComparer()

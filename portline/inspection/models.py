@@ -107,7 +107,14 @@ class Arrival(models.Model):
         on_delete=models.PROTECT,
         related_name="arrivals",
     )
-    appointment_ref = models.BigIntegerField(_("appointment"), null=True, blank=True, db_index=True)
+    appointment = models.ForeignKey(
+        "appointments.Appointment",
+        verbose_name=_("appointment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="arrivals",
+    )
     confirmation_number = models.CharField(
         _("confirmation number"), max_length=40, blank=True, default=""
     )

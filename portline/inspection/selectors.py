@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from portline.accounts.models import PORT_ROLES, Role, User
+from portline.appointments.models import Appointment, PersonConfirmation
+from portline.audit.models import AuditRecord
+from portline.audit.selectors import audit_for_target
 from portline.common import clock
 from portline.common.errors import NotFound
-from portline.inspection import engine, integrations
+from portline.geofence.models import LocationCheck
+from portline.inspection import engine
 from portline.inspection.models import (
     AddressChange,
     Arrival,
@@ -30,6 +33,8 @@ from portline.inspection.models import (
     ReleaseCheckIn,
 )
 from portline.registrations.models import EvidenceDocument, EvidenceKind, Person
+from portline.screening.display import explanation_lines
+from portline.screening.models import HitStatus, ScreeningHit, ScreeningRun
 
 
 def inspection_settings_get() -> InspectionSettings:
@@ -47,23 +52,39 @@ def port_today(actor: User) -> dt.date:
     return clock.today_in(actor.port.time_zone)
 
 
-def appointments_at_port(actor: User) -> QuerySet | None:
-    """Appointments at the actor's port (any status), or None if the appointments app is absent."""
-    model = integrations.appointment_model()
-    if model is None:
-        return None
+def appointments_at_port(actor: User) -> QuerySet[Appointment]:
+    """Appointments at the actor's port (any status)."""
     if not is_port_staff(actor):
-        return model.objects.none()
-    return model.objects.filter(port_id=actor.port_id)
+        return Appointment.objects.none()
+    return Appointment.objects.filter(port_id=actor.port_id)
+
+
+def access_port_appointment(actor: User, confirmation_number: str) -> Appointment:
+    """An appointment at the actor's port, by its confirmation number."""
+    appointment = (
+        appointments_at_port(actor)
+        .select_related("registration", "port")
+        .filter(confirmation_number=confirmation_number)
+        .first()
+    )
+    if appointment is None:
+        raise NotFound(_("No such appointment at your port."))
+    return appointment
+
+
+def no_show_open(appointment: Appointment) -> bool:
+    """Whether a no-show may be recorded now: from the appointment's time on."""
+    return clock.now() >= appointment.slot_starts_at
 
 
 def people_visible_to(actor: User) -> QuerySet[Person]:
     if not is_port_staff(actor):
         return Person.objects.none()
-    here = Q(arrivals__port_id=actor.port_id) | Q(decisions__port_id=actor.port_id)
-    appointments = appointments_at_port(actor)
-    if appointments is not None:
-        here |= Q(registration_id__in=appointments.values("registration_id"))
+    here = (
+        Q(arrivals__port_id=actor.port_id)
+        | Q(decisions__port_id=actor.port_id)
+        | Q(registration_id__in=appointments_at_port(actor).values("registration_id"))
+    )
     ids = Person.objects.filter(here).values("pk")
     return Person.objects.filter(pk__in=ids, registration__status="submitted").select_related(
         "registration"
@@ -93,28 +114,22 @@ def access_case_evidence(actor: User, evidence_id: int) -> EvidenceDocument:
     return document
 
 
-def confirmation_photos_for(actor: User, person: Person) -> list[Any]:
+def confirmation_photos_for(actor: User, person: Person) -> list[PersonConfirmation]:
     """The live photos taken when the person confirmed an appointment at the actor's port."""
-    model = integrations.model_or_none("portline.appointments.models", "PersonConfirmation")
-    if model is None or not is_port_staff(actor):
+    if not is_port_staff(actor):
         return []
     return list(
-        model.objects.filter(person=person, appointment__port_id=actor.port_id).order_by(
-            "-confirmed_at"
-        )[:3]
+        PersonConfirmation.objects.filter(
+            person=person, appointment__port_id=actor.port_id
+        ).order_by("-confirmed_at")[:3]
     )
 
 
-def access_confirmation_photo(actor: User, confirmation_id: int) -> Any:
-    model = integrations.model_or_none("portline.appointments.models", "PersonConfirmation")
+def access_confirmation_photo(actor: User, confirmation_id: int) -> PersonConfirmation:
     people = people_visible_to(actor).values("pk")
-    found = (
-        model.objects.filter(
-            pk=confirmation_id, person_id__in=people, appointment__port_id=actor.port_id
-        ).first()
-        if model
-        else None
-    )
+    found = PersonConfirmation.objects.filter(
+        pk=confirmation_id, person_id__in=people, appointment__port_id=actor.port_id
+    ).first()
     if found is None:
         raise NotFound(_("No such document."))
     return found
@@ -127,6 +142,10 @@ def decisions_visible_to(actor: User) -> QuerySet[Decision]:
     if actor.is_authenticated and actor.is_active and actor.role == Role.APPLICANT:
         return qs.filter(person__registration__owner=actor, status=DecisionStatus.FINAL)
     return qs.none()
+
+
+def decisions_other_than_parole(actor: User) -> QuerySet[Decision]:
+    return decisions_visible_to(actor).exclude(kind=DecisionKind.PAROLE)
 
 
 def access_decision(actor: User, decision_id: int) -> Decision:
@@ -155,20 +174,11 @@ def release_cases_for(actor: User) -> QuerySet[Decision]:
 # --- The console -------------------------------------------------------------------------
 
 
-def slot_of(appointment: Any) -> str:
-    """The appointment's time slot as text (HH:MM), whatever the appointments app calls it."""
-    for name in ("slot_starts_at", "slot_start", "time_slot", "starts_at"):
-        value = getattr(appointment, name, None)
-        if value is None:
-            continue
-        if isinstance(value, dt.datetime):
-            return value.astimezone(ZoneInfo(appointment.port.time_zone)).strftime("%H:%M")
-        if isinstance(value, dt.time):
-            return value.strftime("%H:%M")
-        if hasattr(value, "starts_at"):
-            return slot_of(value)
-        return str(value)
-    return ""
+def slot_of(appointment: Appointment) -> str:
+    """The appointment's time slot as text (HH:MM, the port's local time)."""
+    return appointment.slot_starts_at.astimezone(ZoneInfo(appointment.port.time_zone)).strftime(
+        "%H:%M"
+    )
 
 
 @dataclass
@@ -179,7 +189,7 @@ class ExpectedPerson:
 
 @dataclass
 class ExpectedGroup:
-    appointment: Any
+    appointment: Appointment
     people: list[ExpectedPerson]
 
     @property
@@ -199,13 +209,10 @@ class ExpectedSlot:
 
 def expected_arrivals(actor: User, day: dt.date) -> list[ExpectedSlot]:
     """Confirmed appointments at the actor's port on `day`, by time slot, each group with its people."""
-    appointments = appointments_at_port(actor)
-    if appointments is None:
-        return []
     appointments = list(
-        appointments.filter(service_date=day, status="confirmed").select_related(
-            "registration", "port"
-        )
+        appointments_at_port(actor)
+        .filter(service_date=day, status="confirmed")
+        .select_related("registration", "port")
     )
     arrivals = {
         a.person_id: a
@@ -262,68 +269,41 @@ def pending_decisions(actor: User) -> QuerySet[Decision]:
 # --- The case file -------------------------------------------------------------------------
 
 
-def screening_hits_for(person: Person) -> list[Any]:
+def screening_hits_for(person: Person) -> list[ScreeningHit]:
     """The hits of the person's latest screening run (each re-screen starts a fresh run), with
     `explanation_lines` in the reader's language."""
-    hit_model = integrations.screening_hit_model()
-    if hit_model is None:
-        return []
-    run_model = hit_model._meta.get_field("run").related_model
-    run = run_model.objects.filter(person=person).order_by("-created_at", "-id").first()
+    run = ScreeningRun.objects.filter(person=person).order_by("-created_at", "-id").first()
     if run is None:
         return []
     hits = list(
-        hit_model.objects.filter(run=run)
+        ScreeningHit.objects.filter(run=run)
         .select_related("entry", "entry__watchlist", "adjudicated_by")
         .order_by("rank")
     )
-    display = integrations.screening_display()
     for hit in hits:
-        hit.explanation_lines = (
-            display.explanation_lines(hit.explanation) if display else [str(hit.explanation)]
-        )
+        hit.explanation_lines = explanation_lines(hit.explanation)
     return hits
+
+
+def open_hits_for(person: Person) -> list[ScreeningHit]:
+    return [h for h in screening_hits_for(person) if h.status == HitStatus.OPEN]
 
 
 def has_confirmed_match(person: Person) -> bool:
     """Any hit of any run found to be a true match (an adjudication is never forgotten)."""
-    hit_model = integrations.screening_hit_model()
-    if hit_model is None:
-        return False
-    return hit_model.objects.filter(run__person=person, status="true_match").exists()
+    return ScreeningHit.objects.filter(run__person=person, status=HitStatus.TRUE_MATCH).exists()
 
 
-def geofence_checks_for(person: Person) -> list[Any]:
-    """Location checks recorded for the person's registration, if the geofence app records them."""
-    for name in ("LocationCheck", "GeofenceCheck"):
-        model = integrations.model_or_none("portline.geofence.models", name)
-        if model is None:
-            continue
-        fields = {f.name for f in model._meta.get_fields()}
-        if "registration" in fields:
-            return list(model.objects.filter(registration_id=person.registration_id)[:50])
-        if "person" in fields:
-            return list(model.objects.filter(person=person)[:50])
-    return []
+def geofence_checks_for(person: Person) -> list[LocationCheck]:
+    """Location checks recorded for the person's registration (newest first)."""
+    return list(
+        LocationCheck.objects.filter(registration_id=person.registration_id).order_by(
+            "-checked_at", "-id"
+        )[:50]
+    )
 
 
-def integrity_flags_for(person: Person) -> list[Any]:
-    for name in ("IntegrityFlag", "Flag"):
-        model = integrations.model_or_none("portline.integrity.models", name)
-        if model is None:
-            continue
-        fields = {f.name for f in model._meta.get_fields()}
-        if "registration" in fields:
-            return list(model.objects.filter(registration_id=person.registration_id)[:50])
-        if "person" in fields:
-            return list(model.objects.filter(person=person)[:50])
-    return []
-
-
-def case_history(person: Person) -> list[Any]:
-    from portline.audit.models import AuditRecord
-    from portline.audit.selectors import audit_for_target
-
+def case_history(person: Person) -> list[AuditRecord]:
     rows = list(
         audit_for_target(
             target_type="registrations.registration", target_id=str(person.registration_id)
@@ -356,15 +336,14 @@ class CaseFile:
     person: Person
     group: list[Person]
     photos: list[EvidenceDocument]
-    confirmation_photos: list[Any]
+    confirmation_photos: list[PersonConfirmation]
     documents: list[EvidenceDocument]
     arrivals: list[Arrival]
     identity_checks: list[IdentityCheck]
-    hits: list[Any]
-    geofence_checks: list[Any]
-    integrity_flags: list[Any]
+    hits: list[ScreeningHit]
+    geofence_checks: list[LocationCheck]
     decisions: list[Decision]
-    history: list[Any]
+    history: list[AuditRecord]
 
     @property
     def active_decision(self) -> Decision | None:
@@ -372,7 +351,7 @@ class CaseFile:
 
     @property
     def open_hits(self) -> int:
-        return sum(1 for h in self.hits if getattr(h, "status", "") == "open")
+        return sum(1 for h in self.hits if h.status == HitStatus.OPEN)
 
 
 def case_file(actor: User, person: Person) -> CaseFile:
@@ -394,7 +373,6 @@ def case_file(actor: User, person: Person) -> CaseFile:
         ),
         hits=screening_hits_for(person),
         geofence_checks=geofence_checks_for(person),
-        integrity_flags=integrity_flags_for(person),
         decisions=list(
             Decision.objects.filter(person=person, port_id=actor.port_id).select_related(
                 "decided_by", "reviewed_by"

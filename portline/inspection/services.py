@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +19,11 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from portline.accounts.models import Role, User
+from portline.appointments.models import Appointment, AppointmentStatus
+from portline.appointments.selectors import (
+    appointment_token_verify,
+    confirmation_number_normalise,
+)
 from portline.audit.services import audit_record
 from portline.common import clock
 from portline.common.errors import (
@@ -27,7 +34,7 @@ from portline.common.errors import (
     ValidationFailed,
 )
 from portline.common.validators import _ZIP, US_STATES
-from portline.inspection import engine, integrations
+from portline.inspection import engine
 from portline.inspection.models import (
     REASONS_BY_KIND,
     AddressChange,
@@ -48,12 +55,18 @@ from portline.inspection.selectors import (
     has_confirmed_match,
     inspection_settings_get,
     is_port_staff,
+    no_show_open,
+    open_hits_for,
     port_today,
     screening_hits_for,
 )
 from portline.registrations.models import Person
+from portline.scheduling.models import Port
+from portline.screening import services as screening
+from portline.screening.models import HitStatus, ScreeningHit, ScreeningTrigger
 
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+logger = logging.getLogger(__name__)
 
 
 def _fail(
@@ -69,6 +82,13 @@ def _require_port_staff(actor: User) -> None:
         raise PermissionDenied(_("Only officers and supervisors of a port can do this."))
 
 
+def _port(actor: User) -> Port:
+    """The port of an actor already known to be port staff."""
+    if actor.port is None:
+        raise PermissionDenied(_("Only officers and supervisors of a port can do this."))
+    return actor.port
+
+
 # --- Check-in at the port -------------------------------------------------------------------
 
 
@@ -76,32 +96,33 @@ def _looks_like_token(code: str) -> bool:
     return ":" in code or len(code) > 24
 
 
-def appointment_for_code(*, actor: User, code: str) -> Any:
+@dataclass(frozen=True)
+class CodeLookup:
+    """The appointment a scanned or typed code names, and how it was given."""
+
+    appointment: Appointment
+    method: str
+
+
+def appointment_for_code(*, actor: User, code: str) -> CodeLookup:
     """The confirmed appointment that `code` (a scanned QR token or a typed confirmation number)
     names, for today at the actor's port. Refuses a forged, expired, unknown, other-port,
     other-day or no-longer-confirmed code with a reason."""
     _require_port_staff(actor)
-    model = integrations.appointment_model()
-    if model is None:
-        raise ApplicationError(
-            _("Appointments are not available on this installation."), code="no_appointments"
-        )
     code = (code or "").strip()
     if not code:
         raise _fail(_("Scan the QR code or type the confirmation number."), "code")
+    appointment: Appointment | None
     if _looks_like_token(code):
-        verify = integrations.appointment_token_verify()
-        if verify is None:
-            raise _fail(_("This code cannot be checked here."), "code")
         try:
-            appointment = verify(code)
+            appointment = appointment_token_verify(code)
         except ApplicationError as exc:
             raise ValidationFailed(exc.message, errors={"code": [exc.message]}) from exc
         method = CheckInMethod.QR
     else:
-        number = integrations.confirmation_number_normalise(code)
+        number = confirmation_number_normalise(code)
         appointment = (
-            model.objects.select_related("port", "registration")
+            Appointment.objects.select_related("port", "registration")
             .filter(confirmation_number=number)
             .first()
             if number
@@ -114,13 +135,13 @@ def appointment_for_code(*, actor: User, code: str) -> Any:
                 NotFound,
             )
         method = CheckInMethod.NUMBER
-    if appointment.port_id != actor.port_id:
+    if appointment.port_id != _port(actor).pk:
         raise _fail(
             _("This appointment is for another port (%(port)s). It cannot be checked in here.")
             % {"port": appointment.port.name},
             "code",
         )
-    if appointment.status != "confirmed":
+    if appointment.status != AppointmentStatus.CONFIRMED:
         raise _fail(
             _("This appointment is not confirmed (its status is: %(status)s).")
             % {"status": appointment.get_status_display()},
@@ -135,118 +156,181 @@ def appointment_for_code(*, actor: User, code: str) -> Any:
             % {"date": formats.date_format(appointment.service_date)},
             "code",
         )
-    appointment._check_in_method = method
-    return appointment
+    return CodeLookup(appointment=appointment, method=method)
 
 
-def _run_screening(actor: User, person: Person, trigger: str = "on_demand") -> list[str]:
-    services = integrations.screening_services()
-    if services is None:
-        return []
+def _run_screening(
+    actor: User, person: Person, trigger: str = ScreeningTrigger.ON_DEMAND
+) -> list[str]:
     try:
-        services.screening_run_for_person(actor=actor, person=person, trigger=trigger)
+        screening.screening_run_for_person(actor=actor, person=person, trigger=trigger)
     except ApplicationError as exc:
         return [str(exc.message)]
     return []
 
 
-def arrival_record(
-    *, actor: User, appointment: Any, person: Person, method: str = CheckInMethod.MANUAL
-) -> Arrival:
-    """Record that `person` of the appointment's group has arrived, then screen them."""
-    _require_port_staff(actor)
-    if appointment.port_id != actor.port_id:
+@dataclass(frozen=True)
+class GroupCheckIn:
+    """People of one appointment checked in together, and what their screens reported."""
+
+    arrivals: list[Arrival]
+    screening_messages: list[str]
+
+
+def _require_group_member(actor: User, appointment: Appointment, person: Person) -> None:
+    if appointment.port_id != _port(actor).pk:
         raise NotFound(_("No such appointment at your port."))
     if person.registration_id != appointment.registration_id:
         raise _fail(_("This person is not in the appointment's group."), "person")
-    today = port_today(actor)
-    if appointment.service_date != today or appointment.status != "confirmed":
-        raise _fail(_("Only today's confirmed appointments can be checked in."), "code")
-    with transaction.atomic():
-        existing = (
-            Arrival.objects.select_for_update()
-            .filter(person=person, port_id=actor.port_id, service_date=today)
-            .first()
+
+
+def _arrival_write(
+    *, actor: User, appointment: Appointment, person: Person, method: str, today: dt.date
+) -> Arrival:
+    """One person's arrival, inside the caller's transaction."""
+    existing = (
+        Arrival.objects.select_for_update()
+        .filter(person=person, port_id=_port(actor).pk, service_date=today)
+        .first()
+    )
+    if existing is not None and existing.status == ArrivalStatus.ARRIVED:
+        raise Conflict(
+            _("%(name)s was already checked in at %(time)s.")
+            % {
+                "name": person.full_name,
+                "time": formats.time_format(existing.recorded_at.astimezone(_tz(actor)), "H:i"),
+            },
+            code="already_checked_in",
         )
-        if existing is not None and existing.status == ArrivalStatus.ARRIVED:
-            raise Conflict(
-                _("%(name)s was already checked in at %(time)s.")
-                % {
-                    "name": person.full_name,
-                    "time": formats.time_format(existing.recorded_at.astimezone(_tz(actor)), "H:i"),
-                },
-                code="already_checked_in",
+    if existing is not None:  # a no-show corrected: the person came after all
+        existing.status = ArrivalStatus.ARRIVED
+        existing.method = method
+        existing.recorded_by = actor
+        existing.recorded_at = clock.now()
+        existing.save(update_fields=["status", "method", "recorded_by", "recorded_at"])
+        audit_record(
+            actor=actor,
+            action="inspection.arrival.correct",
+            target=existing,
+            data={"status": "arrived"},
+        )
+        return existing
+    arrival = Arrival.objects.create(
+        port_id=_port(actor).pk,
+        person=person,
+        appointment=appointment,
+        confirmation_number=appointment.confirmation_number,
+        service_date=today,
+        kind=ArrivalKind.APPOINTMENT,
+        status=ArrivalStatus.ARRIVED,
+        method=method,
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="inspection.arrival.record",
+        target=arrival,
+        data={"method": method, "appointment": appointment.pk},
+    )
+    return arrival
+
+
+def group_check_in(
+    *,
+    actor: User,
+    appointment: Appointment,
+    people: list[Person],
+    method: str = CheckInMethod.MANUAL,
+) -> GroupCheckIn:
+    """Check in the given people of the appointment's group, all or none: if one of them
+    cannot be checked in (already checked in, not in the group), nobody is. Each person
+    checked in is then screened; a screen that cannot run is reported, not fatal."""
+    _require_port_staff(actor)
+    if not people:
+        raise _fail(_("Choose a person and what to record."), "person")
+    for person in people:
+        _require_group_member(actor, appointment, person)
+    today = port_today(actor)
+    if appointment.service_date != today or appointment.status != AppointmentStatus.CONFIRMED:
+        raise _fail(_("Only today's confirmed appointments can be checked in."), "code")
+    if method not in CheckInMethod.values:
+        method = CheckInMethod.MANUAL
+    with transaction.atomic():
+        arrivals = [
+            _arrival_write(
+                actor=actor, appointment=appointment, person=person, method=method, today=today
             )
-        if existing is not None:  # a no-show corrected: the person came after all
-            existing.status = ArrivalStatus.ARRIVED
-            existing.method = method
-            existing.recorded_by = actor
-            existing.recorded_at = clock.now()
-            existing.save(update_fields=["status", "method", "recorded_by", "recorded_at"])
-            audit_record(
-                actor=actor,
-                action="inspection.arrival.correct",
-                target=existing,
-                data={"status": "arrived"},
-            )
-            arrival = existing
-        else:
+            for person in people
+        ]
+    notes: list[str] = []
+    for person in people:
+        notes += _run_screening(actor, person, ScreeningTrigger.CHECK_IN)
+    return GroupCheckIn(arrivals=arrivals, screening_messages=notes)
+
+
+def arrival_record(
+    *,
+    actor: User,
+    appointment: Appointment,
+    person: Person,
+    method: str = CheckInMethod.MANUAL,
+) -> Arrival:
+    """Record that `person` of the appointment's group has arrived, then screen them."""
+    checked = group_check_in(actor=actor, appointment=appointment, people=[person], method=method)
+    return checked.arrivals[0]
+
+
+def group_no_show(*, actor: User, appointment: Appointment, people: list[Person]) -> list[Arrival]:
+    """Record the given people of the group as no-shows, all or none, from the appointment's
+    time on (not for a later appointment, nor earlier the same day)."""
+    _require_port_staff(actor)
+    if not people:
+        raise _fail(_("Choose a person and what to record."), "person")
+    for person in people:
+        _require_group_member(actor, appointment, person)
+    if not no_show_open(appointment):
+        raise _fail(
+            _("A no-show can be recorded only from the appointment's time (%(time)s) on.")
+            % {
+                "time": formats.date_format(
+                    appointment.slot_starts_at.astimezone(_tz(actor)), "Y-m-d H:i"
+                )
+            },
+            "code",
+        )
+    with transaction.atomic():
+        recorded = []
+        for person in people:
+            if Arrival.objects.filter(
+                person=person, port_id=_port(actor).pk, service_date=appointment.service_date
+            ).exists():
+                raise Conflict(
+                    _("%(name)s already has an arrival recorded for that day.")
+                    % {"name": person.full_name},
+                    code="already_recorded",
+                )
             arrival = Arrival.objects.create(
-                port_id=actor.port_id,
+                port_id=_port(actor).pk,
                 person=person,
-                appointment_ref=appointment.pk,
+                appointment=appointment,
                 confirmation_number=appointment.confirmation_number,
-                service_date=today,
+                service_date=appointment.service_date,
                 kind=ArrivalKind.APPOINTMENT,
-                status=ArrivalStatus.ARRIVED,
-                method=method,
+                status=ArrivalStatus.NO_SHOW,
                 recorded_by=actor,
             )
             audit_record(
                 actor=actor,
-                action="inspection.arrival.record",
+                action="inspection.arrival.no_show",
                 target=arrival,
-                data={"method": method, "appointment": appointment.pk},
+                data={"appointment": appointment.pk},
             )
-    arrival.screening_messages = _run_screening(actor, person, "check_in")
-    return arrival
+            recorded.append(arrival)
+    return recorded
 
 
-def arrival_no_show(*, actor: User, appointment: Any, person: Person) -> Arrival:
-    _require_port_staff(actor)
-    if appointment.port_id != actor.port_id:
-        raise NotFound(_("No such appointment at your port."))
-    if person.registration_id != appointment.registration_id:
-        raise _fail(_("This person is not in the appointment's group."), "person")
-    today = port_today(actor)
-    if appointment.service_date > today:
-        raise _fail(_("A no-show can be recorded only on or after the appointment's day."), "code")
-    with transaction.atomic():
-        if Arrival.objects.filter(
-            person=person, port_id=actor.port_id, service_date=appointment.service_date
-        ).exists():
-            raise Conflict(
-                _("%(name)s already has an arrival recorded for that day.")
-                % {"name": person.full_name},
-                code="already_recorded",
-            )
-        arrival = Arrival.objects.create(
-            port_id=actor.port_id,
-            person=person,
-            appointment_ref=appointment.pk,
-            confirmation_number=appointment.confirmation_number,
-            service_date=appointment.service_date,
-            kind=ArrivalKind.APPOINTMENT,
-            status=ArrivalStatus.NO_SHOW,
-            recorded_by=actor,
-        )
-        audit_record(
-            actor=actor,
-            action="inspection.arrival.no_show",
-            target=arrival,
-            data={"appointment": appointment.pk},
-        )
-    return arrival
+def arrival_no_show(*, actor: User, appointment: Appointment, person: Person) -> Arrival:
+    return group_no_show(actor=actor, appointment=appointment, people=[person])[0]
 
 
 def walk_up_record(
@@ -264,7 +348,7 @@ def walk_up_record(
         if (
             person is not None
             and Arrival.objects.filter(
-                person=person, port_id=actor.port_id, service_date=today
+                person=person, port_id=_port(actor).pk, service_date=today
             ).exists()
         ):
             raise Conflict(
@@ -274,7 +358,7 @@ def walk_up_record(
         try:
             with transaction.atomic():
                 arrival = Arrival.objects.create(
-                    port_id=actor.port_id,
+                    port_id=_port(actor).pk,
                     person=person,
                     service_date=today,
                     kind=ArrivalKind.WALK_UP,
@@ -294,14 +378,15 @@ def walk_up_record(
             data={"registered": person is not None},
         )
     if person is not None:
-        arrival.screening_messages = _run_screening(actor, person, "check_in")
+        for message in _run_screening(actor, person, ScreeningTrigger.CHECK_IN):
+            logger.warning("walk-up screen not run: %s", message)
     return arrival
 
 
 def _tz(actor: User):
     from zoneinfo import ZoneInfo
 
-    return ZoneInfo(actor.port.time_zone)
+    return ZoneInfo(_port(actor).time_zone)
 
 
 # --- Identity and screening -----------------------------------------------------------------
@@ -329,10 +414,12 @@ def identity_check_record(
                 _("No face comparison model is installed. Compare visually or examine a document."),
                 "method",
             )
+    if result == IdentityResult.UNABLE and not (note or "").strip():
+        raise _fail(_("Say in the note why identity could not be verified."), "note")
     with transaction.atomic():
         check = IdentityCheck.objects.create(
             person=person,
-            port_id=actor.port_id,
+            port_id=_port(actor).pk,
             result=result,
             method=method,
             document_examined=(document_examined or "").strip()[:100],
@@ -351,31 +438,22 @@ def identity_check_record(
 def screening_run(*, actor: User, person: Person) -> list[str]:
     """Screen the person again on demand; returns messages from the screen, if any."""
     _require_port_staff(actor)
-    if integrations.screening_services() is None:
-        raise ApplicationError(
-            _("Watchlist screening is not available on this installation."), code="no_screening"
-        )
     return _run_screening(actor, person)
 
 
 def screening_hit_adjudicate(
     *, actor: User, person: Person, hit_id: int, decision: str, reason: str
-) -> Any:
+) -> ScreeningHit:
     """Adjudicate one of the person's hits through the screening service (which audits it)."""
     _require_port_staff(actor)
-    services = integrations.screening_services()
-    if services is None:
-        raise ApplicationError(
-            _("Watchlist screening is not available on this installation."), code="no_screening"
-        )
     hit = next((h for h in screening_hits_for(person) if h.pk == hit_id), None)
     if hit is None:
         raise NotFound(_("No such screening hit for this person."))
-    if decision not in ("true_match", "false_match"):
+    if decision not in (HitStatus.TRUE_MATCH, HitStatus.FALSE_MATCH):
         raise _fail(_("Choose true match or false match."), "decision")
     if not (reason or "").strip():
         raise _fail(_("Give the reason for this adjudication."), "reason")
-    return services.hit_adjudicate(actor=actor, hit=hit, decision=decision, reason=reason.strip())
+    return screening.hit_adjudicate(actor=actor, hit=hit, decision=decision, reason=reason.strip())
 
 
 # --- Decisions --------------------------------------------------------------------------------
@@ -397,7 +475,7 @@ def approval_grounds(*, person: Person, kind: str) -> list[str]:
 
 
 def _start_term(decision: Decision, today: dt.date) -> None:
-    if decision.kind == DecisionKind.PAROLE:
+    if decision.kind == DecisionKind.PAROLE and decision.term_months is not None:
         decision.term_start = today
         decision.term_end = engine.parole_term_end(today, decision.term_months)
 
@@ -424,7 +502,7 @@ def decision_record(
     elif reason_code not in REASONS_BY_KIND[kind]:
         errors["reason_code"] = [_("This reason code does not fit this decision.")]
     if kind == DecisionKind.PAROLE:
-        term_months = rules.parole_default_months if term_months in (None, "") else term_months
+        term_months = rules.parole_default_months if term_months is None else term_months
         if not isinstance(term_months, int) or term_months < 1:
             errors["term_months"] = [_("The parole term is a whole number of months, at least 1.")]
         elif term_months > rules.parole_max_months:
@@ -434,7 +512,7 @@ def decision_record(
             ]
         reporting_interval_days = (
             rules.reporting_interval_days
-            if reporting_interval_days in (None, "")
+            if reporting_interval_days is None
             else reporting_interval_days
         )
         if not isinstance(reporting_interval_days, int) or not 1 <= reporting_interval_days <= 365:
@@ -451,9 +529,17 @@ def decision_record(
         if locked is None:
             raise NotFound(_("No such person at your port."))
         if not Arrival.objects.filter(
-            person=person, port_id=actor.port_id, status=ArrivalStatus.ARRIVED
+            person=person, port_id=_port(actor).pk, status=ArrivalStatus.ARRIVED
         ).exists():
             raise _fail(_("Check the person in before recording a decision."), "kind", Conflict)
+        if not IdentityCheck.objects.filter(person=person, port_id=_port(actor).pk).exists():
+            raise _fail(
+                _(
+                    "Record the identity check (or why identity could not be verified) before the decision."
+                ),
+                "kind",
+                Conflict,
+            )
         if Decision.objects.filter(person=person, status__in=["pending", "final"]).exists():
             raise Conflict(
                 _(
@@ -461,8 +547,7 @@ def decision_record(
                 ),
                 code="already_decided",
             )
-        open_hits = [h for h in screening_hits_for(person) if getattr(h, "status", "") == "open"]
-        if open_hits:
+        if open_hits_for(person):
             raise _fail(
                 _("Adjudicate the open watchlist hits (true or false match) before the decision."),
                 "kind",
@@ -471,7 +556,7 @@ def decision_record(
         grounds = approval_grounds(person=person, kind=kind)
         decision = Decision(
             person=person,
-            port_id=actor.port_id,
+            port_id=_port(actor).pk,
             kind=kind,
             reason_code=reason_code,
             reason_text=(reason_text or "").strip()[:2000],
@@ -487,7 +572,7 @@ def decision_record(
         if not grounds:
             _start_term(decision, today)
         for _attempt in range(5):
-            decision.record_number = _record_number(actor.port.code, today.year)
+            decision.record_number = _record_number(_port(actor).code, today.year)
             try:
                 with transaction.atomic():
                     decision.save()
@@ -517,7 +602,7 @@ def decision_review(*, actor: User, decision: Decision, approve: bool, reason: s
     _require_port_staff(actor)
     if actor.role != Role.SUPERVISOR:
         raise PermissionDenied(_("Only a supervisor can approve or reject a decision."))
-    if decision.port_id != actor.port_id:
+    if decision.port_id != _port(actor).pk:
         raise NotFound(_("No such decision."))
     if decision.decided_by_id == actor.pk:
         raise PermissionDenied(_("A supervisor cannot review their own decision."))
@@ -550,13 +635,15 @@ def decision_review(*, actor: User, decision: Decision, approve: bool, reason: s
 def _require_release_actor(actor: User, decision: Decision) -> None:
     if actor.role == Role.APPLICANT and decision.person.registration.owner_id == actor.pk:
         return
-    if is_port_staff(actor) and decision.port_id == actor.port_id:
+    if is_port_staff(actor) and decision.port_id == _port(actor).pk:
         return
     raise NotFound(_("No such release record."))
 
 
 def _require_active_parole(decision: Decision, today: dt.date) -> None:
     if decision.kind != DecisionKind.PAROLE or decision.status != DecisionStatus.FINAL:
+        raise _fail(_("Check-ins and address reports are for people released on parole."))
+    if decision.term_end is None:
         raise _fail(_("Check-ins and address reports are for people released on parole."))
     if today > decision.term_end:
         raise _fail(
@@ -675,7 +762,7 @@ def address_change_report(
         errors["moved_on"] = [_("Give the date you moved.")]
     elif moved_on > today:
         errors["moved_on"] = [_("Report a move once it has happened.")]
-    elif moved_on < decision.term_start:
+    elif decision.term_start is not None and moved_on < decision.term_start:
         errors["moved_on"] = [_("The move cannot be before the release.")]
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), errors=errors)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from portline.common.admin import AuditedModelAdmin
+from portline.audit.admin import AuditedModelAdmin
 from portline.partners.models import PartnerOrganization
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db import models
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from portline.accounts.models import Role, User
@@ -35,6 +38,16 @@ def registrations_visible_to(actor: User) -> QuerySet[Registration]:
         )
         return qs.filter(status="submitted", pk__in=asked.values("registration_id"))
     return qs.none()
+
+
+def registrations_with_people_count(actor: User) -> QuerySet[Registration]:
+    """The actor's registrations, each with `people_count`, newest first."""
+    return (
+        registrations_visible_to(actor)
+        .select_related("partner")
+        .annotate(people_count=Count("people"))
+        .order_by("-created_at", "-id")
+    )
 
 
 def access_registration(actor: User, reference: str) -> Registration:
@@ -90,6 +103,59 @@ class Readiness:
         return not self.group and not any(self.people.values())
 
 
+def partner_registrations_list(*, actor: User, query: str = "") -> QuerySet[Registration]:
+    """The partner's list of registrations: scoped by registrations_visible_to, with what staff
+    need to find a person (reference, main applicant's name, group size) and where each one
+    stands (its latest request)."""
+    latest = AppointmentRequest.objects.filter(registration=OuterRef("pk")).order_by(
+        "-round_date", "-id"
+    )
+    main = Person.objects.filter(registration=OuterRef("pk")).order_by("position")
+    size = (
+        Person.objects.filter(registration=OuterRef("pk"))
+        .order_by()
+        .values("registration")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    qs = registrations_visible_to(actor).annotate(
+        latest_request_status=Subquery(latest.values("status")[:1]),
+        latest_request_date=Subquery(latest.values("round_date")[:1]),
+        main_given_names=Subquery(main.values("given_names")[:1]),
+        main_family_names=Subquery(main.values("family_names")[:1]),
+        people_count=Coalesce(Subquery(size, output_field=IntegerField()), Value(0)),
+    )
+    query = (query or "").strip()
+    if query:
+        named = Person.objects.filter(
+            Q(given_names__icontains=query) | Q(family_names__icontains=query)
+        )
+        qs = qs.filter(Q(reference__iexact=query) | Q(pk__in=named.values("registration_id")))
+    return qs.order_by("-created_at", "-id")
+
+
+def access_request(actor: User, request_id: int) -> AppointmentRequest:
+    found = requests_visible_to(actor).filter(pk=request_id).first()
+    if found is None:
+        raise NotFound(_("No such appointment request."))
+    return found
+
+
+def requests_of_registration(
+    actor: User, registration: Registration, *, round_date: dt.date | None = None
+) -> QuerySet[AppointmentRequest]:
+    """The registration's requests the actor may see (newest round first), or one round's."""
+    qs = requests_visible_to(actor).filter(registration=registration)
+    if round_date is not None:
+        qs = qs.filter(round_date=round_date)
+    return qs.order_by("-round_date", "-id")
+
+
+def _field_label(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    return str(field.verbose_name) if isinstance(field, models.Field) else name
+
+
 def registration_readiness(registration: Registration) -> Readiness:
     readiness = Readiness()
     people = list(registration.people.all())
@@ -108,7 +174,7 @@ def registration_readiness(registration: Registration) -> Readiness:
     )
     for person in people:
         missing = [
-            str(Person._meta.get_field(name).verbose_name)
+            _field_label(Person, name)
             for name in Person.REQUIRED_TO_SUBMIT
             if getattr(person, name) in (None, "")
         ]

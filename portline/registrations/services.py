@@ -6,10 +6,12 @@ in the audit log. Callers (pages, API, commands) only parse input and render res
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +23,13 @@ from django.utils.translation import gettext as _
 from portline.accounts.models import Role, User
 from portline.audit.services import audit_record
 from portline.common import clock
-from portline.common.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from portline.common.errors import (
+    ApplicationError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from portline.registrations.models import (
     MAX_GROUP_SIZE,
     AppointmentRequest,
@@ -94,6 +102,8 @@ def _require_editable(actor: User, registration: Registration) -> None:
         .values_list("status", flat=True)
         .first()
     )
+    if status is None:
+        raise NotFound(_("No such registration."))
     registration.status = status
     if status != RegistrationStatus.DRAFT:
         raise Conflict(
@@ -129,6 +139,20 @@ def registration_create(*, actor: User, data: Mapping[str, Any] | None = None) -
     _assign(registration, data or {}, REGISTRATION_FIELDS)
     _validate(registration, exclude=["reference", "owner", "created_by", "partner"])
     with transaction.atomic():
+        # Taken one at a time per account, so that parallel calls cannot pass the cap together.
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        limit = settings.PORTLINE_MAX_OPEN_DRAFTS
+        if (
+            Registration.objects.filter(created_by=actor, status=RegistrationStatus.DRAFT).count()
+            >= limit
+        ):
+            raise Conflict(
+                _(
+                    "You have reached the limit of registrations not yet submitted (%(count)s). Submit one before starting another."
+                )
+                % {"count": limit},
+                code="too_many_drafts",
+            )
         for _attempt in range(5):
             registration.reference = _reference()
             try:
@@ -387,7 +411,46 @@ def registration_submit(*, actor: User, registration: Registration) -> Registrat
     return locked
 
 
-def request_submit(
+@dataclass(frozen=True)
+class RequestPlan:
+    """A checked request, ready to be recorded in the window whose round it joins; or, for a
+    retry of an earlier request with the same idempotency key, that earlier request."""
+
+    key: str
+    round_date: dt.date
+    at: dt.datetime
+    previous: AppointmentRequest | None = None
+
+
+def _same_request(
+    previous: AppointmentRequest,
+    registration: Registration,
+    first_port: Port,
+    second_port: Port | None,
+) -> AppointmentRequest:
+    same = (previous.registration_id, previous.first_port_id, previous.second_port_id) == (
+        registration.pk,
+        first_port.pk,
+        second_port.pk if second_port else None,
+    )
+    if not same:
+        raise Conflict(
+            _("This idempotency key was already used for a different request."),
+            code="idempotency_key_reused",
+        )
+    return previous
+
+
+def _already_requested() -> Conflict:
+    return Conflict(
+        _(
+            "This registration already has a request in today's window. Try again tomorrow if not selected."
+        ),
+        code="already_requested",
+    )
+
+
+def request_plan(
     *,
     actor: User,
     registration: Registration,
@@ -396,36 +459,22 @@ def request_submit(
     idempotency_key: str,
     latitude: float | None = None,
     longitude: float | None = None,
-    accuracy_m: float | None = None,
-    device_hash: str = "",
-) -> tuple[AppointmentRequest, bool]:
-    """Ask for a place in the current window's round. Returns (request, created).
+) -> RequestPlan:
+    """Every check of an appointment request that needs no location check; stores nothing.
 
-    A retry with the same idempotency key returns the first answer and creates nothing.
-    One request per registration per window is also enforced by a unique constraint.
-    The location is checked against the service area in force now (portline.geofence): an
-    applicant must give one; partner staff entering on someone's behalf may leave it out
-    (the check is stored as "not given" with a review signal). See docs/geofence.md.
-    """
+    The request itself is taken by `portline.geofence.services.request_submit`, which checks
+    the location and calls `request_record` in one transaction."""
     key = (idempotency_key or "").strip()
     if not key or len(key) > 64:
         raise ValidationFailed(
             _("A request needs an idempotency key of 1 to 64 characters."),
             errors={"idempotency_key": [_("Required, at most 64 characters.")]},
         )
+    now = clock.now()
     previous = AppointmentRequest.objects.filter(requested_by=actor, idempotency_key=key).first()
     if previous is not None:
-        same = (previous.registration_id, previous.first_port_id, previous.second_port_id) == (
-            registration.pk,
-            first_port.pk,
-            second_port.pk if second_port else None,
-        )
-        if not same:
-            raise Conflict(
-                _("This idempotency key was already used for a different request."),
-                code="idempotency_key_reused",
-            )
-        return previous, False
+        previous = _same_request(previous, registration, first_port, second_port)
+        return RequestPlan(key=key, round_date=previous.round_date, at=now, previous=previous)
     if actor.role not in (Role.APPLICANT, Role.PARTNER_STAFF):
         raise PermissionDenied(
             _("Only the applicant or their partner organization can request an appointment.")
@@ -449,12 +498,15 @@ def request_submit(
             _("Send both latitude and longitude, or neither."),
             errors={"latitude": [_("Send both latitude and longitude, or neither.")]},
         )
-    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+    if (
+        latitude is not None
+        and longitude is not None
+        and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
+    ):
         raise ValidationFailed(
             _("These coordinates are not on Earth."),
             errors={"latitude": [_("These coordinates are not on Earth.")]},
         )
-    now = clock.now()
     window = request_window_for(at=now)
     if not window.is_open(now):
         opens = request_window_next_open(at=now)
@@ -464,53 +516,84 @@ def request_submit(
             code="window_closed",
             extra={"opens_at": opens.isoformat()},
         )
-    from portline.geofence.services import location_check_record
+    if AppointmentRequest.objects.filter(
+        registration=registration, round_date=window.round_date
+    ).exists():
+        raise _already_requested()
+    return RequestPlan(key=key, round_date=window.round_date, at=now)
 
-    location_check_record(
-        actor=actor,
-        registration=registration,
-        latitude=latitude,
-        longitude=longitude,
-        accuracy_m=accuracy_m,
-        purpose="request",
-        at=now,
-        device_hash=device_hash,
-        allow_missing=actor.role == Role.PARTNER_STAFF,
-    )
+
+def request_lock(
+    *,
+    actor: User,
+    registration: Registration,
+    first_port: Port,
+    second_port: Port | None,
+    plan: RequestPlan,
+) -> AppointmentRequest | None:
+    """Inside the caller's transaction: lock the registration, so that concurrent requests for
+    it are taken one at a time, then look again. Returns the earlier request a retry with the
+    same key names (nothing more to do); refuses a second request in the same window."""
+    Registration.objects.select_for_update().filter(pk=registration.pk).first()
+    previous = AppointmentRequest.objects.filter(
+        requested_by=actor, idempotency_key=plan.key
+    ).first()
+    if previous is not None:
+        return _same_request(previous, registration, first_port, second_port)
+    if AppointmentRequest.objects.filter(
+        registration=registration, round_date=plan.round_date
+    ).exists():
+        raise _already_requested()
+    return None
+
+
+def request_record(
+    *,
+    actor: User,
+    registration: Registration,
+    first_port: Port,
+    second_port: Port | None,
+    plan: RequestPlan,
+    latitude: float | None,
+    longitude: float | None,
+    accuracy_m: float | None,
+) -> AppointmentRequest:
+    """Write the request and its audit row, inside the caller's transaction (after
+    `request_lock` and the location check)."""
     request = AppointmentRequest(
         registration=registration,
-        round_date=window.round_date,
+        round_date=plan.round_date,
         first_port=first_port,
         second_port=second_port,
-        idempotency_key=key,
+        idempotency_key=plan.key,
         requested_by=actor,
-        created_at=now,
+        created_at=plan.at,
         latitude=latitude,
         longitude=longitude,
         location_accuracy_m=accuracy_m,
     )
-    try:
-        with transaction.atomic():
-            request.save()
-            audit_record(
-                actor=actor,
-                action="registrations.request.submit",
-                target=request,
-                data={
-                    "registration": registration.reference,
-                    "round_date": window.round_date,
-                    "first_port": first_port.code,
-                    "second_port": second_port.code if second_port else None,
-                },
-            )
-    except IntegrityError as exc:
-        retry = AppointmentRequest.objects.filter(requested_by=actor, idempotency_key=key).first()
-        if retry is not None and retry.registration_id == registration.pk:
-            return retry, False  # a concurrent retry of the same request won the race
-        raise Conflict(
-            _(
-                "This registration already has a request in today's window. Try again tomorrow if not selected."
-            ),
-            code="already_requested",
-        ) from exc
-    return request, True
+    with transaction.atomic():
+        request.save()
+    audit_record(
+        actor=actor,
+        action="registrations.request.submit",
+        target=request,
+        data={
+            "registration": registration.reference,
+            "round_date": plan.round_date,
+            "first_port": first_port.code,
+            "second_port": second_port.code if second_port else None,
+        },
+    )
+    return request
+
+
+def request_conflict_after_race(
+    *, actor: User, registration: Registration, key: str
+) -> AppointmentRequest:
+    """After a unique-constraint refusal (two requests raced past the lock, as SQLite's
+    shared-cache test databases allow): the same-key request that won, or the refusal."""
+    retry = AppointmentRequest.objects.filter(requested_by=actor, idempotency_key=key).first()
+    if retry is not None and retry.registration_id == registration.pk:
+        return retry
+    raise _already_requested()

@@ -31,6 +31,10 @@ class RequestWindow:
         return self.opens_at <= at < self.closes_at
 
 
+def port_by_code(code: str) -> Port | None:
+    return Port.objects.filter(code=code).first()
+
+
 def request_window_for(
     *, at: dt.datetime | None = None, program: ProgramSettings | None = None
 ) -> RequestWindow:

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from portline.common.admin import AuditedModelAdmin
+from portline.audit.admin import AuditedModelAdmin
 from portline.screening.models import ScreeningHit, ScreeningRun, Watchlist, WatchlistEntry
 
 

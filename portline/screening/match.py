@@ -33,7 +33,7 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from anyascii import anyascii
@@ -442,7 +442,7 @@ def compare_names(query: NormName, entry: NormName, policy: MatchPolicy | None =
     scored.sort(reverse=True)
     used_q: set[int] = set()
     used_e: set[int] = set()
-    pairs = []
+    pairs: list[dict[str, Any]] = []
     for sim, _dist, i, j, how in scored:
         if i in used_q or j in used_e:
             continue

@@ -228,7 +228,7 @@ def _population(*, seed: int, count: int, today: dt.date, partners, logins: list
 #
 # Everything below goes through the real services: `request_submit` (with the geofence check),
 # `round_freeze`, `round_beacon_set` (a LOCAL beacon value, marked as such wherever the round is
-# shown), `round_allocate` (which offers the appointments), `round_answer_requests` and
+# shown), `round_draw` (which offers the appointments), `round_answer_requests` and
 # `appointment_person_confirm` (photo and location per person). Past days are replayed with
 # `clock.frozen(at)`; nothing is written by hand.
 
@@ -317,7 +317,7 @@ def _requests(
     at: dt.datetime,
     points: dict,
 ) -> int:
-    from portline.registrations.services import request_submit
+    from portline.geofence.services import request_submit
 
     created = 0
     with clock.frozen(at):
@@ -371,11 +371,11 @@ def _drawn_round(
 
     from portline.allocation.models import BeaconSource
     from portline.allocation.services import (
-        round_allocate,
         round_answer_requests,
         round_beacon_set,
         round_freeze,
     )
+    from portline.appointments.services import round_draw
 
     with clock.frozen(freeze_at):
         round_freeze(actor=None, round_date=round_date, beacon_source=BeaconSource.LOCAL)
@@ -385,7 +385,7 @@ def _drawn_round(
             f"portline-demo-local-beacon:{round_date.isoformat()}".encode()
         ).hexdigest()
         round_beacon_set(actor=None, round_date=round_date, value=value, local=True)
-        round_allocate(actor=None, round_date=round_date)
+        round_draw(actor=None, round_date=round_date)
         round_answer_requests(actor=None, round_date=round_date)
 
 

@@ -219,20 +219,11 @@ def test_standby_promotion_follows_published_order_and_never_splits(round_date, 
     )
 
 
-def test_an_offer_hook_in_appointments_is_called_inside_the_draw(
-    round_date, admin_user, monkeypatch
-):
-    import portline.appointments.services as appointment_services
+def test_the_draw_alone_makes_no_offers(round_date, admin_user):
+    from portline.appointments.models import Appointment
 
-    calls = []
-    monkeypatch.setattr(
-        appointment_services,
-        "appointments_offer_for_round",
-        lambda *, actor, round: calls.append(round.status),
-        raising=False,
-    )
     _drawn(round_date, admin_user, [RequestSpec()])
-    assert calls == [RoundStatus.DRAWN]
+    assert Appointment.objects.count() == 0  # offers are the appointments app's round_draw
 
 
 def test_the_draw_queues_the_answers_after_commit(

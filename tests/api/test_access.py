@@ -9,6 +9,7 @@ from django.test import Client
 
 from portline.accounts.models import Role
 from portline.accounts.services import api_token_create
+from portline.geofence import services as geofence
 from portline.registrations import services
 from portline.registrations.models import EvidenceKind, Registration
 from portline.scheduling.models import Port
@@ -53,7 +54,7 @@ def submitted_registration(actor) -> Registration:
 def applicant_a_things(applicant):
     """Applicant A's submitted registration, its person, evidence and request."""
     registration = submitted_registration(applicant)
-    request, _created = services.request_submit(
+    request, _created = geofence.request_submit(
         actor=applicant,
         registration=registration,
         first_port=Port.objects.get(code="SYS"),

@@ -308,7 +308,7 @@ def test_the_real_draw_offers_appointments_to_every_selected_group():
         make_requests(round_date, [RequestSpec(size=s) for s in (3, 2, 1, 4, 2, 1)])
         allocation.round_freeze(actor=admin, round_date=round_date, beacon_source="local")
         allocation.round_beacon_set(actor=admin, round_date=round_date, value="ab" * 32, local=True)
-        round_ = allocation.round_allocate(actor=admin, round_date=round_date)
+        round_ = services.round_draw(actor=admin, round_date=round_date)
     selected = RoundSelection.objects.filter(round=round_, outcome="selected")
     assert selected.exists()
     assert set(Appointment.objects.values_list("selection_id", flat=True)) == set(
@@ -341,3 +341,44 @@ def test_the_task_worker_sends_offers_and_expires_at_the_deadline():
         "Tiene una cita que confirmar",
     ]
     assert not DBTaskResult.objects.filter(status="FAILED").exists()
+
+
+def test_round_draw_offers_inside_the_draws_transaction(monkeypatch):
+    from portline.allocation import services as allocation
+    from tests.factories.allocation import RequestSpec, make_requests
+
+    admin = UserFactory(role=Role.PROGRAM_ADMIN)
+    round_date = dt.date(2026, 11, 20)
+    seen = []
+    monkeypatch.setattr(
+        services,
+        "appointments_offer_for_round",
+        lambda *, actor, round: seen.append(round.status),
+    )
+    with freeze_time(NOW):
+        make_requests(round_date, [RequestSpec(size=2), RequestSpec()])
+        allocation.round_freeze(actor=admin, round_date=round_date, beacon_source="local")
+        allocation.round_beacon_set(actor=admin, round_date=round_date, value="ab" * 32, local=True)
+        services.round_draw(actor=admin, round_date=round_date)
+    assert seen == ["drawn"]
+
+
+def test_a_failed_offer_undoes_the_draw(monkeypatch):
+    from portline.allocation import services as allocation
+    from portline.allocation.models import Round, RoundStatus
+    from tests.factories.allocation import RequestSpec, make_requests
+
+    def refuse(*, actor, round):
+        raise ApplicationError("offers failed", code="test_fault")
+
+    admin = UserFactory(role=Role.PROGRAM_ADMIN)
+    round_date = dt.date(2026, 11, 20)
+    with freeze_time(NOW):
+        make_requests(round_date, [RequestSpec(size=2)])
+        allocation.round_freeze(actor=admin, round_date=round_date, beacon_source="local")
+        allocation.round_beacon_set(actor=admin, round_date=round_date, value="ab" * 32, local=True)
+        monkeypatch.setattr(services, "appointments_offer_for_round", refuse)
+        with pytest.raises(ApplicationError):
+            services.round_draw(actor=admin, round_date=round_date)
+    assert Round.objects.get(round_date=round_date).status == RoundStatus.SEEDED
+    assert not RoundSelection.objects.filter(round__round_date=round_date).exists()

@@ -103,3 +103,13 @@ def confirmed_appointment(
         confirm_by=clock.now(),
         confirmed_at=clock.now(),
     )
+
+
+def identity_checked(officer, person, result: str = "match", method: str = "visual"):
+    """The identity check a decision needs, recorded through the service."""
+    from portline.inspection import services
+
+    note = "No document and no photo to compare." if result == "unable" else ""
+    return services.identity_check_record(
+        actor=officer, person=person, result=result, method=method, note=note
+    )

@@ -12,8 +12,7 @@ from portline.audit.models import AuditRecord
 from portline.common.errors import ApplicationError, ValidationFailed
 from portline.geofence import integrity
 from portline.geofence.models import CheckVerdict, LocationCheck, LocationSignal, SignalKind
-from portline.geofence.services import device_digest, location_check_record
-from portline.registrations import services as registrations
+from portline.geofence.services import device_digest, location_check_record, request_submit
 from portline.registrations.models import AppointmentRequest
 from portline.scheduling.models import Port
 from tests.factories import PartnerFactory, UserFactory
@@ -239,7 +238,7 @@ def test_precision_rules():
 
 def _request(registration, *, actor=None, point=None, accuracy=25.0, key="k"):
     lat, lon = PLACES[point] if isinstance(point, str) else (point or (None, None))
-    return registrations.request_submit(
+    return request_submit(
         actor=actor or registration.owner,
         registration=registration,
         first_port=Port.objects.get(code="SYS"),
@@ -263,7 +262,7 @@ def test_request_uses_the_policy_in_force_at_request_time():
     checks = list(
         LocationCheck.objects.order_by("checked_at").values_list("verdict", "policy__version")
     )
-    assert checks == [("outside", 1), ("inside", 2)]
+    assert checks == [("inside", 2)]  # the refused request stored nothing, not even its check
 
 
 def test_an_applicant_request_needs_a_location():

@@ -7,7 +7,7 @@ from portline.accounts.services import api_token_create
 from portline.inspection import services
 from portline.inspection.models import AddressChange, ReleaseCheckIn
 from tests.factories import UserFactory, png_bytes
-from tests.factories.inspection import submitted_group
+from tests.factories.inspection import identity_checked, submitted_group
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +18,7 @@ def released(officer):
         owner = UserFactory()
         person = submitted_group(1, owner=owner)[0]
         services.walk_up_record(actor=officer, person=person)
+        identity_checked(officer, person)
         decision = services.decision_record(
             actor=officer, person=person, kind="parole", reason_code="humanitarian"
         )

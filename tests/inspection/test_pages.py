@@ -7,7 +7,13 @@ from portline.inspection import services
 from portline.inspection.models import Arrival, Decision, ReleaseCheckIn
 from tests.conftest import verified_login
 from tests.factories import UserFactory, png_bytes
-from tests.factories.inspection import confirmed_appointment, photo_for, port_staff, submitted_group
+from tests.factories.inspection import (
+    confirmed_appointment,
+    identity_checked,
+    photo_for,
+    port_staff,
+    submitted_group,
+)
 
 pytestmark = pytest.mark.django_db
 NOON = "2025-06-05 19:00:00"  # 12:00 in San Ysidro
@@ -56,7 +62,7 @@ def test_check_in_by_typed_confirmation_number_then_arrival(officer_client, offi
     assert (
         arrival.status == "arrived"
         and arrival.method == "number"
-        and arrival.appointment_ref == appointment.pk
+        and arrival.appointment_id == appointment.pk
     )
     again = officer_client.post(
         reverse("officer:group", args=[appointment.confirmation_number]),
@@ -115,6 +121,7 @@ def test_officer_of_another_port_cannot_see_or_act_by_url_or_guessed_ids(client,
     person = appointment.registration.people.get()
     photo = photo_for(person)
     services.arrival_record(actor=officer, appointment=appointment, person=person)
+    identity_checked(officer, person)
     decision = services.decision_record(
         actor=officer, person=person, kind="parole", reason_code="humanitarian"
     )
@@ -191,6 +198,7 @@ def test_decision_without_reason_or_beyond_the_maximum_is_refused_on_the_page(
     appointment = confirmed_appointment()
     person = appointment.registration.people.get()
     services.arrival_record(actor=officer, appointment=appointment, person=person)
+    identity_checked(officer, person)
     url = reverse("officer:decide", args=[person.registration.reference, 1])
     response = officer_client.post(url, {"kind": "parole", "reason_code": "", "term_months": "24"})
     assert response.status_code == 422 and "needs a reason code" in response.content.decode()
@@ -226,6 +234,7 @@ def test_released_person_checks_in_and_reports_an_address_on_the_web(client, off
     owner = UserFactory()
     person = submitted_group(1, owner=owner)[0]
     services.walk_up_record(actor=officer, person=person)
+    identity_checked(officer, person)
     decision = services.decision_record(
         actor=officer, person=person, kind="parole", reason_code="humanitarian"
     )
@@ -263,11 +272,13 @@ def test_overdue_expiries_approvals_and_release_view_pages(client, officer, supe
     with freeze_time("2025-06-05 19:00:00"):
         person = submitted_group(1)[0]
         services.walk_up_record(actor=officer, person=person)
+        identity_checked(officer, person)
         decision = services.decision_record(
             actor=officer, person=person, kind="parole", reason_code="humanitarian", term_months=1
         )
         other = submitted_group(1)[0]
         services.walk_up_record(actor=officer, person=other)
+        identity_checked(officer, other)
         pending = services.decision_record(
             actor=officer, person=other, kind="detention", reason_code="flight_risk"
         )
@@ -340,6 +351,7 @@ def test_web_check_in_with_a_selfie_file(client, officer):
     owner = UserFactory()
     person = submitted_group(1, owner=owner)[0]
     services.walk_up_record(actor=officer, person=person)
+    identity_checked(officer, person)
     decision = services.decision_record(
         actor=officer, person=person, kind="parole", reason_code="humanitarian"
     )

@@ -9,7 +9,7 @@ from portline.inspection import selectors, services
 from portline.inspection.engine import DueState
 from portline.inspection.models import AddressChange, ReleaseCheckIn
 from tests.factories import UserFactory, jpeg_bytes
-from tests.factories.inspection import submitted_group
+from tests.factories.inspection import identity_checked, submitted_group
 
 pytestmark = pytest.mark.django_db
 START = "2025-06-05 19:00:00"  # Thursday, 12:00 in San Ysidro
@@ -20,6 +20,7 @@ def released(officer, applicant):
     with freeze_time(START):
         person = submitted_group(1, owner=applicant)[0]
         services.walk_up_record(actor=officer, person=person)
+        identity_checked(officer, person)
         return services.decision_record(
             actor=officer, person=person, kind="parole", reason_code="humanitarian"
         )

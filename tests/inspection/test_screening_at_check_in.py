@@ -10,7 +10,7 @@ from portline.inspection.models import DecisionStatus
 from portline.screening.importer import parse_file
 from portline.screening.models import ScreeningRun
 from portline.screening.services import watchlist_import
-from tests.factories.inspection import confirmed_appointment, submitted_group
+from tests.factories.inspection import confirmed_appointment, identity_checked, submitted_group
 
 pytestmark = pytest.mark.django_db
 NOON = "2025-06-05 19:00:00"
@@ -43,6 +43,7 @@ def test_no_decision_while_a_hit_is_open_then_true_match_needs_a_supervisor(offi
     appointment = confirmed_appointment()
     person = appointment.registration.people.get()
     services.arrival_record(actor=officer, appointment=appointment, person=person)
+    identity_checked(officer, person)
     with pytest.raises(Conflict):
         services.decision_record(
             actor=officer, person=person, kind="parole", reason_code="humanitarian"
@@ -77,6 +78,7 @@ def test_false_match_lets_the_decision_be_final(officer):
     appointment = confirmed_appointment()
     person = appointment.registration.people.get()
     services.arrival_record(actor=officer, appointment=appointment, person=person)
+    identity_checked(officer, person)
     hit = selectors.screening_hits_for(person)[0]
     services.screening_hit_adjudicate(
         actor=officer,

@@ -16,7 +16,7 @@ from portline.inspection.models import (
     DecisionStatus,
     InspectionSettings,
 )
-from tests.factories.inspection import port_staff, submitted_group
+from tests.factories.inspection import identity_checked, port_staff, submitted_group
 
 pytestmark = pytest.mark.django_db
 NOON = "2025-06-05 19:00:00"  # 12:00 in San Ysidro (UTC-7), a Thursday
@@ -28,8 +28,15 @@ def _arrived(officer, **fields):
     return person
 
 
+def _identified(officer, **fields):
+    """Arrived, and their identity checked: ready for a decision."""
+    person = _arrived(officer, **fields)
+    identity_checked(officer, person)
+    return person
+
+
 def _paroled(officer, **kwargs):
-    person = _arrived(officer)
+    person = _identified(officer)
     decision = services.decision_record(
         actor=officer, person=person, kind="parole", reason_code="humanitarian", **kwargs
     )
@@ -129,7 +136,7 @@ def test_parole_defaults_to_two_years_with_reporting_conditions(officer):
 
 @freeze_time(NOON)
 def test_term_beyond_the_maximum_is_refused_and_nothing_changes(officer):
-    person = _arrived(officer)
+    person = _identified(officer)
     before = AuditRecord.objects.count()
     with pytest.raises(ValidationFailed) as info:
         services.decision_record(
@@ -142,7 +149,7 @@ def test_term_beyond_the_maximum_is_refused_and_nothing_changes(officer):
 @freeze_time(NOON)
 def test_maximum_term_is_configurable(officer):
     InspectionSettings.objects.filter(pk=1).update(parole_max_months=48)
-    person = _arrived(officer)
+    person = _identified(officer)
     decision = services.decision_record(
         actor=officer, person=person, kind="parole", reason_code="humanitarian", term_months=40
     )
@@ -152,7 +159,7 @@ def test_maximum_term_is_configurable(officer):
 @freeze_time(NOON)
 @pytest.mark.parametrize("reason", ["", "flight_risk"])
 def test_decision_without_a_fitting_reason_code_is_refused(officer, reason):
-    person = _arrived(officer)
+    person = _identified(officer)
     with pytest.raises(ValidationFailed) as info:
         services.decision_record(actor=officer, person=person, kind="parole", reason_code=reason)
     assert "reason_code" in info.value.errors
@@ -179,7 +186,7 @@ def test_second_decision_is_refused(officer):
 
 @freeze_time(NOON)
 def test_detention_waits_for_a_supervisor_who_approves_with_a_reason(officer, supervisor):
-    person = _arrived(officer)
+    person = _identified(officer)
     decision = services.decision_record(
         actor=officer, person=person, kind="detention", reason_code="public_safety"
     )
@@ -202,7 +209,7 @@ def test_detention_waits_for_a_supervisor_who_approves_with_a_reason(officer, su
 
 @freeze_time(NOON)
 def test_supervisor_cannot_approve_their_own_decision(supervisor):
-    person = _arrived(supervisor)
+    person = _identified(supervisor)
     decision = services.decision_record(
         actor=supervisor, person=person, kind="detention", reason_code="flight_risk"
     )
@@ -212,7 +219,7 @@ def test_supervisor_cannot_approve_their_own_decision(supervisor):
 
 @freeze_time(NOON)
 def test_rejected_decision_makes_room_for_a_new_one(officer, supervisor):
-    person = _arrived(officer)
+    person = _identified(officer)
     decision = services.decision_record(
         actor=officer, person=person, kind="detention", reason_code="flight_risk"
     )
@@ -227,7 +234,7 @@ def test_rejected_decision_makes_room_for_a_new_one(officer, supervisor):
 
 @freeze_time(NOON)
 def test_supervisor_of_another_port_cannot_review(officer):
-    person = _arrived(officer)
+    person = _identified(officer)
     decision = services.decision_record(
         actor=officer, person=person, kind="detention", reason_code="flight_risk"
     )
@@ -244,6 +251,7 @@ def test_decision_document_is_a_pdf_in_the_persons_language(officer, language):
         1, preferred_language=language, given_names="Jésus Ñandú", family_names="Pierre-Louis"
     )[0]
     services.walk_up_record(actor=officer, person=person)
+    identity_checked(officer, person)
     decision = services.decision_record(
         actor=officer, person=person, kind="parole", reason_code="humanitarian"
     )

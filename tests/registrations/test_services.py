@@ -2,16 +2,19 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from freezegun import freeze_time
 
 from portline.accounts.models import Role
 from portline.audit.models import AuditRecord
 from portline.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from portline.geofence import services as geofence
 from portline.registrations import services
 from portline.registrations.models import (
     AppointmentRequest,
     EvidenceKind,
     Person,
+    Registration,
     RegistrationStatus,
 )
 from portline.registrations.selectors import (
@@ -182,7 +185,7 @@ def _submitted(applicant, people=1):
 def test_request_retry_with_same_key_returns_the_same_request(applicant):
     registration = _submitted(applicant)
     sys, bro = Port.objects.get(code="SYS"), Port.objects.get(code="BRO")
-    first, created = services.request_submit(
+    first, created = geofence.request_submit(
         actor=applicant,
         registration=registration,
         first_port=sys,
@@ -190,7 +193,7 @@ def test_request_retry_with_same_key_returns_the_same_request(applicant):
         idempotency_key="k1",
         **IN_AREA,
     )
-    again, created_again = services.request_submit(
+    again, created_again = geofence.request_submit(
         actor=applicant,
         registration=registration,
         first_port=sys,
@@ -201,7 +204,7 @@ def test_request_retry_with_same_key_returns_the_same_request(applicant):
     assert created and not created_again and first.pk == again.pk
     assert AppointmentRequest.objects.count() == 1
     with pytest.raises(Conflict):
-        services.request_submit(
+        geofence.request_submit(
             actor=applicant,
             registration=registration,
             first_port=bro,
@@ -209,7 +212,7 @@ def test_request_retry_with_same_key_returns_the_same_request(applicant):
             **IN_AREA,
         )
     with pytest.raises(Conflict):
-        services.request_submit(
+        geofence.request_submit(
             actor=applicant,
             registration=registration,
             first_port=sys,
@@ -222,7 +225,7 @@ def test_request_retry_with_same_key_returns_the_same_request(applicant):
 def test_one_request_per_window_is_enforced_by_the_database(applicant):
     registration = _submitted(applicant)
     sys = Port.objects.get(code="SYS")
-    services.request_submit(
+    geofence.request_submit(
         actor=applicant, registration=registration, first_port=sys, idempotency_key="a", **IN_AREA
     )
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -242,7 +245,7 @@ def test_request_outside_the_window_is_refused(applicant):
     )
     with freeze_time("2026-03-02 15:00:00"):  # 10:00 in New York: before noon
         with pytest.raises(Exception, match="not being taken") as info:
-            services.request_submit(
+            geofence.request_submit(
                 actor=applicant,
                 registration=registration,
                 first_port=Port.objects.get(code="SYS"),
@@ -251,7 +254,7 @@ def test_request_outside_the_window_is_refused(applicant):
             )
         assert info.value.code == "window_closed"
     with freeze_time("2026-03-02 18:00:00"):  # 13:00 in New York
-        request, _ = services.request_submit(
+        request, _ = geofence.request_submit(
             actor=applicant,
             registration=registration,
             first_port=Port.objects.get(code="SYS"),
@@ -264,7 +267,7 @@ def test_request_outside_the_window_is_refused(applicant):
 def test_draft_cannot_request_and_submitted_cannot_change(applicant):
     registration = _ready_registration(applicant)
     with pytest.raises(Conflict):
-        services.request_submit(
+        geofence.request_submit(
             actor=applicant,
             registration=registration,
             first_port=Port.objects.get(code="SYS"),
@@ -280,7 +283,7 @@ def test_draft_cannot_request_and_submitted_cannot_change(applicant):
 
 def test_each_role_sees_only_what_it_may(applicant):
     registration = _submitted(applicant)
-    services.request_submit(
+    geofence.request_submit(
         actor=applicant,
         registration=registration,
         first_port=Port.objects.get(code="SYS"),
@@ -312,3 +315,18 @@ def test_partner_staff_work_for_their_organization_only():
     assert registration.partner_id == staff.partner_id and registration.created_by == staff
     assert registrations_visible_to(colleague).filter(pk=registration.pk).exists()
     assert not registrations_visible_to(outsider).exists()
+
+
+def test_open_drafts_per_account_are_capped_with_a_clear_refusal(applicant, settings):
+    settings.PORTLINE_MAX_OPEN_DRAFTS = 3
+    for _n in range(3):
+        services.registration_create(actor=applicant)
+    before = (Registration.objects.count(), AuditRecord.objects.count())
+    with pytest.raises(Conflict) as info:
+        services.registration_create(actor=applicant)
+    assert info.value.code == "too_many_drafts" and "(3)" in str(info.value.message)
+    assert (Registration.objects.count(), AuditRecord.objects.count()) == before
+    with translation.override("es"):
+        with pytest.raises(Conflict) as info:
+            services.registration_create(actor=applicant)
+        assert "(3)" in str(info.value.message) and "registrations" not in str(info.value.message)

@@ -10,7 +10,6 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja import Router, Status
 
 from portline.accounts import services as accounts
@@ -116,7 +115,7 @@ def totp_confirm(request: HttpRequest, payload: TotpConfirmIn):
     user = _check_password(request, payload.login, payload.password)
     if accounts.user_has_second_factor(user):
         raise Conflict(_("This account already has an authenticator."), code="already_enrolled")
-    if not TOTPDevice.objects.filter(user=user, confirmed=False).exists():
+    if not accounts.totp_enrolment_pending(user):
         raise Conflict(_("Start the authenticator set-up again."), code="no_enrolment")
     return {"backup_codes": accounts.totp_enrol_confirm(user=user, code=payload.code)}
 

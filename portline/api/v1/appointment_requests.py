@@ -21,10 +21,15 @@ from portline.api.v1.schemas import (
     AppointmentRequestOut,
     Pages,
 )
-from portline.common.errors import NotFound, ValidationFailed
-from portline.registrations import services
-from portline.registrations.selectors import access_registration, requests_visible_to
+from portline.common.errors import ValidationFailed
+from portline.geofence.services import request_submit
+from portline.registrations.selectors import (
+    access_registration,
+    access_request,
+    requests_visible_to,
+)
 from portline.scheduling.models import Port
+from portline.scheduling.selectors import port_by_code
 
 router = Router(tags=["appointment requests"])
 
@@ -32,7 +37,7 @@ router = Router(tags=["appointment requests"])
 def _port(code: str | None, field: str) -> Port | None:
     if not code:
         return None
-    port = Port.objects.filter(code=code).first()
+    port = port_by_code(code)
     if port is None:
         message = _("No port has the code “%(code)s”.") % {"code": code}
         raise ValidationFailed(message, errors={field: [message]})
@@ -66,7 +71,7 @@ def request_create(
     registration = access_registration(request.auth, payload.registration)
     first_port = _port(payload.first_port, "first_port")
     second_port = _port(payload.second_port, "second_port")
-    created_request, created = services.request_submit(
+    created_request, created = request_submit(
         actor=request.auth,
         registration=registration,
         first_port=first_port,
@@ -96,7 +101,4 @@ def request_list(request: HttpRequest):
     summary="One appointment request",
 )
 def request_get(request: HttpRequest, request_id: int = Path(..., ge=1, le=MAX_ID)):
-    found = requests_visible_to(request.auth).filter(pk=request_id).first()
-    if found is None:
-        raise NotFound(_("No such appointment request."))
-    return found
+    return access_request(request.auth, request_id)

@@ -28,6 +28,8 @@ from portline.api.v1.schemas import Pages
 from portline.appointments.models import Appointment, AppointmentStatus
 from portline.appointments.pdf import appointment_pdf
 from portline.appointments.selectors import (
+    access_appointment_by_number,
+    appointment_member,
     appointment_progress,
     appointment_token,
     appointments_visible_to,
@@ -35,10 +37,9 @@ from portline.appointments.selectors import (
 from portline.appointments.services import (
     appointment_person_confirm,
     appointment_verify_third_party,
-    confirmation_number_normalise,
     verification_rate_limited,
 )
-from portline.common.errors import Conflict, NotFound
+from portline.common.errors import Conflict
 from portline.registrations.models import MAX_GROUP_SIZE
 
 router = Router(tags=["appointments"])
@@ -71,7 +72,7 @@ def verify(request, payload: VerifyIn):
             _("Too many checks from this address. Wait a few minutes and try again."),
             code="rate_limited",
             http_status=429,
-            retry_after=getattr(settings, "PORTLINE_VERIFY_WINDOW_SECONDS", 600),
+            retry_after=settings.PORTLINE_VERIFY_WINDOW_SECONDS,
         )
     actor = request.user if request.user.is_authenticated else None
     valid = appointment_verify_third_party(
@@ -166,11 +167,7 @@ class AppointmentOut(Schema):
 
 
 def _appointment(request: HttpRequest, confirmation_number: str) -> Appointment:
-    number = confirmation_number_normalise(confirmation_number)
-    appointment = appointments_visible_to(request.auth).filter(confirmation_number=number).first()
-    if appointment is None:
-        raise NotFound(_("No such appointment."))
-    return appointment
+    return access_appointment_by_number(request.auth, confirmation_number)
 
 
 @router.get("", response=responses({200: list[AppointmentOut]}, 422), summary="Your appointments")
@@ -208,9 +205,7 @@ def appointment_person_confirm_api(
     """Refusals: 422 bad photo or location; 400 outside the service area (`details` says
     where) or the deadline has passed (`deadline_passed`); 409 already confirmed."""
     appointment = _appointment(request, confirmation_number)
-    person = appointment.registration.people.filter(position=position).first()
-    if person is None:
-        raise NotFound(_("No such person in this group."))
+    person = appointment_member(appointment, position)
     content = photo.read(
         settings.PORTLINE_MAX_UPLOAD_BYTES + 1
     )  # one byte over is enough to refuse it

@@ -7,7 +7,6 @@ Every fetch goes through the `access_*` selectors: an object the caller may not 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Path, Router, Status
 from ninja.files import UploadedFile
@@ -31,7 +30,7 @@ from portline.registrations.selectors import (
     access_evidence,
     access_person,
     access_registration,
-    registrations_visible_to,
+    registrations_with_people_count,
 )
 
 router = Router(tags=["registrations"])
@@ -62,20 +61,17 @@ def _data(payload) -> dict:
 def registration_list(request: HttpRequest):
     """Applicants see their own; partner staff their organization's; port staff those that
     asked for their port."""
-    return (
-        registrations_visible_to(request.auth)
-        .select_related("partner")
-        .annotate(people_count=Count("people"))
-        .order_by("-created_at", "-id")
-    )
+    return registrations_with_people_count(request.auth)
 
 
 @router.post(
     "/registrations",
-    response=responses({201: RegistrationDetailOut}, 422),
+    response=responses({201: RegistrationDetailOut}, 409, 422),
     summary="Start a registration",
 )
 def registration_create(request: HttpRequest, payload: RegistrationIn):
+    """409 `too_many_drafts`: the account already has the most drafts allowed open at once
+    (`PORTLINE_MAX_OPEN_DRAFTS`); submit one first."""
     return Status(201, services.registration_create(actor=request.auth, data=_data(payload)))
 
 

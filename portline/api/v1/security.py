@@ -85,7 +85,7 @@ class AnonymousRateThrottle(SimpleRateThrottle):
 
     def allow_request(self, request: HttpRequest) -> bool:
         # Read the rate on each call so settings can change it without a restart of this object.
-        self.rate = getattr(settings, "PORTLINE_API_ANONYMOUS_RATE", DEFAULT_ANONYMOUS_RATE)
+        self.rate = settings.PORTLINE_API_ANONYMOUS_RATE
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request)
 

@@ -87,9 +87,10 @@ def _wants_json(request: HttpRequest) -> bool:
 def confirm_person(request: HttpRequest, pk: int, position: int) -> HttpResponse:
     """One person's confirmation: a photo taken with the camera and a fresh location."""
     appointment = _appointment_or_404(request, pk)
-    person = appointment.registration.people.filter(position=position).first()
-    if person is None:
-        raise Http404(_("No such person in this group."))
+    try:
+        person = selectors.appointment_member(appointment, position)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
     errors: list[str] = []
     if request.method == "POST":
         upload = request.FILES.get("photo")
@@ -113,7 +114,7 @@ def confirm_person(request: HttpRequest, pk: int, position: int) -> HttpResponse
             if _wants_json(request):
                 return JsonResponse({"ok": True, "redirect": target})
             return redirect(target)
-    already = appointment.confirmations.filter(person=person).exists()
+    already = selectors.person_has_confirmed(appointment, person)
     return render(
         request,
         "applicant/appointment_confirm.html",

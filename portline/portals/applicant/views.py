@@ -18,7 +18,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portline.accounts.models import Role
 from portline.common import clock
 from portline.common.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from portline.geofence.services import request_submit
 from portline.portals.applicant.forms import (
     ConfirmForm,
     EvidenceForm,
@@ -41,7 +41,8 @@ from portline.registrations.selectors import (
     access_person,
     access_registration,
     registration_readiness,
-    registrations_visible_to,
+    registrations_with_people_count,
+    requests_of_registration,
     requests_visible_to,
 )
 from portline.registrations.services import (
@@ -53,7 +54,6 @@ from portline.registrations.services import (
     registration_create,
     registration_submit,
     registration_update,
-    request_submit,
 )
 from portline.scheduling.selectors import (
     program_settings_get,
@@ -153,11 +153,7 @@ def _draft_or_redirect(request: HttpRequest, reference: str):
 
 @applicant_page
 def home(request: HttpRequest) -> HttpResponse:
-    registrations = list(
-        registrations_visible_to(request.user)
-        .annotate(people_count=Count("people"))
-        .order_by("-created_at")
-    )
+    registrations = list(registrations_with_people_count(request.user))
     requests_by_registration = defaultdict(list)
     for appointment_request in requests_visible_to(request.user).order_by("-round_date", "-id"):
         requests_by_registration[appointment_request.registration_id].append(appointment_request)
@@ -608,16 +604,10 @@ def request_appointment(request: HttpRequest, reference: str) -> HttpResponse:
         form.data["idempotency_key"] = secrets.token_urlsafe(24)
     else:
         form = RequestForm()
-    current = (
-        requests_visible_to(request.user)
-        .filter(registration=registration, round_date=window.round_date)
-        .first()
-    )
-    past = list(
-        requests_visible_to(request.user)
-        .filter(registration=registration)
-        .order_by("-round_date")[:10]
-    )
+    current = requests_of_registration(
+        request.user, registration, round_date=window.round_date
+    ).first()
+    past = list(requests_of_registration(request.user, registration)[:10])
     return _page(
         request,
         "request.html",

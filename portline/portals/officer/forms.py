@@ -61,7 +61,7 @@ class IdentityForm(forms.Form):
         label=_("Document examined (optional)"), max_length=100, required=False
     )
     note = forms.CharField(
-        label=_("Note (optional)"),
+        label=_("Note (required when identity could not be verified: say why)"),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),

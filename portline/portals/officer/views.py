@@ -23,7 +23,7 @@ from portline.common.errors import ApplicationError, NotFound, ValidationFailed
 from portline.inspection import selectors, services
 from portline.inspection.documents import decision_document_pdf
 from portline.inspection.face import face_comparer
-from portline.inspection.models import CheckInChannel, CheckInMethod, DecisionKind, DecisionStatus
+from portline.inspection.models import CheckInChannel, CheckInMethod, DecisionStatus
 from portline.portals.officer.forms import (
     AddressForm,
     CheckInForm,
@@ -116,7 +116,7 @@ def check_in(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST)
     if form.is_valid():
         try:
-            appointment = services.appointment_for_code(
+            found = services.appointment_for_code(
                 actor=request.user, code=form.cleaned_data["code"]
             )
         except ApplicationError as exc:
@@ -124,59 +124,46 @@ def check_in(request: HttpRequest) -> HttpResponse:
             return render(
                 request, "officer/home.html", _home_context(request, form), status=_status_for(exc)
             )
-        url = reverse("officer:group", args=[appointment.confirmation_number])
-        return redirect(f"{url}?via={appointment._check_in_method}")
+        url = reverse("officer:group", args=[found.appointment.confirmation_number])
+        return redirect(f"{url}?via={found.method}")
     return render(request, "officer/home.html", _home_context(request, form), status=400)
-
-
-def _group(request: HttpRequest, number: str):
-    appointments = selectors.appointments_at_port(request.user)
-    appointment = (
-        appointments.select_related("registration", "port")
-        .filter(confirmation_number=number)
-        .first()
-        if appointments is not None
-        else None
-    )
-    if appointment is None:
-        raise Http404(_("No such appointment at your port."))
-    return appointment
 
 
 @port_page
 @require_http_methods(["GET", "POST"])
 def group(request: HttpRequest, number: str) -> HttpResponse:
-    appointment = _group(request, number)
+    appointment = selectors.access_port_appointment(request.user, number)
     people = list(appointment.registration.people.order_by("position"))
     method = request.GET.get("via") or request.POST.get("via") or CheckInMethod.MANUAL
     if method not in CheckInMethod.values:
         method = CheckInMethod.MANUAL
     error = None
     status = 200
+    confirm_no_show: list = []
     if request.method == "POST":
         action = request.POST.get("action")
         chosen = [p for p in people if request.POST.get("person") in (str(p.position), "all")]
         if not chosen or action not in ("arrive", "no_show"):
             error, status = _("Choose a person and what to record."), 400
+        elif action == "no_show" and request.POST.get("confirm") != "yes":
+            confirm_no_show = chosen  # ask first: a no-show is not undone by a click
         else:
             try:
-                for person in chosen:
-                    if action == "arrive":
-                        arrival = services.arrival_record(
-                            actor=request.user,
-                            appointment=appointment,
-                            person=person,
-                            method=method,
-                        )
+                if action == "arrive":
+                    checked = services.group_check_in(
+                        actor=request.user, appointment=appointment, people=chosen, method=method
+                    )
+                    for person in chosen:
                         messages.success(
                             request, _("%(name)s checked in.") % {"name": person.full_name}
                         )
-                        for note in getattr(arrival, "screening_messages", []):
-                            messages.warning(request, note)
-                    else:
-                        services.arrival_no_show(
-                            actor=request.user, appointment=appointment, person=person
-                        )
+                    for note in checked.screening_messages:
+                        messages.warning(request, note)
+                else:
+                    services.group_no_show(
+                        actor=request.user, appointment=appointment, people=chosen
+                    )
+                    for person in chosen:
                         messages.success(
                             request,
                             _("%(name)s recorded as a no-show.") % {"name": person.full_name},
@@ -197,6 +184,9 @@ def group(request: HttpRequest, number: str) -> HttpResponse:
             "error": error,
             "slot": selectors.slot_of(appointment),
             "today": selectors.port_today(request.user),
+            "no_show_open": selectors.no_show_open(appointment),
+            "confirm_no_show": confirm_no_show,
+            "confirm_person": request.POST.get("person", ""),
         },
         status=status,
     )
@@ -254,7 +244,6 @@ def _case_context(request: HttpRequest, person, **forms) -> dict:
         "face": face_comparer(),
         "rules": rules,
         "is_supervisor": request.user.role == Role.SUPERVISOR,
-        "screening_available": services.integrations.screening_services() is not None,
     }
     context["hit_rows"] = [
         (hit, context["hit_forms"].get(hit.pk) or HitForm(prefix=f"hit{hit.pk}"))
@@ -501,7 +490,7 @@ def release_case_officer(request: HttpRequest, record_number: str) -> HttpRespon
 @require_GET
 def release_home(request: HttpRequest) -> HttpResponse:
     cases = [selectors.release_status(d) for d in selectors.release_cases_for(request.user)]
-    others = selectors.decisions_visible_to(request.user).exclude(kind=DecisionKind.PAROLE)
+    others = selectors.decisions_other_than_parole(request.user)
     return render(request, "officer/release_home.html", {"cases": cases, "others": others})
 
 

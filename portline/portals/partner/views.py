@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portline.accounts.models import Role
 from portline.common.errors import ApplicationError
-from portline.portals.partner.selectors import partner_registrations_list
 from portline.registrations.models import RegistrationStatus, RequestStatus
+from portline.registrations.selectors import partner_registrations_list
 from portline.registrations.services import registration_create
 
 PAGE_SIZE = 25

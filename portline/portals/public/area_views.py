@@ -22,7 +22,13 @@ from portline.geofence import engine
 from portline.geofence.maps import policy_map_svg
 from portline.geofence.messages import explain
 from portline.geofence.models import ServiceAreaPolicy
-from portline.geofence.selectors import policies_data, policy_in_force, state_name
+from portline.geofence.selectors import (
+    area_self_check,
+    policy_by_version,
+    policy_history,
+    policy_in_force,
+    state_name,
+)
 
 MEXICO_CITY = ZoneInfo("America/Mexico_City")
 GROUPS = {engine.MEXICAN: _("Mexican nationals"), engine.OTHER: _("People of other nationalities")}
@@ -96,13 +102,12 @@ def area_index(request):
     outcome = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        result = engine.check(
+        result = area_self_check(
             latitude=data["latitude"],
             longitude=data["longitude"],
             accuracy_m=data["accuracy"],
-            nationalities=["MX" if data["group"] == engine.MEXICAN else ""],
+            mexican=data["group"] == engine.MEXICAN,
             at=now,
-            policies=policies_data(),
         )
         outcome = {
             "result": result,
@@ -121,7 +126,7 @@ def area_index(request):
             "from": _date_text(p.effective_from),
             "to": _date_text(p.effective_to) if p.effective_to else "",
         }
-        for p in ServiceAreaPolicy.objects.order_by("-effective_from")
+        for p in policy_history()
     ]
     context = {
         "policy": policy,
@@ -137,7 +142,7 @@ def area_index(request):
 
 
 def area_map(request, version: int, group: str):
-    policy = ServiceAreaPolicy.objects.filter(version=version).first()
+    policy = policy_by_version(version)
     if policy is None or group not in ("all", engine.MEXICAN, engine.OTHER):
         raise Http404
     states = policy.states_mexican_nationals if group == engine.MEXICAN else policy.states_others

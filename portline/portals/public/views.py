@@ -16,6 +16,7 @@ from portline.allocation.models import RoundStatus
 from portline.allocation.selectors import (
     round_get,
     round_metadata,
+    round_port_counts,
     round_requests_body,
     round_result_lines,
     rounds_public,
@@ -74,17 +75,7 @@ def round_detail(request: HttpRequest, round_date: str) -> HttpResponse:
             {"code": code, "capacity": capacity, "share": share, "ten": round(weights[9] * 100)}
         )
     if round_obj.status == RoundStatus.DRAWN:
-        selected = round_obj.selections.filter(outcome__in=["selected", "standby"]).values_list(
-            "port__code", "outcome", "group_size", "promoted_at"
-        )
-        counts: dict[str, dict[str, int]] = {}
-        for code, outcome, size, promoted in selected:
-            row = counts.setdefault(code, {"selected": 0, "people": 0, "standby": 0})
-            if outcome == "standby" or promoted:
-                row["standby"] += 1
-            if outcome == "selected" and not promoted:
-                row["selected"] += 1
-                row["people"] += size
+        counts = round_port_counts(round_obj)
         for port in ports:
             port.update(counts.get(port["code"], {"selected": 0, "people": 0, "standby": 0}))
     files = [

@@ -2,13 +2,16 @@ from django.core.management.base import BaseCommand
 
 from portline.allocation.management.commands._lottery import fail
 from portline.allocation.models import BeaconSource
-from portline.allocation.services import rounds_tick
-from portline.allocation.tasks import allocation_tick
+from portline.appointments.services import rounds_tick
+from portline.appointments.tasks import allocation_tick
 from portline.common.errors import ApplicationError
 
 
 class Command(BaseCommand):
-    help = "Scheduled step: freeze the round of the window that closed, draw rounds whose beacon is in."
+    help = (
+        "Scheduled step: freeze the round of the window that closed, draw rounds whose beacon "
+        "is in and offer their appointments."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -7,16 +7,19 @@ from portline.allocation.management.commands._lottery import fail, parse_round
 from portline.allocation.models import RoundStatus
 from portline.allocation.selectors import round_get
 from portline.allocation.services import (
-    round_allocate,
     round_answer_requests,
     round_engine_input,
     round_entries_arrays,
 )
+from portline.appointments.services import round_draw
 from portline.common.errors import ApplicationError
 
 
 class Command(BaseCommand):
-    help = "Draw a seeded round: run the allocation engine and write selections and standby lists."
+    help = (
+        "Draw a seeded round: run the allocation engine, write selections and standby lists, "
+        "and offer the appointments."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("round", help="the round's date, YYYY-MM-DD")
@@ -46,7 +49,7 @@ class Command(BaseCommand):
                 self.stdout.write("Dry run: nothing written.")
                 return
             self.stdout.write(f"Drawing round {round_date}...")
-            round_obj = round_allocate(actor=None, round_date=round_date)
+            round_obj = round_draw(actor=None, round_date=round_date)
         except ApplicationError as exc:
             raise fail(exc) from exc
         self.stdout.write(
