@@ -7,7 +7,6 @@ in the audit log. Callers (pages, API, commands) only parse input and render res
 from __future__ import annotations
 
 import hashlib
-import io
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +21,7 @@ from portline.accounts.models import Role, User
 from portline.audit.services import audit_record
 from portline.common import clock
 from portline.common.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from portline.common.uploads import image_reencode, pdf_check
 from portline.registrations.models import (
     MAX_GROUP_SIZE,
     AppointmentRequest,
@@ -243,25 +243,14 @@ def detect_content_type(head: bytes) -> str | None:
     return None
 
 
-def evidence_content_check(content: bytes, content_type: str) -> None:
-    """Beyond the signature: images must decode, PDFs must end like PDFs."""
+def evidence_content_check(content: bytes, content_type: str, *, field: str = "file") -> bytes:
+    """Beyond the signature: a PDF must end like a PDF and must not also be a web page; an
+    image must decode within the pixel limit. Returns what to store: the PDF as sent, an image
+    re-encoded (no metadata, nothing appended). Raises ValidationFailed on `field`."""
     if content_type == "application/pdf":
-        if b"%%EOF" not in content[-2048:]:
-            raise ValidationFailed(
-                _("This PDF file is damaged or incomplete."),
-                errors={"file": [_("This PDF file is damaged or incomplete.")]},
-            )
-        return
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationFailed(
-            _("This image file is damaged or incomplete."),
-            errors={"file": [_("This image file is damaged or incomplete.")]},
-        ) from exc
+        pdf_check(content, field=field)
+        return content
+    return image_reencode(content, content_type=content_type, field=field).content
 
 
 def evidence_upload(
@@ -303,7 +292,7 @@ def evidence_upload(
             "actual": content_type.split("/")[1].upper(),
         }
         raise ValidationFailed(message, errors={"file": [message]})
-    evidence_content_check(content, content_type)
+    content = evidence_content_check(content, content_type)
     document = EvidenceDocument(
         registration=registration,
         person=person,
