@@ -22,6 +22,7 @@ from portline.audit.services import audit_record
 from portline.common import clock
 from portline.common.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
 from portline.common.uploads import image_reencode, pdf_check
+from portline.common.validators import clean_name
 from portline.registrations.models import (
     MAX_GROUP_SIZE,
     AppointmentRequest,
@@ -53,6 +54,8 @@ REGISTRATION_FIELDS = (
 PERSON_FIELDS = tuple(
     f.name for f in Person._meta.concrete_fields if f.name not in {"id", "registration", "position"}
 )
+# Names are stored in their normal form (portline.common.names), whichever interface sent them.
+NAME_FIELDS = frozenset({"given_names", "family_names", "emergency_contact_name", "sponsor_name"})
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed on phones
 
 
@@ -109,6 +112,7 @@ def _assign(instance: Any, data: Mapping[str, Any], allowed: tuple[str, ...]) ->
             _("Unknown fields."),
             errors={name: [_("This field does not exist.")] for name in unknown},
         )
+    data = _names_normalised(data)
     changed = []
     for name, value in data.items():
         if value is None and not instance._meta.get_field(name).null:
@@ -117,6 +121,20 @@ def _assign(instance: Any, data: Mapping[str, Any], allowed: tuple[str, ...]) ->
             setattr(instance, name, value)
             changed.append(name)
     return changed
+
+
+def _names_normalised(data: Mapping[str, Any]) -> dict[str, Any]:
+    normal = dict(data)
+    errors: dict[str, list[str]] = {}
+    for name in NAME_FIELDS & set(normal):
+        if isinstance(normal[name], str):
+            try:
+                normal[name] = clean_name(normal[name])
+            except ValidationError as exc:
+                errors[name] = list(exc.messages)
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
+    return normal
 
 
 def registration_create(*, actor: User, data: Mapping[str, Any] | None = None) -> Registration:
