@@ -60,8 +60,8 @@ def _data(payload) -> dict:
 )
 @paginate(Pages)
 def registration_list(request: HttpRequest):
-    """Applicants see their own; partner staff their organization's; port staff those that
-    asked for their port."""
+    """Applicants see their own; partner staff their organization's; port staff those at their
+    port (an appointment, arrival or decision there), as on the officer pages."""
     return (
         registrations_visible_to(request.auth)
         .select_related("partner")
