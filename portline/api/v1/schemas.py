@@ -4,7 +4,7 @@ validate the domain rules (countries, dates of birth, group size) and answer 422
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from ninja.pagination import PageNumberPagination
@@ -40,6 +40,10 @@ IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,64}$"  # 1-64 visible ASCII character
 MAX_ID = 2**63 - 1
 
 
+# The interface languages (settings.LANGUAGES), as an exact enum in the schema.
+Language = Literal["en", "es", "ht"]
+
+
 class InputSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -64,7 +68,19 @@ class SignUpIn(InputSchema):
     )
     password: Text(128) = Field(..., description="At least 10 characters, not a common password.")
     display_name: Text(150) = ""
-    language: Text(8) = Field("en", description="en, es or ht.")
+    language: Language = Field("en", description="The language for messages: en, es or ht.")
+
+
+class SignUpOut(Schema):
+    """The same whether the login was free or already had an account (no enumeration)."""
+
+    login: str = Field(..., description="The login in its normal form.")
+    display_name: str
+    role: str
+    preferred_language: str
+    second_factor: bool = Field(
+        False, description="Always false: set up the authenticator next (`/auth/totp/start`)."
+    )
 
 
 class CredentialsIn(InputSchema):
@@ -84,7 +100,7 @@ class TokenIn(CredentialsIn):
 
 
 class MeIn(InputSchema):
-    language: Text(8) = Field(..., description="The language to read Portline in: en, es or ht.")
+    language: Language = Field(..., description="The language to read Portline in: en, es or ht.")
 
 
 class UserOut(Schema):
