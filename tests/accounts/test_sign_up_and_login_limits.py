@@ -6,7 +6,6 @@ a new session id after the second factor, and the enrolment code usable once for
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -19,13 +18,6 @@ from tests.portals.accounts.helpers import password_login, totp_code
 
 pytestmark = pytest.mark.django_db
 SIGN_UP = {"password": "a-long-unusual-passphrase", "language": "es"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counters():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _page_sign_up(client: Client, login: str):
