@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portline.common import clock
 from portline.common.countries import is_country
-from portline.common.names import has_letter, name_normalise
+from portline.common.names import name_normalise
 
 US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
@@ -102,9 +102,9 @@ def normalise_phone(value: str) -> str:
 
 def clean_name(value: str | None) -> str:
     """A person's name in its normal form (portline.common.names). Raises ValidationError for
-    input that has no letter left once invisible characters and spaces are gone; '' stays ''."""
+    input that is empty once invisible characters and spaces are gone; '' stays ''."""
     normal = name_normalise(value)
-    if (value or "").strip() and not has_letter(normal):
+    if (value or "").strip() and not normal:
         raise ValidationError(
             _("A name needs at least one letter (invisible characters do not count)."),
             code="empty_name",
