@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from ninja.pagination import PageNumberPagination
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from portline.common.countries import COUNTRY_CODES
 from portline.common.validators import PERSON_LANGUAGES, US_STATES
@@ -51,10 +51,23 @@ def _date_text(value: Any) -> Any:
 
 # A date as the schema says: text in YYYY-MM-DD form.
 DateText = Annotated[dt.date, BeforeValidator(_date_text)]
-# A phone number with its country code; spaces, dots, dashes and brackets may separate digits
-# (they are removed when stored). Empty clears it.
-PHONE_PATTERN = r"^$|^[\s().-]*(\+|00)[\s().-]*[1-9]([\s().-]*[0-9]){7,14}[\s().-]*$"
-Phone = Annotated[str, Field(max_length=20, pattern=PHONE_PATTERN)]
+# A phone number as stored: + and the country code, then the number, digits only (the pages
+# accept spaces and dashes and remove them; the API takes the stored form). Empty clears it.
+PHONE_PATTERN = r"^(\+[1-9][0-9]{7,14})?$"
+Phone = Annotated[str, Field(max_length=16, pattern=PHONE_PATTERN)]
+# An e-mail address, or empty to clear it.
+Email = Annotated[
+    str,
+    Field(max_length=254),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "email", "maxLength": 254},
+                {"type": "string", "maxLength": 0},
+            ]
+        }
+    ),
+]
 
 
 def _one_of(values: list[str], max_length: int) -> Any:
@@ -292,10 +305,8 @@ class PersonIn(InputSchema):
     preferred_language: PersonLanguage | None = Field(
         None, description="ISO 639-1 code, e.g. es, ht."
     )
-    email: Annotated[str, Field(max_length=254, json_schema_extra={"format": "email"})] | None = (
-        Field(None, description="An e-mail address (empty clears it).")
-    )
-    phone: Phone | None = Field(None, description="With its country code, e.g. +52 55 1234 5678.")
+    email: Email | None = Field(None, description="An e-mail address (empty clears it).")
+    phone: Phone | None = Field(None, description="With its country code, e.g. +525512345678.")
     foreign_address: Text(500) | None = None
     travel_history: Text(2000) | None = None
     height_cm: int | None = Field(None, ge=40, le=250)
