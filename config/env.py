@@ -97,9 +97,27 @@ VARS: tuple[Var, ...] = (
         "PORTLINE_LOGIN_FAILURE_LIMIT",
         int,
         5,
-        "Failed logins before an account/address pair is locked out.",
+        "Failed logins (wrong password or wrong second-factor code, from any address) before an account is locked out.",
+    ),
+    Var(
+        "PORTLINE_LOGIN_FAILURE_LIMIT_PER_ADDRESS",
+        int,
+        20,
+        "Failed logins from one client address (whatever the account) before that address is locked out; higher than the per-account limit because shelters share one address.",
     ),
     Var("PORTLINE_LOCKOUT_MINUTES", int, 30, "How long a lock-out lasts."),
+    Var(
+        "PORTLINE_SIGNUP_RATE_PER_ADDRESS",
+        str,
+        "20/hour",
+        "Sign-up attempts (pages and API) per client address, e.g. `20/hour`.",
+    ),
+    Var(
+        "PORTLINE_SIGNUP_RATE_TOTAL",
+        str,
+        "300/min",
+        "Sign-up attempts from all addresses together (a burst limit), e.g. `300/min`.",
+    ),
     Var(
         "PORTLINE_EMAIL_BACKEND",
         str,

@@ -30,6 +30,17 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_counters():
+    """Rate-limit and lock-out counters live in the (per-process, in-memory) cache: each test
+    starts with full budgets, whatever the tests before it signed up or got wrong."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path):
     """Uploaded files go to a per-test folder, never into the project tree."""
     settings.STORAGES = {

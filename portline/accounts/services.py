@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -19,6 +24,7 @@ from portline.accounts.models import ApiToken, Role, User
 from portline.audit.services import audit_record
 from portline.common import clock
 from portline.common.errors import ApplicationError, Conflict, ValidationFailed
+from portline.common.ratelimit import Rate, rate_count, rate_exceeded
 from portline.common.validators import _PHONE, normalise_phone
 
 BACKUP_CODE_COUNT = 8
@@ -47,18 +53,18 @@ def login_normalise(raw: str) -> str:
     return phone
 
 
-def user_create(
+def _candidate(
     *,
     login: str,
     password: str,
-    role: str = Role.APPLICANT,
-    language: str = "en",
-    display_name: str = "",
+    role: str,
+    language: str,
+    display_name: str,
     partner=None,
     port=None,
-    actor: User | None = None,
 ) -> User:
-    """Create one person's own account. Applicants create their own; staff are created by an administrator."""
+    """An unsaved user with a hashed password, after Django's password validators (length,
+    common passwords, similarity to the login and name, variety). Raises ValidationFailed."""
     login = login_normalise(login)
     candidate = User(
         login=login,
@@ -80,20 +86,122 @@ def user_create(
         ) from exc
     candidate.set_password(password)
     candidate.is_staff = role == Role.PROGRAM_ADMIN
+    return candidate
+
+
+def _save_new(candidate: User, *, actor: User | None) -> User:
+    """Raises IntegrityError when the login is taken."""
+    with transaction.atomic():
+        candidate.save()
+        audit_record(
+            actor=actor or candidate,
+            action="accounts.user.create",
+            target=candidate,
+            data={"role": candidate.role},
+        )
+    return candidate
+
+
+def user_create(
+    *,
+    login: str,
+    password: str,
+    role: str = Role.APPLICANT,
+    language: str = "en",
+    display_name: str = "",
+    partner=None,
+    port=None,
+    actor: User | None = None,
+) -> User:
+    """Create one person's account (administrators create staff; `applicant_sign_up` is the
+    public sign-up). Raises Conflict when the login is taken."""
+    candidate = _candidate(
+        login=login,
+        password=password,
+        role=role,
+        language=language,
+        display_name=display_name,
+        partner=partner,
+        port=port,
+    )
     try:
-        with transaction.atomic():
-            candidate.save()
-            audit_record(
-                actor=actor or candidate,
-                action="accounts.user.create",
-                target=candidate,
-                data={"role": role},
-            )
+        return _save_new(candidate, actor=actor)
     except IntegrityError as exc:
         raise Conflict(
             _("An account with this e-mail or phone already exists. Log in instead."), field="login"
         ) from exc
-    return candidate
+
+
+class RateLimited(ApplicationError):
+    """Too many attempts; `retry_after` seconds until the next one is counted afresh."""
+
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, message, *, retry_after: int):
+        super().__init__(message, extra={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """What a sign-up may tell the person: the same whether the login was free or taken."""
+
+    login: str
+    display_name: str
+    preferred_language: str
+    role: str = Role.APPLICANT
+
+
+def sign_up_throttle(*, address: str) -> None:
+    """Count one sign-up attempt; RateLimited past the per-address or the overall rate
+    (PORTLINE_SIGNUP_RATE_PER_ADDRESS, PORTLINE_SIGNUP_RATE_TOTAL)."""
+    per_address = rate_count(
+        f"signup:addr:{address}", Rate.parse(settings.PORTLINE_SIGNUP_RATE_PER_ADDRESS)
+    )
+    overall = rate_count("signup:all", Rate.parse(settings.PORTLINE_SIGNUP_RATE_TOTAL))
+    if per_address or overall:
+        seconds = max(per_address or 0, overall or 0)
+        raise RateLimited(
+            ngettext(
+                "Too many sign-ups. Wait %(seconds)d second and try again.",
+                "Too many sign-ups. Wait %(seconds)d seconds and try again.",
+                seconds,
+            )
+            % {"seconds": seconds},
+            retry_after=seconds,
+        )
+
+
+def applicant_sign_up(
+    *, login: str, password: str, language: str, address: str, display_name: str = ""
+) -> SignUp:
+    """The public sign-up, for pages and API alike. Rate limited per client address and
+    overall; input errors are reported as usual. Whether the login already had an account
+    is not told (no account enumeration): the answer, and the work done, are the same; a
+    taken login stores nothing, and its owner logs in as always."""
+    sign_up_throttle(address=address)
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationFailed(
+            _("Choose a language from the list."),
+            errors={"language": [_("Choose a language from the list.")]},
+        )
+    candidate = _candidate(
+        login=login,
+        password=password,
+        role=Role.APPLICANT,
+        language=language,
+        display_name=display_name,
+    )
+    try:
+        _save_new(candidate, actor=None)
+    except IntegrityError:
+        pass  # taken: nothing stored, nothing told
+    return SignUp(
+        login=candidate.login,
+        display_name=candidate.display_name,
+        preferred_language=candidate.preferred_language,
+    )
 
 
 @dataclass(frozen=True)
@@ -120,6 +228,7 @@ def totp_enrol_confirm(*, user: User, code: str) -> list[str]:
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
         raise ApplicationError(_("Start the authenticator set-up again."), code="no_enrolment")
+    never_used = device.last_t
     if not device.verify_token((code or "").strip().replace(" ", "")):
         raise ValidationFailed(
             _("That code is not right. Check the time on your phone and try the newest code."),
@@ -129,7 +238,10 @@ def totp_enrol_confirm(*, user: User, code: str) -> list[str]:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user, confirmed=True).delete()
         device.confirmed = True
-        device.save(update_fields=["confirmed"])
+        # Confirming proves the app works; it is not a login. The code shown now may log in
+        # once (an app asks for its token right after), and then, as always, never again.
+        device.last_t = never_used
+        device.save(update_fields=["confirmed", "last_t"])
         StaticDevice.objects.filter(user=user).delete()
         static = StaticDevice.objects.create(user=user, name="backup codes", confirmed=True)
         StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
@@ -137,16 +249,78 @@ def totp_enrol_confirm(*, user: User, code: str) -> list[str]:
     return codes
 
 
+class SecondFactorWait(ApplicationError):
+    """Codes were wrong just before: the authenticator is not checked again for a few seconds
+    (django-otp's growing back-off). Said plainly, instead of calling a right code wrong."""
+
+    code = "second_factor_wait"
+    http_status = 429
+
+    def __init__(self, *, retry_after: int):
+        super().__init__(
+            ngettext(
+                "Too many wrong codes in a row. Wait %(seconds)d second, then enter the newest code.",
+                "Too many wrong codes in a row. Wait %(seconds)d seconds, then enter the newest code.",
+                retry_after,
+            )
+            % {"seconds": retry_after},
+            field="code",
+            extra={"retry_after": retry_after},
+        )
+        self.retry_after = retry_after
+
+
 def second_factor_verify(*, user: User, code: str):
-    """Return the device that accepts `code` (authenticator or a backup code), or None."""
+    """Return the device that accepts `code` (the authenticator's 6-digit code, or an unused
+    8-digit backup code), or None. Raises SecondFactorWait while django-otp's back-off after
+    wrong codes holds the device (the code is then not checked, and not counted)."""
     code = (code or "").strip().replace(" ", "")
     if not code:
         return None
+    now = clock.now()
+    wait = 0
     for model in (TOTPDevice, StaticDevice):
         for device in model.objects.filter(user=user, confirmed=True):
+            if isinstance(device, TOTPDevice) and len(code) != device.digits:
+                continue  # a backup code: do not count it as a wrong authenticator code
+            allowed, info = device.verify_is_allowed()
+            if not allowed:
+                until = (info or {}).get("locked_until")
+                wait = max(wait, math.ceil((until - now).total_seconds()) if until else 1)
+                continue
             if device.verify_token(code):
                 return device
+    if wait:
+        raise SecondFactorWait(retry_after=max(1, wait))
     return None
+
+
+def login_address_wait(*, address: str) -> int | None:
+    """Seconds until `address` may try logging in again after too many failed logins from it
+    (PORTLINE_LOGIN_FAILURE_LIMIT_PER_ADDRESS within the lock-out time), or None."""
+    return rate_exceeded(f"login-failures:{address}", _address_failure_rate())
+
+
+def login_failure_count(*, request, login: str, second_factor: bool) -> None:
+    """Count one failed login (wrong password or wrong second-factor code) for the account
+    (django-axes, across addresses) and for the client address. A wrong password is already
+    reported to django-axes by `authenticate()`; a wrong code is reported here."""
+    if second_factor:
+        user_login_failed.send(sender=__name__, credentials={"login": login}, request=request)
+    rate_count(f"login-failures:{request.META.get('REMOTE_ADDR', '')}", _address_failure_rate())
+
+
+def login_succeeded(*, user: User) -> None:
+    """Both factors passed: the account's failed logins no longer count toward its lock-out
+    (those of the client address still do)."""
+    axes_reset(username=user.login)
+
+
+def _address_failure_rate() -> Rate:
+    return Rate(
+        limit=settings.PORTLINE_LOGIN_FAILURE_LIMIT_PER_ADDRESS,
+        seconds=max(1, round(settings.AXES_COOLOFF_TIME * 3600)),
+    )
 
 
 def user_has_second_factor(user: User) -> bool:
@@ -228,7 +402,6 @@ def totp_device_get(*, user: User) -> TOTPDevice | None:
 
 def user_language_set(*, user: User, language: str) -> User:
     """Remember the language the person reads the site in (used at every log-in)."""
-    from django.conf import settings
 
     if language not in {code for code, _name in settings.LANGUAGES}:
         raise ValidationFailed(

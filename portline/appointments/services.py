@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import logging
 import secrets
 from collections import defaultdict
@@ -33,6 +32,7 @@ from portline.appointments.selectors import confirmation_number_normalise
 from portline.audit.services import audit_record
 from portline.common import clock
 from portline.common.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from portline.common.uploads import ImageTooLarge, image_reencode
 from portline.geofence.models import CheckPurpose
 from portline.geofence.services import location_check_record
 from portline.registrations.models import Person, Registration
@@ -282,7 +282,10 @@ def _release_places(
 # Confirmation ---------------------------------------------------------------------------------
 
 
-def _check_photo(content: bytes) -> str:
+def _check_photo(content: bytes) -> tuple[str, bytes]:
+    """The photo's type and what to store: the image re-encoded (no metadata, nothing
+    appended), refused above the pixel limit."""
+
     def refuse(message: str) -> ValidationFailed:
         return ValidationFailed(message, errors={"photo": [message]})
 
@@ -293,17 +296,15 @@ def _check_photo(content: bytes) -> str:
     content_type = detect_content_type(content[:16])
     if content_type not in PHOTO_TYPES:
         raise refuse(_("The photo must be a JPEG or PNG image taken with the camera."))
-    from PIL import Image, UnidentifiedImageError
-
     try:
-        with Image.open(io.BytesIO(content)) as image:
-            width, height = image.size
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        image = image_reencode(content, content_type=content_type, field="photo")
+    except ImageTooLarge:
+        raise
+    except ValidationFailed as exc:
         raise refuse(_("The photo is damaged or incomplete. Take it again.")) from exc
-    if min(width, height) < PHOTO_MIN_SIDE:
+    if min(image.width, image.height) < PHOTO_MIN_SIDE:
         raise refuse(_("The photo is too small. Take it again with the camera."))
-    return content_type
+    return content_type, image.content
 
 
 def _check_location(
@@ -379,7 +380,7 @@ def appointment_person_confirm(
             _("That person is not in this group."),
             errors={"person": [_("That person is not in this group.")]},
         )
-    content_type = _check_photo(photo)
+    content_type, photo = _check_photo(photo)
     lat, lon, accuracy = _check_location(latitude, longitude, accuracy_m)
     current = Appointment.objects.filter(pk=appointment.pk).values_list("status", flat=True).first()
     if current == AppointmentStatus.CONFIRMED:

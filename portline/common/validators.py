@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portline.common import clock
 from portline.common.countries import is_country
+from portline.common.names import name_normalise
 
 US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
@@ -97,3 +98,15 @@ def normalise_phone(value: str) -> str:
     if digits.startswith("00"):
         digits = "+" + digits[2:]
     return digits
+
+
+def clean_name(value: str | None) -> str:
+    """A person's name in its normal form (portline.common.names). Raises ValidationError for
+    input that is empty once invisible characters and spaces are gone; '' stays ''."""
+    normal = name_normalise(value)
+    if (value or "").strip() and not normal:
+        raise ValidationError(
+            _("A name needs at least one letter (invisible characters do not count)."),
+            code="empty_name",
+        )
+    return normal

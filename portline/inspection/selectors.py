@@ -33,6 +33,7 @@ from portline.inspection.models import (
     ReleaseCheckIn,
 )
 from portline.registrations.models import EvidenceDocument, EvidenceKind, Person
+from portline.registrations.selectors import registrations_at_port
 from portline.screening.display import explanation_lines
 from portline.screening.models import HitStatus, ScreeningHit, ScreeningRun
 
@@ -78,17 +79,37 @@ def no_show_open(appointment: Appointment) -> bool:
 
 
 def people_visible_to(actor: User) -> QuerySet[Person]:
+    """The people of the registrations at the actor's port: the same rule as the API
+    (`registrations_at_port`)."""
     if not is_port_staff(actor):
         return Person.objects.none()
-    here = (
-        Q(arrivals__port_id=actor.port_id)
-        | Q(decisions__port_id=actor.port_id)
-        | Q(registration_id__in=appointments_at_port(actor).values("registration_id"))
+    return Person.objects.filter(
+        registration__in=registrations_at_port(actor.port_id)
+    ).select_related("registration")
+
+
+def access_person_for_walk_up(actor: User, reference: str, position: int) -> Person:
+    """A person presenting without an appointment here, by the reference they carry: the
+    people at this port, or of a submitted registration that asked for this port. Recording
+    the walk-up puts them at the port; nothing else is shown before it."""
+    if not is_port_staff(actor):
+        raise NotFound(_("No such person at your port."))
+    asked = Q(registration__requests__first_port_id=actor.port_id) | Q(
+        registration__requests__second_port_id=actor.port_id
     )
-    ids = Person.objects.filter(here).values("pk")
-    return Person.objects.filter(pk__in=ids, registration__status="submitted").select_related(
-        "registration"
+    person = (
+        Person.objects.filter(
+            Q(registration__in=registrations_at_port(actor.port_id)) | asked,
+            registration__status="submitted",
+            registration__reference=reference,
+            position=position,
+        )
+        .select_related("registration")
+        .first()
     )
+    if person is None:
+        raise NotFound(_("No such person at your port."))
+    return person
 
 
 def access_case_person(actor: User, reference: str, position: int) -> Person:

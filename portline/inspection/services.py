@@ -674,7 +674,8 @@ def release_check_in(
     accuracy_m: Any = None,
     note: str = "",
 ) -> ReleaseCheckIn:
-    """Record a check-in. The selfie and the location are optional and kept exactly as given."""
+    """Record a check-in. The selfie (re-encoded, like every uploaded image) and the location
+    are optional."""
     _require_release_actor(actor, decision)
     today = clock.today_in(decision.port.time_zone)
     _require_active_parole(decision, today)
@@ -698,7 +699,7 @@ def release_check_in(
         content_type = detect_content_type(selfie[:16]) or ""
         if content_type not in ("image/jpeg", "image/png"):
             raise _fail(_("The photo must be a JPEG or PNG image."), "selfie")
-        evidence_content_check(selfie, content_type)
+        selfie = evidence_content_check(selfie, content_type, field="selfie")
     with transaction.atomic():
         Decision.objects.select_for_update().filter(pk=decision.pk).first()
         if ReleaseCheckIn.objects.filter(decision=decision, local_date=today).exists():

@@ -10,7 +10,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from portline.accounts.models import Role, User
+from portline.accounts.models import PORT_ROLES, Role, User
 from portline.common.errors import NotFound
 from portline.registrations.models import (
     AppointmentRequest,
@@ -18,13 +18,14 @@ from portline.registrations.models import (
     EvidenceKind,
     Person,
     Registration,
+    RegistrationStatus,
 )
 
 
 def registrations_visible_to(actor: User) -> QuerySet[Registration]:
-    """Applicants see their own; partner staff their organization's; port staff the
-    registrations that asked for their port. Administrators and analysts see no personal
-    records (they work with configuration and aggregates)."""
+    """Applicants see their own; partner staff their organization's; port staff the submitted
+    registrations at their port (`registrations_at_port`). Administrators and analysts see no
+    personal records (they work with configuration and aggregates)."""
     qs = Registration.objects.all()
     if not actor.is_authenticated or not actor.is_active:
         return qs.none()
@@ -32,11 +33,8 @@ def registrations_visible_to(actor: User) -> QuerySet[Registration]:
         return qs.filter(owner=actor)
     if actor.role == Role.PARTNER_STAFF and actor.partner_id:
         return qs.filter(partner_id=actor.partner_id)
-    if actor.role in (Role.OFFICER, Role.SUPERVISOR) and actor.port_id:
-        asked = AppointmentRequest.objects.filter(
-            Q(first_port_id=actor.port_id) | Q(second_port_id=actor.port_id)
-        )
-        return qs.filter(status="submitted", pk__in=asked.values("registration_id"))
+    if actor.role in PORT_ROLES and actor.port_id:
+        return registrations_at_port(actor.port_id)
     return qs.none()
 
 
@@ -47,6 +45,25 @@ def registrations_with_people_count(actor: User) -> QuerySet[Registration]:
         .select_related("partner")
         .annotate(people_count=Count("people"))
         .order_by("-created_at", "-id")
+    )
+
+
+def registrations_at_port(port_id: int) -> QuerySet[Registration]:
+    """The one rule for port officers and supervisors, on the pages and in the API alike: a
+    submitted registration is at a port when it holds an appointment there (any status), or
+    when one of its people arrived or was decided there (walk-ups). Naming the port as a
+    choice in a request is not enough: every registration asks for some port.
+
+    The later steps are reached through their reverse relations (appointments, arrivals,
+    decisions), so this module imports none of those apps."""
+    here = (
+        Q(appointments__port_id=port_id)
+        | Q(people__arrivals__port_id=port_id)
+        | Q(people__decisions__port_id=port_id)
+    )
+    return Registration.objects.filter(
+        status=RegistrationStatus.SUBMITTED,
+        pk__in=Registration.objects.filter(here).values("pk"),
     )
 
 

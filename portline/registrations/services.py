@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,6 +29,8 @@ from portline.common.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from portline.common.uploads import image_reencode, pdf_check
+from portline.common.validators import clean_name
 from portline.registrations.models import (
     MAX_GROUP_SIZE,
     AppointmentRequest,
@@ -61,6 +62,8 @@ REGISTRATION_FIELDS = (
 PERSON_FIELDS = tuple(
     f.name for f in Person._meta.concrete_fields if f.name not in {"id", "registration", "position"}
 )
+# Names are stored in their normal form (portline.common.names), whichever interface sent them.
+NAME_FIELDS = frozenset({"given_names", "family_names", "emergency_contact_name", "sponsor_name"})
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed on phones
 
 
@@ -119,6 +122,7 @@ def _assign(instance: Any, data: Mapping[str, Any], allowed: tuple[str, ...]) ->
             _("Unknown fields."),
             errors={name: [_("This field does not exist.")] for name in unknown},
         )
+    data = _names_normalised(data)
     changed = []
     for name, value in data.items():
         if value is None and not instance._meta.get_field(name).null:
@@ -127,6 +131,20 @@ def _assign(instance: Any, data: Mapping[str, Any], allowed: tuple[str, ...]) ->
             setattr(instance, name, value)
             changed.append(name)
     return changed
+
+
+def _names_normalised(data: Mapping[str, Any]) -> dict[str, Any]:
+    normal = dict(data)
+    errors: dict[str, list[str]] = {}
+    for name in NAME_FIELDS & set(normal):
+        if isinstance(normal[name], str):
+            try:
+                normal[name] = clean_name(normal[name])
+            except ValidationError as exc:
+                errors[name] = list(exc.messages)
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
+    return normal
 
 
 def registration_create(*, actor: User, data: Mapping[str, Any] | None = None) -> Registration:
@@ -267,25 +285,14 @@ def detect_content_type(head: bytes) -> str | None:
     return None
 
 
-def evidence_content_check(content: bytes, content_type: str) -> None:
-    """Beyond the signature: images must decode, PDFs must end like PDFs."""
+def evidence_content_check(content: bytes, content_type: str, *, field: str = "file") -> bytes:
+    """Beyond the signature: a PDF must end like a PDF and must not also be a web page; an
+    image must decode within the pixel limit. Returns what to store: the PDF as sent, an image
+    re-encoded (no metadata, nothing appended). Raises ValidationFailed on `field`."""
     if content_type == "application/pdf":
-        if b"%%EOF" not in content[-2048:]:
-            raise ValidationFailed(
-                _("This PDF file is damaged or incomplete."),
-                errors={"file": [_("This PDF file is damaged or incomplete.")]},
-            )
-        return
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationFailed(
-            _("This image file is damaged or incomplete."),
-            errors={"file": [_("This image file is damaged or incomplete.")]},
-        ) from exc
+        pdf_check(content, field=field)
+        return content
+    return image_reencode(content, content_type=content_type, field=field).content
 
 
 def evidence_upload(
@@ -327,7 +334,7 @@ def evidence_upload(
             "actual": content_type.split("/")[1].upper(),
         }
         raise ValidationFailed(message, errors={"file": [message]})
-    evidence_content_check(content, content_type)
+    content = evidence_content_check(content, content_type)
     document = EvidenceDocument(
         registration=registration,
         person=person,

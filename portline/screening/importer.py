@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from portline.common.countries import is_country
+from portline.common.names import name_normalise
 from portline.screening.match import PartialDate, normalise
 
 COLUMNS = ("name", "aliases", "dates_of_birth", "nationalities", "reason", "external_id")
@@ -73,14 +74,14 @@ def _values(raw) -> list[str]:
 def check_row(raw: dict, *, today: dt.date) -> tuple[dict | None, list[str]]:
     """(clean row, problems) for one entry."""
     problems: list[str] = []
-    name = str(raw.get("name") or "").strip()
+    name = name_normalise(str(raw.get("name") or ""))
     if not name:
         problems.append(_("the name is missing"))
     elif len(name) > MAX_NAME:
         problems.append(_("the name is longer than %(max)s characters") % {"max": MAX_NAME})
     elif not normalise(name).tokens:
         problems.append(_("the name has no letters"))
-    aliases = _values(raw.get("aliases"))
+    aliases = [alias for alias in map(name_normalise, _values(raw.get("aliases"))) if alias]
     if len(aliases) > MAX_ALIASES:
         problems.append(_("more than %(max)s aliases") % {"max": MAX_ALIASES})
     for alias in aliases:

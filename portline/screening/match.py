@@ -40,6 +40,8 @@ from anyascii import anyascii
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
+from portline.common.names import name_normalise
+
 ENGINE_VERSION = "1"
 
 PARTICLES = frozenset("de del la las los y da das do dos du des van von der den di e".split())
@@ -166,7 +168,7 @@ def _normalise(name: str) -> NormName:
     tokens: list[Token] = []
     compounds: list[tuple[int, int, str]] = []
     particle_run: list[str] = []
-    for word in _WORDS.findall(name or ""):
+    for word in _WORDS.findall(name_normalise(name)):  # the form names are stored in
         word_tokens = [
             Token(folded, part, how)
             for part in word.split("-")

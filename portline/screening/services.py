@@ -16,6 +16,7 @@ from portline.accounts.models import Role, User
 from portline.audit.services import audit_record
 from portline.common import clock
 from portline.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from portline.common.names import has_letter, name_normalise
 from portline.registrations.models import Person
 from portline.registrations.selectors import registrations_visible_to
 from portline.screening import index_cache
@@ -193,12 +194,13 @@ def screening_run_for_query(
 ) -> ScreeningRun:
     """Screen a name (with an optional date of birth and nationality) against every active list."""
     _check_screener(actor)
-    if not (name or "").strip():
+    name = name_normalise(name)
+    if not has_letter(name):
         raise ValidationFailed(
             _("Enter a name to screen."), errors={"name": [_("Enter a name to screen.")]}
         )
     query = Query(
-        name.strip(),
+        name,
         PartialDate.parse(date_of_birth) if date_of_birth else None,
         (nationality or "").upper(),
     )

@@ -16,6 +16,7 @@ from portline.scheduling.models import Port
 from tests.api.conftest import API, IN_AREA, ApiClient, api_client_for, error_of
 from tests.conftest import verified_login
 from tests.factories import UserFactory, complete_person_data, png_bytes
+from tests.factories.inspection import confirmed_appointment
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +130,8 @@ def _png_file():
 def test_port_officer_sees_registrations_for_their_port_but_cannot_change_them(applicant_a_things):
     officer = api_client_for(UserFactory(role=Role.OFFICER))  # port SYS, where A asked
     ref = applicant_a_things["registration"].reference
+    assert officer.get(f"/registrations/{ref}").status_code == 404  # asking is not enough
+    confirmed_appointment(people=[applicant_a_things["person"]], port_code="SYS")
     assert officer.get(f"/registrations/{ref}").status_code == 200
     response = officer.patch(f"/registrations/{ref}", {"us_city": "Dallas"})
     assert response.status_code == 403 and error_of(response)["code"] == "forbidden"

@@ -124,20 +124,23 @@ def test_whole_journey_with_a_token():
     assert api.get("/auth/me").status_code == 401
 
 
-def test_idempotency_key_in_the_body_and_reuse_for_another_request(applicant, applicant_api):
+def test_idempotency_key_is_required_and_not_reused_for_another_request(applicant, applicant_api):
     from tests.api.test_access import submitted_registration
 
     reference = submitted_registration(applicant).reference
-    body = {"registration": reference, "first_port": "SYS", "idempotency_key": "key-1", **IN_AREA}
-    assert applicant_api.post("/requests", body).status_code == 201
-    assert applicant_api.post("/requests", body).status_code == 200
-    other = applicant_api.post("/requests", body | {"first_port": "BRO"})
+    body = {"registration": reference, "first_port": "SYS", **IN_AREA}
+    key = {"Idempotency-Key": "key-1"}
+    # The header is required (and marked so in the schema); the body has no such field.
+    in_body = applicant_api.post("/requests", body | {"idempotency_key": "key-1"})
+    assert in_body.status_code == 422
+    assert set(in_body.json()["error"]["fields"]) == {"idempotency_key", "Idempotency-Key"}
+    assert applicant_api.post("/requests", body, headers=key).status_code == 201
+    assert applicant_api.post("/requests", body, headers=key).status_code == 200
+    other = applicant_api.post("/requests", body | {"first_port": "BRO"}, headers=key)
     assert other.status_code == 409
     assert other.json()["error"]["code"] == "idempotency_key_reused"
-    missing = applicant_api.post(
-        "/requests", {"registration": reference, "first_port": "SYS", **IN_AREA}
-    )
-    assert missing.status_code == 422 and "idempotency_key" in missing.json()["error"]["fields"]
+    missing = applicant_api.post("/requests", body)
+    assert missing.status_code == 422 and "Idempotency-Key" in missing.json()["error"]["fields"]
 
 
 def test_request_without_a_location_is_refused_for_an_applicant(applicant, applicant_api):

@@ -57,3 +57,66 @@ def test_docs_page_needs_no_network(db):
         assert len(b"".join(asset.streaming_content)) > 500
         asset.close()
     assert client.get(f"{API}/docs/assets/..%2Fsettings.py").status_code == 404
+
+
+def _body_schema(schema, path: str, method: str, media: str = "application/json") -> dict:
+    body = schema["paths"][path][method]["requestBody"]["content"][media]["schema"]
+    if "$ref" in body:
+        return schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    return body
+
+
+def _plain(prop: dict) -> list[dict]:
+    return prop.get("anyOf", [prop])
+
+
+def test_the_schema_states_what_the_server_checks(schema):
+    """Schema-valid input must not be refused for what the schema could have said."""
+    for path, method in (("/api/v1/auth/signup", "post"), ("/api/v1/auth/me", "patch")):
+        language = _body_schema(schema, path, method)["properties"]["language"]
+        assert language["enum"] == ["en", "es", "ht"], (path, language)
+    registration = _body_schema(schema, "/api/v1/registrations", "post")["properties"]
+    phone = next(p for p in _plain(registration["sponsor_phone"]) if p.get("type") == "string")
+    assert phone["pattern"] == r"^(\+[1-9][0-9]{7,14})?$"
+    states = next(p for p in _plain(registration["us_state"]) if p.get("type") != "null")
+    assert "TX" in states["enum"] and "XX" not in states["enum"]
+    person = _body_schema(schema, "/api/v1/registrations/{reference}/people", "post")["properties"]
+    height = next(p for p in _plain(person["height_cm"]) if p.get("type") == "integer")
+    assert (height["minimum"], height["maximum"]) == (40, 250)
+    assert person["relationship"].get("type") != "null" and "anyOf" not in person["relationship"]
+    confirm = _body_schema(
+        schema,
+        "/api/v1/appointments/{confirmation_number}/people/{position}/confirm",
+        "post",
+        "multipart/form-data",
+    )["properties"]
+    assert confirm["accuracy_m"] == confirm["accuracy_m"] | {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 5000.0,
+    }
+    assert (confirm["latitude"]["minimum"], confirm["latitude"]["maximum"]) == (-90, 90)
+    upload = _body_schema(
+        schema, "/api/v1/registrations/{reference}/evidence", "post", "multipart/form-data"
+    )["properties"]
+    assert upload["person"]["type"] == "integer"  # a form field is never null
+    (key,) = [
+        p
+        for p in schema["paths"]["/api/v1/requests"]["post"]["parameters"]
+        if p["name"] == "Idempotency-Key"
+    ]
+    assert key["required"] is True and key["in"] == "header"
+    for item in schema["paths"].values():
+        for op in item.values():
+            if "security" in op:
+                assert {"400", "401", "403", "422", "429"} <= set(op["responses"])
+
+
+def test_a_number_is_not_a_date_of_birth(db):
+    response = Client().post(
+        f"{API}/appointments/verify",
+        {"date_of_birth": 0, "confirmation_number": "0"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert "date_of_birth" in response.json()["error"]["fields"]

@@ -7,7 +7,6 @@ import datetime as dt
 import factory
 
 from portline.common import clock
-from portline.registrations.models import AppointmentRequest
 from portline.screening.importer import ParsedList, check_row
 from portline.screening.models import Watchlist
 from portline.screening.services import watchlist_import
@@ -33,13 +32,11 @@ def watchlist_with(name: str, rows: list[dict], actor=None) -> Watchlist:
 
 
 def person_at_port(port, **person_fields):
-    """A submitted registration that asked for `port` (so its officers may see it), with one person."""
+    """A submitted registration with an appointment at `port` (so its officers may see it),
+    with one person."""
+    from tests.factories.inspection import confirmed_appointment
+
     registration = RegistrationFactory(status="submitted", submitted_at=clock.now())
-    AppointmentRequest.objects.create(
-        registration=registration,
-        round_date=clock.now().date(),
-        first_port=port,
-        idempotency_key=f"k-{registration.reference}",
-        requested_by=registration.owner,
-    )
-    return PersonFactory(registration=registration, position=1, **person_fields)
+    person = PersonFactory(registration=registration, position=1, **person_fields)
+    confirmed_appointment(people=[person], port_code=port.code)
+    return person

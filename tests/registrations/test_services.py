@@ -31,6 +31,7 @@ from tests.factories import (
     jpeg_bytes,
     png_bytes,
 )
+from tests.factories.inspection import confirmed_appointment
 
 pytestmark = pytest.mark.django_db
 # Requests need a location inside the service area (portline.geofence): central Tijuana.
@@ -301,6 +302,8 @@ def test_each_role_sees_only_what_it_may(applicant):
         assert not registrations_visible_to(UserFactory(role=role)).exists()
     sys_officer = UserFactory(role=Role.OFFICER)
     bro_officer = UserFactory(role=Role.OFFICER, port=Port.objects.get(code="BRO"))
+    assert not registrations_visible_to(sys_officer).exists()  # asking for SYS is not enough
+    confirmed_appointment(people=list(registration.people.all()), port_code="SYS")
     assert registrations_visible_to(sys_officer).filter(pk=registration.pk).exists()
     assert not registrations_visible_to(bro_officer).exists()
     with pytest.raises(PermissionDenied):

@@ -7,7 +7,6 @@ The anonymous operations take the login and password in the body, go through dja
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
@@ -20,6 +19,7 @@ from portline.api.v1.schemas import (
     CredentialsIn,
     MeIn,
     SignUpIn,
+    SignUpOut,
     TokenIn,
     TokenOut,
     TotpConfirmIn,
@@ -44,7 +44,16 @@ def _locked_out(request: HttpRequest) -> ApiRefusal:
 
 
 def _check_password(request: HttpRequest, login: str, password: str) -> User:
-    """The user these credentials name, through django-axes, or a refusal."""
+    """The user these credentials name, through django-axes (per account) and the limit per
+    client address, or a refusal."""
+    wait = accounts.login_address_wait(address=request.META.get("REMOTE_ADDR", ""))
+    if wait:
+        raise ApiRefusal(
+            _("Too many failed attempts. Try again later."),
+            code="locked_out",
+            http_status=429,
+            retry_after=wait,
+        )
     try:
         login = accounts.login_normalise(login)
     except ValidationFailed:  # an unreadable login is just a wrong login here
@@ -53,6 +62,7 @@ def _check_password(request: HttpRequest, login: str, password: str) -> User:
     if getattr(request, "axes_locked_out", False):
         raise _locked_out(request)
     if user is None or not user.is_active:
+        accounts.login_failure_count(request=request, login=login, second_factor=False)
         raise ApiRefusal(
             _("The login or password is not right."), code="invalid_credentials", http_status=401
         )
@@ -61,7 +71,7 @@ def _check_password(request: HttpRequest, login: str, password: str) -> User:
 
 def _second_factor_failed(request: HttpRequest, login: str) -> ApiRefusal:
     # A wrong code counts as a failed login, so codes cannot be guessed without limit.
-    user_login_failed.send(sender=__name__, credentials={"login": login}, request=request)
+    accounts.login_failure_count(request=request, login=login, second_factor=True)
     if getattr(request, "axes_locked_out", False):
         return _locked_out(request)
     return ApiRefusal(
@@ -73,20 +83,24 @@ def _second_factor_failed(request: HttpRequest, login: str) -> ApiRefusal:
 
 @router.post(
     "/signup",
-    response=responses({201: UserOut}, 409, 422),
+    response=responses({201: SignUpOut}, 422),
     summary="Create an applicant account",
     **anonymous,
 )
 def signup(request: HttpRequest, payload: SignUpIn):
-    """Create your own applicant account. Next: set up the authenticator (`/auth/totp/start`)."""
-    language = payload.language if payload.language in {"en", "es", "ht"} else "en"
-    user = accounts.user_create(
+    """Create your own applicant account. Next: set up the authenticator (`/auth/totp/start`).
+
+    The answer is the same whether or not the login already had an account (nothing is
+    created then): use `/auth/totp/start` with the password to continue. Sign-ups are
+    limited per client address and overall (429 `rate_limited`)."""
+    done = accounts.applicant_sign_up(
         login=payload.login,
         password=payload.password,
-        language=language,
+        language=payload.language,
         display_name=payload.display_name,
+        address=request.META.get("REMOTE_ADDR", ""),
     )
-    return Status(201, user)
+    return Status(201, done)
 
 
 @router.post(
@@ -137,6 +151,7 @@ def token_issue(request: HttpRequest, payload: TokenIn):
         )
     if accounts.second_factor_verify(user=user, code=payload.code) is None:
         raise _second_factor_failed(request, user.login)
+    accounts.login_succeeded(user=user)
     token, raw = accounts.api_token_create(user=user, name=payload.name)
     return Status(201, {"token": raw, "expires_at": token.expires_at})
 

@@ -1,7 +1,6 @@
 """Appointment requests: a registration asks for a place in today's allocation round.
 
-Creating one needs an idempotency key (the `Idempotency-Key` header, or `idempotency_key` in
-the body): the first call answers 201, a retry with the same key and the same request
+Creating one needs an idempotency key, the `Idempotency-Key` header: the first call answers 201, a retry with the same key and the same request
 answers 200 with the same body and creates nothing; the same key for a different request
 answers 409.
 """
@@ -54,20 +53,13 @@ def _port(code: str | None, field: str) -> Port | None:
 def request_create(
     request: HttpRequest,
     payload: AppointmentRequestIn,
-    idempotency_key: str | None = Header(
-        None,
+    idempotency_key: str = Header(
+        ...,
         alias="Idempotency-Key",
         pattern=IDEMPOTENCY_KEY_PATTERN,
         description="1-64 visible ASCII characters, new for each new request (e.g. a UUID).",
     ),
 ):
-    key = idempotency_key or payload.idempotency_key
-    if idempotency_key and payload.idempotency_key and idempotency_key != payload.idempotency_key:
-        message = _("The Idempotency-Key header and the idempotency_key field differ.")
-        raise ValidationFailed(message, errors={"idempotency_key": [message]})
-    if not key:
-        message = _("Send an Idempotency-Key header (a new random value for each new request).")
-        raise ValidationFailed(message, errors={"idempotency_key": [message]})
     registration = access_registration(request.auth, payload.registration)
     first_port = _port(payload.first_port, "first_port")
     second_port = _port(payload.second_port, "second_port")
@@ -76,7 +68,7 @@ def request_create(
         registration=registration,
         first_port=first_port,
         second_port=second_port,
-        idempotency_key=key,
+        idempotency_key=idempotency_key,
         latitude=payload.latitude,
         longitude=payload.longitude,
         accuracy_m=payload.accuracy_m,

@@ -13,6 +13,7 @@ exist. Confirming a person calls the same service as the confirmation page.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -22,9 +23,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Path, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
+from pydantic import WithJsonSchema
 
 from portline.api.v1.errors import ApiRefusal, responses
-from portline.api.v1.schemas import Pages
+from portline.api.v1.schemas import DateText, Pages
 from portline.appointments.models import Appointment, AppointmentStatus
 from portline.appointments.pdf import appointment_pdf
 from portline.appointments.selectors import (
@@ -35,6 +37,7 @@ from portline.appointments.selectors import (
     appointments_visible_to,
 )
 from portline.appointments.services import (
+    MAX_LOCATION_ACCURACY_M,
     appointment_person_confirm,
     appointment_verify_third_party,
     verification_rate_limited,
@@ -46,7 +49,7 @@ router = Router(tags=["appointments"])
 
 
 class VerifyIn(Schema):
-    date_of_birth: dt.date = Field(..., description="The traveller's date of birth (YYYY-MM-DD).")
+    date_of_birth: DateText = Field(..., description="The traveller's date of birth (YYYY-MM-DD).")
     confirmation_number: str = Field(
         ..., min_length=1, max_length=20, description="As printed, with or without the dash."
     )
@@ -97,10 +100,18 @@ Position = Path(
 PhotoField = File(
     ..., description="A photo taken now with the camera: JPEG or PNG (checked by content)."
 )
+# The bounds are stated in the schema; the service refuses values outside them itself (422,
+# `fields.location`, one message for the whole location).
+Latitude = Annotated[float, WithJsonSchema({"type": "number", "minimum": -90, "maximum": 90})]
+Longitude = Annotated[float, WithJsonSchema({"type": "number", "minimum": -180, "maximum": 180})]
+Accuracy = Annotated[
+    float, WithJsonSchema({"type": "number", "minimum": 0, "maximum": MAX_LOCATION_ACCURACY_M})
+]
 LatitudeField = Form(..., description="Where the person is now (WGS 84).")
 LongitudeField = Form(..., description="Where the person is now (WGS 84).")
 AccuracyField = Form(
-    None, description="The location's accuracy in metres, as the device reports it."
+    None,
+    description="The location's accuracy in metres, as the device reports it (leave it out if unknown).",
 )
 
 
@@ -198,9 +209,9 @@ def appointment_person_confirm_api(
     confirmation_number: str = ConfirmationNumber,
     position: int = Position,
     photo: UploadedFile = PhotoField,
-    latitude: float = LatitudeField,
-    longitude: float = LongitudeField,
-    accuracy_m: float | None = AccuracyField,
+    latitude: Latitude = LatitudeField,
+    longitude: Longitude = LongitudeField,
+    accuracy_m: Accuracy = AccuracyField,  # optional: a form field cannot be null
 ):
     """Refusals: 422 bad photo or location; 400 outside the service area (`details` says
     where) or the deadline has passed (`deadline_passed`); 409 already confirmed."""

@@ -42,7 +42,9 @@ Position = Path(
 EvidenceId = Path(..., ge=1, le=MAX_ID)
 KindField = Form(..., description="What the document is.")
 FileField = File(..., description="PDF, JPEG or PNG.")
-PersonField = Form(None, ge=1, le=MAX_GROUP_SIZE, description="Position of the person it is about.")
+PersonField = Form(
+    None, ge=1, le=MAX_GROUP_SIZE, description="Position of the person it is about (optional)."
+)
 
 
 def _data(payload) -> dict:
@@ -59,8 +61,8 @@ def _data(payload) -> dict:
 )
 @paginate(Pages)
 def registration_list(request: HttpRequest):
-    """Applicants see their own; partner staff their organization's; port staff those that
-    asked for their port."""
+    """Applicants see their own; partner staff their organization's; port staff those at their
+    port (an appointment, arrival or decision there), as on the officer pages."""
     return registrations_with_people_count(request.auth)
 
 
@@ -193,7 +195,7 @@ def evidence_upload(
     reference: str = Reference,
     kind: EvidenceKind = KindField,
     file: UploadedFile = FileField,
-    person: int | None = PersonField,
+    person: int = PersonField,  # optional: a form field cannot be null
 ):
     """PDF, JPEG or PNG, checked by content (not by name), up to the configured size.
     `person` is the position of the person it is about (needed for each person's photograph)."""

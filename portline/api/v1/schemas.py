@@ -4,12 +4,14 @@ validate the domain rules (countries, dates of birth, group size) and answer 422
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from ninja.pagination import PageNumberPagination
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from portline.common.countries import COUNTRY_CODES
+from portline.common.validators import PERSON_LANGUAGES, US_STATES
 from portline.registrations.models import (
     EvidenceKind,
     EyeColour,
@@ -31,13 +33,61 @@ def _storable(value: str) -> str:
     return value
 
 
-def Text(max_length: int) -> Any:  # reads as a type in the schemas below
-    return Annotated[str, Field(max_length=max_length), AfterValidator(_storable)]
+def Text(max_length: int, *, min_length: int = 0) -> Any:  # reads as a type in the schemas below
+    # The pattern states in the schema what _storable refuses (no NUL character).
+    return Annotated[
+        str,
+        Field(max_length=max_length, min_length=min_length, pattern=r"^[^\x00]*$"),
+        AfterValidator(_storable),
+    ]
+
+
+def _date_text(value: Any) -> Any:
+    """A date is sent as YYYY-MM-DD text (pydantic would also read a number as a timestamp)."""
+    if not isinstance(value, str | dt.date):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+# A date as the schema says: text in YYYY-MM-DD form.
+DateText = Annotated[dt.date, BeforeValidator(_date_text)]
+# A phone number as stored: + and the country code, then the number, digits only (the pages
+# accept spaces and dashes and remove them; the API takes the stored form). Empty clears it.
+PHONE_PATTERN = r"^(\+[1-9][0-9]{7,14})?$"
+Phone = Annotated[str, Field(max_length=16, pattern=PHONE_PATTERN)]
+# An e-mail address, or empty to clear it.
+Email = Annotated[
+    str,
+    Field(max_length=254),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "email", "maxLength": 254},
+                {"type": "string", "maxLength": 0},
+            ]
+        }
+    ),
+]
+
+
+def _one_of(values: list[str], max_length: int) -> Any:
+    """Text the schema lists exactly; the model's validator refuses anything else with its own
+    message ("… is not a known country code")."""
+    return Annotated[str, Field(max_length=max_length, json_schema_extra={"enum": ["", *values]})]
+
+
+CountryCode = _one_of(sorted(COUNTRY_CODES), 2)  # ISO 3166-1 alpha-2
+UsState = _one_of(sorted(US_STATES), 2)
+PersonLanguage = _one_of(list(PERSON_LANGUAGES), 8)
 
 
 REFERENCE_PATTERN = r"^[A-Z0-9]{1,16}$"
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,64}$"  # 1-64 visible ASCII characters
 MAX_ID = 2**63 - 1
+
+
+# The interface languages (settings.LANGUAGES), as an exact enum in the schema.
+Language = Literal["en", "es", "ht"]
 
 
 class InputSchema(Schema):
@@ -64,7 +114,19 @@ class SignUpIn(InputSchema):
     )
     password: Text(128) = Field(..., description="At least 10 characters, not a common password.")
     display_name: Text(150) = ""
-    language: Text(8) = Field("en", description="en, es or ht.")
+    language: Language = Field("en", description="The language for messages: en, es or ht.")
+
+
+class SignUpOut(Schema):
+    """The same whether the login was free or already had an account (no enumeration)."""
+
+    login: str = Field(..., description="The login in its normal form.")
+    display_name: str
+    role: str
+    preferred_language: str
+    second_factor: bool = Field(
+        False, description="Always false: set up the authenticator next (`/auth/totp/start`)."
+    )
 
 
 class CredentialsIn(InputSchema):
@@ -84,7 +146,7 @@ class TokenIn(CredentialsIn):
 
 
 class MeIn(InputSchema):
-    language: Text(8) = Field(..., description="The language to read Portline in: en, es or ht.")
+    language: Language = Field(..., description="The language to read Portline in: en, es or ht.")
 
 
 class UserOut(Schema):
@@ -156,10 +218,14 @@ class RegistrationIn(InputSchema):
     us_address_line1: Text(200) | None = None
     us_address_line2: Text(200) | None = None
     us_city: Text(100) | None = None
-    us_state: Text(2) | None = Field(None, description="Two-letter US state code.")
-    us_zip: Text(10) | None = None
+    us_state: UsState | None = Field(None, description="Two-letter US state code.")
+    us_zip: Annotated[str, Field(pattern=r"^([0-9]{5}(-[0-9]{4})?)?$")] | None = Field(
+        None, description="Five digits, or five and four: 78520 or 78520-1234."
+    )
     sponsor_name: Text(200) | None = None
-    sponsor_phone: Text(20) | None = None
+    sponsor_phone: Phone | None = Field(
+        None, description="With its country code: +52 55 1234 5678."
+    )
 
 
 class ReadinessOut(Schema):
@@ -219,33 +285,39 @@ class RegistrationDetailOut(RegistrationOut):
 
 # People ---------------------------------------------------------------------------------
 
-_SMALL = {"ge": 0, "le": 1000}
-
 
 class PersonIn(InputSchema):
-    relationship: Relationship | None = None
+    relationship: Relationship = Field(
+        None, description="To the first person; defaults to self (person 1) or other."
+    )
     given_names: Text(100) | None = None
     family_names: Text(100) | None = None
-    date_of_birth: dt.date | None = None
+    date_of_birth: DateText | None = Field(
+        None, description="YYYY-MM-DD; not in the future, at most 120 years ago."
+    )
     city_of_birth: Text(100) | None = None
-    country_of_birth: Text(2) | None = Field(None, description="ISO 3166-1 alpha-2 code, e.g. HN.")
-    nationality: Text(2) | None = Field(None, description="ISO 3166-1 alpha-2 code.")
-    country_of_residence: Text(2) | None = Field(None, description="ISO 3166-1 alpha-2 code.")
+    country_of_birth: CountryCode | None = Field(
+        None, description="ISO 3166-1 alpha-2 code, e.g. HN."
+    )
+    nationality: CountryCode | None = Field(None, description="ISO 3166-1 alpha-2 code.")
+    country_of_residence: CountryCode | None = Field(None, description="ISO 3166-1 alpha-2 code.")
     gender: Gender | None = None
-    preferred_language: Text(8) | None = Field(None, description="ISO 639-1 code, e.g. es, ht.")
-    email: Text(254) | None = None
-    phone: Text(20) | None = Field(None, description="With its country code, e.g. +525512345678.")
+    preferred_language: PersonLanguage | None = Field(
+        None, description="ISO 639-1 code, e.g. es, ht."
+    )
+    email: Email | None = Field(None, description="An e-mail address (empty clears it).")
+    phone: Phone | None = Field(None, description="With its country code, e.g. +525512345678.")
     foreign_address: Text(500) | None = None
     travel_history: Text(2000) | None = None
-    height_cm: int | None = Field(None, **_SMALL)
-    weight_kg: int | None = Field(None, **_SMALL)
+    height_cm: int | None = Field(None, ge=40, le=250)
+    weight_kg: int | None = Field(None, ge=2, le=300)
     eye_colour: EyeColour | None = None
     id_document_type: Text(50) | None = None
     id_document_number: Text(50) | None = None
-    id_document_country: Text(2) | None = None
+    id_document_country: CountryCode | None = None
     employment: Text(200) | None = None
     emergency_contact_name: Text(200) | None = None
-    emergency_contact_phone: Text(20) | None = None
+    emergency_contact_phone: Phone | None = None
     marital_status: MaritalStatus | None = None
     declared_criminal_history: Text(2000) | None = None
 
@@ -316,10 +388,6 @@ class AppointmentRequestIn(InputSchema):
     )
     first_port: Text(8) = Field(..., description="Port code, e.g. SYS.")
     second_port: Text(8) | None = Field(None, description="Optional second choice.")
-    idempotency_key: Annotated[str, Field(pattern=IDEMPOTENCY_KEY_PATTERN)] | None = Field(
-        None,
-        description="Alternative to the Idempotency-Key header.",
-    )
     latitude: float | None = Field(
         None,
         description="Where the applicant is now (needed for applicants; partner staff may leave it out).",

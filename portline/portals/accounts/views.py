@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -32,23 +33,29 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from portline.accounts.models import STAFF_ROLES, Role
 from portline.accounts.services import (
+    RateLimited,
+    SecondFactorWait,
+    applicant_sign_up,
+    login_address_wait,
+    login_failure_count,
     login_normalise,
+    login_succeeded,
     second_factor_verify,
     totp_device_get,
     totp_enrol_confirm,
     totp_enrol_start,
     totp_enrolment_current,
-    user_create,
     user_has_second_factor,
     user_language_set,
 )
-from portline.common.errors import ApplicationError, Conflict, ValidationFailed
+from portline.common.errors import ApplicationError, ValidationFailed
 from portline.portals.accounts.forms import CodeForm, LanguageForm, LogInForm, SignUpForm
 
 # Wrong second-factor codes allowed in one session before the person must log in again
 # (on top of django-otp's growing delay after each wrong code).
 SECOND_FACTOR_MAX_FAILURES = 5
 _FAILURES_KEY = "portline_second_factor_failures"
+_SIGNED_UP_KEY = "portline_signed_up_login"  # fills in the log-in form after sign-up
 _MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -156,21 +163,42 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @never_cache
 def signup(request: HttpRequest) -> HttpResponse:
+    """Whether the e-mail or phone already had an account is never told: both end on the
+    log-in page with the same message (the login filled in), and the owner logs in there."""
     if request.user.is_authenticated:
         return redirect("accounts:home")
     form = SignUpForm(request.POST or None, initial={"language": (get_language() or "en")[:2]})
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = user_create(
-                login=data["login"], password=data["password"], language=data["language"]
+            done = applicant_sign_up(
+                login=data["login"],
+                password=data["password"],
+                language=data["language"],
+                address=request.META.get("REMOTE_ADDR", ""),
             )
-        except (ValidationFailed, Conflict, ApplicationError) as exc:
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            status = 429
+        except ApplicationError as exc:
             _errors_to_form(form, exc)
         else:
-            _start_session(request, user)
-            return _remember_language(redirect("accounts:setup"), user.preferred_language)
-    return render(request, "accounts/signup.html", {"form": form})
+            request.session[_SIGNED_UP_KEY] = done.login
+            messages.success(
+                request,
+                _(
+                    "Sign-up done. Log in with your e-mail or phone and your password to set up your authenticator app."
+                ),
+            )
+            return _remember_language(redirect("accounts:login"), done.preferred_language)
+    return render(request, "accounts/signup.html", {"form": form}, status=status)
+
+
+def _lockout_page(request: HttpRequest, seconds: int) -> HttpResponse:
+    return render(
+        request, "accounts/lockout.html", {"minutes": max(1, math.ceil(seconds / 60))}, status=429
+    )
 
 
 @sensitive_post_parameters("password")
@@ -182,20 +210,27 @@ def login(request: HttpRequest) -> HttpResponse:
         if request.user.is_verified():
             return redirect(_after_login_url(request))
         return redirect(_with_next(reverse("accounts:second_factor"), target))
-    form = LogInForm(request.POST or None)
+    form = LogInForm(
+        request.POST or None, initial={"login": request.session.get(_SIGNED_UP_KEY, "")}
+    )
     if request.method == "POST" and form.is_valid():
+        wait = login_address_wait(address=request.META.get("REMOTE_ADDR", ""))
+        if wait:
+            return _lockout_page(request, wait)
         raw = form.cleaned_data["login"]
         try:
             login_value = login_normalise(raw)
         except ApplicationError:
             login_value = raw.strip().lower()
-        # request= lets django-axes count failures per (login, address) and lock out.
+        # request= lets django-axes count failures per account and lock it out.
         user = authenticate(
             request=request, login=login_value, password=form.cleaned_data["password"]
         )
         if user is None:
+            login_failure_count(request=request, login=login_value, second_factor=False)
             form.add_error(None, _("The e-mail or phone number, or the password, is not right."))
         else:
+            request.session.pop(_SIGNED_UP_KEY, None)
             _start_session(request, user)
             step = "accounts:second_factor" if user_has_second_factor(user) else "accounts:setup"
             return _remember_language(
@@ -217,10 +252,22 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         return redirect(_with_next(reverse("accounts:setup"), target))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = second_factor_verify(user=user, code=form.cleaned_data["code"])
+        wait = login_address_wait(address=request.META.get("REMOTE_ADDR", ""))
+        if wait:
+            auth_logout(request)
+            return _lockout_page(request, wait)
+        try:
+            device = second_factor_verify(user=user, code=form.cleaned_data["code"])
+        except SecondFactorWait as exc:
+            # Not checked, so not counted toward the lock-out; the person is told to wait.
+            device, waiting = None, exc
+        else:
+            waiting = None
         if device is not None:
             otp_login(request, device)
+            request.session.cycle_key()  # a new session id once fully logged in
             request.session.pop(_FAILURES_KEY, None)
+            login_succeeded(user=user)
             if isinstance(device, StaticDevice):
                 left = device.token_set.count()
                 messages.warning(
@@ -228,18 +275,38 @@ def second_factor(request: HttpRequest) -> HttpResponse:
                     _("You used a backup code. Backup codes left: %(count)d.") % {"count": left},
                 )
             return redirect(_after_login_url(request))
+        if waiting is None:
+            login_failure_count(request=request, login=user.login, second_factor=True)
+        if getattr(request, "axes_locked_out", False):
+            # The account is locked out: say so on the log-in page (not axes' own page).
+            request.axes_locked_out = False  # type: ignore[attr-defined]
+            auth_logout(request)
+            minutes = max(1, round(settings.AXES_COOLOFF_TIME * 60))
+            messages.error(
+                request,
+                ngettext(
+                    "Too many wrong codes. Wait %(minutes)d minute, then log in again.",
+                    "Too many wrong codes. Wait %(minutes)d minutes, then log in again.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
+            return redirect("accounts:login")
         failures = request.session.get(_FAILURES_KEY, 0) + 1
         if failures >= SECOND_FACTOR_MAX_FAILURES:
             auth_logout(request)
             messages.error(request, _("Too many wrong codes. Log in again."))
             return redirect("accounts:login")
         request.session[_FAILURES_KEY] = failures
-        form.add_error(
-            "code",
-            _(
-                "That code is not right. Use the newest code in your authenticator app, or a backup code."
-            ),
-        )
+        if waiting is not None:
+            form.add_error("code", waiting.message)
+        else:
+            form.add_error(
+                "code",
+                _(
+                    "That code is not right. Use the newest code in your authenticator app, or a backup code."
+                ),
+            )
     return render(request, "accounts/second_factor.html", {"form": form, "next": target})
 
 
@@ -265,6 +332,8 @@ def setup(request: HttpRequest) -> HttpResponse:
             return redirect(_with_next(reverse("accounts:setup"), target))
         else:
             otp_login(request, totp_device_get(user=user))
+            request.session.cycle_key()  # a new session id once fully logged in
+            login_succeeded(user=user)
             return render(
                 request,
                 "accounts/backup_codes.html",
@@ -304,7 +373,7 @@ def language(request: HttpRequest) -> HttpResponse:
 def lockout(
     request: HttpRequest, original_response=None, credentials=None, *args, **kwargs
 ) -> HttpResponse:
-    """django-axes calls this (AXES_LOCKOUT_CALLABLE) when a login/address pair is locked out."""
+    """django-axes calls this (AXES_LOCKOUT_CALLABLE) when an account is locked out."""
     minutes = int(settings.AXES_COOLOFF_TIME * 60) if settings.AXES_COOLOFF_TIME else None
     return render(request, "accounts/lockout.html", {"minutes": minutes}, status=429)
 

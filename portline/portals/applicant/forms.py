@@ -15,11 +15,12 @@ from functools import cache
 from babel import Locale
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portline.common.countries import country_choices
-from portline.common.validators import PERSON_LANGUAGES, US_STATES, normalise_phone
+from portline.common.validators import PERSON_LANGUAGES, US_STATES, clean_name, normalise_phone
 from portline.registrations.models import EvidenceKind, Person, Registration
 from portline.registrations.services import PERSON_FIELDS, REGISTRATION_FIELDS
 from portline.scheduling.selectors import ports_active
@@ -47,6 +48,7 @@ class DraftModelForm(forms.ModelForm):
 
     phone_fields: tuple[str, ...] = ()
     country_fields: tuple[str, ...] = ()
+    name_fields: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):
         # Validation writes the typed values onto the instance: work on a copy, so the object
@@ -76,6 +78,14 @@ class DraftModelForm(forms.ModelForm):
         for name in self.phone_fields:
             if cleaned.get(name):
                 cleaned[name] = normalise_phone(cleaned[name])
+        # Names in their normal form (no bidirectional or zero-width controls): what is shown
+        # back is what is stored and screened.
+        for name in self.name_fields:
+            if isinstance(cleaned.get(name), str):
+                try:
+                    cleaned[name] = clean_name(cleaned[name])
+                except ValidationError as exc:
+                    self.add_error(name, exc)
         return cleaned
 
     def valid_data(self) -> dict:
@@ -85,6 +95,7 @@ class DraftModelForm(forms.ModelForm):
 
 class GroupForm(DraftModelForm):
     phone_fields = ("sponsor_phone",)
+    name_fields = ("sponsor_name",)
 
     class Meta:
         model = Registration
@@ -125,6 +136,7 @@ class PersonForm(DraftModelForm):
         "id_document_country",
     )
     phone_fields = ("phone", "emergency_contact_phone")
+    name_fields = ("given_names", "family_names", "emergency_contact_name")
 
     class Meta:
         model = Person

@@ -34,7 +34,6 @@ from portline.portals.officer.forms import (
     ReviewForm,
     WalkUpForm,
 )
-from portline.registrations.selectors import access_person
 
 
 def port_page(view):
@@ -202,7 +201,7 @@ def walk_up(request: HttpRequest) -> HttpResponse:
         try:
             person = None
             if data["reference"]:
-                person = access_person(
+                person = selectors.access_person_for_walk_up(
                     request.user, data["reference"].strip().upper(), data["position"] or 1
                 )
             arrival = services.walk_up_record(

@@ -46,6 +46,12 @@ def test_sign_up_and_set_up_the_authenticator_in_haitian_creole(
         page.fill("#id_password", "a-long-unusual-passphrase")
         page.fill("#id_password_confirm", "a-long-unusual-passphrase")
         page.locator("main button[type=submit]").click()
+        page.wait_for_load_state()
+        # Sign-up never tells whether the login was taken: log in next, the login filled in.
+        assert page.locator("#id_login").input_value() == "wideline@example.org"
+        problems += wcag_violations(page)
+        page.fill("#id_password", "a-long-unusual-passphrase")
+        page.locator("main button[type=submit]").click()
         page.wait_for_selector("#totp-secret")
         problems += wcag_violations(page)
         assert page.locator(".qr img").evaluate("img => img.naturalWidth > 0")

@@ -1,6 +1,7 @@
 import base64
 
 import pytest
+from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -20,10 +21,19 @@ GOOD = {
 }
 
 
+def _sign_up_and_log_in(client, data=GOOD):
+    """Sign-up ends on the log-in page (whether the login was taken is never told); the
+    person logs in there with the password just chosen, which leads to the set-up."""
+    response = client.post("/accounts/signup/", data)
+    assert response.status_code == 302 and response.url == "/accounts/login/"
+    login = client.post("/accounts/login/", {"login": data["login"], "password": data["password"]})
+    assert login.status_code == 302 and login.url == "/accounts/authenticator/"
+    return response
+
+
 def test_signup_then_authenticator_then_backup_codes_logs_the_person_in(client):
     assert client.get("/accounts/signup/").status_code == 200
-    response = client.post("/accounts/signup/", GOOD)
-    assert response.status_code == 302 and response.url == "/accounts/authenticator/"
+    response = _sign_up_and_log_in(client)
     user = User.objects.get(login="ana.perez@example.org")
     assert (
         user.role == Role.APPLICANT and user.email == user.login and user.preferred_language == "es"
@@ -75,7 +85,7 @@ def test_signup_with_phone_number(client):
 
 
 def test_reloading_the_setup_page_keeps_the_same_key(client):
-    client.post("/accounts/signup/", GOOD)
+    _sign_up_and_log_in(client)
     first = client.get("/accounts/authenticator/").context["secret"]
     second = client.get("/accounts/authenticator/").context["secret"]
     assert first == second
@@ -83,7 +93,7 @@ def test_reloading_the_setup_page_keeps_the_same_key(client):
 
 
 def test_a_wrong_first_code_is_refused(client):
-    client.post("/accounts/signup/", GOOD)
+    _sign_up_and_log_in(client)
     client.get("/accounts/authenticator/")
     device = TOTPDevice.objects.get(confirmed=False)
     wrong = f"{(int(totp_code(device)) + 1) % 10**6:06d}"
@@ -131,13 +141,16 @@ def test_bad_sign_up_input_is_refused_and_creates_nothing(client, change, field)
     assert not client.session.get("_auth_user_id")
 
 
-def test_an_existing_account_is_refused(client):
+def test_an_existing_account_is_not_revealed_and_nothing_is_stored(client):
     UserFactory(login="ana.perez@example.org")
     users, audits = User.objects.count(), AuditRecord.objects.count()
-    response = client.post("/accounts/signup/", GOOD)
-    assert response.status_code == 200
-    assert "already exists" in " ".join(response.context["form"].errors["login"])
+    taken = client.post("/accounts/signup/", GOOD)
     assert User.objects.count() == users and AuditRecord.objects.count() == audits
+    assert not client.session.get("_auth_user_id")
+    fresh = Client().post("/accounts/signup/", {**GOOD, "login": "someone.new@example.org"})
+    assert User.objects.count() == users + 1
+    assert (taken.status_code, taken.url) == (fresh.status_code, fresh.url)
+    assert taken.status_code == 302 and taken.url == "/accounts/login/"
 
 
 def test_sign_up_errors_are_in_spanish(client):
