@@ -19,7 +19,6 @@ No network access, no third-party packages; Python 3.9 or later.
 from __future__ import annotations
 
 import argparse
-import bisect
 import datetime as dt
 import hashlib
 import json
@@ -318,47 +317,68 @@ def allocate(seed, capacities, reserved_percent, standby_percent, sizes, first, 
 
 
 class Walk:
-    """A port's weighted random walk over its candidates (docs/allocation.md, engine version 2)."""
+    """A port's weighted random walk over its candidates (docs/allocation.md, engine version 2).
+    Cumulative weights live in a binary indexed tree so that a reached or taken candidate's
+    weight can be set to zero; any way of finding the same candidate gives the same result."""
 
     def __init__(self, seed, port, phase, candidates, sizes, weights, taken):
         self.seed, self.port, self.phase = seed, port, phase
         self.candidates, self.sizes, self.taken = candidates, sizes, taken
-        self.prefix, total = [], 0
-        for i in candidates:
-            total += weights[sizes[i] - 1]
-            self.prefix.append(total)
-        self.total = total
-        self.limit = 2**64 - (2**64 % total) if total else 0
+        self.weight = [weights[sizes[i] - 1] for i in candidates]
+        n = self.n = len(candidates)
+        self.tree = [0, *self.weight]
+        for i in range(1, n + 1):
+            j = i + (i & -i)
+            if j <= n:
+                self.tree[j] += self.tree[i]
+        self.total = sum(self.weight)
+        self.out = [False] * n  # taken or reached
         self.number = 0
         self.reached = []
-        self.seen = set()
 
-    def available(self):
+    def remove(self, position):
+        weight, self.weight[position] = self.weight[position], 0
+        self.out[position] = True
+        self.total -= weight
+        i = position + 1
+        while i <= self.n:
+            self.tree[i] -= weight
+            i += i & -i
+
+    def sync(self):
         counts = [0] * MAX_GROUP
-        for i in self.candidates:
-            if not self.taken[i] and i not in self.seen:
+        for position, i in enumerate(self.candidates):
+            if self.taken[i] and not self.out[position]:
+                self.remove(position)
+            if not self.out[position]:
                 counts[self.sizes[i] - 1] += 1
         return counts
 
     def next(self):
         while True:
             text = f"portline-walk/2|{self.port}|{self.phase}|{self.number}|"
-            value = int.from_bytes(
-                hashlib.sha256(text.encode("ascii") + self.seed).digest()[:8], "big"
-            )
+            digest = hashlib.sha256(text.encode("ascii") + self.seed).digest()
+            value = int.from_bytes(digest[:8], "big")
             self.number += 1
-            if value >= self.limit:
-                continue
-            i = self.candidates[bisect.bisect_right(self.prefix, value % self.total)]
-            if self.taken[i] or i in self.seen:
-                continue
-            self.seen.add(i)
-            self.reached.append(i)
-            return i
+            if value < 2**64 - (2**64 % self.total):
+                break
+        r = value % self.total
+        # The first candidate whose cumulative weight (over those left) exceeds r.
+        position, step = 0, 1 << (self.n.bit_length() - 1)
+        while step:
+            following = position + step
+            if following <= self.n and self.tree[following] <= r:
+                position = following
+                r -= self.tree[following]
+            step >>= 1
+        self.remove(position)
+        i = self.candidates[position]
+        self.reached.append(i)
+        return i
 
     def fill(self, places):
         won = []
-        available = self.available()
+        available = self.sync()
         while places > 0 and sum(available[: min(places, MAX_GROUP)]) > 0:
             i = self.next()
             available[self.sizes[i] - 1] -= 1
@@ -408,7 +428,7 @@ def allocate_v2(
     for p, capacity in enumerate(capacities):
         target = capacity * standby_percent // 100
         walk = walks[p]
-        available = walk.available()
+        available = walk.sync()
         listed, people, position = [], 0, 0
         while people < target:
             if position < len(walk.reached):

@@ -256,52 +256,91 @@ def walk_draw(seed: bytes, port: int, phase: str, number: int) -> int:
     return int.from_bytes(digest.digest()[:8], "big")
 
 
+class _Fenwick:
+    """Cumulative weights over positions 0..n-1 that can be set to zero one at a time, and the
+    search for the first position whose cumulative weight exceeds r (a binary indexed tree)."""
+
+    def __init__(self, weights: np.ndarray):
+        self.n = int(weights.size)
+        prefix = np.concatenate([[0], np.cumsum(weights, dtype=np.int64)])
+        index = np.arange(1, self.n + 1)
+        self.tree = np.concatenate([[0], prefix[index] - prefix[index - (index & -index)]])
+        self.weights = weights.copy()
+        self.total = int(prefix[-1])
+        self.top = 1 << (self.n.bit_length() - 1) if self.n else 0
+
+    def remove(self, position: int) -> None:
+        weight = int(self.weights[position])
+        if not weight:
+            return
+        self.weights[position] = 0
+        self.total -= weight
+        i = position + 1
+        while i <= self.n:
+            self.tree[i] -= weight
+            i += i & -i
+
+    def find(self, r: int) -> int:
+        position, step = 0, self.top
+        while step:
+            following = position + step
+            if following <= self.n:
+                value = int(self.tree[following])
+                if value <= r:
+                    position = following
+                    r -= value
+            step >>= 1
+        return position
+
+
 class _Walk:
-    """A weighted random order over `candidates` (canonical positions, ascending), produced one
-    request at a time: draw r uniform in [0, total weight) by rejection from `walk_draw`, take
-    the candidate whose cumulative-weight interval holds r, and discard the draw when that
-    candidate is already taken or already reached. This is sampling without replacement with
-    probability proportional to weight, in integers only."""
+    """A weighted random order over `candidates` (canonical positions, ascending), one request
+    at a time: draw r uniform in [0, W), W the total weight of the candidates neither taken nor
+    reached yet, and reach the first such candidate (canonical order) whose cumulative weight
+    exceeds r. This is sampling without replacement with probability proportional to weight,
+    in integers only (docs/allocation.md)."""
 
     def __init__(self, *, seed, port, phase, candidates, sizes, weights, taken):
         self.seed, self.port, self.phase = seed, port, phase
         self.candidates = candidates
         self.sizes = sizes
         self.taken = taken
-        self.prefix = np.cumsum(weights[sizes[candidates] - 1]) if candidates.size else None
-        self.total = int(self.prefix[-1]) if candidates.size else 0
-        self.limit = (1 << 64) - ((1 << 64) % self.total) if self.total else 0
+        self.tree = _Fenwick(weights[sizes[candidates] - 1].astype(np.int64))
+        self.removed = np.zeros(candidates.size, dtype=bool)
         self.number = 0
         self.reached: list[int] = []
-        self.seen: set[int] = set()
 
-    def available(self) -> np.ndarray:
-        """How many candidates of each size (index 0: one person) are neither taken nor reached."""
-        free = self.candidates[~self.taken[self.candidates]]
-        if self.seen:
-            free = free[~np.isin(free, np.fromiter(self.seen, dtype=np.int64))]
-        return np.bincount(self.sizes[free] - 1, minlength=MAX_GROUP)
+    def sync(self) -> np.ndarray:
+        """Take out candidates taken since (by an earlier step or another port); return how
+        many candidates of each size (index 0: one person) are neither taken nor reached."""
+        for position in np.flatnonzero(self.taken[self.candidates] & ~self.removed).tolist():
+            self.tree.remove(position)
+            self.removed[position] = True
+        return np.bincount(
+            self.sizes[self.candidates[~self.removed]] - 1, minlength=MAX_GROUP
+        ).astype(np.int64)
 
     def next(self) -> int:
-        """The next request the walk reaches (the caller checks one is available)."""
+        """The next request the walk reaches (the caller checks one is left)."""
+        total = self.tree.total
+        limit = (1 << 64) - ((1 << 64) % total)
         while True:
             value = walk_draw(self.seed, self.port, self.phase, self.number)
             self.number += 1
-            if value >= self.limit:
-                continue
-            position = int(np.searchsorted(self.prefix, value % self.total, side="right"))
-            index = int(self.candidates[position])
-            if self.taken[index] or index in self.seen:
-                continue
-            self.seen.add(index)
-            self.reached.append(index)
-            return index
+            if value < limit:
+                break
+        position = self.tree.find(value % total)
+        self.tree.remove(position)
+        self.removed[position] = True
+        index = int(self.candidates[position])
+        self.reached.append(index)
+        return index
 
     def fill(self, places: int) -> tuple[list[int], int]:
         """Walk and take each reached request whose group fits the places left (skip rule),
         until no place is left or no request that would fit is left to reach."""
         won: list[int] = []
-        available = self.available()
+        available = self.sync()
         while places > 0 and available[: min(places, MAX_GROUP)].sum() > 0:
             index = self.next()
             size = int(self.sizes[index])
@@ -387,7 +426,7 @@ def _allocate_v2(data: RoundInput) -> RoundResult:
         listed: list[int] = []
         people = 0
         position = 0
-        available = walk.available()
+        available = walk.sync()
         while people < target:
             if position < len(walk.reached):
                 index = walk.reached[position]
