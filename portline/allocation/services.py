@@ -13,6 +13,7 @@ import hashlib
 import importlib
 import itertools
 import logging
+import re
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -45,6 +46,7 @@ from portline.scheduling.selectors import program_settings_get, request_window_f
 
 logger = logging.getLogger(__name__)
 
+PORT_CODE = re.compile(r"^[A-Z0-9]{2,8}$")  # docs/allocation.md: the codes the export allows
 STANDBY_PERCENT = 100  # standby list per port: people up to this share of its capacity
 
 
@@ -135,6 +137,13 @@ def round_freeze(
         )
     codes = dict(Port.objects.values_list("pk", "code"))
     capacities = {p.code: int(p.daily_capacity) for p in Port.objects.filter(active=True)}
+    unusable = sorted(code for code in capacities if not PORT_CODE.match(code))
+    if unusable:
+        raise ValidationFailed(
+            _("Port codes in a round are 2 to 8 capital letters or digits: %(codes)s.")
+            % {"codes": ", ".join(unusable)},
+            errors={"ports": [_("Correct these port codes before freezing.")]},
+        )
     with transaction.atomic():
         if Round.objects.select_for_update().filter(round_date=round_date).exists():
             raise Conflict(_("This round is already frozen."), code="already_frozen")
