@@ -62,6 +62,10 @@ class RoundResult:
     selected: tuple[np.ndarray, ...]
     reserved: tuple[np.ndarray, ...]
     standby: tuple[np.ndarray, ...]
+    # Version 2, for measuring odds (benchmarks/allocation_fairness.py), not part of the draw:
+    # per port, (registration day and key of the first request the longest-waiting share did
+    # not take, or None) and the (weight left, places left) before each draw of its walk.
+    trace: tuple = ()
 
     def selected_people(self, group_size: np.ndarray) -> list[int]:
         return [int(np.asarray(group_size)[s].sum()) for s in self.selected]
@@ -309,6 +313,7 @@ class _Walk:
         self.removed = np.zeros(candidates.size, dtype=bool)
         self.number = 0
         self.reached: list[int] = []
+        self.trace: list[tuple[int, int]] = []
 
     def sync(self) -> np.ndarray:
         """Take out candidates taken since (by an earlier step or another port); return how
@@ -342,6 +347,7 @@ class _Walk:
         won: list[int] = []
         available = self.sync()
         while places > 0 and available[: min(places, MAX_GROUP)].sum() > 0:
+            self.trace.append((self.tree.total, places))
             index = self.next()
             size = int(self.sizes[index])
             available[size - 1] -= 1
@@ -367,6 +373,7 @@ def _allocate_v2(data: RoundInput) -> RoundResult:
     reserved: list[np.ndarray] = []
     places_left: list[int] = []
     walks: list[_Walk] = []
+    stops: list[tuple[int, int] | None] = []
     first_choices = [np.flatnonzero(first == port) for port in range(ports)]
 
     for port, capacity in enumerate(data.capacities):
@@ -377,10 +384,14 @@ def _allocate_v2(data: RoundInput) -> RoundResult:
         share = capacity * int(data.reserved_percent) // 100
         largest = int(sizes[mine].max()) if mine.size else 0
         won = mine[:0]
+        stop = None
         if mine.size and share >= largest:
             by_wait, _complete = _wait_prefix(mine, day, keys, sizes, share)
             before = np.cumsum(sizes[by_wait]) - sizes[by_wait]
             won = by_wait[: int(np.searchsorted(before, share - largest, side="right"))]
+            if won.size < by_wait.size:
+                following = int(by_wait[won.size])
+                stop = (int(day[following]), int(keys[following]))
         taken[won] = True
         reserved.append(won)
         selected[port].extend(won.tolist())
@@ -398,6 +409,7 @@ def _allocate_v2(data: RoundInput) -> RoundResult:
         selected[port].extend(won_random)
         places_left.append(left)
         walks.append(walk)
+        stops.append(stop)
 
     # 3. Second choices, only for places that every first choice of that port left free.
     for port in range(ports):
@@ -447,4 +459,5 @@ def _allocate_v2(data: RoundInput) -> RoundResult:
         selected=tuple(np.asarray(s, dtype=np.int64) for s in selected),
         reserved=tuple(reserved),
         standby=tuple(standby),
+        trace=tuple((stop, walk.trace) for stop, walk in zip(stops, walks, strict=True)),
     )
