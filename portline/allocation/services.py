@@ -121,8 +121,15 @@ def round_freeze(
     round_date: dt.date,
     beacon_source: str = BeaconSource.DRAND,
     allow_open_window: bool = False,
+    engine_version: str = engine.ENGINE_VERSION,
 ) -> Round:
-    """Freeze the round's eligible requests and publish their fingerprint and beacon target."""
+    """Freeze the round's eligible requests and every parameter of its draw, and publish their
+    fingerprint, the commitment and the beacon target. `engine_version` "1" exists only to
+    compare with the rounds drawn before version 2 (benchmarks, compatibility tests)."""
+    if engine_version not in engine.ENGINE_VERSIONS:
+        raise ValidationFailed(
+            _("Unknown engine version."), errors={"engine_version": [_("Choose 1 or 2.")]}
+        )
     if beacon_source not in BeaconSource.values:
         raise ValidationFailed(
             _("Unknown beacon."), errors={"beacon_source": [_("Choose drand, nist or local.")]}
@@ -181,13 +188,14 @@ def round_freeze(
             beacon_round=target,
             beacon_not_before=not_before,
             beacon_delay_seconds=int(beacons.BEACON_MARGIN.total_seconds()),
-            engine_version=engine.ENGINE_VERSION,
-            size_weights=_size_weights(entries, codes, capacities, reserved_percent),
+            engine_version=engine_version,
             entries=packed,
             entries_sha256=hashlib.sha256(packed).hexdigest(),
         )
-        round_obj.commitment = canonical.input_digest(_commitment_text(round_obj))
-        round_obj.input_digest = round_obj.commitment
+        if engine_version == "2":
+            round_obj.size_weights = _size_weights(entries, codes, capacities, reserved_percent)
+            round_obj.commitment = canonical.input_digest(_commitment_text(round_obj))
+            round_obj.input_digest = round_obj.commitment
         try:
             with transaction.atomic():
                 round_obj.save(force_insert=True)
@@ -205,7 +213,7 @@ def round_freeze(
                 "beacon_round": target,
                 "engine_version": round_obj.engine_version,
                 "commitment": round_obj.commitment,
-                "commitment_text": _commitment_text(round_obj),
+                "commitment_text": _commitment_text(round_obj) if engine_version == "2" else "",
             },
         )
     return round_obj
