@@ -12,6 +12,10 @@ person, with a 95 % interval (normal approximation on the counts), pooled sizes 
 places left empty per day.
 
     .venv/bin/python benchmarks/allocation_fairness.py --draws 10000 --processes 2
+    # or in batches (draws 0-4999, then 5000-9999), combined afterwards:
+    .venv/bin/python benchmarks/allocation_fairness.py --draws 5000 --save a.npz
+    .venv/bin/python benchmarks/allocation_fairness.py --draws 5000 --first 5000 --save b.npz
+    .venv/bin/python benchmarks/allocation_fairness.py --combine a.npz b.npz
 """
 
 from __future__ import annotations
@@ -137,14 +141,29 @@ def ratio(won: np.ndarray, requests: np.ndarray, size: slice | int) -> tuple[flo
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--draws", type=int, default=10_000)
+    parser.add_argument("--first", type=int, default=0, help="number of the first draw")
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--save", help="also save the tallies here (.npz), to combine batches")
+    parser.add_argument(
+        "--combine", nargs="+", help="print the figure from saved batches instead of drawing"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
-    share = -(-args.draws // args.processes)
-    parts = [(start, min(share, args.draws - start)) for start in range(0, args.draws, share)]
-    with ProcessPoolExecutor(args.processes) as pool:
-        results = list(pool.map(draws, *zip(*parts, strict=True)))
-    totals = {key: sum(r[key] for r in results) for key in results[0]}
+    if args.combine:
+        batches = [dict(np.load(path)) for path in args.combine]
+        totals = {key: sum(b[key] for b in batches) for key in batches[0] if key != "draws"}
+        args.draws = int(sum(b["draws"] for b in batches))
+    else:
+        share = -(-args.draws // args.processes)
+        parts = [
+            (args.first + start, min(share, args.draws - start))
+            for start in range(0, args.draws, share)
+        ]
+        with ProcessPoolExecutor(args.processes) as pool:
+            results = list(pool.map(draws, *zip(*parts, strict=True)))
+        totals = {key: sum(r[key] for r in results) for key in results[0]}
+        if args.save:
+            np.savez(args.save, draws=args.draws, **totals)
     elapsed = time.perf_counter() - started
     print(
         f"{args.draws:,} seeded draws of {REQUESTS_PER_DAY:,} requests, {sum(CAPACITIES):,} places, "
