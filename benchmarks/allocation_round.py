@@ -1,5 +1,5 @@
 """Figure: a whole allocation round on 1,000,000 requests against 1,450 places, on SQLite or
-PostgreSQL (target <= 10 s, peak memory < 1 GB).
+PostgreSQL, engine version 2 beside version 1 (target <= 10 s, peak memory < 1 GB).
 
 "Whole round" = freeze (read the eligible requests and their group sizes from the database,
 hash, fingerprint, store the frozen entries) + draw (read the entries, run the engine, write
@@ -28,7 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-PG_URL = "postgres://postgres@127.0.0.1:5432/portline_allocation_bench"
+# This engineer's own database (the machine is shared); the loaded data is cached in a second
+# database with the same prefix.
+PG_NAME = os.environ.get("PORTLINE_BENCH_DATABASE", "portline_alloc")
+PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
 
 
 def _prepare(database: str, var_dir: Path, count: int) -> bool:
@@ -38,20 +41,18 @@ def _prepare(database: str, var_dir: Path, count: int) -> bool:
     os.environ["PORTLINE_VAR_DIR"] = str(var_dir)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
     os.environ["PORTLINE_LOG_LEVEL"] = "WARNING"
-    cache = f"portline_allocation_bench_{count}"
+    cache = f"{PG_NAME}_cache_{count}"
     if database == "postgres":
         import psycopg
 
         with psycopg.connect(
             "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
         ) as conn:
-            conn.execute("DROP DATABASE IF EXISTS portline_allocation_bench")
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME}")
             cached = conn.execute(
                 "SELECT 1 FROM pg_database WHERE datname = %s", [cache]
             ).fetchone()
-            conn.execute(
-                f"CREATE DATABASE portline_allocation_bench{' TEMPLATE ' + cache if cached else ''}"
-            )
+            conn.execute(f"CREATE DATABASE {PG_NAME}{' TEMPLATE ' + cache if cached else ''}")
         os.environ["DATABASE_URL"] = PG_URL
         return bool(cached)
     os.environ.pop("DATABASE_URL", None)
@@ -66,7 +67,7 @@ def _keep_cache(database: str, var_dir: Path, count: int) -> None:
     """Keep the loaded data for the next run (loading a million requests takes minutes)."""
     from django.db import connection
 
-    cache = f"portline_allocation_bench_{count}"
+    cache = f"{PG_NAME}_cache_{count}"
     connection.close()
     if database == "postgres":
         import psycopg
@@ -75,7 +76,7 @@ def _keep_cache(database: str, var_dir: Path, count: int) -> None:
             "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
         ) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {cache}")
-            conn.execute(f"CREATE DATABASE {cache} TEMPLATE portline_allocation_bench")
+            conn.execute(f"CREATE DATABASE {cache} TEMPLATE {PG_NAME}")
     else:
         import sqlite3
 
@@ -294,6 +295,25 @@ def main() -> None:
             f"baseline (ORM read + per-request hashlib + sort + per-winner UPDATE): {baseline_s:.2f} s, {winners} winners (rolled back)"
         )
 
+    from django.db import transaction
+
+    # Engine version 1 on the same data, in the same run, rolled back afterwards.
+    with transaction.atomic():
+        started = time.perf_counter()
+        services.round_freeze(
+            actor=None, round_date=round_date, beacon_source="local", engine_version="1"
+        )
+        v1_freeze_s = time.perf_counter() - started
+        services.round_beacon_set(actor=None, round_date=round_date, value="ab" * 32, local=True)
+        started = time.perf_counter()
+        v1_round = services.round_allocate(actor=None, round_date=round_date)
+        v1_draw_s = time.perf_counter() - started
+        transaction.set_rollback(True)
+    print(
+        f"engine version 1: freeze {v1_freeze_s:.2f} s + draw {v1_draw_s:.2f} s = whole round "
+        f"{v1_freeze_s + v1_draw_s:.2f} s ({v1_round.selected_people} people selected; rolled back)"
+    )
+
     started = time.perf_counter()
     round_obj = services.round_freeze(actor=None, round_date=round_date, beacon_source="local")
     freeze_s = time.perf_counter() - started
@@ -306,7 +326,7 @@ def main() -> None:
     answered = services.round_answer_requests(actor=None, round_date=round_date)
     answer_s = time.perf_counter() - started
     print(
-        f"freeze {freeze_s:.2f} s + draw {draw_s:.2f} s = whole round {total:.2f} s "
+        f"engine version 2: freeze {freeze_s:.2f} s + draw {draw_s:.2f} s = whole round {total:.2f} s "
         f"({round_obj.selected_people} people selected, {round_obj.standby_requests} on standby, appointments offered)"
     )
     print(

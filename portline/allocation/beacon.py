@@ -92,3 +92,12 @@ def drand_signature_valid(
         )
     except (ValueError, AssertionError):  # a malformed point is simply not a valid signature
         return False
+
+
+def beacon_published_at(source: str, round_text: str) -> dt.datetime | None:
+    """When a beacon round is published (None for a local value)."""
+    if source == "drand":
+        return drand_round_time(int(round_text))
+    if source == "nist":
+        return dt.datetime.strptime(round_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    return None

@@ -12,7 +12,9 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-EXPORT_FORMAT = "portline-round-export/1"
+EXPORT_FORMAT = "portline-round-export/1"  # engine version 1
+EXPORT_FORMAT_V2 = "portline-round-export/2"
+EXPORT_FORMATS = {"1": EXPORT_FORMAT, "2": EXPORT_FORMAT_V2}
 REQUESTS_HEADER = "request_hash,group_size,first_port,second_port,registered_on"
 RESULTS_HEADER = "port,outcome,rank,request_hash,group_size,reserved"
 
@@ -142,11 +144,56 @@ def input_digest(parameters: str) -> str:
     return hashlib.sha256(parameters.encode("ascii")).hexdigest()
 
 
-def seed_from(input_digest_hex: str, beacon_value: str) -> str:
-    """The seed: binds the frozen input (through its digest) to the beacon value."""
+def seed_from(input_digest_hex: str, beacon_value: str, engine_version: str = "1") -> str:
+    """The seed: binds the frozen input (version 1: its input digest; version 2: the
+    commitment) to the beacon value. Hex text in, hex text out (docs/allocation.md)."""
     return hashlib.sha256(
-        f"portline-seed/1|{input_digest_hex}|{beacon_value.lower()}".encode("ascii")
+        f"portline-seed/{engine_version}|{input_digest_hex}|{beacon_value.lower()}".encode("ascii")
     ).hexdigest()
+
+
+def utc_text(at: dt.datetime) -> str:
+    """A time as the commitment writes it: UTC, microseconds, `Z`."""
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def commitment_text(
+    *,
+    round_date: dt.date,
+    service_date: dt.date,
+    frozen_at: dt.datetime,
+    capacities: dict[str, int],
+    size_weights: dict[str, list[int]],
+    reserved_percent: int,
+    standby_percent: int,
+    request_count: int,
+    fingerprint: str,
+    beacon_source: str,
+    beacon_round: str,
+    beacon_delay_seconds: int,
+) -> str:
+    """Engine version 2: every parameter the draw depends on, one `name=value` line each
+    (docs/allocation.md, "The commitment"). Its SHA-256 is published at freeze."""
+    lines = [
+        f"format={EXPORT_FORMAT_V2}",
+        "engine_version=2",
+        f"round_date={round_date.isoformat()}",
+        f"service_date={service_date.isoformat()}",
+        f"frozen_at={utc_text(frozen_at)}",
+    ]
+    for code in sorted(capacities):
+        weights = ",".join(str(int(w)) for w in size_weights[code])
+        lines.append(f"port={code},{int(capacities[code])},{weights}")
+    lines += [
+        f"reserved_percent={int(reserved_percent)}",
+        f"standby_percent={int(standby_percent)}",
+        f"request_count={int(request_count)}",
+        f"fingerprint={fingerprint}",
+        f"beacon_source={beacon_source}",
+        f"beacon_round={beacon_round}",
+        f"beacon_delay_seconds={int(beacon_delay_seconds)}",
+    ]
+    return "".join(line + "\n" for line in lines)
 
 
 def result_lines(rows: Sequence[tuple[str, str, int, str, int, bool]]) -> list[str]:

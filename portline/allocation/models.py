@@ -73,6 +73,13 @@ class Round(models.Model):
     beacon_previous_signature = models.TextField(blank=True, default="")
     beacon_verified = models.BooleanField(_("beacon signature checked"), default=False)
     beacon_entered_at = models.DateTimeField(null=True, blank=True)
+    # Engine version 2: the beacon round must be published at least this long after freeze.
+    beacon_delay_seconds = models.PositiveIntegerField(default=120)
+    # Engine version 2: per port code, the integer weights of requests of 1..10 people, fixed
+    # at freeze from the frozen size mix (docs/allocation.md).
+    size_weights = models.JSONField(_("size weights per port"), default=dict, blank=True)
+    # Engine version 2: SHA-256 of every parameter of the draw, published at freeze.
+    commitment = models.CharField(_("commitment"), max_length=64, blank=True, default="")
     seed = models.CharField(_("seed"), max_length=64, blank=True, default="")
     engine_version = models.CharField(_("engine version"), max_length=20, blank=True, default="")
     input_digest = models.CharField(_("input digest"), max_length=64, blank=True, default="")

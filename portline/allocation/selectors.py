@@ -7,10 +7,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from portline.allocation import canonical, engine
+from portline.allocation.fairness import size_chances
 from portline.allocation.models import Round, RoundSelection, RoundStatus, SelectionOutcome
 from portline.common.errors import Conflict, NotFound
 from portline.scheduling.models import Port
@@ -78,13 +80,15 @@ def round_result_lines(round_obj: Round) -> list[str]:
 
 
 def round_metadata(round_obj: Round) -> dict:
-    return {
-        "format": canonical.EXPORT_FORMAT,
+    """round.json (docs/allocation.md; its JSON Schema is docs/schemas/round.schema.json)."""
+    version = round_obj.engine_version or engine.ENGINE_VERSION
+    meta = {
+        "format": canonical.EXPORT_FORMATS[version if version in ("1", "2") else "2"],
         "round_date": round_obj.round_date.isoformat(),
         "service_date": round_obj.service_date.isoformat(),
         "status": round_obj.status,
-        "frozen_at": round_obj.frozen_at.isoformat(),
-        "drawn_at": round_obj.drawn_at.isoformat() if round_obj.drawn_at else None,
+        "frozen_at": canonical.utc_text(round_obj.frozen_at),
+        "drawn_at": canonical.utc_text(round_obj.drawn_at) if round_obj.drawn_at else None,
         "fingerprint": round_obj.fingerprint,
         "request_count": round_obj.request_count,
         "people_count": round_obj.people_count,
@@ -115,6 +119,44 @@ def round_metadata(round_obj: Round) -> dict:
         "reserved_people": round_obj.reserved_people,
         "standby_requests": round_obj.standby_requests,
     }
+    if round_obj.engine_version == "2":
+        for port in meta["ports"]:
+            port["weights"] = [int(w) for w in round_obj.size_weights[port["code"]]]
+        meta["beacon"]["delay_seconds"] = round_obj.beacon_delay_seconds
+        meta["commitment"] = round_obj.commitment
+    meta["engine_version"] = version
+    return meta
+
+
+def round_port_chances(round_obj: Round) -> list[dict]:
+    """Per port: the requests of each group size (1..10) in the frozen set and each size's
+    expected chance of selection in this round (portline.allocation.fairness.size_chances)."""
+    from portline.allocation.services import round_entries
+
+    entries = round_entries(round_obj)
+    codes = dict(Port.objects.filter(code__in=round_obj.capacities).values_list("code", "pk"))
+    version = round_obj.engine_version or engine.ENGINE_VERSION
+    rows = []
+    for code in sorted(round_obj.capacities):
+        sizes = entries["group_size"][entries["first_port_id"] == codes.get(code, -1)]
+        counts = [int(c) for c in np.bincount(sizes.astype(np.int64), minlength=11)[1:11]]
+        chances = size_chances(
+            engine_version="1" if version == "1" else "2",
+            capacity=int(round_obj.capacities[code]),
+            reserved_percent=round_obj.reserved_percent,
+            counts=counts,
+            weights=round_obj.size_weights.get(code) if version == "2" else None,
+        )
+        single = chances[0]
+        rows.append(
+            {
+                "code": code,
+                "counts": counts,
+                "chances": chances,
+                "relative": [c / single if single else None for c in chances],
+            }
+        )
+    return rows
 
 
 def round_export_write(round_obj: Round, directory: Path) -> list[Path]:
@@ -153,6 +195,7 @@ def round_recheck(round_obj: Round) -> RoundCheck:
     from portline.allocation.services import (
         _parameters,
         _result_rows,
+        round_commitment,
         round_engine_input,
         round_entries_arrays,
     )
@@ -162,18 +205,25 @@ def round_recheck(round_obj: Round) -> RoundCheck:
     if fingerprint != round_obj.fingerprint:
         problems.append(f"fingerprint: recorded {round_obj.fingerprint}, recomputed {fingerprint}")
     if round_obj.status == RoundStatus.FROZEN:
+        if round_obj.engine_version == "2" and round_commitment(round_obj) != round_obj.commitment:
+            problems.append(
+                f"commitment: published {round_obj.commitment}, recomputed {round_commitment(round_obj)}"
+            )
         return RoundCheck(ok=not problems, problems=problems)
-    digest = canonical.input_digest(_parameters(round_obj))
+    if round_obj.engine_version == "2":
+        digest = round_commitment(round_obj)
+        if digest != round_obj.commitment:
+            problems.append(f"commitment: published {round_obj.commitment}, recomputed {digest}")
+    else:
+        digest = canonical.input_digest(_parameters(round_obj))
     if digest != round_obj.input_digest:
         problems.append(f"input digest: recorded {round_obj.input_digest}, recomputed {digest}")
-    seed = canonical.seed_from(digest, round_obj.beacon_value)
+    seed = canonical.seed_from(digest, round_obj.beacon_value, round_obj.engine_version or "1")
     if seed != round_obj.seed:
         problems.append(f"seed: recorded {round_obj.seed}, recomputed {seed}")
     if round_obj.status == RoundStatus.DRAWN:
-        if round_obj.engine_version != engine.ENGINE_VERSION:
-            problems.append(
-                f"engine version: round drawn with {round_obj.engine_version}, this is {engine.ENGINE_VERSION}"
-            )
+        if round_obj.engine_version not in engine.ENGINE_VERSIONS:
+            problems.append(f"engine version: {round_obj.engine_version} is unknown")
             return RoundCheck(ok=False, problems=problems)
         arrays = round_entries_arrays(round_obj)
         data, codes = round_engine_input(round_obj, arrays)

@@ -12,7 +12,9 @@ import datetime as dt
 import hashlib
 import itertools
 import logging
+import re
 import secrets
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -20,7 +22,7 @@ from django.db import IntegrityError, OperationalError, connection, models, tran
 from django.utils.translation import gettext as _
 
 from portline.allocation import beacon as beacons
-from portline.allocation import canonical, engine
+from portline.allocation import canonical, engine, fairness
 from portline.allocation.models import (
     BeaconSource,
     Round,
@@ -43,6 +45,7 @@ from portline.scheduling.selectors import program_settings_get, request_window_f
 
 logger = logging.getLogger(__name__)
 
+PORT_CODE = re.compile(r"^[A-Z0-9]{2,8}$")  # docs/allocation.md: the codes the export allows
 STANDBY_PERCENT = 100  # standby list per port: people up to this share of its capacity
 
 
@@ -117,8 +120,15 @@ def round_freeze(
     round_date: dt.date,
     beacon_source: str = BeaconSource.DRAND,
     allow_open_window: bool = False,
+    engine_version: str = engine.ENGINE_VERSION,
 ) -> Round:
-    """Freeze the round's eligible requests and publish their fingerprint and beacon target."""
+    """Freeze the round's eligible requests and every parameter of its draw, and publish their
+    fingerprint, the commitment and the beacon target. `engine_version` "1" exists only to
+    compare with the rounds drawn before version 2 (benchmarks, compatibility tests)."""
+    if engine_version not in engine.ENGINE_VERSIONS:
+        raise ValidationFailed(
+            _("Unknown engine version."), errors={"engine_version": [_("Choose 1 or 2.")]}
+        )
     if beacon_source not in BeaconSource.values:
         raise ValidationFailed(
             _("Unknown beacon."), errors={"beacon_source": [_("Choose drand, nist or local.")]}
@@ -133,6 +143,13 @@ def round_freeze(
         )
     codes = dict(Port.objects.values_list("pk", "code"))
     capacities = {p.code: int(p.daily_capacity) for p in Port.objects.filter(active=True)}
+    unusable = sorted(code for code in capacities if not PORT_CODE.match(code))
+    if unusable:
+        raise ValidationFailed(
+            _("Port codes in a round are 2 to 8 capital letters or digits: %(codes)s.")
+            % {"codes": ", ".join(unusable)},
+            errors={"ports": [_("Correct these port codes before freezing.")]},
+        )
     with transaction.atomic():
         if Round.objects.select_for_update().filter(round_date=round_date).exists():
             raise Conflict(_("This round is already frozen."), code="already_frozen")
@@ -153,6 +170,7 @@ def round_freeze(
         fingerprint = canonical.fingerprint(body)
         target, not_before = beacons.beacon_target(beacon_source, now)
         packed = entries.tobytes()
+        reserved_percent = reserved_percent_of(program.reserved_share)
         round_obj = Round(
             round_date=round_date,
             service_date=round_date + dt.timedelta(days=program.service_days_ahead),
@@ -163,14 +181,20 @@ def round_freeze(
             request_count=int(entries.size),
             people_count=int(entries["group_size"].sum()),
             capacities=capacities,
-            reserved_percent=int(program.reserved_share * 100),
+            reserved_percent=reserved_percent,
             standby_percent=STANDBY_PERCENT,
             beacon_source=beacon_source,
             beacon_round=target,
             beacon_not_before=not_before,
+            beacon_delay_seconds=int(beacons.BEACON_MARGIN.total_seconds()),
+            engine_version=engine_version,
             entries=packed,
             entries_sha256=hashlib.sha256(packed).hexdigest(),
         )
+        if engine_version == "2":
+            round_obj.size_weights = _size_weights(entries, codes, capacities, reserved_percent)
+            round_obj.commitment = canonical.input_digest(_commitment_text(round_obj))
+            round_obj.input_digest = round_obj.commitment
         try:
             with transaction.atomic():
                 round_obj.save(force_insert=True)
@@ -186,9 +210,54 @@ def round_freeze(
                 "requests": round_obj.request_count,
                 "beacon": beacon_source,
                 "beacon_round": target,
+                "engine_version": round_obj.engine_version,
+                "commitment": round_obj.commitment,
+                "commitment_text": _commitment_text(round_obj) if engine_version == "2" else "",
             },
         )
     return round_obj
+
+
+def reserved_percent_of(share: Decimal | float | str) -> int:
+    """The program's reserved share (a decimal fraction, two places) as the integer percent
+    the draw uses: share x 100, rounded half up (exact for two decimal places)."""
+    return int((Decimal(str(share)) * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def _size_weights(
+    entries: np.ndarray, codes: dict[int, str], capacities: dict[str, int], reserved_percent: int
+) -> dict[str, list[int]]:
+    """Engine version 2's weights per port, from the frozen first choices' sizes."""
+    weights = {}
+    for pk, code in codes.items():
+        if code not in capacities:
+            continue
+        sizes = entries["group_size"][entries["first_port_id"] == pk].astype(np.int64)
+        counts = np.bincount(sizes - 1, minlength=engine.MAX_GROUP)[: engine.MAX_GROUP]
+        weights[code] = fairness.v2_weights(capacities[code], reserved_percent, counts.tolist())
+    return weights
+
+
+def _commitment_text(round_obj: Round) -> str:
+    return canonical.commitment_text(
+        round_date=round_obj.round_date,
+        service_date=round_obj.service_date,
+        frozen_at=round_obj.frozen_at,
+        capacities=round_obj.capacities,
+        size_weights=round_obj.size_weights,
+        reserved_percent=round_obj.reserved_percent,
+        standby_percent=round_obj.standby_percent,
+        request_count=round_obj.request_count,
+        fingerprint=round_obj.fingerprint,
+        beacon_source=round_obj.beacon_source,
+        beacon_round=round_obj.beacon_round,
+        beacon_delay_seconds=round_obj.beacon_delay_seconds,
+    )
+
+
+def round_commitment(round_obj: Round) -> str:
+    """Engine version 2: the commitment recomputed from the round's stored parameters."""
+    return canonical.input_digest(_commitment_text(round_obj))
 
 
 def requests_body(digests: bytes, entries: np.ndarray, codes: dict[int, str]) -> bytes:
@@ -279,9 +348,27 @@ def round_beacon_set(
         round_obj.beacon_previous_signature = previous_signature
         round_obj.beacon_verified = verified
         round_obj.beacon_entered_at = clock.now()
-        round_obj.engine_version = engine.ENGINE_VERSION
-        round_obj.input_digest = canonical.input_digest(_parameters(round_obj))
-        round_obj.seed = canonical.seed_from(round_obj.input_digest, value)
+        if round_obj.engine_version == "2":
+            if round_commitment(round_obj) != round_obj.commitment:
+                raise ApplicationError(
+                    _("This round's parameters no longer match its commitment."),
+                    code="commitment_mismatch",
+                )
+            published = beacons.beacon_published_at(round_obj.beacon_source, round_obj.beacon_round)
+            earliest = round_obj.frozen_at + dt.timedelta(seconds=round_obj.beacon_delay_seconds)
+            if published is not None and published < earliest:
+                raise ValidationFailed(
+                    _("This beacon round was published before the round was frozen."),
+                    errors={"beacon_round": [_("Use the beacon round fixed at freeze time.")]},
+                )
+            round_obj.input_digest = round_obj.commitment
+        else:
+            # Frozen before engine version 2 existed: drawn and verified with version 1.
+            round_obj.engine_version = "1"
+            round_obj.input_digest = canonical.input_digest(_parameters(round_obj))
+        round_obj.seed = canonical.seed_from(
+            round_obj.input_digest, value, round_obj.engine_version
+        )
         round_obj.status = RoundStatus.SEEDED
         _save_fields(round_obj)
         audit_record(
@@ -309,6 +396,9 @@ def _save_fields(round_obj: Round) -> None:
         "fingerprint",
         "round_date",
         "frozen_at",
+        "commitment",
+        "size_weights",
+        "beacon_delay_seconds",
     }
     round_obj.save(
         update_fields=[f.name for f in Round._meta.concrete_fields if f.name not in frozen]
@@ -323,7 +413,7 @@ def _parameters(round_obj: Round) -> str:
         reserved_percent=round_obj.reserved_percent,
         standby_percent=round_obj.standby_percent,
         fingerprint=round_obj.fingerprint,
-        engine_version=round_obj.engine_version or engine.ENGINE_VERSION,
+        engine_version="1",
     )
 
 
@@ -363,6 +453,10 @@ def round_engine_input(
         first_port=first,
         second_port=second,
         registered_day=arrays["registered_day"],
+        engine_version=round_obj.engine_version,
+        size_weights=[round_obj.size_weights[c] for c in codes]
+        if round_obj.engine_version == "2"
+        else None,
     )
     return data, codes
 
@@ -391,7 +485,7 @@ def _round_allocate(*, actor: Any, round_date: dt.date) -> Round:
             raise Conflict(_("This round has already been drawn."), code="already_drawn")
         if round_obj.status != RoundStatus.SEEDED or not round_obj.seed:
             raise Conflict(_("Enter the beacon value before drawing this round."), code="no_beacon")
-        if round_obj.engine_version != engine.ENGINE_VERSION:
+        if round_obj.engine_version not in engine.ENGINE_VERSIONS:
             raise ApplicationError(
                 _("This round was seeded for engine version %(version)s.")
                 % {"version": round_obj.engine_version},

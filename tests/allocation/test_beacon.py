@@ -6,7 +6,7 @@ import pytest
 
 from portline.allocation import beacon, services
 from portline.allocation.models import Round
-from portline.common.errors import ValidationFailed
+from portline.common.errors import ApplicationError, ValidationFailed
 from tests.factories.allocation import RequestSpec, make_requests
 
 # drand mainnet ("default" chain), round 1337, as published by the League of Entropy.
@@ -57,9 +57,17 @@ def test_real_drand_signature_verifies_and_a_wrong_round_does_not():
 def test_entering_a_signed_drand_value_checks_it(round_date, admin_user):
     make_requests(round_date, [RequestSpec()])
     services.round_freeze(actor=admin_user, round_date=round_date)
-    Round.objects.filter(round_date=round_date).update(
-        beacon_round=str(ROUND)
-    )  # as if frozen in July 2020
+    # As if frozen in July 2020, just before round 1337 (the commitment is made again to match).
+    round_obj = Round.objects.get(round_date=round_date)
+    round_obj.beacon_round = str(ROUND)
+    round_obj.frozen_at = beacon.drand_round_time(ROUND) - dt.timedelta(seconds=150)
+    commitment = services.round_commitment(round_obj)
+    Round.objects.filter(pk=round_obj.pk).update(
+        beacon_round=str(ROUND),
+        frozen_at=round_obj.frozen_at,
+        commitment=commitment,
+        input_digest=commitment,
+    )
     with pytest.raises(ValidationFailed):  # value and signature disagree
         services.round_beacon_set(
             actor=admin_user,
@@ -84,3 +92,41 @@ def test_entering_a_signed_drand_value_checks_it(round_date, admin_user):
         previous_signature=PREVIOUS,
     )
     assert seeded.beacon_verified
+
+
+@pytest.mark.django_db
+def test_a_beacon_round_published_before_freeze_plus_delay_is_refused(round_date, admin_user):
+    make_requests(round_date, [RequestSpec()])
+    services.round_freeze(actor=admin_user, round_date=round_date)
+    round_obj = Round.objects.get(round_date=round_date)
+    # A round published 60 s after freeze (the stated delay is 120 s), committed as such.
+    round_obj.beacon_round = str(
+        beacon.drand_round_at(round_obj.frozen_at + dt.timedelta(seconds=60))
+    )
+    commitment = services.round_commitment(round_obj)
+    Round.objects.filter(pk=round_obj.pk).update(
+        beacon_round=round_obj.beacon_round, commitment=commitment, input_digest=commitment
+    )
+    with pytest.raises(ValidationFailed):
+        services.round_beacon_set(
+            actor=admin_user,
+            round_date=round_date,
+            value=RANDOMNESS,
+            beacon_round=round_obj.beacon_round,
+        )
+    assert Round.objects.get(pk=round_obj.pk).status == "frozen"
+
+
+@pytest.mark.django_db
+def test_parameters_changed_after_freeze_are_refused_at_the_beacon_step(round_date, admin_user):
+    make_requests(round_date, [RequestSpec()])
+    round_obj = services.round_freeze(
+        actor=admin_user, round_date=round_date, beacon_source="local"
+    )
+    capacities = dict(round_obj.capacities, SYS=round_obj.capacities["SYS"] - 3)
+    capacities["BRO"] += 3
+    Round.objects.filter(pk=round_obj.pk).update(capacities=capacities)
+    with pytest.raises(ApplicationError, match="commitment"):
+        services.round_beacon_set(
+            actor=admin_user, round_date=round_date, value="ab" * 32, local=True
+        )

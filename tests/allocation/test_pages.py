@@ -116,3 +116,29 @@ def test_rounds_pages_in_spanish_and_haitian_creole(client, drawn):
         reverse("public:round", args=[drawn.round_date.isoformat()]), HTTP_ACCEPT_LANGUAGE="ht"
     ).content.decode()
     assert "Verifye wonn sa a" in body
+
+
+def test_round_page_shows_commitment_odds_beside_the_guarantee_and_the_three_commands(
+    client, drawn
+):
+    day = drawn.round_date.isoformat()
+    body = client.get(reverse("public:round", args=[day])).content.decode()
+    assert drawn.commitment in body
+    assert "Guarantee (engine version 2)" in body and "within 2% of one person" in body
+    # The per-size chance of this round: 20 requests for 8 places at SYS.
+    assert "10 people" in body and "(1.00)" in body
+    verifier_url = "http://testserver" + reverse("public:verifier")
+    assert f"curl -fsSO {verifier_url}" in body
+    assert f"http://testserver/rounds/{day}/export/$f" in body
+    assert f"python3 portline_verify.py round-{day} --commitment {drawn.commitment}" in body
+    script = client.get(reverse("public:verifier"))
+    assert script.status_code == 200
+    assert b"".join(script.streaming_content).startswith(b"#!/usr/bin/env python3")
+
+
+def test_round_page_in_spanish_and_haitian_creole_explains_the_odds(client, drawn):
+    url = reverse("public:round", args=[drawn.round_date.isoformat()])
+    assert (
+        "Garantía (motor versión 2)" in client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    )
+    assert "Garanti (motè vèsyon 2)" in client.get(url, HTTP_ACCEPT_LANGUAGE="ht").content.decode()

@@ -3,29 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
 from portline.allocation import canonical
-from portline.allocation.fairness import skip_rule_weights
 from portline.allocation.models import RoundStatus
 from portline.allocation.selectors import (
     round_get,
     round_metadata,
     round_port_counts,
+    round_port_chances,
     round_requests_body,
     round_result_lines,
     rounds_public,
 )
 from portline.common.errors import NotFound
 
-# Group sizes as reported by the synthetic population (docs/allocation.md, "Odds").
-_SIZE_SHARE = (0.38, 0.20, 0.16, 0.12, 0.06, 0.03, 0.02, 0.015, 0.01, 0.005)
 EXPORT_FILES = ("round.json", "requests.csv", "results.csv")
+VERIFIER_SCRIPT = Path(__file__).resolve().parents[3] / "verifier" / "portline_verify.py"
 
 
 def _url_or(name: str, fallback: str) -> str:
@@ -66,13 +73,22 @@ def _round_or_404(round_date: str):
 @require_safe
 def round_detail(request: HttpRequest, round_date: str) -> HttpResponse:
     round_obj = _round_or_404(round_date)
+    chances = {row["code"]: row for row in round_port_chances(round_obj)}
     ports = []
     for code in sorted(round_obj.capacities):
         capacity = int(round_obj.capacities[code])
-        share = capacity * round_obj.reserved_percent // 100
-        weights = skip_rule_weights([share, capacity - share], _SIZE_SHARE)
+        row = chances[code]
         ports.append(
-            {"code": code, "capacity": capacity, "share": share, "ten": round(weights[9] * 100)}
+            {
+                "code": code,
+                "capacity": capacity,
+                "share": capacity * round_obj.reserved_percent // 100,
+                "requests": sum(row["counts"]),
+                "chances": [
+                    {"percent": chance * 100, "relative": relative}
+                    for chance, relative in zip(row["chances"], row["relative"], strict=True)
+                ],
+            }
         )
     if round_obj.status == RoundStatus.DRAWN:
         counts = round_port_counts(round_obj)
@@ -83,9 +99,29 @@ def round_detail(request: HttpRequest, round_date: str) -> HttpResponse:
         for name in EXPORT_FILES
         if name != "results.csv" or round_obj.status == RoundStatus.DRAWN
     ]
+    day = round_obj.round_date.isoformat()
+    export_base = request.build_absolute_uri(reverse("public:round", args=[day])) + "export/"
     return render(
-        request, "public/round_detail.html", {"round": round_obj, "ports": ports, "files": files}
+        request,
+        "public/round_detail.html",
+        {
+            "round": round_obj,
+            "ports": ports,
+            "files": files,
+            "sizes": range(1, 11),
+            "verifier_url": request.build_absolute_uri(reverse("public:verifier")),
+            "export_base": export_base,
+            "folder": f"round-{day}",
+        },
     )
+
+
+@require_safe
+def verifier_script(request: HttpRequest) -> FileResponse:
+    """The standalone verifier (one file, Python's standard library only)."""
+    response = FileResponse(VERIFIER_SCRIPT.open("rb"), content_type="text/x-python; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="portline_verify.py"'
+    return response
 
 
 @require_safe

@@ -47,6 +47,9 @@ class Command(BaseCommand):
             f"Round {round_obj.round_date} frozen: {round_obj.request_count} requests, {round_obj.people_count} people."
         )
         self.stdout.write(f"Fingerprint {round_obj.fingerprint}")
+        self.stdout.write(
+            f"Commitment {round_obj.commitment} (engine version {round_obj.engine_version})"
+        )
         when = (
             f" (published {round_obj.beacon_not_before:%Y-%m-%d %H:%M:%S} UTC)"
             if round_obj.beacon_not_before

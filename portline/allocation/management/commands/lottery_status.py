@@ -29,6 +29,7 @@ class Command(BaseCommand):
                 ),
                 ("longest-waiting share", f"{r.reserved_percent}%"),
                 ("fingerprint", r.fingerprint),
+                ("commitment", r.commitment or "- (engine version 1)"),
                 ("beacon", f"{r.beacon_source} {r.beacon_round}{local}"),
                 ("beacon value", r.beacon_value or "-"),
                 ("signature checked", "yes" if r.beacon_verified else "no"),

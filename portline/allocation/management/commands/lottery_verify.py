@@ -29,11 +29,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--beacon", help="with --export: the beacon value as you fetched it yourself"
         )
+        parser.add_argument(
+            "--commitment", help="with --export: the commitment published when it was frozen"
+        )
 
-    def handle(self, *args, round, export, beacon, **options):
+    def handle(self, *args, round, export, beacon, commitment, **options):
         round_date = parse_round(round)
         if export:
             argv = [export] + (["--beacon", beacon] if beacon else [])
+            argv += ["--commitment", commitment] if commitment else []
             buffer = io.StringIO()
             with redirect_stdout(buffer):
                 status = _standalone().main(argv)
@@ -47,7 +51,7 @@ class Command(BaseCommand):
             raise fail(exc) from exc
         if check.ok:
             self.stdout.write(
-                f"MATCH round {round_date}: fingerprint, seed and draw recomputed from the database agree."
+                f"MATCH round {round_date}: fingerprint, commitment, seed and draw recomputed from the database agree."
             )
             return
         for problem in check.problems:
