@@ -8,7 +8,7 @@ on a few queries) measured in the same run.
     .venv/bin/python benchmarks/screening_watchlist.py               # 1,000,000 entries
     .venv/bin/python benchmarks/screening_watchlist.py --entries 50000
 
-Data: `portline.screening.variants` (seeded): the names.py pools plus an invented long tail;
+Data: `portline.synthetic.screening_variants` (seeded): the names.py pools plus an invented long tail;
 variants of listed people (each kind equally often) and clean people from the same universe.
 Nothing touches the database: this measures the pure engine (`screening.match`).
 """
@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rapidfuzz import fuzz, process
 
 from portline.screening.match import ListedPerson, MatchPolicy, PartialDate, Query, WatchlistIndex
-from portline.screening.variants import (
+from portline.synthetic.screening_variants import (
     VARIANT_KINDS,
     NameUniverse,
     clean_people,
