@@ -44,6 +44,7 @@ from portline.screening.names import (
     LATIN,
     SCHEMES,
     consonant_skeleton,
+    korean_readings,
     name_symbols,
     particle_symbol_ids,
     school_key,
@@ -55,7 +56,9 @@ from portline.screening.names import (
 
 ENGINE_VERSION = "2"
 
-PARTICLES = frozenset("de del la las los y da das do dos du des van von der den di e al".split())
+PARTICLES = frozenset(
+    "de del della la las le lo los y da das do dos du des van von der den di e al ter ten zu zur zum".split()
+)
 # The Arabic article as Latin writers join it to a name (al-Baghdadi, el-Baghdadi, az-Zawahiri).
 ARABIC_ARTICLES = frozenset("al el ad ed az ez as es ash esh ar er at et an en ul".split())
 
@@ -414,6 +417,11 @@ def readings(text: str) -> frozenset[str]:
     return wade_giles_readings(text) | {text}
 
 
+def _same_korean_syllable(q: str, e: str) -> bool:
+    """Both romanise one Hangul syllable (Revised Romanization or McCune-Reischauer)."""
+    return bool(korean_readings(q) & korean_readings(e))
+
+
 @lru_cache(maxsize=262144)
 def token_similarity(q: str, e: str, q_raw: str = "", e_raw: str = "") -> tuple[float, str]:
     """(similarity 0-1, how) for two folded tokens (and their written forms, if known).
@@ -432,7 +440,7 @@ def token_similarity(q: str, e: str, q_raw: str = "", e_raw: str = "") -> tuple[
     shared = _symbols(q, q_raw) & _symbols(e, e_raw)
     if shared:
         return 0.95, ("particle" if shared & particle_symbol_ids() else "name_variant")
-    if readings(q) & readings(e) or school_key(q) == school_key(e):
+    if readings(q) & readings(e) or school_key(q) == school_key(e) or _same_korean_syllable(q, e):
         return 0.93, "school"
     shortest = min(len(q), len(e))
     allowed = 0 if shortest <= 2 else 1 if shortest <= 4 else 2
@@ -510,7 +518,11 @@ def _merge_compounds(a: list[_Unit], a_name: NormName, b: list[_Unit]) -> None:
         joins = _joins(a[i].text, a[i + 1].text)
         exact = [(j, v) for j, v in joins if j in b_texts]
         for joined, via in exact or joins:
-            if _near(joined, b_texts) or (len(joined) >= 5 and school_key(joined) in b_school):
+            if (
+                (not via and _near(joined, b_texts))
+                or (via and joined in b_texts)
+                or (len(joined) >= 5 and school_key(joined) in b_school)
+            ):
                 a[i : i + 2] = [
                     _Unit(a[i].tokens + a[i + 1].tokens, joined, via or a[i].via or a[i + 1].via)
                 ]
@@ -807,6 +819,7 @@ class WatchlistIndex:
         self.by_school: dict[str, tuple[int, ...]] = {}
         self.by_symbol: dict[int, tuple[int, ...]] = {}
         self.by_skeleton: dict[str, tuple[int, ...]] = {}
+        self.by_korean: dict[str, tuple[int, ...]] = {}  # Hangul syllable -> romanised tokens
         # Entries, stored compactly (a million entries must fit well under 1 GB):
         # names as one UTF-8 blob ("\x1f" between a person's names), dates as yyyymmdd ints.
         self.keys = np.zeros(0, dtype=np.int64)
@@ -863,6 +876,9 @@ class WatchlistIndex:
         dob = array("i")
         dob_year = array("h")
         interned: dict[str, str] = {}
+        # rigour's symbols of tokens written in another script, read on the written form
+        # (Михаил), which rigour knows better than our Latin reading of it.
+        script_symbols: dict[int, set[int]] = {}
         for entry in entries:
             entry_no = len(keys)
             keys.append(entry.key)
@@ -877,8 +893,14 @@ class WatchlistIndex:
             index.nationalities.append(interned.setdefault(nationality, nationality))
             seen_pairs: set[int] = set()
             for name in entry.names:
-                units = _units(_normalise(name), all_joins=False)
+                norm = _normalise(name)
+                units = _units(norm, all_joins=False)
                 ids = [index._token_id(text) for text, _span in units]
+                for token in norm.tokens:
+                    if token.scheme:
+                        script_symbols.setdefault(index.vocab[token.text], set()).update(
+                            name_symbols(token.raw)
+                        )
                 if len(units) == 1:
                     seen_pairs.add(_pair_key(ids[0], ids[0]))
                     continue
@@ -906,15 +928,19 @@ class WatchlistIndex:
         by_school: dict[str, list[int]] = {}
         by_symbol: dict[int, list[int]] = {}
         by_skeleton: dict[str, list[int]] = {}
+        by_korean: dict[str, list[int]] = {}
         for token_id, text in enumerate(index.vocab_list):
             by_school.setdefault(school_key(text), []).append(token_id)
+            for syllable in korean_readings(text):
+                by_korean.setdefault(syllable, []).append(token_id)
             by_skeleton.setdefault(consonant_skeleton(text), []).append(token_id)
-            for symbol in name_symbols(text):
+            for symbol in name_symbols(text) | script_symbols.get(token_id, set()):
                 by_symbol.setdefault(symbol, []).append(token_id)
         index.by_school = {k: tuple(v) for k, v in by_school.items()}
         index.by_symbol = {k: tuple(v) for k, v in by_symbol.items()}
         index.by_skeleton = {k: tuple(v) for k, v in by_skeleton.items() if len(v) <= 64}
-        del by_school, by_symbol, by_skeleton
+        index.by_korean = {k: tuple(v) for k, v in by_korean.items()}
+        del by_school, by_symbol, by_skeleton, by_korean
         # Deletion index over the vocabulary: each token less up to two letters (one if short).
         hashes = array("q")
         tokens = array("i")
@@ -954,6 +980,8 @@ class WatchlistIndex:
         found.update(self.by_school.get(school_key(text), ()))
         for symbol in _symbols(text, raw):
             found.update(self.by_symbol.get(symbol, ()))
+        for syllable in korean_readings(text):
+            found.update(self.by_korean.get(syllable, ()))
         if unvocalised:
             found.update(self.by_skeleton.get(consonant_skeleton(text), ()))
         variants = _deletes(text, 1)

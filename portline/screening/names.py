@@ -126,6 +126,7 @@ def warm_up() -> None:
     """rigour loads its name data on first use (several seconds): do it at start-up."""
     name_symbols("muhammad")
     wade_giles_readings("tse")
+    korean_readings("kim")
 
 
 @lru_cache(maxsize=262144)
@@ -185,19 +186,41 @@ def wade_giles_readings(token: str) -> frozenset[str]:
     return _wade_giles_table().get(token, frozenset())
 
 
+@lru_cache(maxsize=1)
+def _korean_table() -> dict[str, frozenset[str]]:
+    """Every Hangul syllable romanised by Revised Romanization (korean-romanizer) and by ICU's
+    BGN/PCGN Korean (close to McCune-Reischauer): Latin form -> the syllables it may be."""
+    bgn = Transliterator.createInstance("NFD; Korean-Latin/BGN; NFC; Latin-ASCII")
+    table: dict[str, set[str]] = {}
+    for code in range(0xAC00, 0xD7A4):
+        syllable = chr(code)
+        for form in (Romanizer(syllable).romanize(), str(bgn.transliterate(syllable))):
+            form = re.sub(r"[^a-z]", "", form.lower())
+            if form:
+                table.setdefault(form, set()).add(syllable)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+@lru_cache(maxsize=65536)
+def korean_readings(token: str) -> frozenset[str]:
+    """Hangul syllables a romanised Korean syllable may stand for (Ja and Cha may both be 자)."""
+    return _korean_table().get(token, frozenset()) if len(token) <= 6 else frozenset()
+
+
 # ---------------------------------------------------------------------------
 # Sound keys
 # ---------------------------------------------------------------------------
 
 _SCHOOL_RULES = (
-    (re.compile(r"^ch(?=[^aeiouy])"), "x"),  # German initial Ch before a consonant: Chruschtschow
+    (re.compile(r"^ch(?=[rl])"), "H"),  # German initial Ch before r/l: Chruschtschow, Chlebnikow
     (re.compile(r"shch|szcz|tsch|tch|sch|sh|sz|cz|ch|zh|ż|š|č"), "S"),
-    (re.compile(r"kh|x"), "x"),
     (re.compile(r"dh|dz"), "d"),
     (re.compile(r"th"), "t"),
     (re.compile(r"gh"), "g"),
     (re.compile(r"ph"), "f"),
-    (re.compile(r"ck|q|c(?![eiy])|g(?![eiy])"), "k"),
+    (re.compile(r"kh|h"), "H"),  # Khrushchev ~ Hrushchev (Telegram), Mikhail ~ Mihail
+    (re.compile(r"x"), "ks"),
+    (re.compile(r"ck|q|c(?![eiy])|g(?![ei])"), "k"),
     (re.compile(r"c"), "s"),
     (re.compile(r"ou|oo"), "u"),
     (re.compile(r"eo"), "o"),  # Korean RR: jeong ~ jong
@@ -205,7 +228,7 @@ _SCHOOL_RULES = (
     (re.compile(r"ee|ie|j|y"), "i"),
     (re.compile(r"w"), "v"),
     (re.compile(r"tz|ts|z"), "s"),
-    (re.compile(r"(?<=[aeiou])h|h(?=[^aeiou])|^h"), ""),
+    (re.compile(r"^i(?=e)"), ""),  # Cyrillic Ye at the start: Yevgeny ~ Evgeny
     (re.compile(r"(?<=[^aeiou])i?[eo]v$"), "ov"),  # Russian -ёв: Khrushchev ~ Chruschtschow
 )
 
@@ -213,7 +236,7 @@ _SCHOOL_RULES = (
 @lru_cache(maxsize=262144)
 def school_key(token: str) -> str:
     """One key for a name written by the German, French, Spanish, Polish or English school:
-    Khrushchev, Chruschtschow and Khrouchtchev all give `xruSov`; Qadhafi, Kadhafi
+    Khrushchev, Chruschtschow and Khrouchtchev all give `HruSov`; Qadhafi, Kadhafi
     and Gaddafi give `kadafi`; Yeltsin and Jelzin give `ielsin`."""
     t = token
     for pattern, replacement in _SCHOOL_RULES:
@@ -226,5 +249,5 @@ def school_key(token: str) -> str:
 def consonant_skeleton(token: str) -> str:
     """The school key without vowels: scripts that write no short vowels (Arabic, Hebrew)
     compare on this (معمر -> mmr ~ Muammar)."""
-    key = re.sub(r"[aeiouv]", "", school_key(token).replace("S", "s"))
+    key = re.sub(r"[aeiouvH]", "", school_key(token).replace("S", "s"))
     return re.sub(r"(.)\1+", r"\1", key)
