@@ -801,6 +801,28 @@ def _ranges(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return offsets + np.arange(int(lengths.sum()))
 
 
+class _Multimap:
+    """Sorted (key hash, token id) arrays: a compact many-to-many map for a million-entry
+    vocabulary (a dict of tuples costs ten times the memory)."""
+
+    __slots__ = ("keys", "values")
+
+    def __init__(self, pairs: array | None = None, values: array | None = None):
+        if pairs is None or values is None or not len(pairs):
+            self.keys = np.zeros(0, dtype=np.int64)
+            self.values = np.zeros(0, dtype=np.int32)
+            return
+        keys = np.frombuffer(pairs, dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.values = np.frombuffer(values, dtype=np.int32)[order]
+
+    def get(self, key: int) -> list[int]:
+        left = int(np.searchsorted(self.keys, key, "left"))
+        right = int(np.searchsorted(self.keys, key, "right"))
+        return self.values[left:right].tolist()
+
+
 def _pair_key(a: int, b: int) -> int:
     return (min(a, b) << 32) | max(a, b)
 
@@ -816,10 +838,10 @@ class WatchlistIndex:
         self._spelling_lists: dict[str, list[int]] = {}  # while building
         # Other keys a query token reaches vocabulary tokens through: the transliteration-school
         # key, rigour's name symbols, and the consonant skeleton (for unvocalised scripts).
-        self.by_school: dict[str, tuple[int, ...]] = {}
-        self.by_symbol: dict[int, tuple[int, ...]] = {}
-        self.by_skeleton: dict[str, tuple[int, ...]] = {}
-        self.by_korean: dict[str, tuple[int, ...]] = {}  # Hangul syllable -> romanised tokens
+        self.by_school = _Multimap()  # hash(school key) -> tokens
+        self.by_symbol = _Multimap()  # rigour symbol id -> tokens
+        self.by_skeleton = _Multimap()  # hash(consonant skeleton) -> tokens
+        self.by_korean = _Multimap()  # hash(Hangul syllable) -> romanised tokens
         # Entries, stored compactly (a million entries must fit well under 1 GB):
         # names as one UTF-8 blob ("\x1f" between a person's names), dates as yyyymmdd ints.
         self.keys = np.zeros(0, dtype=np.int64)
@@ -925,22 +947,28 @@ class WatchlistIndex:
         # does not walk a hundred thousand lists (it did, for 100-200 ms, at a million entries).
         index.by_spelling = {key: tuple(ids) for key, ids in index._spelling_lists.items()}
         index._spelling_lists = {}
-        by_school: dict[str, list[int]] = {}
-        by_symbol: dict[int, list[int]] = {}
-        by_skeleton: dict[str, list[int]] = {}
-        by_korean: dict[str, list[int]] = {}
+        maps = {
+            name: (array("q"), array("i")) for name in ("school", "symbol", "skeleton", "korean")
+        }
+        # The uncached key functions: a million-entry vocabulary would only churn the caches.
+        school, skeleton = school_key.__wrapped__, consonant_skeleton.__wrapped__
         for token_id, text in enumerate(index.vocab_list):
-            by_school.setdefault(school_key(text), []).append(token_id)
-            for syllable in korean_readings(text):
-                by_korean.setdefault(syllable, []).append(token_id)
-            by_skeleton.setdefault(consonant_skeleton(text), []).append(token_id)
-            for symbol in name_symbols(text) | script_symbols.get(token_id, set()):
-                by_symbol.setdefault(symbol, []).append(token_id)
-        index.by_school = {k: tuple(v) for k, v in by_school.items()}
-        index.by_symbol = {k: tuple(v) for k, v in by_symbol.items()}
-        index.by_skeleton = {k: tuple(v) for k, v in by_skeleton.items() if len(v) <= 64}
-        index.by_korean = {k: tuple(v) for k, v in by_korean.items()}
-        del by_school, by_symbol, by_skeleton, by_korean
+            found = {
+                "school": [hash(school(text))],
+                "skeleton": [hash(skeleton(text))],
+                "korean": [hash(syllable) for syllable in korean_readings(text)],
+                "symbol": list(
+                    name_symbols.__wrapped__(text) | script_symbols.get(token_id, set())
+                ),
+            }
+            for name, keys in found.items():
+                maps[name][0].extend(keys)
+                maps[name][1].extend([token_id] * len(keys))
+        index.by_school = _Multimap(*maps["school"])
+        index.by_symbol = _Multimap(*maps["symbol"])
+        index.by_skeleton = _Multimap(*maps["skeleton"])
+        index.by_korean = _Multimap(*maps["korean"])
+        del maps, script_symbols
         # Deletion index over the vocabulary: each token less up to two letters (one if short).
         hashes = array("q")
         tokens = array("i")
@@ -977,13 +1005,15 @@ class WatchlistIndex:
             if other is not None:
                 found.add(other)
         found.update(self.by_spelling.get(spelling_key(text), ()))
-        found.update(self.by_school.get(school_key(text), ()))
+        found.update(self.by_school.get(hash(school_key(text))))
         for symbol in _symbols(text, raw):
-            found.update(self.by_symbol.get(symbol, ()))
+            found.update(self.by_symbol.get(symbol))
         for syllable in korean_readings(text):
-            found.update(self.by_korean.get(syllable, ()))
+            found.update(self.by_korean.get(hash(syllable)))
         if unvocalised:
-            found.update(self.by_skeleton.get(consonant_skeleton(text), ()))
+            skeleton = self.by_skeleton.get(hash(consonant_skeleton(text)))
+            if len(skeleton) <= 64:  # a skeleton shared by many names says little
+                found.update(skeleton)
         variants = _deletes(text, 1)
         hashes = np.fromiter((hash(v) for v in variants), dtype=np.int64, count=len(variants))
         left = np.searchsorted(self.delete_hashes, hashes, "left")

@@ -77,6 +77,8 @@ def _char_script(ch: str) -> str:
 
 def script_of(text: str) -> str:
     """The script of a word: LATIN, or cyrillic, arabic, han, hangul, greek, hebrew, other."""
+    if text.isascii():
+        return LATIN
     for ch in text:
         if ch.isalpha():
             script = _char_script(ch)
@@ -129,7 +131,7 @@ def warm_up() -> None:
     korean_readings("kim")
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=32768)
 def name_symbols(form: str) -> frozenset[int]:
     """rigour's NAME and SYMBOL symbols for one name part (as interned ids). Two parts that
     share one are the same name in another language, spelling or script, or the same
@@ -233,7 +235,7 @@ _SCHOOL_RULES = (
 )
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=32768)
 def school_key(token: str) -> str:
     """One key for a name written by the German, French, Spanish, Polish or English school:
     Khrushchev, Chruschtschow and Khrouchtchev all give `HruSov`; Qadhafi, Kadhafi
@@ -245,9 +247,9 @@ def school_key(token: str) -> str:
     return t
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=32768)
 def consonant_skeleton(token: str) -> str:
     """The school key without vowels: scripts that write no short vowels (Arabic, Hebrew)
     compare on this (معمر -> mmr ~ Muammar)."""
-    key = re.sub(r"[aeiouvH]", "", school_key(token).replace("S", "s"))
+    key = re.sub(r"[aeiouvH]", "", school_key.__wrapped__(token).replace("S", "s"))
     return re.sub(r"(.)\1+", r"\1", key)
