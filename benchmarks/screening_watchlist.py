@@ -269,6 +269,9 @@ def main() -> None:
 
     print()
     print(
+        "load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    )
+    print(
         "| figure | target | Portline engine 2 (all queries) | Portline, peer's sample | nomenklatura LogicV2, same sample |"
     )
     print("| --- | --- | --- | --- | --- |")
