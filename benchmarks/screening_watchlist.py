@@ -198,6 +198,24 @@ def main() -> None:
         n = sum(asked[k] for k in keys)
         return (sum(found[k] for k in keys) / n if n else float("nan")), n
 
+    # Our figures first, so that a long peer run cannot lose them.
+    print(
+        "engine 2: outside recall (reporting) dob+nat {:.4f}, names {:.4f}; outside clean alerted"
+        " {:.4f} / names {:.4f}; own recall {:.4f}, own clean alerted {:.4f}; p95 {:.2f} ms, "
+        "{:.0f} persons/s, peak RSS {:.0f} MiB".format(
+            rate("outside", "reporting")[0],
+            rate("outside-names", "reporting")[0],
+            rate("outside-clean")[0],
+            rate("outside-clean-names")[0],
+            rate("own")[0],
+            rate("own-clean")[0],
+            np.percentile(all_ms, 95),
+            throughput,
+            peak_rss,
+        ),
+        flush=True,
+    )
+
     # The peer, on a sample of the same queries.
     peer: dict[str, dict] = {}
     peer_info = {}
