@@ -17,6 +17,10 @@ def _how(code: str) -> str:
         "initial": _("initial"),
         "compound": _("compound name joined or split"),
         "partial": _("partly similar"),
+        "name_variant": _("same name in another language or script (name family)"),
+        "particle": _("same name particle (bin, ibn, abu…)"),
+        "school": _("same name in another transliteration"),
+        "unvocalised": _("same consonants, written without vowels"),
     }.get(code, code)
 
 
@@ -65,6 +69,16 @@ def explanation_lines(explanation: dict) -> list[str]:
             _("“%(query)s” ~ “%(entry)s”: %(how)s.")
             % {"query": pair["query"], "entry": pair["entry"], "how": _how(pair["how"])}
         )
+        for side in ("query", "entry"):
+            if pair.get(f"{side}_latin"):
+                lines.append(
+                    _("“%(written)s” is read as “%(latin)s” (%(scheme)s).")
+                    % {
+                        "written": pair[side],
+                        "latin": pair[f"{side}_latin"],
+                        "scheme": pair[f"{side}_scheme"],
+                    }
+                )
     if explanation.get("missing"):
         lines.append(
             _("On the list but not given here: %(names)s.")

@@ -16,6 +16,7 @@ from django.db.models import F
 
 from portline.screening.match import ListedPerson, MatchPolicy, PartialDate, WatchlistIndex
 from portline.screening.models import Watchlist, WatchlistEntry
+from portline.screening.names import warm_up
 
 _lock = threading.Lock()
 _held: tuple[tuple, WatchlistIndex, dict] | None = None
@@ -61,6 +62,7 @@ def active_index(policy: MatchPolicy | None = None) -> tuple[WatchlistIndex, dic
         held = _held
         if held is not None and held[0] == key:
             return held[1], held[2]
+        warm_up()  # rigour's name data and the transliteration tables, before the build
         index = WatchlistIndex.build(_entries(), policy)
         info = {row["name"]: {"version": row["version"], "digest": row["digest"]} for row in lists}
         _held = (key, index, info)

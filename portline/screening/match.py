@@ -41,10 +41,27 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
 from portline.common.names import name_normalise
+from portline.screening.names import (
+    LATIN,
+    SCHEMES,
+    consonant_skeleton,
+    korean_readings,
+    name_symbols,
+    particle_symbol_ids,
+    school_key,
+    script_of,
+    split_han_hangul,
+    transliterate,
+    wade_giles_readings,
+)
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 
-PARTICLES = frozenset("de del la las los y da das do dos du des van von der den di e".split())
+PARTICLES = frozenset(
+    "de del della la las le lo los y da das do dos du des van von der den di e al ter ten zu zur zum".split()
+)
+# The Arabic article as Latin writers join it to a name (al-Baghdadi, el-Baghdadi, az-Zawahiri).
+ARABIC_ARTICLES = frozenset("al el ad ed az ez as es ash esh ar er at et an en ul".split())
 
 # Nickname and spelling-variant groups: a token is equal to every other token of its groups.
 # Small and documented on purpose (docs/screening.md): common Spanish hypocoristics, Russian
@@ -108,6 +125,7 @@ NICKNAMES: dict[str, frozenset[str]] = _nickname_index()
 
 _APOSTROPHES = re.compile(r"['’`´ʼ]")  # noqa: RUF001 (the apostrophes people type)
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_SOFT_SIGNS = re.compile(r"['\"ʹʺ’]")  # noqa: RUF001 (BGN/PCGN writes soft and hard signs so)
 _WORDS = re.compile(r"[^\s,;/]+")
 _PATRONYMIC = re.compile(r"..(ovich|evich|ovna|evna|ichna)$")
 
@@ -121,6 +139,8 @@ class Token(NamedTuple):
     text: str  # folded: ASCII, lower case
     raw: str  # as written
     how: str  # "exact", "accents" or "transliteration": what folding did
+    scheme: str = ""  # the transliteration scheme used, for a token written in another script
+    alt: str = ""  # a second reading of a token in another script (anyascii), when it differs
 
 
 class NormName(NamedTuple):
@@ -136,26 +156,59 @@ class NormName(NamedTuple):
 
 
 @lru_cache(maxsize=65536)
-def _fold_part(part: str) -> tuple[tuple[str, str], ...]:
-    """((folded, how), ...) for one hyphen-free part of a word.
+def _fold_part(part: str) -> tuple[tuple[str, str, str, str], ...]:
+    """((folded, how, scheme, alt), ...) for one hyphen-free part of a word.
 
-    Latin letters lose their accents through Unicode decomposition (é -> e + accent); any other
-    script is transliterated by anyascii (Иван -> Ivan, Νίκος -> Nikos), which also folds what
-    decomposition leaves (ß -> ss, ø -> o)."""
+    Latin letters lose their accents through Unicode decomposition (é -> e + accent) and
+    anyascii folds what decomposition leaves (ß -> ss, ø -> o). Any other script is
+    transliterated with the scheme of its script (`names.transliterate`: ICU BGN/PCGN for
+    Cyrillic, ICU Arabic-Latin, ...); the Arabic article written together with the name
+    (القذافي -> al + qdhafy) becomes a particle. A second reading by anyascii is kept as
+    `alt` where it differs (Йелена: BGN "yyelena", anyascii "ielena")."""
     text = _APOSTROPHES.sub("", part)
-    foreign = any(ord(ch) > 0x24F for ch in text if ch.isalpha())  # beyond Latin Extended-B
-    if not foreign:
+    script = script_of(text)
+    if script == LATIN:
         text = "".join(
             ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
         )
-    folded = anyascii(text).lower()
-    if part.lower() == folded:
-        how = "exact"
-    elif foreign:
-        how = "transliteration"
-    else:
-        how = "accents"
-    return tuple((p, how) for p in _NON_ALNUM.split(folded) if p)
+        folded = anyascii(text).lower()
+        how = "exact" if part.lower() == folded else "accents"
+        return tuple((p, how, "", "") for p in _NON_ALNUM.split(folded) if p)
+    folded = _SOFT_SIGNS.sub("", transliterate(text, script).lower())
+    scheme = SCHEMES.get(script, SCHEMES["other"])
+    parts = [p for p in _NON_ALNUM.split(folded) if p]
+    if script == "arabic" and parts and parts[0].startswith("al") and len(parts[0]) > 4:
+        parts[:1] = ["al", parts[0][2:]]
+    alts = [p for p in _NON_ALNUM.split(anyascii(text).lower()) if p]
+    if len(alts) != len(parts):
+        alts = [""] * len(parts)
+    return tuple(
+        (p, "transliteration", scheme, alt if alt != p else "")
+        for p, alt in zip(parts, alts, strict=True)
+    )
+
+
+def _word_tokens(word: str) -> list[list[Token]]:
+    """Tokens of one written word, grouped as sub-words (hyphens split a word; a Chinese or
+    Korean name written as one word splits into family name and given-name syllables)."""
+    script = script_of(word)
+    if script in ("han", "hangul"):
+        scheme = SCHEMES[script]
+        surname, given = split_han_hangul(word, script)
+        groups = [[Token(syl, ch, "transliteration", scheme) for ch, syl in surname]]
+        if given:
+            groups.append([Token(syl, ch, "transliteration", scheme) for ch, syl in given])
+        return [g for g in groups if g]
+    parts = [p for p in word.split("-") if p]
+    tokens = [
+        Token(folded, part, how, scheme, alt)
+        for part in parts
+        for folded, how, scheme, alt in _fold_part(part)
+    ]
+    # An Arabic article joined by a hyphen (al-, el-, ad-, az-, ash-...) is a particle.
+    if len(tokens) > 1 and tokens[0].text in ARABIC_ARTICLES:
+        tokens[0] = tokens[0]._replace(text="al")
+    return [tokens]
 
 
 @lru_cache(maxsize=32768)
@@ -169,23 +222,18 @@ def _normalise(name: str) -> NormName:
     compounds: list[tuple[int, int, str]] = []
     particle_run: list[str] = []
     for word in _WORDS.findall(name_normalise(name)):  # the form names are stored in
-        word_tokens = [
-            Token(folded, part, how)
-            for part in word.split("-")
-            if part
-            for folded, how in _fold_part(part)
-        ]
-        kept = [t for t in word_tokens if t.text not in PARTICLES]
-        if not kept:
-            particle_run.extend(t.text for t in word_tokens)
-            continue
-        start = len(tokens)
-        tokens.extend(kept)
-        if len(kept) > 1:
-            compounds.append((start, len(tokens) - 1, "".join(t.text for t in kept)))
-        if particle_run:
-            compounds.append((start, start, "".join(particle_run) + kept[0].text))
-            particle_run = []
+        for word_tokens in _word_tokens(word):
+            kept = [t for t in word_tokens if t.text not in PARTICLES]
+            if not kept:
+                particle_run.extend(t.text for t in word_tokens)
+                continue
+            start = len(tokens)
+            tokens.extend(kept)
+            if len(kept) > 1:
+                compounds.append((start, len(tokens) - 1, "".join(t.text for t in kept)))
+            if particle_run:
+                compounds.append((start, start, "".join(particle_run) + kept[0].text))
+                particle_run = []
     if not tokens and particle_run:
         tokens = [Token(p, p, "exact") for p in particle_run]
     return NormName(name, tuple(tokens), tuple(compounds))
@@ -358,23 +406,60 @@ def compare_nationality(query: str, entry: Sequence[str], policy: MatchPolicy) -
 # ---------------------------------------------------------------------------
 
 
+def _symbols(text: str, raw: str) -> frozenset[int]:
+    found = name_symbols(text)
+    if raw and raw.lower() != text:
+        found = found | name_symbols(raw)
+    return found
+
+
+def readings(text: str) -> frozenset[str]:
+    """The token and, for a Wade-Giles syllable, the Pinyin syllables it stands for."""
+    return wade_giles_readings(text) | {text}
+
+
+def _same_korean_syllable(q: str, e: str) -> bool:
+    """Both romanise one Hangul syllable (Revised Romanization or McCune-Reischauer)."""
+    return bool(korean_readings(q) & korean_readings(e))
+
+
 @lru_cache(maxsize=262144)
-def token_similarity(q: str, e: str) -> tuple[float, str]:
-    """(similarity 0-1, how) for two folded tokens."""
+def token_similarity(q: str, e: str, q_raw: str = "", e_raw: str = "") -> tuple[float, str]:
+    """(similarity 0-1, how) for two folded tokens (and their written forms, if known).
+
+    The rule that matched is the `how`: exact, nickname, spelling (our Spanish/French/Russian
+    key), name_variant (rigour: the same name in another language or script), particle
+    (rigour: bin ~ ibn), school (the same name in another transliteration school: Wade-Giles
+    and Pinyin, German, French, English, Korean romanisations), unvocalised (a script without
+    short vowels against its Latin form), typo, initial."""
     if q == e:
         return 1.0, "exact"
     if e in NICKNAMES.get(q, ()):
         return 0.97, "nickname"
     if spelling_key(q) == spelling_key(e):
         return 0.95, "spelling"
+    shared = _symbols(q, q_raw) & _symbols(e, e_raw)
+    if shared:
+        return 0.95, ("particle" if shared & particle_symbol_ids() else "name_variant")
+    if readings(q) & readings(e) or school_key(q) == school_key(e) or _same_korean_syllable(q, e):
+        return 0.93, "school"
     shortest = min(len(q), len(e))
     allowed = 0 if shortest <= 2 else 1 if shortest <= 4 else 2
     distance = OSA.distance(q, e, score_cutoff=allowed)
     if distance <= allowed:
         return (0.9 if distance == 1 else 0.8), "typo"
+    if shortest >= 5 and OSA.distance(school_key(q), school_key(e), score_cutoff=1) <= 1:
+        return 0.88, "school"
+    if (_unvocalised(q_raw) or _unvocalised(e_raw)) and len(consonant_skeleton(q)) >= 2:
+        if consonant_skeleton(q) == consonant_skeleton(e):
+            return 0.88, "unvocalised"
     if (len(q) == 1 and e.startswith(q)) or (len(e) == 1 and q.startswith(e)):
         return 0.8, "initial"
     return 0.0, ""
+
+
+def _unvocalised(raw: str) -> bool:
+    return bool(raw) and script_of(raw) in ("arabic", "hebrew")
 
 
 @dataclass
@@ -387,11 +472,12 @@ class NameMatch:
 
 
 class _Unit:
-    __slots__ = ("text", "tokens")
+    __slots__ = ("text", "tokens", "via")
 
-    def __init__(self, tokens: list[Token], text: str):
+    def __init__(self, tokens: list[Token], text: str, via: str = ""):
         self.tokens = tokens
         self.text = text
+        self.via = via  # "school" when joined through another transliteration's reading
 
 
 def _near(text: str, others: set[str]) -> bool:
@@ -408,21 +494,52 @@ def _near(text: str, others: set[str]) -> bool:
     return False
 
 
+def _joins(left: str, right: str) -> list[tuple[str, str]]:
+    """Joined forms of two adjacent tokens: as written, then through Wade-Giles readings
+    (Tse + tung -> zedong) and through the transliteration-school key."""
+    found = [(left + right, "")]
+    for a in readings(left):
+        for b in readings(right):
+            if a + b != left + right:
+                found.append((a + b, "school"))
+    return found
+
+
 def _merge_compounds(a: list[_Unit], a_name: NormName, b: list[_Unit]) -> None:
     """Join adjacent tokens of `a` whose concatenation is a token of `b` (Saint Fleur ~
-    Saintfleur), and take a particle compound's joined form where `b` writes it so
-    (de la Cruz ~ Delacruz)."""
+    Saintfleur; Tse-tung ~ Zedong through Wade-Giles), and take a particle compound's joined
+    form where `b` writes it so (de la Cruz ~ Delacruz)."""
     b_texts = {u.text for u in b}
+    b_school = {school_key(t) for t in b_texts}
     for first, last, joined in a_name.compounds:
         if first == last and _near(joined, b_texts):
             a[first].text = joined
     i = 0
     while i < len(a) - 1:
-        joined = a[i].text + a[i + 1].text
-        if _near(joined, b_texts):
-            a[i : i + 2] = [_Unit(a[i].tokens + a[i + 1].tokens, joined)]
+        joins = _joins(a[i].text, a[i + 1].text)
+        exact = [(j, v) for j, v in joins if j in b_texts]
+        for joined, via in exact or joins:
+            if (
+                (not via and _near(joined, b_texts))
+                or (via and joined in b_texts)
+                or (len(joined) >= 5 and school_key(joined) in b_school)
+            ):
+                a[i : i + 2] = [
+                    _Unit(a[i].tokens + a[i + 1].tokens, joined, via or a[i].via or a[i + 1].via)
+                ]
+                break
         else:
             i += 1
+
+
+def _alt(unit: _Unit) -> str:
+    return unit.tokens[0].alt if len(unit.tokens) == 1 and unit.text == unit.tokens[0].text else ""
+
+
+def _written(unit: list[Token]) -> str:
+    """The tokens of a unit as written (Chinese and Korean syllables without spaces)."""
+    joiner = "" if all(len(t.raw) == 1 and not t.raw.isascii() for t in unit) else " "
+    return joiner.join(t.raw for t in unit)
 
 
 def compare_names(query: NormName, entry: NormName, policy: MatchPolicy | None = None) -> NameMatch:
@@ -436,9 +553,22 @@ def compare_names(query: NormName, entry: NormName, policy: MatchPolicy | None =
     q_texts = [u.text for u in q_units]
     e_texts = [u.text for u in e_units]
     scored = []
+    q_raws = [u.tokens[0].raw if len(u.tokens) == 1 else "" for u in q_units]
+    e_raws = [u.tokens[0].raw if len(u.tokens) == 1 else "" for u in e_units]
+    q_alts = [_alt(u) for u in q_units]
+    e_alts = [_alt(u) for u in e_units]
     for i, qt in enumerate(q_texts):
         for j, et in enumerate(e_texts):
-            sim, how = token_similarity(qt, et)
+            sim, how = token_similarity(qt, et, q_raws[i], e_raws[j])
+            if sim < 1.0 and (q_alts[i] or e_alts[j]):
+                for qa in {qt, q_alts[i] or qt}:
+                    for ea in {et, e_alts[j] or et}:
+                        other = token_similarity(qa, ea, q_raws[i], e_raws[j])
+                        if other[0] > sim:
+                            sim, how = (
+                                other[0],
+                                ("transliteration" if other[1] == "exact" else other[1]),
+                            )
             if sim >= policy.min_token_similarity:
                 scored.append((sim, -abs(i - j), i, j, how))
     scored.sort(reverse=True)
@@ -451,7 +581,9 @@ def compare_names(query: NormName, entry: NormName, policy: MatchPolicy | None =
         used_q.add(i)
         used_e.add(j)
         q_unit, e_unit = q_units[i].tokens, e_units[j].tokens
-        if how == "exact":
+        if how == "exact" and (q_units[i].via or e_units[j].via):
+            how = "school"
+        elif how == "exact":
             if (
                 len(q_unit) != len(e_unit)
                 or q_units[i].text != q_unit[0].text
@@ -467,16 +599,20 @@ def compare_names(query: NormName, entry: NormName, policy: MatchPolicy | None =
                     if folds
                     else "exact"
                 )
-        pairs.append(
-            {
-                "query": " ".join(t.raw for t in q_unit),
-                "entry": " ".join(t.raw for t in e_unit),
-                "how": how,
-                "similarity": round(sim, 3),
-                "_i": i,
-                "_j": j,
-            }
-        )
+        pair = {
+            "query": _written(q_unit),
+            "entry": _written(e_unit),
+            "how": how,
+            "similarity": round(sim, 3),
+            "_i": i,
+            "_j": j,
+        }
+        for side, unit in (("query", q_unit), ("entry", e_unit)):
+            schemes = {t.scheme for t in unit if t.scheme}
+            if schemes:  # written in another script: keep the Latin form and the scheme
+                pair[f"{side}_latin"] = " ".join(t.text for t in unit)
+                pair[f"{side}_scheme"] = ", ".join(sorted(schemes))
+        pairs.append(pair)
     matched = len(pairs)
     unmatched_q = [i for i in range(len(q_units)) if i not in used_q]
     unmatched_e = [j for j in range(len(e_units)) if j not in used_e]
@@ -636,10 +772,18 @@ def _units(name: NormName, *, all_joins: bool) -> list[tuple[str, frozenset[int]
     """Index units: each token, and joined compounds (for queries: every adjacent pair too)."""
     units = [(t.text, frozenset((i,))) for i, t in enumerate(name.tokens)]
     seen = {u[0] for u in units}
+    for i, t in enumerate(name.tokens):  # the second reading of a token in another script
+        if t.alt and t.alt not in seen:
+            seen.add(t.alt)
+            units.append((t.alt, frozenset((i,))))
     joins = [(text, frozenset(range(a, b + 1))) for a, b, text in name.compounds]
     if all_joins:
         texts = name.texts
-        joins += [(texts[i] + texts[i + 1], frozenset((i, i + 1))) for i in range(len(texts) - 1)]
+        joins += [
+            (joined, frozenset((i, i + 1)))
+            for i in range(len(texts) - 1)
+            for joined, _via in _joins(texts[i], texts[i + 1])
+        ]
     for text, span in joins:
         if text not in seen:
             seen.add(text)
@@ -658,6 +802,28 @@ def _ranges(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return offsets + np.arange(int(lengths.sum()))
 
 
+class _Multimap:
+    """Sorted (key hash, token id) arrays: a compact many-to-many map for a million-entry
+    vocabulary (a dict of tuples costs ten times the memory)."""
+
+    __slots__ = ("keys", "values")
+
+    def __init__(self, pairs: array | None = None, values: array | None = None):
+        if pairs is None or values is None or not len(pairs):
+            self.keys = np.zeros(0, dtype=np.int64)
+            self.values = np.zeros(0, dtype=np.int32)
+            return
+        keys = np.frombuffer(pairs, dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.values = np.frombuffer(values, dtype=np.int32)[order]
+
+    def get(self, key: int) -> list[int]:
+        left = int(np.searchsorted(self.keys, key, "left"))
+        right = int(np.searchsorted(self.keys, key, "right"))
+        return self.values[left:right].tolist()
+
+
 def _pair_key(a: int, b: int) -> int:
     return (min(a, b) << 32) | max(a, b)
 
@@ -671,6 +837,12 @@ class WatchlistIndex:
         self.vocab_list: list[str] = []
         self.by_spelling: dict[str, tuple[int, ...]] = {}
         self._spelling_lists: dict[str, list[int]] = {}  # while building
+        # Other keys a query token reaches vocabulary tokens through: the transliteration-school
+        # key, rigour's name symbols, and the consonant skeleton (for unvocalised scripts).
+        self.by_school = _Multimap()  # hash(school key) -> tokens
+        self.by_symbol = _Multimap()  # rigour symbol id -> tokens
+        self.by_skeleton = _Multimap()  # hash(consonant skeleton) -> tokens
+        self.by_korean = _Multimap()  # hash(Hangul syllable) -> romanised tokens
         # Entries, stored compactly (a million entries must fit well under 1 GB):
         # names as one UTF-8 blob ("\x1f" between a person's names), dates as yyyymmdd ints.
         self.keys = np.zeros(0, dtype=np.int64)
@@ -727,6 +899,9 @@ class WatchlistIndex:
         dob = array("i")
         dob_year = array("h")
         interned: dict[str, str] = {}
+        # rigour's symbols of tokens written in another script, read on the written form
+        # (Михаил), which rigour knows better than our Latin reading of it.
+        script_symbols: dict[int, set[int]] = {}
         for entry in entries:
             entry_no = len(keys)
             keys.append(entry.key)
@@ -741,8 +916,14 @@ class WatchlistIndex:
             index.nationalities.append(interned.setdefault(nationality, nationality))
             seen_pairs: set[int] = set()
             for name in entry.names:
-                units = _units(_normalise(name), all_joins=False)
+                norm = _normalise(name)
+                units = _units(norm, all_joins=False)
                 ids = [index._token_id(text) for text, _span in units]
+                for token in norm.tokens:
+                    if token.scheme:
+                        script_symbols.setdefault(index.vocab[token.text], set()).update(
+                            name_symbols(token.raw)
+                        )
                 if len(units) == 1:
                     seen_pairs.add(_pair_key(ids[0], ids[0]))
                     continue
@@ -767,6 +948,28 @@ class WatchlistIndex:
         # does not walk a hundred thousand lists (it did, for 100-200 ms, at a million entries).
         index.by_spelling = {key: tuple(ids) for key, ids in index._spelling_lists.items()}
         index._spelling_lists = {}
+        maps = {
+            name: (array("q"), array("i")) for name in ("school", "symbol", "skeleton", "korean")
+        }
+        # The uncached key functions: a million-entry vocabulary would only churn the caches.
+        school, skeleton = school_key.__wrapped__, consonant_skeleton.__wrapped__
+        for token_id, text in enumerate(index.vocab_list):
+            found = {
+                "school": [hash(school(text))],
+                "skeleton": [hash(skeleton(text))],
+                "korean": [hash(syllable) for syllable in korean_readings(text)],
+                "symbol": list(
+                    name_symbols.__wrapped__(text) | script_symbols.get(token_id, set())
+                ),
+            }
+            for name, keys in found.items():
+                maps[name][0].extend(keys)
+                maps[name][1].extend([token_id] * len(keys))
+        index.by_school = _Multimap(*maps["school"])
+        index.by_symbol = _Multimap(*maps["symbol"])
+        index.by_skeleton = _Multimap(*maps["skeleton"])
+        index.by_korean = _Multimap(*maps["korean"])
+        del maps, script_symbols
         # Deletion index over the vocabulary: each token less up to two letters (one if short).
         hashes = array("q")
         tokens = array("i")
@@ -783,9 +986,11 @@ class WatchlistIndex:
 
     # -- search ------------------------------------------------------------
 
-    def _expand(self, text: str) -> tuple[int, ...]:
+    def _expand(self, text: str, raw: str = "") -> tuple[int, ...]:
         """Vocabulary tokens that `text` may stand for (cached: names recur)."""
-        cached = self._expansions.get(text)
+        unvocalised = _unvocalised(raw)
+        cache_key = f"{text}\x1f{raw}" if raw and raw.lower() != text else text
+        cached = self._expansions.get(cache_key)
         if cached is not None:
             return cached
         found: set[int] = set()
@@ -796,7 +1001,20 @@ class WatchlistIndex:
             other = self.vocab.get(nickname)
             if other is not None:
                 found.add(other)
+        for reading in wade_giles_readings(text):
+            other = self.vocab.get(reading)
+            if other is not None:
+                found.add(other)
         found.update(self.by_spelling.get(spelling_key(text), ()))
+        found.update(self.by_school.get(hash(school_key(text))))
+        for symbol in _symbols(text, raw):
+            found.update(self.by_symbol.get(symbol))
+        for syllable in korean_readings(text):
+            found.update(self.by_korean.get(hash(syllable)))
+        if unvocalised:
+            skeleton = self.by_skeleton.get(hash(consonant_skeleton(text)))
+            if len(skeleton) <= 64:  # a skeleton shared by many names says little
+                found.update(skeleton)
         variants = _deletes(text, 1)
         hashes = np.fromiter((hash(v) for v in variants), dtype=np.int64, count=len(variants))
         left = np.searchsorted(self.delete_hashes, hashes, "left")
@@ -818,7 +1036,7 @@ class WatchlistIndex:
         result = tuple(found)
         if len(self._expansions) >= 200_000:
             self._expansions.clear()
-        self._expansions[text] = result
+        self._expansions[cache_key] = result
         return result
 
     def candidates(self, qnorm: NormName) -> np.ndarray:
@@ -832,8 +1050,9 @@ class WatchlistIndex:
         units = _units(qnorm, all_joins=True)
         unit_of: list[int] = []
         token_of: list[int] = []
-        for number, (text, _span) in enumerate(units):
-            expansion = self._expand(text)
+        for number, (text, span) in enumerate(units):
+            raw = qnorm.tokens[next(iter(span))].raw if len(span) == 1 else ""
+            expansion = self._expand(text, raw)
             unit_of.extend([number] * len(expansion))
             token_of.extend(expansion)
         if not token_of:

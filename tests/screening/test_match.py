@@ -20,7 +20,7 @@ from portline.screening.match import (
     screen,
     spelling_key,
 )
-from portline.screening.variants import (
+from portline.synthetic.screening_variants import (
     VARIANT_KINDS,
     NameUniverse,
     clean_people,

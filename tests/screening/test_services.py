@@ -222,3 +222,23 @@ def test_screen_command_prints_ranked_hits_with_reasons(capsys):
     assert ScreeningRun.objects.count() == 1
     call_command("screen", "Nobody Atall")
     assert "No hits." in capsys.readouterr().out
+
+
+def test_a_hit_in_another_script_keeps_both_forms_and_the_scheme(officer, port):
+    """Issue 15, point 4: the stored explanation shows the officer both forms and the scheme."""
+    watchlist_with(
+        "sanctions",
+        [{"name": "Nikita Khrushchev", "dates_of_birth": "1954-04-15", "external_id": "S-1"}],
+    )
+    person = person_at_port(
+        port,
+        given_names="Никита",
+        family_names="Хрущёв",
+        date_of_birth=dt.date(1954, 4, 15),
+        nationality="RU",
+    )
+    hit = screening_run_for_person(actor=officer, person=person).hits.get()
+    with translation.override("en"):
+        lines = explanation_lines(hit.explanation)
+    assert "“Хрущёв” ~ “Khrushchev”: same after transliteration." in lines
+    assert "“Хрущёв” is read as “khrushchev” (BGN/PCGN (ICU))." in lines

@@ -23,8 +23,8 @@ from portline.allocation.models import RoundStatus
 from portline.allocation.selectors import (
     round_get,
     round_metadata,
-    round_port_counts,
     round_port_chances,
+    round_port_counts,
     round_requests_body,
     round_result_lines,
     rounds_public,
