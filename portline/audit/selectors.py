@@ -1,11 +1,220 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
-from portline.audit.models import AuditRecord
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from portline.audit import chain, merkle
+from portline.audit.models import AuditChainHead, AuditDayRoot, AuditRecord
+from portline.audit.verification import PublishedDay, Report, Row, verify_rows
+from portline.common.errors import NotFound, ValidationFailed
 
 
 def audit_for_target(*, target_type: str, target_id: str) -> QuerySet[AuditRecord]:
-    return AuditRecord.objects.filter(target_type=target_type, target_id=target_id).order_by(
-        "at", "id"
+    return AuditRecord.objects.filter(target_type=target_type, target_id=target_id).order_by("seq")
+
+
+# Streaming the chain ---------------------------------------------------------------------
+
+_COLUMNS = (
+    "id, seq, prev_hash, hash, {at}, actor_id, actor_role, action, target_type, target_id, data"
+)
+_PG_AT = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+
+def _sqlite_at(value: dt.datetime | str) -> str:
+    """SQLite keeps `YYYY-MM-DD HH:MM:SS[.ffffff]` in UTC; Django's connection hands it back
+    as a naive datetime (or text, on a bare connection)."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if len(value) == 19:
+        value += ".000000"
+    return value[:10] + "T" + value[11:26] + "Z"
+
+
+def audit_rows(
+    *, seq_from: int | None = None, seq_to: int | None = None, chunk: int = 20_000
+) -> Iterator[Row]:
+    """Every audit row in stored order (seq, then id), streamed: a server-side cursor on
+    PostgreSQL, chunks on SQLite; memory stays flat however long the log is."""
+    postgres = connection.vendor == "postgresql"
+    where, params = [], []
+    if seq_from is not None:
+        where.append("seq >= %s")
+        params.append(seq_from)
+    if seq_to is not None:
+        where.append("seq <= %s")
+        params.append(seq_to)
+    sql = (
+        f"SELECT {_COLUMNS.format(at=_PG_AT if postgres else 'at')} FROM audit_auditrecord"  # noqa: S608 - fixed text, values are parameters
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY seq, id"
     )
+    dumps, loads = chain.canonical_data, json.loads
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(chunk):
+            for rid, seq, prev, hsh, at, actor, role, action, ttype, tid, data in batch:
+                if not postgres:
+                    at = _sqlite_at(at)
+                    data = loads(data)
+                yield Row(rid, seq, prev, hsh, at, actor, role, action, ttype, tid, dumps(data))
+
+
+def _published() -> list[PublishedDay]:
+    return [
+        PublishedDay(
+            day=d.day.isoformat(),
+            first_seq=d.first_seq,
+            last_seq=d.last_seq,
+            count=d.count,
+            day_root=d.day_root,
+            tree_size=d.tree_size,
+            tree_root=d.tree_root,
+        )
+        for d in AuditDayRoot.objects.all()
+    ]
+
+
+def audit_verify(*, progress: Callable[[int], None] | None = None) -> Report:
+    """Check the whole chain and every published day root (docs/audit.md, "Verify")."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    rows = audit_rows()
+    if progress is not None:
+        rows = _counting(rows, progress)
+    return verify_rows(
+        rows,
+        published=_published(),
+        head_seq=head.seq if head else None,
+        head_hash=head.hash if head else None,
+    )
+
+
+def _counting(rows: Iterator[Row], progress: Callable[[int], None]) -> Iterator[Row]:
+    for count, row in enumerate(rows, 1):
+        if count % 100_000 == 0:
+            progress(count)
+        yield row
+
+
+# Days and proofs -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayRange:
+    day: dt.date
+    first_seq: int
+    last_seq: int
+
+
+def _entry(row: Row) -> bytes:
+    return chain.canonical(
+        seq=row.seq,
+        prev=row.prev,
+        at=row.at,
+        actor=row.actor,
+        actor_role=row.actor_role,
+        action=row.action,
+        target_type=row.target_type,
+        target_id=row.target_id,
+        data_json=row.data_json,
+    )
+
+
+def audit_day_range(day: dt.date) -> DayRange:
+    """The run of sequence numbers written on `day` (UTC). Time never runs backwards along
+    the chain, so a day is one contiguous run."""
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC)
+    records = AuditRecord.objects.filter(at__gte=start, at__lt=start + dt.timedelta(days=1))
+    bounds = records.order_by("seq").values_list("seq", flat=True)
+    first, last = bounds.first(), records.order_by("-seq").values_list("seq", flat=True).first()
+    if first is None or last is None:
+        raise NotFound(_("No audit events on %(day)s.") % {"day": day.isoformat()})
+    return DayRange(day=day, first_seq=first, last_seq=last)
+
+
+def audit_day_tree(day: dt.date) -> tuple[DayRange, list[bytes], list[Row]]:
+    span = audit_day_range(day)
+    rows = list(audit_rows(seq_from=span.first_seq, seq_to=span.last_seq))
+    return span, [merkle.leaf_hash(_entry(r)) for r in rows], rows
+
+
+def audit_log_leaves(*, up_to_seq: int) -> list[bytes]:
+    return [merkle.leaf_hash(_entry(r)) for r in audit_rows(seq_to=up_to_seq)]
+
+
+def _signed(day: dt.date) -> dict | None:
+    published = AuditDayRoot.objects.filter(day=day).first()
+    if published is None:
+        return None
+    return signed_document(published)
+
+
+def signed_document(published: AuditDayRoot) -> dict:
+    """The signed JSON file of one published day (what /audit/roots/DAY.json serves)."""
+    from portline.audit import signing
+
+    return {
+        "algorithm": "Ed25519",
+        "statement": json.loads(published.statement),
+        "signature": published.signature,
+        "public_key": signing.public_key_b64(),
+    }
+
+
+def audit_inclusion_proof(*, event_id: int) -> dict:
+    """An RFC 6962 audit path for one event in its day's tree, with the day's signed root."""
+    record = AuditRecord.objects.filter(pk=event_id).first()
+    if record is None:
+        raise NotFound(_("No audit event with id %(id)s.") % {"id": event_id})
+    day = record.at.astimezone(dt.UTC).date()
+    _span, leaves, rows = audit_day_tree(day)
+    index = next(i for i, r in enumerate(rows) if r.id == record.pk)
+    return {
+        "kind": "inclusion",
+        "hash": "RFC 6962 (SHA-256; leaf 0x00, node 0x01)",
+        "day": day.isoformat(),
+        "event": {"id": record.pk, "seq": record.seq, "entry": _entry(rows[index]).decode()},
+        "leaf_index": index,
+        "tree_size": len(leaves),
+        "root": merkle.root(leaves).hex(),
+        "path": [node.hex() for node in merkle.inclusion_proof(leaves, index)],
+        "signed": _signed(day),
+    }
+
+
+def audit_consistency_proof(*, first: dt.date, second: dt.date) -> dict:
+    """RFC 6962 section 2.1.2 proof that the log as it stood at the end of `first` (every event
+    up to that day's last one) is a prefix of the log at the end of `second`."""
+    if second < first:
+        raise ValidationFailed(_("The second day must not be before the first."))
+    one, two = audit_day_range(first), audit_day_range(second)
+    leaves = audit_log_leaves(up_to_seq=two.last_seq)
+    size1, size2 = one.last_seq, two.last_seq
+    return {
+        "kind": "consistency",
+        "hash": "RFC 6962 (SHA-256; leaf 0x00, node 0x01)",
+        "tree": "every audit event from seq 1 to the last event of the day",
+        "first": {
+            "day": first.isoformat(),
+            "tree_size": size1,
+            "tree_root": merkle.root(leaves[:size1]).hex(),
+            "signed": _signed(first),
+        },
+        "second": {
+            "day": second.isoformat(),
+            "tree_size": size2,
+            "tree_root": merkle.root(leaves).hex(),
+            "signed": _signed(second),
+        },
+        "proof": [node.hex() for node in merkle.consistency_proof(leaves, size1)],
+    }
+
+
+def audit_days_published() -> QuerySet[AuditDayRoot]:
+    return AuditDayRoot.objects.order_by("-day")
