@@ -62,6 +62,7 @@ def audit_rows(
             for rid, seq, prev, hsh, at, actor, role, action, ttype, tid, data in batch:
                 if not postgres:
                     at = _sqlite_at(at)
+                if isinstance(data, str):  # Django's connections hand JSON back as text
                     data = loads(data)
                 yield Row(rid, seq, prev, hsh, at, actor, role, action, ttype, tid, dumps(data))
 
