@@ -35,6 +35,7 @@ class AuditRecord(models.Model):
     seq = models.BigIntegerField(unique=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    entry = models.TextField(help_text=_("The canonical JSON this row's hash is over."))
 
     class Meta:
         ordering = ["-seq"]

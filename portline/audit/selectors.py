@@ -5,7 +5,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import DataError, connection, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -21,10 +21,23 @@ def audit_for_target(*, target_type: str, target_id: str) -> QuerySet[AuditRecor
 
 # Streaming the chain ---------------------------------------------------------------------
 
-_COLUMNS = (
-    "id, seq, prev_hash, hash, {at}, actor_id, actor_role, action, target_type, target_id, data"
-)
+_COLUMNS = "id, seq, prev_hash, hash, entry, at, actor_id, actor_role, action, target_type, target_id, data"
+
+# PostgreSQL checks, next to the data and in C, that every column agrees with the entry the
+# hash is over (jsonb equality); Python then only hashes the entry. An entry that is not
+# JSON at all makes the cast fail: the caller then falls back to `_rows_checked_here`.
 _PG_AT = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+_PG_FAST = """
+SELECT id, seq, prev_hash, hash, entry,
+       CASE WHEN jsonb_typeof(e -> 'seq') = 'number' THEN (e ->> 'seq')::numeric END,
+       (e - 'seq') = jsonb_build_object(
+           'action', action, 'actor', actor_id, 'actor_role', actor_role,
+           'at', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+           'data', data, 'prev', prev_hash, 'target_id', target_id,
+           'target_type', target_type, 'v', 1),
+       to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
+FROM audit_auditrecord CROSS JOIN LATERAL (SELECT entry::jsonb AS e) AS parsed
+"""
 
 
 def _sqlite_at(value: dt.datetime | str) -> str:
@@ -37,12 +50,7 @@ def _sqlite_at(value: dt.datetime | str) -> str:
     return value[:10] + "T" + value[11:26] + "Z"
 
 
-def audit_rows(
-    *, seq_from: int | None = None, seq_to: int | None = None, chunk: int = 20_000
-) -> Iterator[Row]:
-    """Every audit row in stored order (seq, then id), streamed: a server-side cursor on
-    PostgreSQL, chunks on SQLite; memory stays flat however long the log is."""
-    postgres = connection.vendor == "postgresql"
+def _where(seq_from: int | None, seq_to: int | None) -> tuple[str, list[int]]:
     where, params = [], []
     if seq_from is not None:
         where.append("seq >= %s")
@@ -50,21 +58,83 @@ def audit_rows(
     if seq_to is not None:
         where.append("seq <= %s")
         params.append(seq_to)
-    sql = (
-        f"SELECT {_COLUMNS.format(at=_PG_AT if postgres else 'at')} FROM audit_auditrecord"  # noqa: S608 - fixed text, values are parameters
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY seq, id"
-    )
-    dumps, loads = chain.canonical_data, json.loads
+    return (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq, id", params
+
+
+def _rows_checked_by_postgres(
+    seq_from: int | None, seq_to: int | None, chunk: int
+) -> Iterator[Row]:
+    where, params = _where(seq_from, seq_to)
     with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_PG_FAST + where, params)
         while batch := cursor.fetchmany(chunk):
-            for rid, seq, prev, hsh, at, actor, role, action, ttype, tid, data in batch:
-                if not postgres:
-                    at = _sqlite_at(at)
+            for rid, seq, prev, hsh, entry, entry_seq, content_ok, day in batch:
+                yield Row(
+                    rid,
+                    seq,
+                    prev,
+                    hsh,
+                    entry.encode("utf-8"),
+                    None if entry_seq is None else int(entry_seq),
+                    bool(content_ok),
+                    day,
+                )
+
+
+def _rows_checked_here(seq_from: int | None, seq_to: int | None, chunk: int) -> Iterator[Row]:
+    postgres = connection.vendor == "postgresql"
+    where, params = _where(seq_from, seq_to)
+    columns = _COLUMNS.replace(" at,", f" {_PG_AT}," if postgres else " at,")
+    loads = json.loads
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM audit_auditrecord" + where, params)  # noqa: S608 - fixed text, values are parameters
+        while batch := cursor.fetchmany(chunk):
+            for rid, seq, prev, hsh, entry, at, actor, role, action, ttype, tid, data in batch:
+                at = at if postgres else _sqlite_at(at)
                 if isinstance(data, str):  # Django's connections hand JSON back as text
                     data = loads(data)
-                yield Row(rid, seq, prev, hsh, at, actor, role, action, ttype, tid, dumps(data))
+                raw = (entry or "").encode("utf-8")
+                try:
+                    written = loads(raw)
+                    entry_seq = written.get("seq") if isinstance(written, dict) else None
+                except ValueError:
+                    entry_seq = None
+                content_ok = isinstance(entry_seq, int) and raw == chain.canonical(
+                    seq=entry_seq,
+                    prev=prev,
+                    at=at,
+                    actor=actor,
+                    actor_role=role,
+                    action=action,
+                    target_type=ttype,
+                    target_id=tid,
+                    data_json=chain.canonical_data(data),
+                )
+                yield Row(
+                    rid,
+                    seq,
+                    prev,
+                    hsh,
+                    raw,
+                    entry_seq if isinstance(entry_seq, int) else None,
+                    content_ok,
+                    at[:10],
+                )
+
+
+def audit_rows(
+    *,
+    seq_from: int | None = None,
+    seq_to: int | None = None,
+    chunk: int = 20_000,
+    in_database: bool = True,
+) -> Iterator[Row]:
+    """Every audit row in stored order (seq, then id), streamed: a server-side cursor on
+    PostgreSQL, chunks on SQLite; memory stays flat however long the log is. With
+    `in_database` (PostgreSQL only) the database compares columns with entries."""
+    if in_database and connection.vendor == "postgresql":
+        return _rows_checked_by_postgres(seq_from, seq_to, chunk)
+    return _rows_checked_here(seq_from, seq_to, chunk)
 
 
 def _published() -> list[PublishedDay]:
@@ -85,15 +155,25 @@ def _published() -> list[PublishedDay]:
 def audit_verify(*, progress: Callable[[int], None] | None = None) -> Report:
     """Check the whole chain and every published day root (docs/audit.md, "Verify")."""
     head = AuditChainHead.objects.filter(pk=1).first()
-    rows = audit_rows()
-    if progress is not None:
-        rows = _counting(rows, progress)
-    return verify_rows(
-        rows,
-        published=_published(),
-        head_seq=head.seq if head else None,
-        head_hash=head.hash if head else None,
-    )
+    published = _published()
+
+    def run(in_database: bool) -> Report:
+        rows = audit_rows(in_database=in_database)
+        if progress is not None:
+            rows = _counting(rows, progress)
+        return verify_rows(
+            rows,
+            published=published,
+            head_seq=head.seq if head else None,
+            head_hash=head.hash if head else None,
+        )
+
+    try:
+        with transaction.atomic():
+            return run(True)
+    except DataError:
+        # An entry that is not JSON (or not JSON a database can read): check row by row here.
+        return run(False)
 
 
 def _counting(rows: Iterator[Row], progress: Callable[[int], None]) -> Iterator[Row]:
@@ -114,17 +194,7 @@ class DayRange:
 
 
 def _entry(row: Row) -> bytes:
-    return chain.canonical(
-        seq=row.seq,
-        prev=row.prev,
-        at=row.at,
-        actor=row.actor,
-        actor_role=row.actor_role,
-        action=row.action,
-        target_type=row.target_type,
-        target_id=row.target_id,
-        data_json=row.data_json,
-    )
+    return row.entry
 
 
 def audit_day_range(day: dt.date) -> DayRange:

@@ -57,7 +57,9 @@ def audit_record(
             # Time never runs backwards along the chain (days are contiguous runs of seq).
             now = max(now, _aware(head_at))
         record.seq, record.prev_hash, record.at = seq, prev, now
-        record.hash = chain.entry_hash(chain.canonical_of(record))
+        entry = chain.canonical_of(record)
+        record.entry = entry.decode("ascii")
+        record.hash = chain.entry_hash(entry)
         record.save(force_insert=True)
         cursor.execute(_MOVE_HEAD, [record.hash, connection.ops.adapt_datetimefield_value(now)])
     return record
@@ -109,26 +111,14 @@ def audit_days_publish(*, actor: Any, before: dt.date) -> list[AuditDayRoot]:
     statements: list[tuple[dict, list[str]]] = []
     with closing(audit_rows(seq_from=start)) as rows:
         for row in rows:
-            row_day = row.at[:10]
+            row_day = row.day
             if row_day >= cutoff:
                 break
             if row_day != day:
                 if day is not None:
                     close()
                 day, day_tree, first = row_day, merkle.RootBuilder(), row.seq
-            leaf = merkle.leaf_hash(
-                chain.canonical(
-                    seq=row.seq,
-                    prev=row.prev,
-                    at=row.at,
-                    actor=row.actor,
-                    actor_role=row.actor_role,
-                    action=row.action,
-                    target_type=row.target_type,
-                    target_id=row.target_id,
-                    data_json=row.data_json,
-                )
-            )
+            leaf = merkle.leaf_hash(row.entry)
             day_tree.append(leaf)
             tree.append(leaf)
             last_seq = row.seq

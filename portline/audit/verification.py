@@ -19,11 +19,11 @@ resolves the earliest one. Runs of rows with the same displacement are reported 
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from hashlib import sha256
 from typing import NamedTuple
 
 from portline.audit import chain, merkle
@@ -34,16 +34,13 @@ MAX_FINDINGS = 1000
 
 class Row(NamedTuple):
     id: int
-    seq: int
-    prev: str
-    hash: str
-    at: str  # chain.format_at form
-    actor: int | None
-    actor_role: str
-    action: str
-    target_type: str
-    target_id: str
-    data_json: str  # chain.canonical_data of the stored data
+    seq: int  # the seq column
+    prev: str  # the prev_hash column
+    hash: str  # the hash column
+    entry: bytes  # the entry column: canonical JSON the hash is over
+    entry_seq: int | None  # the seq written inside the entry
+    content_ok: bool  # every other column agrees with the entry (prev included)
+    day: str  # YYYY-MM-DD of the row's time (UTC)
 
 
 @dataclass
@@ -118,23 +115,11 @@ class Report:
         self.findings.append(finding)
 
 
-def _entry(row: Row, seq: int) -> bytes:
-    return chain.canonical(
-        seq=seq,
-        prev=row.prev,
-        at=row.at,
-        actor=row.actor,
-        actor_role=row.actor_role,
-        action=row.action,
-        target_type=row.target_type,
-        target_id=row.target_id,
-        data_json=row.data_json,
-    )
-
-
 def _self_check(row: Row, seq: int) -> bytes | None:
-    entry = _entry(row, seq)
-    return entry if hashlib.sha256(entry).hexdigest() == row.hash else None
+    """The row's entry if the row is intact *and* was written at `seq`."""
+    if row.content_ok and row.entry_seq == seq and sha256(row.entry).hexdigest() == row.hash:
+        return row.entry
+    return None
 
 
 class _Verifier:
@@ -306,7 +291,7 @@ class _Verifier:
                     )
                 )
             elif entry is None:
-                entry = _entry(row, self.pos)
+                entry = row.entry
                 self.report.add(
                     Finding(
                         "modified",
@@ -316,7 +301,7 @@ class _Verifier:
                     )
                 )
         self._commit_provisional()
-        self.provisional = (merkle.leaf_hash(entry), row.at[:10], self.pos)
+        self.provisional = (sha256(b"\x00" + entry).digest(), row.day, self.pos)
         self.consumed.add(row.prev)
         self.consumed_order.append(row.prev)
         if len(self.consumed_order) > 4 * WINDOW:

@@ -69,8 +69,8 @@ def _forge(*, seq: int, prev: str, action: str, at: dt.datetime) -> int:
     )
     _raw(
         "INSERT INTO audit_auditrecord (at, actor_role, action, target_type, target_id, data, "
-        "seq, prev_hash, hash) VALUES (%s, 'system', %s, '', '', '{}', %s, %s, %s)",
-        [at, action, seq, prev, hashlib.sha256(entry).hexdigest()],
+        "seq, prev_hash, hash, entry) VALUES (%s, 'system', %s, '', '', '{}', %s, %s, %s, %s)",
+        [at, action, seq, prev, hashlib.sha256(entry).hexdigest(), entry.decode()],
     )
     return AuditRecord.objects.get(seq=seq, action=action).pk
 
@@ -86,6 +86,7 @@ def test_each_event_commits_to_the_one_before():
     for record in records:
         stored = AuditRecord.objects.get(pk=record.pk)
         assert chain.entry_hash(chain.canonical_of(stored)) == stored.hash == record.hash
+        assert stored.entry.encode() == chain.canonical_of(stored)
     head = AuditChainHead.objects.get(pk=1)
     assert (head.seq, head.hash) == (records[-1].seq, records[-1].hash)
     assert audit_verify().ok
@@ -128,10 +129,10 @@ def test_a_modified_and_rehashed_event_is_named():
     records = _write(6)
     target = AuditRecord.objects.get(pk=records[2].pk)
     target.data = {"n": 99}
-    forged = chain.entry_hash(chain.canonical_of(target))
+    entry = chain.canonical_of(target)
     _raw(
-        "UPDATE audit_auditrecord SET data = %s, hash = %s WHERE id = %s",
-        ['{"n": 99}', forged, target.pk],
+        "UPDATE audit_auditrecord SET data = %s, hash = %s, entry = %s WHERE id = %s",
+        ['{"n": 99}', chain.entry_hash(entry), entry.decode(), target.pk],
     )
     report = audit_verify()
     assert ("modified", records[2].seq, records[2].pk) in _kinds(report)
@@ -175,7 +176,8 @@ def test_an_inserted_row_that_fits_nowhere_is_named():
     records = _write(5)
     _raw(
         "INSERT INTO audit_auditrecord (at, actor_role, action, target_type, target_id, data, "
-        "seq, prev_hash, hash) VALUES (%s, 'system', 'test.thing.junk', '', '', '{}', %s, %s, %s)",
+        "seq, prev_hash, hash, entry) "
+        "VALUES (%s, 'system', 'test.thing.junk', '', '', '{}', %s, %s, %s, '{}')",
         [records[-1].at, records[-1].seq + 100, "ab" * 32, "cd" * 32],
     )
     junk = AuditRecord.objects.get(action="test.thing.junk").pk
@@ -191,6 +193,16 @@ def test_reordered_events_are_named():
         [("reordered", a.seq, a.pk), ("reordered", b.seq, b.pk)]
     )
     assert all(f.kind == "reordered" for f in report.findings)
+
+
+def test_an_edited_entry_is_named_even_when_it_is_not_json():
+    records = _write(5)
+    _raw("UPDATE audit_auditrecord SET entry = %s WHERE id = %s", ["{not json", records[1].pk])
+    _raw("UPDATE audit_auditrecord SET entry = %s WHERE id = %s", ['{"seq":"x"}', records[3].pk])
+    assert _kinds(audit_verify()) == [
+        ("modified", records[1].seq, records[1].pk),
+        ("modified", records[3].seq, records[3].pk),
+    ]
 
 
 def test_verify_command_says_which_event_and_does_not_crash():
@@ -225,10 +237,12 @@ def test_a_consistently_rewritten_day_differs_from_its_signed_root():
         if record.pk == records[1].pk:
             record.action = "test.thing.rewritten"
         record.prev_hash = prev
-        record.hash = chain.entry_hash(chain.canonical_of(record))
+        entry = chain.canonical_of(record)
+        record.hash = chain.entry_hash(entry)
         _raw(
-            "UPDATE audit_auditrecord SET action = %s, prev_hash = %s, hash = %s WHERE id = %s",
-            [record.action, record.prev_hash, record.hash, record.pk],
+            "UPDATE audit_auditrecord SET action = %s, prev_hash = %s, hash = %s, entry = %s "
+            "WHERE id = %s",
+            [record.action, record.prev_hash, record.hash, entry.decode(), record.pk],
         )
         prev = record.hash
     _raw("UPDATE audit_auditchainhead SET hash = %s WHERE id = 1", [prev])

@@ -32,14 +32,16 @@ def chain_existing(apps, schema_editor):
         seq += 1
         record.seq = seq
         record.prev_hash = prev
-        record.hash = chain.entry_hash(chain.canonical_of(record))
+        entry = chain.canonical_of(record)
+        record.entry = entry.decode("ascii")
+        record.hash = chain.entry_hash(entry)
         prev, last_at = record.hash, record.at
         batch.append(record)
         if len(batch) >= 2000:
-            AuditRecord.objects.bulk_update(batch, ["seq", "prev_hash", "hash"])
+            AuditRecord.objects.bulk_update(batch, ["seq", "prev_hash", "hash", "entry"])
             batch = []
     if batch:
-        AuditRecord.objects.bulk_update(batch, ["seq", "prev_hash", "hash"])
+        AuditRecord.objects.bulk_update(batch, ["seq", "prev_hash", "hash", "entry"])
     AuditChainHead.objects.update_or_create(
         pk=1, defaults={"seq": seq, "hash": prev, "at": last_at}
     )
@@ -65,6 +67,12 @@ class Migration(migrations.Migration):
             model_name="auditrecord",
             name="hash",
             field=models.CharField(default="", max_length=64),
+            preserve_default=False,
+        ),
+        migrations.AddField(
+            model_name="auditrecord",
+            name="entry",
+            field=models.TextField(default="", help_text="The canonical JSON this row's hash is over."),
             preserve_default=False,
         ),
         migrations.AlterModelOptions(
