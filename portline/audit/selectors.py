@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import psycopg.errors as psycopg_errors
 from django.db import DataError, connection, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -23,20 +26,30 @@ def audit_for_target(*, target_type: str, target_id: str) -> QuerySet[AuditRecor
 
 _COLUMNS = "id, seq, prev_hash, hash, entry, at, actor_id, actor_role, action, target_type, target_id, data"
 
-# PostgreSQL checks, next to the data and in C, that every column agrees with the entry the
-# hash is over (jsonb equality); Python then only hashes the entry. An entry that is not
-# JSON at all makes the cast fail: the caller then falls back to `_rows_checked_here`.
+# PostgreSQL checks, next to the data and in C, that every column agrees with the entry
+# the hash is over: the entry must be exactly HEAD + data + MID + seq + TAIL, with HEAD, MID
+# and TAIL rebuilt from the columns as text and only the data part parsed (jsonb equality).
+# Python then hashes the entry and reads the seq digits. `to_json` leaves non-ASCII text
+# unescaped where the canonical form escapes it, so a row the database finds different is
+# checked again in Python before it is called modified; text that is not JSON makes the
+# cast fail, and the caller then checks every row in Python (`_rows_checked_here`).
 _PG_AT = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 _PG_FAST = """
 SELECT id, seq, prev_hash, hash, entry,
-       CASE WHEN jsonb_typeof(e -> 'seq') = 'number' THEN (e ->> 'seq')::numeric END,
-       (e - 'seq') = jsonb_build_object(
-           'action', action, 'actor', actor_id, 'actor_role', actor_role,
-           'at', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-           'data', data, 'prev', prev_hash, 'target_id', target_id,
-           'target_type', target_type, 'v', 1),
+       starts_with(entry, head) AND right(entry, length(tail)) = tail AND cut > length(head)
+       AND substr(entry, length(head) + 1, cut - length(head) - 1)::jsonb = data,
+       CASE WHEN cut > 0 THEN substr(entry, cut + length(mid),
+            length(entry) - length(tail) - cut - length(mid) + 1) END,
        to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
-FROM audit_auditrecord CROSS JOIN LATERAL (SELECT entry::jsonb AS e) AS parsed
+FROM audit_auditrecord
+CROSS JOIN LATERAL (SELECT
+    '{"action":' || to_json(action)::text || ',"actor":' || coalesce(actor_id::text, 'null')
+    || ',"actor_role":' || to_json(actor_role)::text || ',"at":"'
+    || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '","data":' AS head,
+    ',"prev":"' || prev_hash || '","seq":' AS mid,
+    ',"target_id":' || to_json(target_id)::text || ',"target_type":'
+    || to_json(target_type)::text || ',"v":1}' AS tail) AS text_parts
+CROSS JOIN LATERAL (SELECT strpos(entry, mid) AS cut) AS found
 """
 
 
@@ -61,29 +74,62 @@ def _where(seq_from: int | None, seq_to: int | None) -> tuple[str, list[int]]:
     return (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq, id", params
 
 
+def _checked_here(row_id: int) -> tuple[bool, int | None]:
+    """One row's (columns agree with the entry, seq inside the entry), checked in Python."""
+    row = next(_rows_checked_here(None, None, 1, row_id=row_id))
+    return row.content_ok, row.entry_seq
+
+
 def _rows_checked_by_postgres(
     seq_from: int | None, seq_to: int | None, chunk: int
 ) -> Iterator[Row]:
+    """A reader thread fetches the next batch while this one hashes the current one, so
+    PostgreSQL's checks and Python's hashing run side by side."""
     where, params = _where(seq_from, seq_to)
+    batches: queue.Queue = queue.Queue(maxsize=2)
     with connection.chunked_cursor() as cursor:
-        cursor.execute(_PG_FAST + where, params)
-        while batch := cursor.fetchmany(chunk):
-            for rid, seq, prev, hsh, entry, entry_seq, content_ok, day in batch:
-                yield Row(
-                    rid,
-                    seq,
-                    prev,
-                    hsh,
-                    entry.encode("utf-8"),
-                    None if entry_seq is None else int(entry_seq),
-                    bool(content_ok),
-                    day,
-                )
+        cursor.execute(_PG_FAST + where.replace("seq, id", "seq"), params)
+        raw = cursor.cursor  # psycopg's own cursor: safe to use from the reader thread
+
+        stop = threading.Event()
+
+        def read() -> None:
+            try:
+                while not stop.is_set() and (batch := raw.fetchmany(chunk)):
+                    batches.put(batch)
+                batches.put(None)
+            except Exception as exc:  # handed to the consumer, which raises it
+                batches.put(exc)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
+            while (batch := batches.get()) is not None:
+                if isinstance(batch, Exception):
+                    raise batch
+                for rid, seq, prev, hsh, entry, content_ok, seq_text, day in batch:
+                    data = entry.encode("utf-8")
+                    written = int(seq_text) if seq_text and seq_text.isdigit() else None
+                    if not content_ok:
+                        content_ok, written = _checked_here(rid)
+                    yield Row(rid, seq, prev, hsh, data, written, bool(content_ok), day)
+        finally:
+            stop.set()
+            while reader.is_alive():  # let the reader finish before the cursor closes
+                try:
+                    batches.get(timeout=0.1)
+                except queue.Empty:
+                    pass
+            reader.join()
 
 
-def _rows_checked_here(seq_from: int | None, seq_to: int | None, chunk: int) -> Iterator[Row]:
+def _rows_checked_here(
+    seq_from: int | None, seq_to: int | None, chunk: int, *, row_id: int | None = None
+) -> Iterator[Row]:
     postgres = connection.vendor == "postgresql"
     where, params = _where(seq_from, seq_to)
+    if row_id is not None:
+        where, params = " WHERE id = %s", [row_id]
     columns = _COLUMNS.replace(" at,", f" {_PG_AT}," if postgres else " at,")
     loads = json.loads
     with connection.chunked_cursor() as cursor:
@@ -171,7 +217,7 @@ def audit_verify(*, progress: Callable[[int], None] | None = None) -> Report:
     try:
         with transaction.atomic():
             return run(True)
-    except DataError:
+    except (DataError, psycopg_errors.DataError):
         # An entry that is not JSON (or not JSON a database can read): check row by row here.
         return run(False)
 
