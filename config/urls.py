@@ -24,5 +24,6 @@ urlpatterns = [
     path("partner/", include("portline.portals.partner.urls")),
     path("officer/", include("portline.portals.officer.urls")),
     path("area/", include("portline.portals.public.area_urls")),
+    path("", include("portline.portals.complaints.urls")),
     path("", include("portline.portals.public.urls")),
 ]

@@ -49,11 +49,13 @@ PORTLINE_APPS = [
     "portline.appointments",
     "portline.screening",
     "portline.inspection",
+    "portline.complaints",
     "portline.portals.accounts",
     "portline.portals.applicant",
     "portline.portals.partner",
     "portline.portals.officer",
     "portline.portals.public",
+    "portline.portals.complaints",
     "portline.api",
 ]
 

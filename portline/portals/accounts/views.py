@@ -65,6 +65,8 @@ def home_url_for(user) -> str:
         return reverse("officer:home")
     if user.role == Role.PROGRAM_ADMIN:
         return reverse("admin:index")
+    if user.role == Role.OVERSIGHT:
+        return reverse("complaints:queue")
     return "/"  # analysts: the public statistics
 
 
