@@ -25,5 +25,6 @@ urlpatterns = [
     path("officer/", include("portline.portals.officer.urls")),
     path("area/", include("portline.portals.public.area_urls")),
     path("", include("portline.portals.complaints.urls")),
+    path("audit/", include("portline.portals.public.audit_urls")),
     path("", include("portline.portals.public.urls")),
 ]

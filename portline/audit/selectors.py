@@ -7,7 +7,6 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import psycopg.errors as psycopg_errors
 from django.db import DataError, connection, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -217,7 +216,7 @@ def audit_verify(*, progress: Callable[[int], None] | None = None) -> Report:
     try:
         with transaction.atomic():
             return run(True)
-    except (DataError, psycopg_errors.DataError):
+    except (DataError, connection.Database.DataError):  # the driver's own, from the reader
         # An entry that is not JSON (or not JSON a database can read): check row by row here.
         return run(False)
 
@@ -335,3 +334,7 @@ def audit_consistency_proof(*, first: dt.date, second: dt.date) -> dict:
 
 def audit_days_published() -> QuerySet[AuditDayRoot]:
     return AuditDayRoot.objects.order_by("-day")
+
+
+def audit_day_root(day: dt.date) -> AuditDayRoot | None:
+    return AuditDayRoot.objects.filter(day=day).first()

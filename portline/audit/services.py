@@ -6,8 +6,9 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
-from portline.audit import chain
+from portline.audit import chain, merkle, signing
 from portline.audit.models import AuditDayRoot, AuditRecord
+from portline.audit.selectors import audit_rows
 from portline.common import clock
 
 # One statement takes the chain head and moves it on. On PostgreSQL the UPDATE holds the
@@ -78,8 +79,6 @@ def audit_days_publish(*, actor: Any, before: dt.date) -> list[AuditDayRoot]:
     the whole log up to the day's last event. Returns the days published now."""
     import json
 
-    from portline.audit import merkle, signing
-    from portline.audit.selectors import audit_rows
 
     last = AuditDayRoot.objects.order_by("-day").first()
     if last is None:

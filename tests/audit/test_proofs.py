@@ -232,3 +232,32 @@ def test_signed_root_file_verifies(two_published_days, tmp_path, settings):
     document["statement"]["count"] = 6
     assert _run("root", document, "--public-key", signing.public_key_b64())[0] == 1
     assert _run("root", {"nothing": 1})[0] == 2
+
+
+def test_public_page_lists_signed_roots_and_serves_the_files(two_published_days, client):
+    page = client.get("/audit/")
+    assert page.status_code == 200
+    assert signing.public_key_b64() in page.text and "2026-03-02" in page.text
+    assert client.get("/audit/key").text.strip() == signing.public_key_b64()
+    document = client.get("/audit/roots/2026-03-01.json").json()
+    assert document["statement"]["day"] == "2026-03-01"
+    assert _run("root", document, "--public-key", signing.public_key_b64())[0] == 0
+    assert client.get("/audit/roots/2026-02-30.json").status_code == 404
+    assert client.get("/audit/roots/2026-03-05.json").status_code == 404
+
+
+def test_publishing_twice_adds_nothing_and_days_chain_on(two_published_days):
+    from portline.audit.models import AuditDayRoot
+
+    with freeze_time("2026-03-03 02:00:00"):
+        assert audit_days_publish(actor=None, before=dt.date(2026, 3, 3)) == []
+        with transaction.atomic():
+            audit_record(actor=None, action="test.thing.do")
+    with freeze_time("2026-03-04 00:30:00"):
+        (third,) = audit_days_publish(actor=None, before=dt.date(2026, 3, 4))
+    # The third day's log root continues the first two days' tree (saved frontier).
+    from portline.audit.selectors import audit_log_leaves
+
+    leaves = audit_log_leaves(up_to_seq=third.last_seq)
+    assert third.tree_size == len(leaves) and third.tree_root == merkle.root(leaves).hex()
+    assert AuditDayRoot.objects.count() == 3
