@@ -79,7 +79,6 @@ def audit_days_publish(*, actor: Any, before: dt.date) -> list[AuditDayRoot]:
     the whole log up to the day's last event. Returns the days published now."""
     import json
 
-
     last = AuditDayRoot.objects.order_by("-day").first()
     if last is None:
         tree, start = merkle.RootBuilder(), 1
