@@ -16,8 +16,12 @@ def sqlite_writers_serialised(app_configs, **kwargs):
     upgrade, or, without the head row's UPDATE, two writers could read the same head."""
     from django.conf import settings
 
+    return sqlite_problems(settings.DATABASES)
+
+
+def sqlite_problems(databases: dict) -> list:
     problems = []
-    for alias, database in settings.DATABASES.items():
+    for alias, database in databases.items():
         if database["ENGINE"] != "django.db.backends.sqlite3":
             continue
         if database.get("OPTIONS", {}).get("transaction_mode") != "IMMEDIATE":

@@ -63,3 +63,35 @@ def test_concurrent_writers_on_a_sqlite_file(tmp_path):
     assert outcome["seqs"] == list(range(1, THREADS * EVENTS + 1))
     assert outcome["events"] == THREADS * EVENTS and outcome["findings"] == []
     assert (tmp_path / "portline.sqlite3").exists()
+
+
+def test_the_migration_chains_rows_written_before_it(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": "",
+        "PORTLINE_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.audit.migrate_existing"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    outcome = json.loads(result.stdout)
+    assert outcome["rows"] == [[1, "old.thing.a"], [2, "old.thing.b"], [3, "old.thing.c"]]
+    assert outcome["ok"], outcome["findings"]
+    assert outcome["head"] == 3 and outcome["refused"]
+
+
+def test_sqlite_without_immediate_transactions_is_refused():
+    from portline.audit.apps import sqlite_problems
+
+    deferred = {"ENGINE": "django.db.backends.sqlite3", "NAME": "x", "OPTIONS": {}}
+    immediate = {**deferred, "OPTIONS": {"transaction_mode": "IMMEDIATE"}}
+    assert [e.id for e in sqlite_problems({"default": deferred})] == ["audit.E001"]
+    assert sqlite_problems({"default": immediate}) == []
