@@ -144,8 +144,8 @@ VARS: tuple[Var, ...] = (
     Var(
         "PORTLINE_REPORT_LIMIT",
         int,
-        5,
-        "Reports of extortion or fake appointments accepted per client per hour (the address is kept only as a keyed hash in the rate-limit cache, never with a report).",
+        20,
+        "Reports of extortion or fake appointments (and receipt-code checks) accepted per client address per hour; a shelter's many people may share one address. The address is kept only as a keyed hash in the rate-limit cache, never with a report.",
     ),
     Var("PORTLINE_LOG_LEVEL", str, "INFO", "Log level. Logs never contain personal data."),
 )
