@@ -209,6 +209,7 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep a chain loaded by a previous run"
     )
+    parser.add_argument("--skip-verify", action="store_true", help="measure the writes only")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("Run against PostgreSQL: DATABASE_URL=postgres://.../portline_audit_bench")
