@@ -158,6 +158,19 @@ VARS: tuple[Var, ...] = (
         False,
         "Demo mode: allows `portline accounts otp-code` for demo logins. Never in production.",
     ),
+    Var(
+        "PORTLINE_AUDIT_SIGNING_KEY",
+        str,
+        "",
+        "Ed25519 key (32-byte seed, base64; `portline audit keygen` makes one) that signs each day's audit Merkle root. Required to publish roots outside demo mode and tests, which use a fixed, public demo key.",
+        secret=True,
+    ),
+    Var(
+        "PORTLINE_REPORT_LIMIT",
+        int,
+        20,
+        "Reports of extortion or fake appointments (and receipt-code checks) accepted per client address per hour; a shelter's many people may share one address. The address is kept only as a keyed hash in the rate-limit cache, never with a report.",
+    ),
     Var("PORTLINE_LOG_LEVEL", str, "INFO", "Log level. Logs never contain personal data."),
     Var(
         "PORTLINE_STATS_THRESHOLD",

@@ -25,5 +25,7 @@ urlpatterns = [
     path("officer/", include("portline.portals.officer.urls")),
     path("area/", include("portline.portals.public.area_urls")),
     path("analysis/", include("portline.portals.analysis.urls")),
+    path("", include("portline.portals.complaints.urls")),
+    path("audit/", include("portline.portals.public.audit_urls")),
     path("", include("portline.portals.public.urls")),
 ]

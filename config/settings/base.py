@@ -52,12 +52,14 @@ PORTLINE_APPS = [
     "portline.inspection",
     "portline.stats",
     "portline.synthetic",
+    "portline.complaints",
     "portline.portals.accounts",
     "portline.portals.applicant",
     "portline.portals.partner",
     "portline.portals.officer",
     "portline.portals.public",
     "portline.portals.analysis",
+    "portline.portals.complaints",
     "portline.api",
 ]
 
@@ -231,6 +233,9 @@ if STATS_THRESHOLD < 1:
     )
 STATS_OPEN_MONTH = env("PORTLINE_STATS_OPEN_MONTH") or DEMO
 STATS_PARQUET_DIR = env("PORTLINE_STATS_PARQUET_DIR")
+PORTLINE_AUDIT_SIGNING_KEY = env("PORTLINE_AUDIT_SIGNING_KEY")
+PORTLINE_AUDIT_DEMO_KEY = DEMO  # the fixed demo key signs only in demo mode (and tests)
+PORTLINE_REPORT_LIMIT = env("PORTLINE_REPORT_LIMIT")
 
 # Rate limits and throttles live in the database cache, so every process shares them.
 CACHES = {

@@ -17,3 +17,5 @@ CACHES = {
         "LOCATION": "portline-tests",
     }
 }
+# Audit roots are signed with the fixed, public demo key in tests (docs/audit.md).
+PORTLINE_AUDIT_DEMO_KEY = True

@@ -17,10 +17,18 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     PROGRAM_ADMIN = "program_admin", _("Program administrator")
     ANALYST = "analyst", _("Analyst")
+    OVERSIGHT = "oversight", _("Oversight")
 
 
 STAFF_ROLES = frozenset(
-    {Role.PARTNER_STAFF, Role.OFFICER, Role.SUPERVISOR, Role.PROGRAM_ADMIN, Role.ANALYST}
+    {
+        Role.PARTNER_STAFF,
+        Role.OFFICER,
+        Role.SUPERVISOR,
+        Role.PROGRAM_ADMIN,
+        Role.ANALYST,
+        Role.OVERSIGHT,
+    }
 )
 PORT_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR})
 

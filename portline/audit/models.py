@@ -1,7 +1,10 @@
 """The audit log: one row per state change, written in the change's own transaction.
 
 Append-only: database triggers (migration 0002) refuse UPDATE and DELETE on this table on
-SQLite and PostgreSQL alike.
+SQLite and PostgreSQL alike. Tamper-evident: every row carries its place in the log (`seq`),
+the hash of the row before it and its own hash over its canonical form (`chain.py`), and each
+day's rows form an RFC 6962 Merkle tree whose signed root is published (`AuditDayRoot`).
+See docs/audit.md.
 """
 
 from __future__ import annotations
@@ -29,11 +32,59 @@ class AuditRecord(models.Model):
     target_type = models.CharField(max_length=100, blank=True, default="")
     target_id = models.CharField(max_length=64, blank=True, default="")
     data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    seq = models.BigIntegerField(unique=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    entry = models.TextField(help_text=_("The canonical JSON this row's hash is over."))
 
     class Meta:
-        ordering = ["-at", "-id"]
+        ordering = ["-seq"]
         verbose_name = _("audit record")
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_type}:{self.target_id}"
+
+
+class AuditChainHead(models.Model):
+    """One row (id 1): the last event's place, hash and time. Writers lock it (PostgreSQL:
+    row lock by UPDATE; SQLite: the IMMEDIATE transaction's write lock), so the chain never
+    forks and never skips a number."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+    at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"head {self.seq} {self.hash[:12]}"
+
+
+class AuditDayRoot(models.Model):
+    """A published, signed day: the Merkle root over that day's events and the root of the
+    whole log up to the day's last event (the tree a consistency proof is over)."""
+
+    day = models.DateField(unique=True)
+    first_seq = models.BigIntegerField()
+    last_seq = models.BigIntegerField()
+    count = models.IntegerField()
+    day_root = models.CharField(max_length=64)
+    tree_size = models.BigIntegerField()
+    tree_root = models.CharField(max_length=64)
+    statement = models.TextField(help_text=_("The signed statement, canonical JSON."))
+    signature = models.CharField(max_length=128)
+    key_id = models.CharField(max_length=64)
+    frontier = models.JSONField(
+        default=list,
+        help_text=_("The log tree's perfect subtrees after the day (hex, left first)."),
+    )
+    published_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("published audit day")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.day_root[:12]}"

@@ -129,6 +129,7 @@ def demo_load(
             _demo_user(Role.SUPERVISOR, "supervisor", port=port),
             _demo_user(Role.PROGRAM_ADMIN, "admin"),
             _demo_user(Role.ANALYST, "analyst"),
+            _demo_user(Role.OVERSIGHT, "oversight"),
         ]
         created = 0
         if not Registration.objects.filter(reference__startswith="DEMO").exists():

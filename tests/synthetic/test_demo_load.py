@@ -43,6 +43,7 @@ def test_demo_load_runs_the_whole_cycle_and_is_idempotent():
         "supervisor",
         "program_admin",
         "analyst",
+        "oversight",
     }
     assert people > COUNT
     assert cycle is not None and cycle.created

@@ -74,6 +74,8 @@ def home_url_for(user) -> str:
         return reverse("admin:index")
     if user.role == Role.ANALYST:
         return reverse("analysis:home")
+    if user.role == Role.OVERSIGHT:
+        return reverse("complaints:queue")
     return "/"
 
 

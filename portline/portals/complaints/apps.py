@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ComplaintsPortalConfig(AppConfig):
+    name = "portline.portals.complaints"
+    label = "portal_complaints"

@@ -1,0 +1,79 @@
+"""Concurrent audit writers: threads, each on its own database connection.
+
+Run by tests on the test database (PostgreSQL) and as a script on a file SQLite database
+(`python -m tests.audit.writers`), where the suite's in-memory database cannot show real
+locking between connections."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+
+from django.db import connection, transaction
+
+
+def hammer(*, threads: int, events: int) -> list[str]:
+    """`threads` writers, each writing `events` events (alternately one and three per
+    transaction), all released at once. Returns the errors seen (none expected)."""
+    from portline.audit.services import audit_record
+
+    errors: list[str] = []
+    start = threading.Barrier(threads)
+
+    def writer(number: int) -> None:
+        try:
+            start.wait()
+            written = 0
+            while written < events:
+                batch = 1 if written % 2 == 0 else min(3, events - written)
+                with transaction.atomic():
+                    for _ in range(batch):
+                        audit_record(
+                            actor=None,
+                            action="test.writer.write",
+                            data={"writer": number, "n": written},
+                        )
+                        written += 1
+        except Exception as exc:  # reported to the test, which fails on any
+            errors.append(f"writer {number}: {exc!r}")
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=writer, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return errors
+
+
+def main() -> None:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", "audit", verbosity=0)
+    threads, events = int(sys.argv[1]), int(sys.argv[2])
+    errors = hammer(threads=threads, events=events)
+    from portline.audit.models import AuditRecord
+    from portline.audit.selectors import audit_verify
+
+    report = audit_verify()
+    seqs = list(AuditRecord.objects.order_by("seq").values_list("seq", flat=True))
+    sys.stdout.write(
+        json.dumps(
+            {
+                "errors": errors,
+                "seqs": seqs,
+                "findings": [f.line() for f in report.findings],
+                "events": report.events,
+                "vendor": connection.vendor,
+                "transaction_mode": connection.settings_dict["OPTIONS"].get("transaction_mode"),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
