@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portline.accounts.models import Role
 from portline.common import clock
 from portline.common.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from portline.integrity.services import registration_submit_and_check
 from portline.portals.applicant.forms import (
     ConfirmForm,
     EvidenceForm,
@@ -51,7 +52,6 @@ from portline.registrations.services import (
     person_remove,
     person_update,
     registration_create,
-    registration_submit,
     registration_update,
     request_submit,
 )
@@ -473,7 +473,9 @@ def review(request: HttpRequest, reference: str) -> HttpResponse:
     submit_errors: list[str] = []
     if request.method == "POST":
         try:
-            registration = registration_submit(actor=request.user, registration=registration)
+            registration = registration_submit_and_check(
+                actor=request.user, registration=registration
+            )
         except ValidationFailed as exc:
             submit_errors.append(str(exc.message))
         except ApplicationError as exc:

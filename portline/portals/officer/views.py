@@ -24,6 +24,7 @@ from portline.inspection import selectors, services
 from portline.inspection.documents import decision_document_pdf
 from portline.inspection.face import face_comparer
 from portline.inspection.models import CheckInChannel, CheckInMethod, DecisionKind, DecisionStatus
+from portline.integrity.selectors import case_flags
 from portline.portals.officer.forms import (
     AddressForm,
     CheckInForm,
@@ -255,6 +256,7 @@ def _case_context(request: HttpRequest, person, **forms) -> dict:
         "rules": rules,
         "is_supervisor": request.user.role == Role.SUPERVISOR,
         "screening_available": services.integrations.screening_services() is not None,
+        "integrity_flags": case_flags(request.user, person.registration),
     }
     context["hit_rows"] = [
         (hit, context["hit_forms"].get(hit.pk) or HitForm(prefix=f"hit{hit.pk}"))
