@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from anyascii import anyascii
 from scourgify import normalize_address_record
@@ -71,6 +72,7 @@ def address_key(line1: str, line2: str, city: str, state: str, zip_code: str) ->
     return f"{block}|{street}|{unit}"
 
 
+@lru_cache(maxsize=65536)  # surnames repeat: a scan of millions sees a few thousand
 def surname_tokens(family_names: str) -> tuple[str, ...]:
     """Surname words without accents, case or particles: "de la Cruz Pérez" -> (CRUZ, PEREZ)."""
     return tuple(word for word in _plain(family_names).split() if word not in _PARTICLES)
