@@ -28,7 +28,9 @@ _PARTICLES = {"DE", "DEL", "LA", "LAS", "LOS", "Y", "DA", "DOS", "DAS", "VAN", "
 
 def _plain(text: str) -> str:
     """Upper-case ASCII letters and digits separated by single spaces."""
-    ascii_text = anyascii(unicodedata.normalize("NFKC", text or "")).upper()
+    text = text or ""
+    # Most values are plain ASCII already: skip the Unicode work for them.
+    ascii_text = (text if text.isascii() else anyascii(unicodedata.normalize("NFKC", text))).upper()
     return " ".join(_NOT_ALNUM.sub(" ", ascii_text).split())
 
 

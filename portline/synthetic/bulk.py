@@ -153,7 +153,6 @@ def registration_batches(
         lead = position == 1
         global_person = np.arange(people) + done * 3
         phone_digits = rng.integers(1_000_000_000, 9_999_999_999, size=people)
-        doc_digits = rng.integers(10_000_000, 99_999_999, size=people)
         has_doc = rng.random(people) < 0.5
         has_email = rng.random(people) < 0.3
         photo = rng.integers(0, 2**63 - 1, size=people, dtype=np.int64)
@@ -161,7 +160,11 @@ def registration_batches(
         email = np.where(
             has_email, "p" + global_person.astype(str).astype(object) + "@example.org", ""
         )
-        doc = np.where(has_doc, person_nat.astype(object) + doc_digits.astype(str), "")
+        # Distinct numbers (7919 is invertible modulo 10^10): reuse is only ever planted.
+        doc_numbers = (global_person * 7919 + 1_234_567) % 10**10
+        doc = np.where(
+            has_doc, person_nat.astype(object) + np.char.zfill(doc_numbers.astype(str), 10), ""
+        )
         photo_hash = [f"{x:016x}" for x in photo.tolist()]
         yield Batch(
             first_index=done,

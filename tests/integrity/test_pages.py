@@ -137,3 +137,24 @@ def test_geofence_signal_review(ring):
     assert groups[1].reference in page and "32.5149" in page
     only = client.get("/officer/integrity/geofence/", {"kind": "geo_impossible_travel"})
     assert groups[1].reference not in only.content.decode()
+
+
+def test_applicant_names_who_attested_the_evidence(applicant_client, applicant):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tests.factories import PDF_BYTES
+    from tests.portals.applicant.conftest import make_registration
+
+    registration = make_registration(applicant, people=1)
+    response = applicant_client.post(
+        reverse("applicant:evidence", args=[registration.reference]),
+        {
+            "kind": "medical",
+            "person": "1",
+            "provider": "  Dra. Ana López, Clínica Norte ",
+            "file": SimpleUploadedFile("letter.pdf", PDF_BYTES, content_type="application/pdf"),
+        },
+    )
+    assert response.status_code == 302
+    assert registration.evidence.get(kind="medical").provider == "Dra. Ana López, Clínica Norte"

@@ -400,6 +400,7 @@ def evidence(request: HttpRequest, reference: str) -> HttpResponse:
                     kind=form.cleaned_data["kind"],
                     filename=upload.name or "",
                     content=content,
+                    provider=form.cleaned_data["provider"],
                 )
             except ApplicationError as exc:
                 _apply_errors(form, exc)
