@@ -310,8 +310,14 @@ def integrity_scan(*, resume: bool = True, progress: Progress = _no_progress) ->
         photo_hashes_compute(progress=progress)
         finish_step("photos")
     if "facts" not in run.steps_done:
-        submitted = Registration.objects.filter(status=RegistrationStatus.SUBMITTED)
-        ids = list(submitted.order_by("pk").values_list("pk", flat=True))
+        # A submitted registration never changes, so its facts are computed once: a rescan or
+        # a resumed scan only visits registrations without any.
+        ids = list(
+            Registration.objects.filter(status=RegistrationStatus.SUBMITTED)
+            .exclude(pk__in=FactKey.objects.values("registration_id"))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         for start in range(0, len(ids), CHUNK):
             _facts_insert(_facts_for(ids[start : start + CHUNK]))
             progress("facts", min(start + CHUNK, len(ids)), len(ids))
