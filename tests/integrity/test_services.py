@@ -85,11 +85,16 @@ def test_a_rescan_adds_nothing_and_an_unfinished_scan_resumes():
     assert resumed.steps_done[:2] == ["photos", "facts"] and resumed.finished_at is not None
 
 
-def test_command_shows_progress(capsys):
+def test_command_shows_progress_and_a_dry_run_stores_nothing(capsys):
     _ring(10)
+    call_command("integrity_scan", "--dry-run")
+    out = capsys.readouterr().out
+    assert "1 new flag(s)" in out and "nothing was stored" in out
+    assert (Flag.objects.count(), FactKey.objects.count(), ScanRun.objects.count()) == (0, 0, 0)
     call_command("integrity_scan")
     out = capsys.readouterr().out
     assert "facts" in out and "100%" in out and "1 new flag(s)" in out
+    assert Flag.objects.count() == 1
 
 
 def test_sponsor_for_many_unrelated_groups(settings):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from portline.integrity.services import integrity_scan
 
@@ -19,8 +20,13 @@ class Command(BaseCommand):
             help="Start a new scan instead of resuming an unfinished one.",
         )
         parser.add_argument("--quiet-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Run every rule and report, then roll everything back (stores nothing).",
+        )
 
-    def handle(self, *args, restart, quiet_progress, **options):
+    def handle(self, *args, restart, quiet_progress, dry_run, **options):
         last: dict[str, int] = {}
 
         def progress(step: str, done: int, total: int) -> None:
@@ -35,7 +41,13 @@ class Command(BaseCommand):
             self.stdout.write(f"{step:<14} [{bar:<25}] {percent:3d}% ({done}/{total})", ending=end)
             self.stdout.flush()
 
-        run = integrity_scan(resume=not restart, progress=progress)
+        if dry_run:
+            with transaction.atomic():
+                run = integrity_scan(resume=False, progress=progress)
+                transaction.set_rollback(True)
+            self.stdout.write("Dry run: nothing was stored.")
+        else:
+            run = integrity_scan(resume=not restart, progress=progress)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Scan {run.pk} finished: {run.flags_created} new flag(s); steps {', '.join(run.steps_done)}."
