@@ -190,6 +190,61 @@ VARS: tuple[Var, ...] = (
         False,
         "Also publish the month still running. Off by default: figures that change daily can be compared day to day. The demo turns it on.",
     ),
+    # Integrity pattern rules (docs/integrity.md): a pattern is flagged at its threshold.
+    Var(
+        "PORTLINE_INTEGRITY_ADDRESS_GROUPS",
+        int,
+        10,
+        "Unrelated groups sharing one normalised US address that raise an address flag.",
+    ),
+    Var(
+        "PORTLINE_INTEGRITY_SPONSOR_GROUPS",
+        int,
+        10,
+        "Unrelated groups naming one sponsor that raise a sponsor flag.",
+    ),
+    Var(
+        "PORTLINE_INTEGRITY_PROVIDER_CASES",
+        int,
+        50,
+        "Registrations whose evidence one provider (doctor, psychologist, police station) attested that raise a provider flag.",
+    ),
+    Var(
+        "PORTLINE_INTEGRITY_DOCUMENT_REGISTRATIONS",
+        int,
+        2,
+        "Registrations carrying one identity document number that raise a flag.",
+    ),
+    Var(
+        "PORTLINE_INTEGRITY_PHONE_GROUPS",
+        int,
+        3,
+        "Unrelated groups giving one phone number that raise a flag.",
+    ),
+    Var(
+        "PORTLINE_INTEGRITY_EMAIL_GROUPS",
+        int,
+        3,
+        "Unrelated groups giving one e-mail address that raise a flag.",
+    ),
+    Var(
+        "PORTLINE_INTEGRITY_PHOTO_REGISTRATIONS",
+        int,
+        2,
+        "Registrations carrying the same photograph (equal perceptual hash) that raise a flag.",
+    ),
+    Var(
+        "PORTLINE_INTEGRITY_STAFF_PEOPLE",
+        int,
+        60,
+        "People entered by one partner staff account within the window that raise a flag.",
+    ),
+    Var(
+        "PORTLINE_INTEGRITY_STAFF_WINDOW_MINUTES",
+        int,
+        60,
+        "That window, in minutes.",
+    ),
 )
 
 _BY_NAME = {var.name: var for var in VARS}

@@ -53,6 +53,7 @@ PORTLINE_APPS = [
     "portline.stats",
     "portline.synthetic",
     "portline.complaints",
+    "portline.integrity",
     "portline.portals.accounts",
     "portline.portals.applicant",
     "portline.portals.partner",
@@ -246,6 +247,19 @@ CACHES = {
 }
 
 # Background work: django-tasks with its database backend (a worker: `portline worker`).
+# Integrity pattern rules: a pattern is flagged when its count reaches the threshold.
+PORTLINE_INTEGRITY_THRESHOLDS = {
+    "address_hub": env("PORTLINE_INTEGRITY_ADDRESS_GROUPS"),
+    "sponsor_hub": env("PORTLINE_INTEGRITY_SPONSOR_GROUPS"),
+    "provider_hub": env("PORTLINE_INTEGRITY_PROVIDER_CASES"),
+    "document_reuse": env("PORTLINE_INTEGRITY_DOCUMENT_REGISTRATIONS"),
+    "phone_reuse": env("PORTLINE_INTEGRITY_PHONE_GROUPS"),
+    "email_reuse": env("PORTLINE_INTEGRITY_EMAIL_GROUPS"),
+    "photo_reuse": env("PORTLINE_INTEGRITY_PHOTO_REGISTRATIONS"),
+    "staff_burst_people": env("PORTLINE_INTEGRITY_STAFF_PEOPLE"),
+    "staff_burst_window_s": 60 * env("PORTLINE_INTEGRITY_STAFF_WINDOW_MINUTES"),
+}
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Security headers (manage.py check --deploy is clean with PORTLINE_ENV=production).

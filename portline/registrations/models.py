@@ -330,6 +330,12 @@ class EvidenceDocument(models.Model):
         Person, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
     )
     kind = models.CharField(_("kind of document"), max_length=20, choices=EvidenceKind.choices)
+    provider = models.CharField(
+        _("issued or attested by (doctor, psychologist, police station)"),
+        max_length=200,
+        blank=True,
+        default="",
+    )
     file = models.FileField(upload_to=evidence_path, max_length=200)
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()

@@ -303,6 +303,7 @@ def evidence_upload(
     filename: str,
     content: bytes,
     person: Person | None = None,
+    provider: str = "",
 ) -> EvidenceDocument:
     if actor.role not in (Role.APPLICANT, Role.PARTNER_STAFF):
         raise PermissionDenied(
@@ -339,6 +340,7 @@ def evidence_upload(
         registration=registration,
         person=person,
         kind=kind,
+        provider=(provider or "").strip()[:200],
         content_type=content_type,
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),

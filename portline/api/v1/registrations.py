@@ -24,6 +24,7 @@ from portline.api.v1.schemas import (
     RegistrationIn,
     RegistrationOut,
 )
+from portline.integrity.services import registration_submit_and_check
 from portline.registrations import services
 from portline.registrations.models import MAX_GROUP_SIZE, EvidenceKind
 from portline.registrations.selectors import (
@@ -107,7 +108,7 @@ def registration_update(request: HttpRequest, payload: RegistrationIn, reference
 def registration_submit(request: HttpRequest, reference: str = Reference):
     """Checks that everything needed is there (422 lists what is missing), then submits."""
     registration = access_registration(request.auth, reference)
-    return services.registration_submit(actor=request.auth, registration=registration)
+    return registration_submit_and_check(actor=request.auth, registration=registration)
 
 
 # People ---------------------------------------------------------------------------------

@@ -220,6 +220,12 @@ class EvidenceForm(forms.Form):
         label=_("Kind of document"), choices=[EMPTY_CHOICE, *EvidenceKind.choices]
     )
     person = forms.ChoiceField(label=_("Whose document is it?"), required=False)
+    provider = forms.CharField(
+        label=_("Issued or attested by (optional)"),
+        help_text=_("The doctor, psychologist or police station named on the document."),
+        required=False,
+        max_length=200,
+    )
     file = forms.FileField(
         label=_("File"),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),

@@ -28,6 +28,7 @@ from portline.accounts.models import Role
 from portline.common import clock
 from portline.common.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from portline.geofence.services import request_submit
+from portline.integrity.services import registration_submit_and_check
 from portline.portals.applicant.forms import (
     ConfirmForm,
     EvidenceForm,
@@ -52,7 +53,6 @@ from portline.registrations.services import (
     person_remove,
     person_update,
     registration_create,
-    registration_submit,
     registration_update,
 )
 from portline.scheduling.selectors import (
@@ -396,6 +396,7 @@ def evidence(request: HttpRequest, reference: str) -> HttpResponse:
                     kind=form.cleaned_data["kind"],
                     filename=upload.name or "",
                     content=content,
+                    provider=form.cleaned_data["provider"],
                 )
             except ApplicationError as exc:
                 _apply_errors(form, exc)
@@ -469,7 +470,9 @@ def review(request: HttpRequest, reference: str) -> HttpResponse:
     submit_errors: list[str] = []
     if request.method == "POST":
         try:
-            registration = registration_submit(actor=request.user, registration=registration)
+            registration = registration_submit_and_check(
+                actor=request.user, registration=registration
+            )
         except ValidationFailed as exc:
             submit_errors.append(str(exc.message))
         except ApplicationError as exc:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portline.portals.officer import views
+from portline.portals.officer import integrity_views, views
 
 app_name = "officer"
 urlpatterns = [
@@ -22,6 +22,11 @@ urlpatterns = [
         views.confirmation_photo,
         name="confirmation_photo",
     ),
+    path("integrity/", integrity_views.flag_queue, name="integrity_queue"),
+    path("integrity/geofence/", integrity_views.geofence_review, name="integrity_geofence"),
+    path("integrity/<int:flag_id>/", integrity_views.flag_detail, name="integrity_flag"),
+    path("integrity/<int:flag_id>/assign/", integrity_views.flag_assign, name="integrity_assign"),
+    path("integrity/<int:flag_id>/decide/", integrity_views.flag_decide, name="integrity_decide"),
     path("overdue/", views.overdue, name="overdue"),
     path("expiries/", views.expiries, name="expiries"),
     path("released/<str:record_number>/", views.release_case_officer, name="release_case_officer"),

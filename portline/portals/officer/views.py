@@ -24,6 +24,7 @@ from portline.inspection import selectors, services
 from portline.inspection.documents import decision_document_pdf
 from portline.inspection.face import face_comparer
 from portline.inspection.models import CheckInChannel, CheckInMethod, DecisionStatus
+from portline.integrity.selectors import case_flags
 from portline.portals.officer.forms import (
     AddressForm,
     CheckInForm,
@@ -243,6 +244,7 @@ def _case_context(request: HttpRequest, person, **forms) -> dict:
         "face": face_comparer(),
         "rules": rules,
         "is_supervisor": request.user.role == Role.SUPERVISOR,
+        "integrity_flags": case_flags(request.user, person.registration),
     }
     context["hit_rows"] = [
         (hit, context["hit_forms"].get(hit.pk) or HitForm(prefix=f"hit{hit.pk}"))
