@@ -135,6 +135,25 @@ VARS: tuple[Var, ...] = (
         "Demo mode: allows `portline accounts otp-code` for demo logins. Never in production.",
     ),
     Var("PORTLINE_LOG_LEVEL", str, "INFO", "Log level. Logs never contain personal data."),
+    Var(
+        "PORTLINE_LINKAGE_KEY",
+        str,
+        "",
+        "Key of the keyed hashes (HMAC-SHA-256) through which person linkage compares document numbers, phones and e-mail addresses. Required to run linkage; demo mode and tests use a fixed demo key. Changing it makes earlier fingerprints incomparable (the next run recomputes them all).",
+        secret=True,
+    ),
+    Var(
+        "PORTLINE_LINKAGE_BACKEND",
+        str,
+        "duckdb",
+        "Engine that scores person links: `duckdb` (one machine) or `spark` (Apache Spark; needs Java 17).",
+    ),
+    Var(
+        "PORTLINE_SPARK_MASTER",
+        str,
+        "local[2]",
+        "Spark master URL for the `spark` linkage backend, e.g. `spark://host:7077`; `local[2]` runs Spark inside the process on two cores.",
+    ),
 )
 
 _BY_NAME = {var.name: var for var in VARS}

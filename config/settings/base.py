@@ -34,6 +34,13 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+# Person linkage (portline/linkage): the fingerprint key never has a production default.
+LINKAGE_KEY = env("PORTLINE_LINKAGE_KEY") or (
+    "portline-demo-linkage-key" if DEMO or PORTLINE_ENV == "test" else ""
+)
+LINKAGE_BACKEND = env("PORTLINE_LINKAGE_BACKEND")
+SPARK_MASTER = env("PORTLINE_SPARK_MASTER")
 ALLOWED_HOSTS = env("PORTLINE_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("PORTLINE_CSRF_TRUSTED_ORIGINS")
 
@@ -49,6 +56,7 @@ PORTLINE_APPS = [
     "portline.appointments",
     "portline.screening",
     "portline.inspection",
+    "portline.linkage",
     "portline.portals.accounts",
     "portline.portals.applicant",
     "portline.portals.partner",

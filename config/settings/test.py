@@ -17,3 +17,5 @@ CACHES = {
         "LOCATION": "portline-tests",
     }
 }
+# Person linkage fingerprints in tests use a fixed key (never a production default).
+LINKAGE_KEY = "portline-test-linkage-key"

@@ -265,7 +265,7 @@ def _duckdb_linker(table: pa.Table, settings: Any) -> Linker:
     con = duckdb.connect()
     con.execute("SET threads TO 2")
     db = DuckDBAPI(con)
-    return Linker(db.register(table, table_name="people"), settings, log_level=logging.WARNING)
+    return Linker(db.register(table, table_name="people"), settings, log_level=logging.ERROR)
 
 
 def train(records: Iterable[dict] | pa.Table, *, seed: int = 20261130) -> dict:
@@ -474,7 +474,7 @@ def predict_spark(
     linker = Linker(
         db.register(frame, table_name="people"),
         settings_for_dialect(model, "spark"),
-        log_level=logging.WARNING,
+        log_level=logging.ERROR,
     )
     predictions = linker.inference.predict(threshold_match_probability=threshold)
     rows = [row.asDict() for row in predictions.as_spark_dataframe().collect()]

@@ -71,8 +71,8 @@ def _date_error(rng: np.random.Generator, dob: dt.date) -> dt.date:
     if kind == 1:
         year = dob.year + (1 if rng.random() < 0.5 else -1)
         return dob.replace(year=year, day=min(dob.day, 28))
-    day = dob.day + (1 if dob.day < 28 else -1) * int(rng.integers(1, 3))
-    return dob.replace(day=day)
+    shift = int(rng.integers(1, 3)) * (1 if dob.day < 20 else -1)
+    return dob + dt.timedelta(days=shift)  # a mistyped day
 
 
 def _corrupt(rng: np.random.Generator, person: PlantedPerson) -> PlantedPerson:
