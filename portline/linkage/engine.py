@@ -434,8 +434,8 @@ def spark_session(*, master: str, workdir: Path) -> Any:
         .config("spark.driver.extraJavaOptions", java_opts)
         .config("spark.executor.extraJavaOptions", java_opts)
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.default.parallelism", "4")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
         .config("spark.driver.memory", "1g")
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
@@ -470,7 +470,12 @@ def predict_spark(
 
     schema = StructType([StructField(name, StringType(), True) for name in table.column_names])
     frame = spark.createDataFrame([tuple(row.values()) for row in table.to_pylist()], schema=schema)
-    db = SparkAPI(spark_session=spark, num_partitions_on_repartition=4)
+    # Small inputs: persist in memory between steps rather than checkpoint to disk.
+    db = SparkAPI(
+        spark_session=spark,
+        break_lineage_method="persist" if table.num_rows < 100_000 else "checkpoint",
+        num_partitions_on_repartition=2,
+    )
     linker = Linker(
         db.register(frame, table_name="people"),
         settings_for_dialect(model, "spark"),

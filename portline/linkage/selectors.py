@@ -216,6 +216,10 @@ class RecordView:
     position: int | None = None
     visible: bool = False
 
+    @property
+    def source_label(self) -> str:
+        return str(RecordSource(self.source).label) if self.source else ""
+
 
 @dataclass
 class LinkView:
