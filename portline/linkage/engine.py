@@ -17,6 +17,7 @@ import logging
 import math
 import os
 import tempfile
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -434,8 +435,10 @@ def spark_session(*, master: str, workdir: Path) -> Any:
         .config("spark.driver.extraJavaOptions", java_opts)
         .config("spark.executor.extraJavaOptions", java_opts)
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "2")
+        .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
         .config("spark.driver.memory", "1g")
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
@@ -477,7 +480,7 @@ def predict_spark(
         num_partitions_on_repartition=2,
     )
     linker = Linker(
-        db.register(frame, table_name="people"),
+        db.register(frame, table_name=f"people_{uuid.uuid4().hex[:12]}"),
         settings_for_dialect(model, "spark"),
         log_level=logging.ERROR,
     )

@@ -9,18 +9,19 @@ phone or e-mail (the evidence carries only comparison levels and weights).
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 import imagehash
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image
 
 from portline.accounts.models import Role, User
 from portline.common.errors import NotFound
 from portline.linkage import normalise
-from portline.linkage.engine import COMPARISON_LABELS
 from portline.linkage.errors import LinkageNotConfigured
 from portline.linkage.models import (
     ClusterMember,
@@ -274,11 +275,55 @@ def _record_views(actor: User | None, keys: set[str]) -> dict[str, RecordView]:
     return views
 
 
+COMPARISON_NAMES = {
+    "given_1": gettext_lazy("first given name"),
+    "given_2": gettext_lazy("second given name"),
+    "surname_1": gettext_lazy("first surname"),
+    "surname_2": gettext_lazy("second surname"),
+    "dob": gettext_lazy("date of birth"),
+    "sex": gettext_lazy("sex"),
+    "birth_place": gettext_lazy("place of birth"),
+    "address": gettext_lazy("US address"),
+    "doc_fp": gettext_lazy("document number"),
+    "phone_fp": gettext_lazy("phone"),
+    "email_fp": gettext_lazy("e-mail"),
+    "photo_hash": gettext_lazy("photograph"),
+}
+LEVEL_NAMES = {
+    "day and month swapped": gettext_lazy("day and month swapped"),
+    "same day, year off by one": gettext_lazy("same day, year off by one"),
+    "one digit different": gettext_lazy("one digit different"),
+    "same year": gettext_lazy("same year only"),
+    "same ZIP code only": gettext_lazy("same ZIP code only"),
+    "given name and surname swapped": gettext_lazy("given name and surname swapped"),
+    "swapped (counted under the given name)": gettext_lazy(
+        "swapped (counted under the given name)"
+    ),
+    "surnames in the other order": gettext_lazy("surnames in the other order"),
+    "All other comparisons": gettext_lazy("different"),
+}
+_JARO = re.compile(r"^Jaro-Winkler distance of .* >= ([0-9.]+)$")
+
+
+def level_name(label: str) -> str:
+    """A Splink level label in the supervisor's language."""
+    if label in LEVEL_NAMES:
+        return str(LEVEL_NAMES[label])
+    if label.startswith("Exact match"):
+        return _("the same")
+    if match := _JARO.match(label):
+        return _("similar (Jaro-Winkler similarity at least %(threshold)s)") % {
+            "threshold": match.group(1)
+        }
+    return label
+
+
 def _evidence_rows(evidence: list[dict]) -> list[dict]:
     return [
         {
             **row,
-            "label": COMPARISON_LABELS.get(row["comparison"], row["comparison"]),
+            "label": COMPARISON_NAMES.get(row["comparison"], row["comparison"]),
+            "level_name": level_name(row["level"]),
             "agrees": row["match_weight"] > 0,
         }
         for row in sorted(evidence, key=lambda r: -abs(r["match_weight"]))

@@ -74,6 +74,8 @@ def linkage_run(
         )
     if not 0 < threshold < 1:
         raise ValidationFailed(_("The link threshold must be between 0 and 1."))
+    if backend == RunBackend.SPARK and not engine.java_available():
+        raise LinkageNotConfigured(_("Java is not installed: the Spark backend needs Java 17."))
     started = clock.now()
     records, refs = linkage_records()
     confirmed, rejected = adjudicated_pairs()

@@ -112,3 +112,10 @@ def test_model_rebuilds_for_the_spark_dialect():
     levels = [lv for c in spark["comparisons"] for lv in c["comparison_levels"]]
     assert any("m_probability" in lv for lv in levels)
     assert len(spark["comparisons"]) == len(model["comparisons"])
+
+
+def test_every_comparison_has_a_translated_name():
+    from portline.linkage.selectors import COMPARISON_NAMES, level_name
+
+    assert set(COMPARISON_NAMES) == set(engine.COMPARISON_LABELS)
+    assert level_name("Jaro-Winkler distance of given_1 >= 0.92").startswith("similar")

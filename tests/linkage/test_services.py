@@ -76,7 +76,7 @@ def test_run_links_one_person_with_evidence(planted, supervisor):
 
 
 def test_rejected_pair_never_relinks_and_confirmed_pair_stays(planted, supervisor):
-    first, again, stranger = planted
+    first, _again, stranger = planted
     run = services.linkage_run(actor=None)
     link = RecordLink.objects.get(run=run)
     services.link_adjudicate(

@@ -56,6 +56,9 @@ def _cluster_page(request, cluster, form=None, link_form=None, status=200) -> Ht
             "view": selectors.cluster_view(request.user, cluster),
             "form": form or AdjudicationForm(),
             "link_form": link_form,
+            "link_errors": [str(e) for errs in link_form[1].errors.values() for e in errs]
+            if link_form
+            else [],
         },
         status=status,
     )
