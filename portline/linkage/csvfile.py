@@ -218,6 +218,21 @@ def read_people(data: bytes) -> LinkFileResult:
     return result
 
 
+def row_record(key: bytes, row: dict[str, str], *, lenient_dates: bool = False) -> dict:
+    """One engine record from a row keyed by canonical column names. `lenient_dates` turns
+    an unreadable date into an unknown one (for files already known to hold such dates)."""
+    if lenient_dates and row.get("date_of_birth"):
+        try:
+            parse_date(row["date_of_birth"])
+        except ValueError:
+            row = {**row, "date_of_birth": ""}
+    return _record(key, row)
+
+
+def canonical_column(header: str) -> str | None:
+    return _ALIASES.get(canonical_header(header))
+
+
 def _record(key: bytes, row: dict[str, str]) -> dict:
     address = row.get("address") or " ".join(
         part

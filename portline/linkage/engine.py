@@ -13,6 +13,7 @@ removed), so both backends give identical clusters whenever they agree on which 
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -188,6 +189,8 @@ PREDICTION_BLOCKS = (
     ("dob", "surname_1"),  # given name's first letter changed (Yesenia / Jesenia)
     ("dob", "given_1"),  # surname's first letter changed
     ("address", "initials"),  # same destination, name and date both off
+    ("dob", "address"),  # names written another way (transliterated, both parts changed)
+    ("dob", "surname_2"),
     ("doc_fp",),
     ("phone_fp",),
     ("email_fp",),
@@ -299,11 +302,20 @@ def train(records: Iterable[dict] | pa.Table, *, seed: int = 20261130) -> dict:
         record_sample_proportion=sample,
     )
     linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("given_1", "surname_1", "birth_place"),
+        block_on("given_1", "surname_1", *(["birth_place"] if "birth_place" in columns else [])),
         estimate_without_term_frequencies=True,
         record_sample_proportion=sample,
     )
     return linker.misc.save_model_to_json()
+
+
+DEFAULT_MODEL_PATH = Path(__file__).parent / "data" / "model.json"
+
+
+def default_model() -> dict:
+    """The model shipped with Portline (trained on the seeded synthetic population by
+    `portline linkage train-default`); used until a run on real data trains its own."""
+    return json.loads(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
 
 
 def settings_for_dialect(model: dict, dialect: str) -> dict:

@@ -3,7 +3,6 @@ adjudications. Every change is audited in its own transaction."""
 
 from __future__ import annotations
 
-import json
 import tempfile
 from itertools import combinations
 from pathlib import Path
@@ -39,13 +38,6 @@ MIN_REASON_LENGTH = 5
 # Below this many records the model is not retrained: the last run's model (or the shipped
 # one, trained on the seeded synthetic population) scores them.
 MIN_TRAINING_RECORDS = 5000
-DEFAULT_MODEL_PATH = Path(__file__).parent / "data" / "model.json"
-
-
-def default_model() -> dict:
-    """The model shipped with Portline (trained on the seeded synthetic population by
-    `portline linkage train-default`); used until a run on real data trains its own."""
-    return json.loads(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
 
 
 def _is_system(actor: Any) -> bool:
@@ -81,7 +73,7 @@ def linkage_run(
     confirmed, rejected = adjudicated_pairs()
     if train is None:
         train = len(records) >= MIN_TRAINING_RECORDS
-    model = engine.train(records) if train else (latest_model() or default_model())
+    model = engine.train(records) if train else (latest_model() or engine.default_model())
     try:
         if backend == RunBackend.SPARK:
             with tempfile.TemporaryDirectory(prefix="portline-spark-") as tmp:

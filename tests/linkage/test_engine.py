@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from portline.linkage import engine, normalise, planted
-from portline.linkage.services import default_model
+from portline.linkage.engine import default_model
 from tests.linkage.conftest import KEY, engine_records
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from portline.linkage import engine, planted
-from portline.linkage.services import default_model
+from portline.linkage.engine import default_model
 from tests.linkage.conftest import engine_records
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("spark")]

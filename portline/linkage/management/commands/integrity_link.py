@@ -9,7 +9,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from portline.linkage import csvfile, engine
-from portline.linkage.services import default_model
 
 
 class Command(BaseCommand):
@@ -38,7 +37,7 @@ class Command(BaseCommand):
         try:
             linked = csvfile.link_file(
                 path,
-                model=default_model(),
+                model=engine.default_model(),
                 threshold=threshold,
                 backend=backend,
                 spark_master=settings.SPARK_MASTER,

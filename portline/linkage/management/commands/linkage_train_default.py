@@ -8,7 +8,7 @@ import json
 from django.core.management.base import BaseCommand
 
 from portline.linkage import engine, normalise, planted
-from portline.linkage.services import DEFAULT_MODEL_PATH
+from portline.linkage.engine import DEFAULT_MODEL_PATH
 
 
 class Command(BaseCommand):
