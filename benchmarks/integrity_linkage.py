@@ -206,7 +206,9 @@ def main() -> None:
     # look it up and score it.
     t = time.perf_counter()
     index = realtime.CandidateIndex.from_table(table, model)
-    print(f"real-time index over {table.num_rows:,} records built in {time.perf_counter() - t:.1f} s")
+    print(
+        f"real-time index over {table.num_rows:,} records built in {time.perf_counter() - t:.1f} s"
+    )
     rng = np.random.default_rng(args.seed)
     sample = rng.choice(table.num_rows, size=min(args.queries, table.num_rows), replace=False)
     rows = table.take(pa.array(sample)).to_pylist()

@@ -119,3 +119,24 @@ def test_every_comparison_has_a_translated_name():
 
     assert set(COMPARISON_NAMES) == set(engine.COMPARISON_LABELS)
     assert level_name("Jaro-Winkler distance of given_1 >= 0.92").startswith("similar")
+
+
+def test_real_time_check_agrees_with_the_batch(labelled_people):
+    from portline.linkage import realtime
+
+    records = engine_records(labelled_people)
+    model = default_model()
+    batch = {
+        (x.left, x.right)
+        for x in engine.predict_duckdb(records, model, threshold=0.5)
+        if x.probability >= 0.9
+    }
+    index = realtime.index_records(records, model)
+    found = set()
+    for record in records[:1500]:
+        for other, _p in index.match(record, threshold=0.9):
+            found.add(tuple(sorted((record["unique_id"], other))))
+    ids = {r["unique_id"] for r in records[:1500]}
+    expected = {pair for pair in batch if pair[0] in ids or pair[1] in ids}
+    agreed = len(found & expected) / len(expected | found)
+    assert len(expected) > 100 and agreed >= 0.97, agreed
