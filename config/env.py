@@ -154,6 +154,12 @@ VARS: tuple[Var, ...] = (
         "local[2]",
         "Spark master URL for the `spark` linkage backend, e.g. `spark://host:7077`; `local[2]` runs Spark inside the process on two cores.",
     ),
+    Var(
+        "SPARK_LOCAL_IP",
+        str,
+        "127.0.0.1",
+        "Address Spark binds to (read by Spark itself; Portline sets this default before Spark starts, so local mode never listens beyond the loopback).",
+    ),
 )
 
 _BY_NAME = {var.name: var for var in VARS}

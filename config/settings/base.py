@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -41,6 +42,7 @@ LINKAGE_KEY = env("PORTLINE_LINKAGE_KEY") or (
 )
 LINKAGE_BACKEND = env("PORTLINE_LINKAGE_BACKEND")
 SPARK_MASTER = env("PORTLINE_SPARK_MASTER")
+os.environ.setdefault("SPARK_LOCAL_IP", env("SPARK_LOCAL_IP"))  # Spark reads it itself
 ALLOWED_HOSTS = env("PORTLINE_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("PORTLINE_CSRF_TRUSTED_ORIGINS")
 

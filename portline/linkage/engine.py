@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import tempfile
 import uuid
 from collections.abc import Iterable, Sequence
@@ -429,7 +428,7 @@ def predict_duckdb(
 def java_available() -> bool:
     import shutil
 
-    return bool(shutil.which("java") or os.environ.get("JAVA_HOME"))
+    return shutil.which("java") is not None
 
 
 def spark_session(*, master: str, workdir: Path) -> Any:
@@ -443,9 +442,8 @@ def spark_session(*, master: str, workdir: Path) -> Any:
     workdir.mkdir(parents=True, exist_ok=True)
     tmp = workdir / "tmp"
     tmp.mkdir(exist_ok=True)
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     java_opts = f"-Djava.io.tmpdir={tmp}"
-    spark = (
+    builder = (
         SparkSession.builder.master(master)
         .appName("portline-linkage")
         .config("spark.jars", similarity_jar_location())
@@ -459,8 +457,13 @@ def spark_session(*, master: str, workdir: Path) -> Any:
         .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
         .config("spark.driver.memory", "1g")
         .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
     )
+    if master.startswith("local"):  # stay on the loopback (SPARK_LOCAL_IP: config/settings)
+        builder = builder.config("spark.driver.host", "127.0.0.1").config(
+            "spark.driver.bindAddress", "127.0.0.1"
+        )
+    logging.getLogger("py4j").setLevel(logging.WARNING)  # no INFO lines at interpreter exit
+    spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     spark.sparkContext.setCheckpointDir(str(workdir / "checkpoints"))
     return spark
