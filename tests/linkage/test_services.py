@@ -158,3 +158,13 @@ def test_photo_fingerprint_links_records(port, supervisor):
     records, _refs = selectors.linkage_records()
     hashes = {r["unique_id"]: r["photo_hash"] for r in records}
     assert hashes[selectors.person_key(a.pk)] == hashes[selectors.person_key(b.pk)] is not None
+
+
+def test_console_command_runs_a_linkage(planted):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("linkage_run", "--no-train", stdout=out)
+    assert "1 clusters" in out.getvalue() and "(duckdb)" in out.getvalue()
