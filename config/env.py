@@ -245,6 +245,31 @@ VARS: tuple[Var, ...] = (
         60,
         "That window, in minutes.",
     ),
+    Var(
+        "PORTLINE_LINKAGE_KEY",
+        str,
+        "",
+        "Key of the keyed hashes (HMAC-SHA-256) through which person linkage compares document numbers, phones and e-mail addresses. Required to run linkage; demo mode and tests use a fixed demo key. Changing it makes earlier fingerprints incomparable (the next run recomputes them all).",
+        secret=True,
+    ),
+    Var(
+        "PORTLINE_LINKAGE_BACKEND",
+        str,
+        "duckdb",
+        "Engine that scores person links: `duckdb` (one machine) or `spark` (Apache Spark; needs Java 17).",
+    ),
+    Var(
+        "PORTLINE_SPARK_MASTER",
+        str,
+        "local[2]",
+        "Spark master URL for the `spark` linkage backend, e.g. `spark://host:7077`; `local[2]` runs Spark inside the process on two cores.",
+    ),
+    Var(
+        "SPARK_LOCAL_IP",
+        str,
+        "127.0.0.1",
+        "Address Spark binds to (read by Spark itself; Portline sets this default before Spark starts, so local mode never listens beyond the loopback).",
+    ),
 )
 
 _BY_NAME = {var.name: var for var in VARS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -35,6 +36,14 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+# Person linkage (portline/linkage): the fingerprint key never has a production default.
+LINKAGE_KEY = env("PORTLINE_LINKAGE_KEY") or (
+    "portline-demo-linkage-key" if DEMO or PORTLINE_ENV == "test" else ""
+)
+LINKAGE_BACKEND = env("PORTLINE_LINKAGE_BACKEND")
+SPARK_MASTER = env("PORTLINE_SPARK_MASTER")
+os.environ.setdefault("SPARK_LOCAL_IP", env("SPARK_LOCAL_IP"))  # Spark reads it itself
 ALLOWED_HOSTS = env("PORTLINE_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("PORTLINE_CSRF_TRUSTED_ORIGINS")
 
@@ -54,6 +63,7 @@ PORTLINE_APPS = [
     "portline.synthetic",
     "portline.complaints",
     "portline.integrity",
+    "portline.linkage",
     "portline.portals.accounts",
     "portline.portals.applicant",
     "portline.portals.partner",

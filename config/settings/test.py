@@ -19,3 +19,5 @@ CACHES = {
 }
 # Audit roots are signed with the fixed, public demo key in tests (docs/audit.md).
 PORTLINE_AUDIT_DEMO_KEY = True
+# Person linkage fingerprints in tests use a fixed key (never a production default).
+LINKAGE_KEY = "portline-test-linkage-key"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portline.portals.officer import integrity_views, views
+from portline.portals.officer import integrity_views, linkage_views, views
 
 app_name = "officer"
 urlpatterns = [
@@ -30,6 +30,18 @@ urlpatterns = [
     path("overdue/", views.overdue, name="overdue"),
     path("expiries/", views.expiries, name="expiries"),
     path("released/<str:record_number>/", views.release_case_officer, name="release_case_officer"),
+    path("linkage/", linkage_views.queue, name="linkage_queue"),
+    path("linkage/groups/<int:cluster_id>/", linkage_views.cluster, name="linkage_cluster"),
+    path(
+        "linkage/groups/<int:cluster_id>/decide/",
+        linkage_views.cluster_adjudicate,
+        name="linkage_cluster_adjudicate",
+    ),
+    path(
+        "linkage/links/<int:link_id>/decide/",
+        linkage_views.link_adjudicate,
+        name="linkage_link_adjudicate",
+    ),
     # The released person's own pages (they log in with the registration owner's account).
     path("release/", views.release_home, name="release_home"),
     path("release/<str:record_number>/", views.release_case, name="release_case"),

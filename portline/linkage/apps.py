@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LinkageConfig(AppConfig):
+    name = "portline.linkage"
+    label = "linkage"
+    verbose_name = _("Person linkage")
