@@ -17,3 +17,8 @@ CACHES = {
         "LOCATION": "portline-tests",
     }
 }
+# The suite's own connections stay plain (pytest-django creates and drops test databases);
+# the tests that start `portline serve` as a process use the pool as production does.
+if DATABASES["default"].get("OPTIONS", {}).get("pool"):  # noqa: F405
+    DATABASES["default"]["OPTIONS"].pop("pool")  # noqa: F405
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
