@@ -4,6 +4,9 @@ from django.views.i18n import set_language
 
 from portline.api.v1.api import api as api_v1
 
+# An unreachable database answers 503 with Retry-After, not a bare 500 (docs/deployment.md).
+handler500 = "portline.ops.views.server_error"
+
 admin.site.site_header = "Portline administration"
 admin.site.site_title = "Portline"
 

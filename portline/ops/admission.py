@@ -60,7 +60,8 @@ class Gate:
                 return "busy"
             if self.rate:
                 now = self.clock()
-                self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
+                elapsed = max(0.0, now - self.updated)
+                self.tokens = min(self.rate, self.tokens + elapsed * self.rate)
                 self.updated = now
                 # newcomers need a whole token; ticket holders may borrow one second ahead
                 if self.tokens < (-self.rate + 1 if priority else 1):

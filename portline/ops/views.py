@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from portline.ops.selectors import readiness_check
@@ -36,3 +40,42 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     from portline.ops import metrics
 
     return HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
+
+
+def _database_unavailable(exc: BaseException | None) -> bool:
+    from django.db import InterfaceError, OperationalError
+    from psycopg_pool import PoolTimeout
+
+    return isinstance(exc, OperationalError | InterfaceError | PoolTimeout)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: an unreachable or restarting database is said plainly (503, Retry-After),
+    in the API's error body for the API; anything else is a plain 500 without details."""
+    exc = sys.exc_info()[1]
+    unavailable = _database_unavailable(exc)
+    status = 503 if unavailable else 500
+    message = (
+        _(
+            "The service cannot reach its database right now. Nothing was saved. Try again in a minute."
+        )
+        if unavailable
+        else _("Something went wrong on our side. Nothing was saved. Please try again later.")
+    )
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(
+            {
+                "error": {
+                    "code": "database_unavailable" if unavailable else "server_error",
+                    "message": message,
+                }
+            },
+            status=status,
+        )
+    else:
+        response = HttpResponse(
+            render_to_string("ops/error.html", {"message": message}), status=status
+        )
+    if unavailable:
+        response["Retry-After"] = "30"
+    return response
