@@ -113,7 +113,7 @@ TEMPLATES = [
     }
 ]
 
-_DB_TIMEOUT = env("PORTLINE_DB_TIMEOUT_SECONDS")
+PORTLINE_DB_TIMEOUT_SECONDS = _DB_TIMEOUT = env("PORTLINE_DB_TIMEOUT_SECONDS")
 
 
 def _database(url: str) -> dict:
@@ -125,16 +125,14 @@ def _database(url: str) -> dict:
         options.setdefault("connect_timeout", _DB_TIMEOUT)
         pool_size = env("PORTLINE_DB_POOL_SIZE")
         if pool_size:
-            from psycopg_pool import ConnectionPool
-
+            # Django hands the pool `check=ConnectionPool.check_connection`: a connection
+            # broken by a database restart is replaced, not handed out.
             config["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not
             options["pool"] = {
                 "min_size": 1,
                 "max_size": pool_size,
                 "timeout": _DB_TIMEOUT,
                 "max_idle": 60,
-                # a connection broken by a database restart is replaced, not handed out
-                "check": ConnectionPool.check_connection,
             }
     return config
 
