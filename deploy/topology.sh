@@ -8,6 +8,7 @@
 #
 # Ports: nginx on $BASE_PORT (8180), servers on BASE_PORT+1 and +2. Logs under $WORKDIR.
 set -euo pipefail
+shopt -s lastpipe
 cd "$(dirname "$0")/.."
 : "${DATABASE_URL:?set DATABASE_URL to a PostgreSQL database}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/1}"
@@ -22,6 +23,7 @@ mkdir -p "$WORKDIR/nginx/tmp" "$PORTLINE_VAR_DIR"
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill -9 -- "-$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 step() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 start() { # start NAME COMMAND...: its own process group, so kill -9 reaches its children
   local name=$1; shift
@@ -30,15 +32,15 @@ start() { # start NAME COMMAND...: its own process group, so kill -9 reaches its
 }
 wait_ok() { # wait_ok URL: until it answers 200
   for _ in $(seq 1 200); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 200 ] && return 0; sleep 0.1
+    [ "$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "$1")" = 200 ] && return 0; sleep 0.1
   done
   echo "no answer from $1"; tail -20 "$WORKDIR"/*.log; return 1
 }
 
 if [ -z "${SKIP_MIGRATE:-}" ]; then
-  step "migrate"; "$BIN/portline" migrate --no-input -v0; "$BIN/portline" manage createcachetable
+  step "migrate"; "$BIN/portline" migrate --no-input -v0
 fi
-"$BIN/portline" manage collectstatic --no-input -v0
+[ -n "${SKIP_COLLECTSTATIC:-}" ] || "$BIN/portline" manage collectstatic --no-input -v0
 step "two application servers (ports $((BASE_PORT + 1)), $((BASE_PORT + 2))) and two workers"
 start app-1 "$BIN/portline" serve "127.0.0.1:$((BASE_PORT + 1))" --workers 1 --threads 4 --no-collectstatic
 start app-2 "$BIN/portline" serve "127.0.0.1:$((BASE_PORT + 2))" --workers 1 --threads 4 --no-collectstatic
@@ -67,26 +69,34 @@ start nginx "$NGINX" -p "$WORKDIR/nginx" -c "$WORKDIR/nginx/nginx.conf" -g "daem
 PROXY="http://127.0.0.1:$BASE_PORT"
 wait_ok "http://127.0.0.1:$((BASE_PORT + 1))/healthz"; wait_ok "http://127.0.0.1:$((BASE_PORT + 2))/healthz"
 wait_ok "$PROXY/readyz"
-step "ready through the proxy: $(curl -s "$PROXY/readyz")"
+step "ready through the proxy: $(curl -s --max-time 10 "$PROXY/readyz")"
 
 step "journey 1 through the proxy"
 "$BIN/python" deploy/journey.py "$PROXY"
 
-step "kill -9 worker-1 and application server 1 in the middle"
-kill -9 -- "-$PID_worker_1"; kill -9 -- "-$PID_app_1"
-step "journey 2 through the proxy (one server, one worker left)"
-"$BIN/python" deploy/journey.py "$PROXY"
+step "journey 2 through the proxy; kill -9 worker-1 and application server 1 while it runs"
+"$BIN/python" deploy/journey.py "$PROXY" >"$WORKDIR/journey-2.out" 2>&1 &
+JOURNEY=$!
+sleep 0.5
+kill -9 -- "-$PID_worker_1" "-$PID_app_1"
+wait "$JOURNEY" || { cat "$WORKDIR/journey-2.out"; exit 1; }
+cat "$WORKDIR/journey-2.out"
 wait_ok "$PROXY/readyz"
-step "still ready: $(curl -s "$PROXY/readyz")"
+step "still ready (one server, one worker left): $(curl -s --max-time 10 "$PROXY/readyz")"
 step "a task queued now is run by worker-2"
-"$BIN/portline" shell -c "from portline.appointments.tasks import appointments_expire_task as t; print(t.enqueue().id)" >"$WORKDIR/task-id"
-TASK_ID=$(tail -1 "$WORKDIR/task-id")
-for _ in $(seq 1 100); do
-  STATUS=$("$BIN/portline" shell -c "from django_tasks_db.models import DBTaskResult; print(DBTaskResult.objects.get(id='$TASK_ID').status)" 2>/dev/null | tail -1)
-  [ "$STATUS" = SUCCESSFUL ] && break; sleep 0.3
-done
-[ "$STATUS" = SUCCESSFUL ] || { echo "task $TASK_ID: $STATUS"; exit 1; }
-step "task $TASK_ID: $STATUS"
+"$BIN/portline" shell -c "
+import time
+from django_tasks_db.models import DBTaskResult
+from portline.appointments.tasks import appointments_expire_task
+task_id = appointments_expire_task.enqueue().id
+for _ in range(100):
+    status = DBTaskResult.objects.get(id=task_id).status
+    if status == 'SUCCESSFUL':
+        break
+    time.sleep(0.2)
+print('task', task_id, status)
+raise SystemExit(0 if status == 'SUCCESSFUL' else 1)
+" 2>&1 | tail -1
 if grep -q '?' "$WORKDIR/nginx/access.log"; then echo "a query string reached nginx's access log"; exit 1; fi
 step "nginx access log (no query strings, no addresses): $(wc -l <"$WORKDIR/nginx/access.log") lines"
 echo "TOPOLOGY OK"
