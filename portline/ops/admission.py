@@ -130,11 +130,39 @@ def ticket_sign(ticket: Ticket) -> str:
     return signing.dumps({"n": ticket.number, "t": ticket.first_seen}, salt=_SALT)
 
 
+class _LocalLine:
+    """Without Redis: this process's own numbering (turning someone away must stay cheap; a
+    counter in the database cache would put the database back on the overloaded path)."""
+
+    def __init__(self) -> None:
+        self.issued = 0
+        self.served = 0
+        self.lock = threading.Lock()
+
+    def issue(self) -> int:
+        with self.lock:
+            self.issued += 1
+            return self.issued
+
+    def serve(self, number: int) -> None:
+        with self.lock:
+            self.served = max(self.served, number)
+
+
+_local_line = _LocalLine()
+
+
+def _shared() -> bool:
+    return bool(settings.REDIS_URL)
+
+
 def ticket_issue(previous: Ticket | None, *, now: float) -> Ticket:
-    """Keep a valid ticket (its place in line); else take the next number from the shared
-    cache (Redis or the database cache: every process numbers from the same counter)."""
+    """Keep a valid ticket (its place in line); else take the next number: from Redis when
+    REDIS_URL is set (every process numbers from the same counter), else from this process."""
     if previous is not None:
         return previous
+    if not _shared():
+        return Ticket(number=_local_line.issue(), first_seen=now)
     try:
         cache.add(_ISSUED_KEY, 0, timeout=None)
         number = cache.incr(_ISSUED_KEY)
@@ -145,6 +173,9 @@ def ticket_issue(previous: Ticket | None, *, now: float) -> Ticket:
 
 def ticket_served(ticket: Ticket) -> None:
     """A ticket holder got in: everyone with a smaller number has been served too (about)."""
+    if not _shared():
+        _local_line.serve(ticket.number)
+        return
     try:
         if ticket.number > (cache.get(_SERVED_KEY) or 0):
             cache.set(_SERVED_KEY, ticket.number, timeout=None)
@@ -155,6 +186,8 @@ def ticket_served(ticket: Ticket) -> None:
 def place_in_line(ticket: Ticket) -> int | None:
     if not ticket.number:
         return None
+    if not _shared():
+        return max(1, ticket.number - _local_line.served)
     try:
         served = cache.get(_SERVED_KEY) or 0
     except Exception:

@@ -43,8 +43,13 @@ class PortlineServer(BaseApplication):
     def load(self):
         # In each worker process after the fork: database pools are per process.
         from django.core.wsgi import get_wsgi_application
+        from django.urls import get_resolver
 
-        return get_wsgi_application()
+        application = get_wsgi_application()
+        # Import every view now (about 4 s here: the API schemas, the map renderer), before
+        # this process accepts connections, not during its first requests.
+        get_resolver().url_patterns  # noqa: B018 - evaluated for its side effect
+        return application
 
 
 def server_options(*, bind: str, workers: int, threads: int) -> dict[str, Any]:
