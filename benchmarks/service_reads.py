@@ -42,7 +42,7 @@ def applicant_session() -> tuple[str, str]:
     user = User.objects.create_user(
         login="reader@example.org",
         email="reader@example.org",
-        password="bench-password-12",
+        password="bench-password-12",  # noqa: S106 - a benchmark account on a scratch database
         role=Role.APPLICANT,
     )
     device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
