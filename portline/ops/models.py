@@ -20,3 +20,14 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} on {self.hostname}"
+
+
+class EffectDone(models.Model):
+    """A side effect outside the database (an e-mail, an SMS) that background work carried
+    out. Work run again after a crash skips what is recorded here (portline.ops.services.once)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    done_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.key

@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from django_tasks_db.models import DBTaskResult
 
 from portline.common import clock
 from portline.common.errors import ApplicationError
-from portline.ops.models import WorkerHeartbeat
+from portline.ops.models import EffectDone, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,17 @@ def tasks_requeue_orphaned(*, at: dt.datetime | None = None) -> tuple[int, int]:
                 "failed" if len(worker_ids or []) >= MAX_TASK_ATTEMPTS else "queued again",
             )
     return requeued, failed
+
+
+def once(*, key: str, effect: Callable[[], object]) -> bool:
+    """Carry out `effect` (an e-mail, an SMS) unless `key` says it was done; record it after.
+    A task run twice sends nothing twice; a crash between the effect and its record can
+    repeat that one effect (at least once, never silently dropped). Returns whether it ran."""
+    if EffectDone.objects.filter(key=key).exists():
+        return False
+    effect()
+    EffectDone.objects.get_or_create(key=key, defaults={"done_at": clock.now()})
+    return True
 
 
 # Backups -----------------------------------------------------------------------------------
