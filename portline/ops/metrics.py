@@ -8,8 +8,6 @@ scrape time, so they are right however many workers run.
 
 from __future__ import annotations
 
-import os
-
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -20,7 +18,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
-from portline.ops.metrics_dir import MULTIPROC_ENV
+from portline.ops.metrics_dir import multiproc_active
 
 REQUESTS = Counter(
     "portline_http_requests",
@@ -66,7 +64,7 @@ def request_observe(*, group: str, method: str, status: int, seconds: float) -> 
 
 
 def process_dead(pid: int) -> None:
-    if os.environ.get(MULTIPROC_ENV):
+    if multiproc_active():
         multiprocess.mark_process_dead(pid)
 
 
@@ -92,7 +90,7 @@ class TaskQueueCollector:
 
 def exposition() -> bytes:
     """The text format for a scrape: every process's counters plus the queue gauges."""
-    if os.environ.get(MULTIPROC_ENV):
+    if multiproc_active():
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         text = generate_latest(registry)

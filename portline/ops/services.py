@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -123,24 +122,31 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _pg_env(config: dict[str, Any]) -> dict[str, str]:
-    environ = {**os.environ}
-    for key, name in (
-        ("HOST", "PGHOST"),
-        ("PORT", "PGPORT"),
-        ("USER", "PGUSER"),
-        ("PASSWORD", "PGPASSWORD"),
-    ):
-        if config.get(key):
-            environ[name] = str(config[key])
-    environ["PGCONNECT_TIMEOUT"] = str(settings.PORTLINE_DB_TIMEOUT_SECONDS)
-    return environ
+def _pg_command(
+    program: str, config: dict[str, Any], *args: str
+) -> tuple[list[str], dict[str, str]]:
+    """The client program with a libpq connection string; the password (if any) goes in the
+    child's own small environment, never on its command line."""
+    path = shutil.which(program)
+    if path is None:
+        raise BackupError(f"{program} is not installed (Debian: postgresql-client).")
+    parts = {
+        "host": config.get("HOST"),
+        "port": config.get("PORT"),
+        "user": config.get("USER"),
+        "dbname": config.get("NAME"),
+    }
+    conninfo = " ".join(f"{key}={value}" for key, value in parts.items() if value)
+    child_env = {"PGCONNECT_TIMEOUT": str(settings.PORTLINE_DB_TIMEOUT_SECONDS)}
+    if config.get("PASSWORD"):
+        child_env["PGPASSWORD"] = str(config["PASSWORD"])
+    return [path, *args, f"--dbname={conninfo}"], child_env
 
 
 def _run(command: list[str], *, env: dict[str, str]) -> None:
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - fixed program, our arguments
     if done.returncode:
-        raise BackupError(f"{command[0]} failed: {done.stderr.strip()[-500:]}")
+        raise BackupError(f"{Path(command[0]).name} failed: {done.stderr.strip()[-500:]}")
 
 
 def backup_create(*, destination: Path, alias: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
@@ -154,17 +160,15 @@ def backup_create(*, destination: Path, alias: str = DEFAULT_DB_ALIAS) -> dict[s
     config = connection.settings_dict
     if connection.vendor == "postgresql":
         database_file = destination / "database.pgdump"
-        _run(
-            [
-                "pg_dump",
-                "--format=custom",
-                "--no-owner",
-                "--no-privileges",
-                f"--file={database_file}",
-                connection.get_connection_params()["dbname"],
-            ],
-            env=_pg_env(config),
+        command, child_env = _pg_command(
+            "pg_dump",
+            config,
+            "--format=custom",
+            "--no-owner",
+            "--no-privileges",
+            f"--file={database_file}",
         )
+        _run(command, env=child_env)
     elif connection.vendor == "sqlite":
         database_file = destination / "database.sqlite3"
         connection.ensure_connection()
@@ -228,16 +232,11 @@ def backup_restore(
     config = connection.settings_dict
     if connection.vendor == "postgresql":
         connection.close()
-        command = [
-            "pg_restore",
-            "--no-owner",
-            "--no-privileges",
-            "--exit-on-error",
-            f"--dbname={connection.get_connection_params()['dbname']}",
-        ]
+        options = ["--no-owner", "--no-privileges", "--exit-on-error"]
         if replace:
-            command[1:1] = ["--clean", "--if-exists"]
-        _run([*command, str(source / "database.pgdump")], env=_pg_env(config))
+            options += ["--clean", "--if-exists"]
+        command, child_env = _pg_command("pg_restore", config, *options)
+        _run([*command, str(source / "database.pgdump")], env=child_env)
     else:
         connection.ensure_connection()
         origin = sqlite3.connect(source / "database.sqlite3")
