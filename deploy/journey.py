@@ -182,9 +182,11 @@ def journey(base: str) -> str:
     expect(*api.call("POST", f"/registrations/{reference}/submit"), 200, "submit")
     key = str(uuid.uuid4())
     body = {"registration": reference, "first_port": "SYS", **IN_AREA}
-    first = expect(
-        *api.call("POST", "/requests", body, headers={"Idempotency-Key": key}), 201, "request"
-    )
+    status, answer = api.call("POST", "/requests", body, headers={"Idempotency-Key": key})
+    if status == 400 and answer.get("error", {}).get("code") == "window_closed":
+        # outside the daily request window the service must say so, and store nothing
+        return f"OK {login} registration {reference} submitted; request refused: window closed, opens {answer['error']['details']['opens_at']}"
+    first = expect(status, answer, 201, "request")
     again = expect(
         *api.call("POST", "/requests", body, headers={"Idempotency-Key": key}), 200, "request retry"
     )

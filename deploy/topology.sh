@@ -97,6 +97,27 @@ for _ in range(100):
 print('task', task_id, status)
 raise SystemExit(0 if status == 'SUCCESSFUL' else 1)
 " 2>&1 | tail -1
+step "bad input at the proxy: an oversized body, a flood from one address"
+BIG=$(head -c 13000000 /dev/zero | curl -s --max-time 20 -o /dev/null -w '%{http_code}' -X POST \
+  -H 'Content-Type: application/json' --data-binary @- "$PROXY/api/v1/registrations")
+[ "$BIG" = 413 ] || { echo "oversized body: HTTP $BIG, expected 413"; exit 1; }
+"$BIN/python" - "$BASE_PORT" >"$WORKDIR/flood.out" <<'PY'
+import http.client, sys
+from concurrent.futures import ThreadPoolExecutor
+def get(_):
+    conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+    conn.request("GET", "/api/v1/ports")
+    status = conn.getresponse().status
+    conn.close()
+    return status
+with ThreadPoolExecutor(20) as pool:
+    for status in pool.map(get, range(200)):
+        print(status)
+PY
+LIMITED=$(grep -c '^429$' "$WORKDIR/flood.out" || true)
+OTHER=$(curl -s --max-time 10 --interface 127.0.0.2 -o /dev/null -w '%{http_code}' "$PROXY/api/v1/ports")
+[ "$LIMITED" -gt 0 ] && [ "$OTHER" = 200 ] || { echo "flood: $LIMITED limited, other address $OTHER"; exit 1; }
+step "oversized body: 413; flood of 200 from 127.0.0.1: $LIMITED answered 429; 127.0.0.2 right after: $OTHER"
 if grep -q '?' "$WORKDIR/nginx/access.log"; then echo "a query string reached nginx's access log"; exit 1; fi
 step "nginx access log (no query strings, no addresses): $(wc -l <"$WORKDIR/nginx/access.log") lines"
 echo "TOPOLOGY OK"
