@@ -202,6 +202,12 @@ VARS: tuple[Var, ...] = (
         "A task worker not seen for this long is gone: `/readyz` fails without a live one, and tasks it was running are queued again.",
     ),
     Var(
+        "PORTLINE_TRUSTED_PROXIES",
+        list,
+        [],
+        "Addresses of your reverse proxies (e.g. `127.0.0.1` for nginx on the same machine): a request from one of them is taken to come from the last address in its `X-Forwarded-For`, so per-address limits see the real client. Empty: the connecting address.",
+    ),
+    Var(
         "PORTLINE_METRICS_ALLOWED",
         list,
         ["127.0.0.1", "::1"],

@@ -19,6 +19,7 @@ NGINX="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
 export PORTLINE_VAR_DIR="${PORTLINE_VAR_DIR:-$WORKDIR/var}"
 export PORTLINE_LOG_LEVEL="${PORTLINE_LOG_LEVEL:-WARNING}"
 export PORTLINE_WORKER_STALE_SECONDS="${PORTLINE_WORKER_STALE_SECONDS:-10}"
+export PORTLINE_TRUSTED_PROXIES="${PORTLINE_TRUSTED_PROXIES:-127.0.0.1}"  # nginx, for per-address limits
 mkdir -p "$WORKDIR/nginx/tmp" "$PORTLINE_VAR_DIR"
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill -9 -- "-$pid" 2>/dev/null || true; done; }

@@ -292,6 +292,7 @@ PORTLINE_ADMISSION_EXEMPT = (
 PORTLINE_REPLICA_PATHS = ("/rounds/", "/stats/", "/api/v1/rounds")
 PORTLINE_WORKER_STALE_SECONDS = env("PORTLINE_WORKER_STALE_SECONDS")
 PORTLINE_METRICS_ALLOWED = env("PORTLINE_METRICS_ALLOWED")
+PORTLINE_TRUSTED_PROXIES = env("PORTLINE_TRUSTED_PROXIES")
 
 # Background work: django-tasks with its database backend (a worker: `portline worker`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -53,6 +54,16 @@ def redacted_path(request: HttpRequest) -> str:
     return f"{request.path}?{urlencode(keys, safe='-')}"
 
 
+def _client_address_from_proxy(request: HttpRequest) -> None:
+    """Behind a trusted proxy, REMOTE_ADDR is the client it saw (nginx replaces
+    X-Forwarded-For with $remote_addr; the last entry is the one the proxy added)."""
+    if request.META.get("REMOTE_ADDR") not in settings.PORTLINE_TRUSTED_PROXIES:
+        return
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+    if forwarded:
+        request.META["REMOTE_ADDR"] = forwarded
+
+
 class RequestContextMiddleware:
     """Outermost: gives the request an id, times it, counts it, logs one line for it, and
     sends public read-only paths to the replica (portline.ops.router)."""
@@ -62,6 +73,7 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
+        _client_address_from_proxy(request)
         supplied = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]

@@ -135,3 +135,12 @@ def test_public_pages_read_from_the_replica_when_one_is_configured(settings, mon
     monkeypatch.undo()
     assert replica_router.replica_path("/rounds/2026-11-20/")
     assert not replica_router.replica_path("/apply/")
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(client, settings):
+    settings.PORTLINE_TRUSTED_PROXIES = ["127.0.0.1"]
+    forwarded = {"X-Forwarded-For": "198.51.100.7"}
+    assert client.get("/metrics", headers=forwarded).status_code == 403  # not the proxy itself
+    settings.PORTLINE_TRUSTED_PROXIES = []
+    assert client.get("/metrics", headers=forwarded).status_code == 200  # the header is ignored
