@@ -30,6 +30,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport, dev, workers, threads, no_collectstatic, **options):
         if dev:
+            if not settings.DEBUG and not no_collectstatic:  # hashed static names need the manifest
+                call_command("collectstatic", interactive=False, verbosity=0)
             call_command("runserver", addrport, use_reloader=True)
             return
         if not addrport.rpartition(":")[0]:
