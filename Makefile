@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export PORTLINE_VAR_DIR ?= $(CURDIR)/var
 PORT ?= 8000
 
-.PHONY: run test install lint docs chromium clean
+.PHONY: run test install lint docs chromium nginx clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Portline needs Python 3.11 or newer")'
@@ -27,11 +27,11 @@ run: $(STAMP)
 	$(BIN)/portline migrate --no-input
 	$(BIN)/portline manage createcachetable
 	PORTLINE_DEMO=1 $(BIN)/portline demo load
-	@echo "Serving Portline on http://127.0.0.1:$(PORT) (a task worker runs beside it; Ctrl-C stops both)"
-	@bash -c 'trap "kill 0" EXIT; PORTLINE_DEMO=1 $(BIN)/portline worker >/dev/null 2>&1 & PORTLINE_DEMO=1 PORTLINE_DEBUG=1 $(BIN)/portline serve 127.0.0.1:$(PORT)'
+	@echo "Serving Portline on http://127.0.0.1:$(PORT) with the production server, debug off (a task worker runs beside it; Ctrl-C stops both)"
+	@bash -c 'trap "kill 0" EXIT; PORTLINE_DEMO=1 PORTLINE_LOG_FORMAT=plain $(BIN)/portline worker >$(PORTLINE_VAR_DIR)/worker.log 2>&1 & PORTLINE_DEMO=1 PORTLINE_LOG_FORMAT=plain $(BIN)/portline serve 127.0.0.1:$(PORT)'
 
 ## make test: install what tests need (Python packages, Debian's Chromium) and run the whole suite
-test: $(STAMP) chromium
+test: $(STAMP) chromium nginx
 	$(BIN)/ruff check --output-format concise .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -44,6 +44,13 @@ chromium:
 	  echo "Installing Debian's Chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The scale-out test puts two servers behind Debian's nginx (deploy/nginx/portline.conf).
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  echo "Installing Debian's nginx for the scale-out test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx >/dev/null; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

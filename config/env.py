@@ -270,6 +270,84 @@ VARS: tuple[Var, ...] = (
         "127.0.0.1",
         "Address Spark binds to (read by Spark itself; Portline sets this default before Spark starts, so local mode never listens beyond the loopback).",
     ),
+    Var(
+        "PORTLINE_LOG_FORMAT",
+        str,
+        "json",
+        "`json` (one JSON object per line with the request id; for log collectors) or `plain`.",
+    ),
+    Var(
+        "PORTLINE_WEB_WORKERS",
+        int,
+        2,
+        "`portline serve`: application-server processes (gunicorn workers). About one per core.",
+    ),
+    Var(
+        "PORTLINE_WEB_THREADS",
+        int,
+        8,
+        "`portline serve`: threads per process. Applicant requests may use all but `PORTLINE_ADMISSION_STAFF_RESERVE` of them.",
+    ),
+    Var(
+        "PORTLINE_ADMISSION_STAFF_RESERVE",
+        int,
+        2,
+        "Threads per process kept free of applicant traffic, so staff pages and the officer console are never queued behind applicants.",
+    ),
+    Var(
+        "PORTLINE_ADMISSION_RATE",
+        int,
+        0,
+        "Applicant requests per second each process admits (a token bucket with one second of burst); past it, the waiting page or HTTP 503 with Retry-After. 0: no rate limit, only the thread limit.",
+    ),
+    Var(
+        "PORTLINE_ADMISSION_QUEUE_MS",
+        int,
+        1000,
+        "Behind a proxy that sends `X-Request-Start: t=<epoch seconds>` (deploy/nginx): an applicant request that already waited longer than this is turned away (waiting page / 503) instead of served late.",
+    ),
+    Var(
+        "PORTLINE_DB_POOL_SIZE",
+        int,
+        10,
+        "PostgreSQL: connections in each process's pool (psycopg_pool; at least `PORTLINE_WEB_THREADS`). 0: no pool, one connection per thread kept 60 s.",
+    ),
+    Var(
+        "PORTLINE_DB_TIMEOUT_SECONDS",
+        int,
+        5,
+        "Longest wait to connect to the database, for a pooled connection, or for SQLite's write lock; then a clear error instead of a hang.",
+    ),
+    Var(
+        "DATABASE_REPLICA_URL",
+        str,
+        "",
+        "Optional read replica (same form as `DATABASE_URL`); public statistics, round pages and exports are read from it.",
+    ),
+    Var(
+        "REDIS_URL",
+        str,
+        "",
+        "Optional Redis, e.g. `redis://127.0.0.1:6379/1`: cache, rate limits and sessions (written through to the database). Empty: the database cache.",
+    ),
+    Var(
+        "PORTLINE_WORKER_STALE_SECONDS",
+        int,
+        60,
+        "A task worker not seen for this long is gone: `/readyz` fails without a live one, and tasks it was running are queued again.",
+    ),
+    Var(
+        "PORTLINE_TRUSTED_PROXIES",
+        list,
+        [],
+        "Addresses of your reverse proxies (e.g. `127.0.0.1` for nginx on the same machine): a request from one of them is taken to come from the last address in its `X-Forwarded-For`, so per-address limits see the real client. Empty: the connecting address.",
+    ),
+    Var(
+        "PORTLINE_METRICS_ALLOWED",
+        list,
+        ["127.0.0.1", "::1"],
+        "Client addresses allowed to read `/metrics` (Prometheus). The shipped nginx configuration also refuses it from outside.",
+    ),
 )
 
 _BY_NAME = {var.name: var for var in VARS}

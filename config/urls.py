@@ -1,20 +1,17 @@
 from django.contrib import admin
-from django.http import HttpResponse
 from django.urls import include, path
 from django.views.i18n import set_language
 
 from portline.api.v1.api import api as api_v1
 
-
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
-
+# An unreachable database answers 503 with Retry-After, not a bare 500 (docs/deployment.md).
+handler500 = "portline.ops.views.server_error"
 
 admin.site.site_header = "Portline administration"
 admin.site.site_title = "Portline"
 
 urlpatterns = [
-    path("healthz", healthz),
+    path("", include("portline.ops.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api_v1.urls),

@@ -10,9 +10,17 @@ import os
 import sys
 
 ALIASES = {
-    "serve": ("serve", "Serve Portline on http://127.0.0.1:8000"),
+    "serve": (
+        "serve",
+        "Serve Portline on http://127.0.0.1:8000 (production server; --dev: autoreloading)",
+    ),
     "migrate": ("migrate", "Create or update the database tables"),
-    "worker": ("db_worker", "Run a background task worker (django-tasks database backend)"),
+    "worker": ("worker", "Run a background task worker (with a heartbeat; see docs/deployment.md)"),
+    "backup": ("backup", "Back up the database and private files: portline backup FOLDER"),
+    "restore": (
+        "restore",
+        "Restore a backup into the configured database: portline restore FOLDER",
+    ),
     "check": ("check", "Check the configuration (add --deploy for production checks)"),
     "shell": ("shell", "Python shell with Portline loaded"),
     "manage": (None, "Any Django management command: portline manage COMMAND ..."),

@@ -72,6 +72,7 @@ PORTLINE_APPS = [
     "portline.portals.analysis",
     "portline.portals.complaints",
     "portline.api",
+    "portline.ops",
 ]
 
 INSTALLED_APPS = [
@@ -91,7 +92,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # request id, JSON access log, metrics; then admission control before any session work
+    "portline.ops.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "portline.ops.middleware.AdmissionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -127,21 +131,52 @@ TEMPLATES = [
     }
 ]
 
+PORTLINE_DB_TIMEOUT_SECONDS = _DB_TIMEOUT = env("PORTLINE_DB_TIMEOUT_SECONDS")
+
+
+def _database(url: str) -> dict:
+    """PostgreSQL from a URL, with a connection pool per process (psycopg_pool) and timeouts
+    that turn an unreachable or restarting database into a clear error, not a hang."""
+    config = dj_database_url.parse(url, conn_max_age=60)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", _DB_TIMEOUT)
+        pool_size = env("PORTLINE_DB_POOL_SIZE")
+        if pool_size:
+            # Django hands the pool `check=ConnectionPool.check_connection`: a connection
+            # broken by a database restart is replaced, not handed out.
+            config["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not
+            options["pool"] = {
+                "min_size": 1,
+                "max_size": pool_size,
+                "timeout": _DB_TIMEOUT,
+                "max_idle": 60,
+            }
+    return config
+
+
 _database_url = env("DATABASE_URL")
 DATABASES = {
-    "default": dj_database_url.parse(_database_url, conn_max_age=60)
+    "default": _database(_database_url)
     if _database_url
     else {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": VAR_DIR / "portline.sqlite3",
         "OPTIONS": {
-            # WAL and a busy timeout let the web process and task workers share the file.
+            # WAL and a busy timeout let the web processes and task workers share the file;
+            # synchronous=NORMAL in WAL mode keeps every commit through a process crash
+            # (kill -9); only an operating-system crash may lose the last ones.
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "timeout": 20,
+            "timeout": _DB_TIMEOUT,
             "transaction_mode": "IMMEDIATE",
         },
     }
 }
+_replica_url = env("DATABASE_REPLICA_URL")
+if _replica_url:
+    # Public statistics, round pages and exports read from the replica (portline.ops.router).
+    DATABASES["replica"] = {**_database(_replica_url), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["portline.ops.router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -215,13 +250,20 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"  # filled by `portline manage collectstatic` in production
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = not PRODUCTION  # development and tests serve straight from the apps
+WHITENOISE_MAX_AGE = 3600  # unversioned names; versioned (manifest) names are cached forever
 STORAGES = {
     # Evidence and photos: outside the web root, served only through access-checked views.
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(VAR_DIR / "private"), "base_url": None},
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Debug off: hashed names and gzip copies, served by whitenoise with a one-year lifetime
+    # (`portline serve` runs collectstatic first). Debug and tests: plain names from the apps.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
 }
 MEDIA_ROOT = VAR_DIR / "private"
 PORTLINE_MAX_UPLOAD_BYTES = env("PORTLINE_MAX_UPLOAD_BYTES")
@@ -248,13 +290,51 @@ PORTLINE_AUDIT_SIGNING_KEY = env("PORTLINE_AUDIT_SIGNING_KEY")
 PORTLINE_AUDIT_DEMO_KEY = DEMO  # the fixed demo key signs only in demo mode (and tests)
 PORTLINE_REPORT_LIMIT = env("PORTLINE_REPORT_LIMIT")
 
-# Rate limits and throttles live in the database cache, so every process shares them.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "portline_cache",
+# Rate limits and throttles live in a shared cache, so every process sees them: Redis when
+# REDIS_URL is set (sessions then live there too, written through to the database), else the
+# database cache table.
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "portline",
+            "OPTIONS": {"socket_connect_timeout": _DB_TIMEOUT, "socket_timeout": _DB_TIMEOUT},
+        }
     }
-}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portline_cache",
+        }
+    }
+
+# Production serving (portline.ops): `portline serve` runs gunicorn with threads.
+PORTLINE_WEB_THREADS = env("PORTLINE_WEB_THREADS")
+PORTLINE_ADMISSION_STAFF_RESERVE = env("PORTLINE_ADMISSION_STAFF_RESERVE")
+PORTLINE_ADMISSION_RATE = env("PORTLINE_ADMISSION_RATE")
+PORTLINE_ADMISSION_QUEUE_MS = env("PORTLINE_ADMISSION_QUEUE_MS")
+# Paths never queued behind applicants (staff pages, officer console, operators' endpoints).
+PORTLINE_ADMISSION_EXEMPT = (
+    "/officer/",
+    "/partner/",
+    "/admin/",
+    "/accounts/login/",
+    "/accounts/verify/",
+    "/accounts/logout/",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/static/",
+)
+# Public, read-only paths served from DATABASE_REPLICA_URL when it is set.
+PORTLINE_REPLICA_PATHS = ("/rounds/", "/stats/", "/api/v1/rounds")
+PORTLINE_WORKER_STALE_SECONDS = env("PORTLINE_WORKER_STALE_SECONDS")
+PORTLINE_METRICS_ALLOWED = env("PORTLINE_METRICS_ALLOWED")
+PORTLINE_TRUSTED_PROXIES = env("PORTLINE_TRUSTED_PROXIES")
 
 # Background work: django-tasks with its database backend (a worker: `portline worker`).
 # Integrity pattern rules: a pattern is flagged when its count reaches the threshold.
@@ -285,20 +365,32 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "portline.common.logging.RedactPersonalData"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "redact": {"()": "portline.common.logging.RedactPersonalData"},
+        "request_id": {"()": "portline.ops.logs.RequestIdFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "portline.ops.logs.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env("PORTLINE_LOG_FORMAT"),
+            "filters": ["redact", "request_id"],
+        }
     },
     "root": {"handlers": ["console"], "level": env("PORTLINE_LOG_LEVEL")},
     "loggers": {
         # Django's request logger prints full URLs and POST data on errors; keep it to our filter.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # One line per request (portline.ops.middleware): route, status, time; query redacted.
+        "portline.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -21,3 +21,8 @@ CACHES = {
 PORTLINE_AUDIT_DEMO_KEY = True
 # Person linkage fingerprints in tests use a fixed key (never a production default).
 LINKAGE_KEY = "portline-test-linkage-key"
+# The suite's own connections stay plain (pytest-django creates and drops test databases);
+# the tests that start `portline serve` as a process use the pool as production does.
+if DATABASES["default"].get("OPTIONS", {}).get("pool"):  # noqa: F405
+    DATABASES["default"]["OPTIONS"].pop("pool")  # noqa: F405
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -32,6 +32,7 @@ def appointments_notify(appointment_ids: list[int], event: str) -> int:
     """Send the e-mail and SMS for `event` ("offered", "confirmed", "expired", "cancelled")."""
     from portline.appointments.models import Appointment
     from portline.appointments.notifications import appointment_notify_send
+    from portline.ops.services import once
 
     sent, failed = 0, []
     for start in range(0, len(appointment_ids), 900):
@@ -40,12 +41,18 @@ def appointments_notify(appointment_ids: list[int], event: str) -> int:
             "port", "registration__owner"
         ):
             try:
-                appointment_notify_send(appointment=appointment, event=event)
+                # run again after a crash, it sends only what was not sent yet
+                ran = once(
+                    key=f"appointments.notify:{appointment.pk}:{event}",
+                    effect=lambda a=appointment: appointment_notify_send(
+                        appointment=a, event=event
+                    ),
+                )
             except Exception:  # one unreachable provider must not silence the others
                 logger.exception("appointment %s: %s notification failed", appointment.pk, event)
                 failed.append(appointment.pk)
             else:
-                sent += 1
+                sent += ran
     if failed:
         raise RuntimeError(f"{len(failed)} notification(s) failed: appointments {failed[:20]}")
     return sent

@@ -1,0 +1,63 @@
+"""Scale-out on this machine: deploy/topology.sh (two servers and two workers behind nginx,
+PostgreSQL, Redis; the journey through the proxy; a worker and a server killed mid-way)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+
+import pytest
+from django.db import connection
+
+from portline.registrations.models import AppointmentRequest
+from tests.conftest import open_window_all_day
+from tests.ops.live import REPO
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def _redis_up() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_two_servers_two_workers_behind_nginx_survive_a_kill(tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("several servers and workers share one PostgreSQL (run with DATABASE_URL)")
+    if not os.path.exists(NGINX):
+        pytest.skip("Debian's nginx is not installed (make nginx)")
+    if not _redis_up():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    open_window_all_day()
+    settings_dict = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DATABASE_URL": f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}",
+        "REDIS_URL": "redis://127.0.0.1:6379/2",
+        "BASE_PORT": "8194",
+        "WORKDIR": str(tmp_path),
+        "PORTLINE_VAR_DIR": str(tmp_path / "var"),
+        "SKIP_MIGRATE": "1",
+        "SKIP_COLLECTSTATIC": "1",
+        "NGINX": NGINX,
+    }
+    run = subprocess.run(
+        ["bash", "deploy/topology.sh"],  # noqa: S607 - bash from PATH
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=150,
+        check=False,
+    )
+    assert run.returncode == 0 and "TOPOLOGY OK" in run.stdout, run.stdout + run.stderr
+    assert run.stdout.count("OK journey-") == 2
+    assert AppointmentRequest.objects.count() == 2
