@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('registrations', '0002_evidence_provider'),
+        ('registrations', '0003_evidence_provider'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
