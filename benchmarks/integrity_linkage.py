@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/integrity_linkage.py [--registrations 1000000] [--share 0.1]
 
 Data: the seeded population generator (portline.synthetic) and the planted duplicates of
-portline.linkage.planted (typos, transliteration, given name and surname swapped, day/month
+portline.synthetic.planted (typos, transliteration, given name and surname swapped, day/month
 swapped or year off by one, missing second surname). Figures printed:
 - the linkage scan (normalise + fingerprint, train, predict on DuckDB, cluster): time and
   peak memory (resident set of this process, DuckDB included);
@@ -35,8 +35,9 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from portline.linkage import csvfile, engine, normalise, planted, realtime
+from portline.linkage import csvfile, engine, normalise, realtime
 from portline.linkage.engine import default_model
+from portline.synthetic import planted
 
 KEY = b"benchmark-linkage-key"
 TODAY = dt.date(2026, 11, 30)

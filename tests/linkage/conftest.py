@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from portline.linkage import normalise, planted
+from portline.linkage import normalise
+from portline.synthetic import planted
 
 KEY = b"test-key"
 

@@ -7,8 +7,9 @@ from collections import Counter
 
 import pytest
 
-from portline.linkage import engine, normalise, planted
+from portline.linkage import engine, normalise
 from portline.linkage.engine import default_model
+from portline.synthetic import planted
 from tests.linkage.conftest import KEY, engine_records
 
 

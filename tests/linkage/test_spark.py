@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from portline.linkage import engine, planted
+from portline.linkage import engine
 from portline.linkage.engine import default_model
+from portline.synthetic import planted
 from tests.linkage.conftest import engine_records
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("spark")]

@@ -7,8 +7,9 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from portline.linkage import engine, normalise, planted
+from portline.linkage import engine, normalise
 from portline.linkage.engine import DEFAULT_MODEL_PATH
+from portline.synthetic import planted
 
 
 class Command(BaseCommand):
