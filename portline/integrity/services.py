@@ -35,6 +35,7 @@ from portline.integrity.models import (
     ScanRun,
 )
 from portline.integrity.selectors import thresholds_get
+from portline.linkage.services import linkage_run
 from portline.registrations.models import (
     EvidenceDocument,
     EvidenceKind,
@@ -290,10 +291,14 @@ def _findings_store(findings: Iterable[rules.Finding]) -> int:
 SCAN_STEPS = ("photos", "facts", "addresses", "shared_values", "staff", "geofence")
 
 
-def integrity_scan(*, resume: bool = True, progress: Progress = _no_progress) -> ScanRun:
-    """Run every rule over every submitted registration. An unfinished earlier run is resumed
-    (its finished steps are skipped) unless `resume` is false. Idempotent: facts and flags have
-    unique keys, so a second run over the same data adds nothing."""
+def integrity_scan(
+    *, resume: bool = True, progress: Progress = _no_progress, link: bool = True
+) -> ScanRun:
+    """Run every rule over every submitted registration, then link records of the same person
+    (portline.linkage; `link=False` skips it). An unfinished earlier run is resumed (its
+    finished steps are skipped) unless `resume` is false. Idempotent: facts and flags have
+    unique keys, so a second run over the same data adds nothing; linkage respects every
+    supervisor's adjudication."""
     thresholds = thresholds_get()
     run = ScanRun.objects.filter(finished_at__isnull=True).first() if resume else None
     if run is None:
@@ -366,6 +371,11 @@ def integrity_scan(*, resume: bool = True, progress: Progress = _no_progress) ->
         ).values_list("pk", "registration_id", "kind")
         finish_step("geofence", _findings_store(rules.geofence_findings(signals)))
         progress("geofence", 1, 1)
+    if link and "linkage" not in run.steps_done:
+        progress("linkage", 0, 1)
+        linkage_run(actor=None)
+        finish_step("linkage")
+        progress("linkage", 1, 1)
     with transaction.atomic():
         run.finished_at = clock.now()
         run.save(update_fields=["finished_at"])

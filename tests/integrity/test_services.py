@@ -340,3 +340,14 @@ def test_only_supervisors_decide(flag):
         services.flag_decide(actor=officer, flag=flag, outcome="cleared", reason="x")
     with pytest.raises(PermissionDenied):
         services.flag_assign(actor=officer, flag=flag)
+
+
+def test_the_scan_links_people_too_unless_told_not_to():
+    from portline.linkage.models import LinkageRun
+
+    _ring(4)
+    rules_only = services.integrity_scan(link=False)
+    assert "linkage" not in rules_only.steps_done and not LinkageRun.objects.exists()
+    full = services.integrity_scan(resume=False)
+    assert full.steps_done[-1] == "linkage"
+    assert LinkageRun.objects.filter(finished_at__isnull=False).count() == 1

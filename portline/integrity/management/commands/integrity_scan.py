@@ -21,12 +21,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--quiet-progress", action="store_true", help="No progress bar.")
         parser.add_argument(
+            "--no-linkage",
+            action="store_true",
+            help="Run the rules only, not the person linkage (portline linkage run does it alone).",
+        )
+        parser.add_argument(
             "--dry-run",
             action="store_true",
             help="Run every rule and report, then roll everything back (stores nothing).",
         )
 
-    def handle(self, *args, restart, quiet_progress, dry_run, **options):
+    def handle(self, *args, restart, quiet_progress, dry_run, no_linkage, **options):
         last: dict[str, int] = {}
 
         def progress(step: str, done: int, total: int) -> None:
@@ -43,11 +48,11 @@ class Command(BaseCommand):
 
         if dry_run:
             with transaction.atomic():
-                run = integrity_scan(resume=False, progress=progress)
+                run = integrity_scan(resume=False, progress=progress, link=not no_linkage)
                 transaction.set_rollback(True)
             self.stdout.write("Dry run: nothing was stored.")
         else:
-            run = integrity_scan(resume=not restart, progress=progress)
+            run = integrity_scan(resume=not restart, progress=progress, link=not no_linkage)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Scan {run.pk} finished: {run.flags_created} new flag(s); steps {', '.join(run.steps_done)}."
