@@ -12,6 +12,7 @@ from django.db.models import Count
 
 from portline.allocation.models import Round, RoundSelection, RoundStatus, SelectionOutcome
 from portline.allocation.services import round_entries
+from portline.audit.models import AuditDayRoot
 from portline.common.errors import NotFound
 from portline.inspection.models import (
     Arrival,
@@ -20,6 +21,7 @@ from portline.inspection.models import (
     DecisionKind,
     DecisionStatus,
 )
+from portline.integrity.models import Flag, FlagKind, FlagSubject
 from portline.registrations.models import AppointmentRequest, Person, Registration
 from portline.scheduling.models import Port
 from portline.stats.inference import IndependenceTest, outliers, stratified_test, wilson
@@ -223,3 +225,62 @@ def port_operations(start: dt.date, end: dt.date) -> dict[str, list[OperationsRo
 
 def decision_kinds() -> list[tuple[str, str]]:
     return list(DecisionKind.choices)
+
+
+@dataclass(frozen=True)
+class FlagKindRow:
+    kind: str
+    label: str
+    by_state: dict[str, int]
+    total: int
+
+
+@dataclass(frozen=True)
+class PartnerFlagRow:
+    partner: str
+    registrations: int
+    flags: int
+    per_hundred: float
+    outlier: bool
+
+
+@dataclass(frozen=True)
+class IntegrityOverview:
+    kinds: tuple[FlagKindRow, ...]
+    partners: tuple[PartnerFlagRow, ...]
+    roots: tuple[AuditDayRoot, ...]
+
+
+def integrity_overview() -> IntegrityOverview:
+    """Integrity flags by kind and state, flags per partner organization (against how many
+    registrations each entered, outliers marked), and the latest signed audit roots."""
+    by_kind: dict[str, dict[str, int]] = defaultdict(dict)
+    for kind, state, n in (
+        Flag.objects.values_list("kind", "state").annotate(n=Count("id")).order_by()
+    ):
+        by_kind[kind][state] = n
+    labels = dict(FlagKind.choices)
+    kinds = tuple(
+        FlagKindRow(kind, str(labels.get(kind, kind)), states, sum(states.values()))
+        for kind, states in sorted(by_kind.items())
+    )
+    entered = dict(
+        Registration.objects.filter(partner__isnull=False)
+        .values_list("partner__name")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    flagged = dict(
+        FlagSubject.objects.filter(registration__partner__isnull=False)
+        .values_list("registration__partner__name")
+        .annotate(n=Count("flag_id", distinct=True))
+        .order_by()
+    )
+    rates = {p: 100 * flagged.get(p, 0) / n for p, n in entered.items() if n}
+    marked = outliers({p: r for p, r in rates.items() if entered[p] >= 20})
+    partners = tuple(
+        PartnerFlagRow(p, entered[p], flagged.get(p, 0), rates.get(p, 0.0), p in marked)
+        for p in sorted(entered)
+    )
+    roots = tuple(AuditDayRoot.objects.order_by("-day")[:14])
+    return IntegrityOverview(kinds, partners, roots)

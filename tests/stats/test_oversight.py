@@ -147,3 +147,34 @@ def test_inference_helpers():
     assert unfair.p_value < 1e-6
     assert outliers({"A": 0.1, "B": 0.11, "C": 0.09, "D": 0.1, "E": 0.6}) == {"E"}
     assert outliers({"A": 0.1, "B": 0.1}) == set()
+
+
+def test_integrity_overview_by_kind_and_partner(client):
+    from portline.integrity.models import Flag, FlagKind, FlagSubject
+    from tests.factories import PartnerFactory, RegistrationFactory
+
+    partner = PartnerFactory()
+    registrations = [RegistrationFactory(partner=partner) for _ in range(3)]
+    flag = Flag.objects.create(
+        key="test-address-1",
+        kind=FlagKind.ADDRESS_HUB,
+        severity="high",
+        engine_version="1",
+    )
+    for registration in registrations:
+        FlagSubject.objects.create(flag=flag, registration=registration)
+    analyst = _client(client, "analyst")
+    page = analyst.get("/analysis/integrity/")
+    assert page.status_code == 200
+    overview = page.context["overview"]
+    assert [(k.kind, k.total) for k in overview.kinds] == [(FlagKind.ADDRESS_HUB, 1)]
+    assert [(p.partner, p.registrations, p.flags) for p in overview.partners] == [
+        (partner.name, 3, 1)
+    ]
+    assert b"table,key,flags" in analyst.get("/analysis/integrity/?format=csv").content
+    assert (
+        _client(client, "officer", port=Port.objects.get(code="SYS"))
+        .get("/analysis/integrity/")
+        .status_code
+        == 404
+    )

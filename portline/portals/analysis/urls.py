@@ -8,6 +8,7 @@ urlpatterns = [
     path("rounds/", views.rounds, name="rounds"),
     path("rounds/<str:round_date>/", views.round_fairness_view, name="round"),
     path("operations/", views.operations, name="operations"),
+    path("integrity/", views.integrity, name="integrity"),
     path("simulations/", views.simulations, name="simulations"),
     path("simulations/<int:run_id>/", views.simulation, name="simulation"),
 ]

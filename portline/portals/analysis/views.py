@@ -21,7 +21,12 @@ from portline.common import clock
 from portline.common.errors import ApplicationError, NotFound
 from portline.portals.analysis.forms import PeriodForm, SimulationForm
 from portline.stats.models import SimulationStatus
-from portline.stats.oversight import port_operations, round_fairness, rounds_drawn
+from portline.stats.oversight import (
+    integrity_overview,
+    port_operations,
+    round_fairness,
+    rounds_drawn,
+)
 from portline.stats.selectors import simulation_get, simulations_recent
 from portline.stats.services import simulation_request
 
@@ -147,6 +152,35 @@ def operations(request: HttpRequest) -> HttpResponse:
         "analysis/operations.html",
         {"form": form, "tables": tables, "start": start, "end": end},
     )
+
+
+@require_safe
+@analyst_page
+def integrity(request: HttpRequest) -> HttpResponse:
+    overview = integrity_overview()
+    if request.GET.get("format") == "csv":
+        rows = [
+            ["kind", k.kind, k.total, *[k.by_state.get(s, 0) for s in STATES]]
+            for k in overview.kinds
+        ]
+        rows += [
+            ["partner", p.partner, p.flags, p.registrations, f"{p.per_hundred:.3f}", int(p.outlier)]
+            for p in overview.partners
+        ]
+        header = [
+            "table",
+            "key",
+            "flags",
+            "open_or_registrations",
+            "under_review_or_per_hundred",
+            "cleared_or_outlier",
+            "confirmed",
+        ]
+        return _csv("integrity-flags", header, rows)
+    return render(request, "analysis/integrity.html", {"overview": overview, "states": STATES})
+
+
+STATES = ("open", "under_review", "cleared", "confirmed")
 
 
 @require_http_methods(["GET", "POST"])
