@@ -962,9 +962,9 @@ class WatchlistIndex:
                     name_symbols.__wrapped__(text) | script_symbols.get(token_id, set())
                 ),
             }
-            for name, keys in found.items():
-                maps[name][0].extend(keys)
-                maps[name][1].extend([token_id] * len(keys))
+            for name, found_keys in found.items():
+                maps[name][0].extend(found_keys)
+                maps[name][1].extend([token_id] * len(found_keys))
         index.by_school = _Multimap(*maps["school"])
         index.by_symbol = _Multimap(*maps["symbol"])
         index.by_skeleton = _Multimap(*maps["skeleton"])
