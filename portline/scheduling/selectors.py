@@ -15,6 +15,10 @@ def program_settings_get() -> ProgramSettings:
     return settings
 
 
+def ports_all() -> QuerySet[Port]:
+    return Port.objects.order_by("name")
+
+
 def ports_active() -> QuerySet[Port]:
     return Port.objects.filter(active=True).order_by("name")
 
@@ -29,6 +33,10 @@ class RequestWindow:
 
     def is_open(self, at: dt.datetime) -> bool:
         return self.opens_at <= at < self.closes_at
+
+
+def port_by_id(pk: int) -> Port | None:
+    return Port.objects.filter(pk=pk).first()
 
 
 def port_by_code(code: str) -> Port | None:

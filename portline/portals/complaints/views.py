@@ -14,7 +14,7 @@ from portline.common.errors import ApplicationError, NotFound, ValidationFailed
 from portline.complaints import selectors, services
 from portline.complaints.models import ComplaintKind
 from portline.portals.complaints.forms import QueueFilterForm, ReportForm, StatusForm, TriageForm
-from portline.scheduling.models import Port
+from portline.scheduling.selectors import port_by_id
 
 
 def _form_errors(form, exc: ApplicationError) -> None:
@@ -44,7 +44,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 None, _("Too many reports from this connection. Please try again in an hour.")
             )
             return render(request, "complaints/report.html", context, status=429)
-        port = Port.objects.filter(pk=data["port"]).first() if data["port"] else None
+        port = port_by_id(data["port"]) if data["port"] else None
         try:
             _complaint, code = services.complaint_submit(
                 actor=request.user,
@@ -97,12 +97,10 @@ def _oversight_only(request: HttpRequest) -> None:
 def queue(request: HttpRequest) -> HttpResponse:
     _oversight_only(request)
     filters = QueueFilterForm(request.GET or None)
-    complaints = selectors.complaints_visible_to(request.user)
-    if filters.is_valid():
-        if filters.cleaned_data["status"]:
-            complaints = complaints.filter(status=filters.cleaned_data["status"])
-        if filters.cleaned_data["kind"]:
-            complaints = complaints.filter(kind=filters.cleaned_data["kind"])
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    complaints = selectors.complaints_queue(
+        request.user, status=chosen.get("status") or "", kind=chosen.get("kind") or ""
+    )
     return render(
         request, "complaints/queue.html", {"complaints": complaints[:200], "filters": filters}
     )

@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portline.integrity.models import FlagKind, FlagSeverity, FlagState
-from portline.partners.models import PartnerOrganization
-from portline.scheduling.models import Port
+from portline.partners.selectors import partner_organizations
+from portline.scheduling.selectors import ports_all
 
 
 class FlagFilterForm(forms.Form):
@@ -23,12 +23,12 @@ class FlagFilterForm(forms.Form):
         choices=[("", _("Open or under review")), *FlagState.choices],
     )
     port = forms.ModelChoiceField(
-        label=_("Port"), required=False, queryset=Port.objects.all(), empty_label=_("All")
+        label=_("Port"), required=False, queryset=ports_all(), empty_label=_("All")
     )
     partner = forms.ModelChoiceField(
         label=_("Partner organization"),
         required=False,
-        queryset=PartnerOrganization.objects.all(),
+        queryset=partner_organizations(),
         empty_label=_("All"),
     )
 
