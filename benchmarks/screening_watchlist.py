@@ -19,7 +19,6 @@ The peer: OpenSanctions' nomenklatura LogicV2 (`screening_opensanctions.py`) run
 virtual environment, `.venv-opensanctions/` (created here on first use with nomenklatura
 4.17.4 and followthemoney 4.11.2 from PyPI; its pins would clash with Portline's), on the same
 list and on a sample of the same queries (`--peer-queries` per group). `--no-peer` skips it.
-Our engine is also timed as it was before issue 15 (engine 1, from git) on the own set.
 Nothing touches the database: this measures the pure engine (`screening.match`).
 """
 
