@@ -1,5 +1,5 @@
 """Figure: each group size's chance of selection relative to one person's, per port, over
-many seeded draws at the demand of issue 12, for engine versions 1 and 2 in the same run.
+many seeded draws at 280,000 requests a day with the eight ports' capacities, for engine versions 1 and 2 in the same run.
 
 Each draw: 280,000 requests with the synthetic size mix (portline.synthetic.generator), first
 choices in proportion to capacity, half with a second choice, registration dates redrawn

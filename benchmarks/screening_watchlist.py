@@ -1,7 +1,7 @@
 """Watchlist screening at scale: 1,000,000 synthetic entries, two evaluation sets, and the
 OpenSanctions matcher beside ours in the same run.
 
-Figures (issues 5 and 15): screening one person p95 <= 10 ms, >= 200 persons/s on 2 cores,
+Figures: screening one person p95 <= 10 ms, >= 200 persons/s on 2 cores,
 peak memory < 1 GB; recall >= 0.99 on the own-generator variants, >= 0.95 on the outside set
 with date of birth and nationality and >= 0.90 on names alone; clean persons alerted <= 2%.
 

@@ -1,4 +1,4 @@
-"""Figures (issue 11): GET of an applicant's status page and of /api/v1/ports, requests per
+"""Figures: GET of an applicant's status page and of /api/v1/ports, requests per
 second and p95 at concurrency 1, 8 and 64, `portline serve` beside Django's development
 server (the baseline), same database, same run. Loopback only; the asyncio load generator
 shares the machine's CPU with the servers.

@@ -1,4 +1,4 @@
-"""Figures (issue 11): appointment requests written through the API on PostgreSQL.
+"""Figures: appointment requests written through the API on PostgreSQL.
 
 1. Sustained: clients send POST /api/v1/requests (a new registration and idempotency key
    each) back to back for --duration seconds against `portline serve` (gunicorn, threads,

@@ -51,7 +51,7 @@ def test_apps_reach_each_other_by_plain_imports():
 
 
 PROCESS_WORDS = re.compile(
-    r"\b(issue [0-9#]|issue's|this issue|later issues?|another issue|task [0-9]+|"
+    r"\b(issues? [0-9#]+|issue's|this issue|later issues?|another issue|task [0-9]+|"
     r"review(er)? (said|asked)|point [0-9]+(-[0-9]+)?)\b",
     re.IGNORECASE,
 )

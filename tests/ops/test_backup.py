@@ -1,8 +1,6 @@
 """Restore drill: back up a database with a drawn round, restore it into an empty one, and
-check the copy with `portline lottery verify` and the audit log's append-only check.
-
-The audit check here is the one this branch has (the database refuses to change audit rows);
-the hash-chained `portline audit verify` built in parallel belongs beside it once merged.
+check the copy with `portline lottery verify`, the audit log's append-only check and
+`portline audit verify` (the hash chain).
 """
 
 from __future__ import annotations
@@ -95,6 +93,10 @@ def test_restore_drill_ends_with_lottery_verify_and_the_audit_check(tmp_path):
         audit = target.command("shell", "-c", AUDIT_CHECK)
         assert audit.stdout.split()[-2:] == ["APPEND-ONLY", str(audit_rows)], (
             audit.stdout + audit.stderr
+        )
+        chain = target.command("audit", "verify")  # the hash chain, on the restored copy
+        assert chain.returncode == 0 and chain.stdout.startswith(f"OK {audit_rows} events"), (
+            chain.stdout + chain.stderr
         )
     finally:
         if dropper is not None:
