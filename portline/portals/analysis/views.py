@@ -1,4 +1,4 @@
-"""Oversight pages for the analyst, and the planner's simulations for the program administrator.
+"""Analysis pages for the analyst, and the planner's simulations for the program administrator.
 
 No personal data: rounds by nationality, port and group size; ports and officers (by number)
 by counts and rates. Every table downloads as CSV (?format=csv).
