@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from django.conf import settings
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -180,7 +181,7 @@ def test_family_registers_and_requests_in_spanish(
         page.get_by_role("button", name="Enviar el registro").click()
         page.wait_for_url("**/request/")
         # The page's small script fills in the location the browser gives.
-        page.wait_for_function("document.querySelector('input[name=latitude]').value !== ''")
+        expect(page.locator("input[name=latitude]").first).not_to_have_value("")
         assert_accessible(page)
         port = Port.objects.get(code="SYS")
         page.select_option("#id_first_port", str(port.pk))

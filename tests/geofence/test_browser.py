@@ -4,6 +4,7 @@ granted location, and axe-core (WCAG 2.1 A/AA) on the page and its result."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 OAXACA = (17.0732, -96.7266)
 
@@ -34,7 +35,8 @@ def test_area_page_locates_checks_and_is_accessible_on_a_phone(
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         assert_accessible(page)
         page.click("#area-locate")
-        page.wait_for_function("document.getElementById('id_latitude').value !== ''")
+        # Playwright's own matcher, not a string predicate: the page's CSP forbids eval.
+        expect(page.locator("#id_latitude")).not_to_have_value("")
         page.click("form.area-check button[type=submit]")
         page.wait_for_selector(".area-result")
         result = page.inner_text(".area-result")
