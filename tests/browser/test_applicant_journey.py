@@ -9,10 +9,10 @@ import io
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 from django.conf import settings
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from portline.registrations.models import AppointmentRequest, EvidenceDocument, Registration
 from portline.scheduling.models import Port
