@@ -429,7 +429,7 @@ def round_entries(round_obj: Round) -> np.ndarray:
 
 def round_entries_arrays(round_obj: Round) -> dict[str, np.ndarray]:
     entries = round_entries(round_obj)
-    return {name: entries[name].astype(np.int64) for name in ENTRY_DTYPE.names}
+    return {name: entries[name].astype(np.int64) for name in ENTRY_DTYPE.names or ()}
 
 
 def round_engine_input(
@@ -601,7 +601,7 @@ def request_hashes_of(
     ids = np.asarray(request_ids, dtype=np.int64)
     pseudonyms = canonical.request_pseudonyms(round_obj.request_salt, ids)
     order = np.argsort(ids, kind="stable")
-    positions = (
+    positions: np.ndarray | list[int] = (
         order[np.searchsorted(ids[order], np.asarray(wanted, dtype=np.int64))] if wanted else []
     )
     return {

@@ -113,7 +113,7 @@ def complaint_submit(
     return complaint, code
 
 
-ALLOWED = {
+ALLOWED: dict[str, set[str]] = {
     ComplaintStatus.RECEIVED: {ComplaintStatus.UNDER_REVIEW, ComplaintStatus.CLOSED},
     ComplaintStatus.UNDER_REVIEW: {ComplaintStatus.REFERRED, ComplaintStatus.CLOSED},
     ComplaintStatus.REFERRED: {ComplaintStatus.UNDER_REVIEW, ComplaintStatus.CLOSED},

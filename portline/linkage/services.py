@@ -57,7 +57,15 @@ def linkage_run(
     Supervisors' adjudications are respected: a rejected pair never links, a confirmed pair
     always does. `train=None` retrains when there are at least MIN_TRAINING_RECORDS records.
     `actor=None` is the system (the integrity scan, the task worker)."""
-    if not _is_system(actor) and actor.role not in (Role.SUPERVISOR, Role.PROGRAM_ADMIN):
+    if (
+        actor is not None
+        and not _is_system(actor)
+        and actor.role
+        not in (
+            Role.SUPERVISOR,
+            Role.PROGRAM_ADMIN,
+        )
+    ):
         raise PermissionDenied(_("Only supervisors and administrators may run person linkage."))
     backend = backend or settings.LINKAGE_BACKEND
     if backend not in RunBackend.values:

@@ -58,7 +58,7 @@ def watchlist_import(
     Nothing is written unless the whole file is valid. `actor` None is the command line
     (recorded as the system). Re-importing identical content changes nothing.
     """
-    if not _is_system(actor) and actor.role not in LIST_ROLES:
+    if actor is not None and not _is_system(actor) and actor.role not in LIST_ROLES:
         raise PermissionDenied(
             _("Only a program administrator or a supervisor may import watchlists.")
         )
@@ -257,7 +257,7 @@ def hit_adjudicate(*, actor: User, hit: ScreeningHit, decision: str, reason: str
         raise ValidationFailed(message, errors={"reason": [message]})
     with transaction.atomic():
         locked = ScreeningHit.objects.select_for_update().select_related("run").get(pk=hit.pk)
-        if locked.run.person_id is not None:
+        if locked.run.person is not None:
             _check_person_visible(actor, locked.run.person)
         previous = locked.status
         if previous != HitStatus.OPEN and actor.role != Role.SUPERVISOR:

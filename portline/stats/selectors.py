@@ -13,10 +13,11 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Value
+from django.db.models import Count, F, QuerySet, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
@@ -45,8 +46,9 @@ def _month(value: dt.date | dt.datetime) -> Month:
     return dt.date(value.year, value.month, 1)
 
 
-def _events(measure: str):
+def _events(measure: str) -> QuerySet[Any, Any]:
     """One row per person and event: (period, port_code, nat[, outcome_code]) values."""
+    rows: QuerySet[Any, Any]
     if measure == "requests":
         rows = AppointmentRequest.objects.filter(registration__people__isnull=False).values(
             period=TruncMonth("round_date"),
