@@ -14,6 +14,13 @@ class PeriodForm(forms.Form):
         return data
 
 
+def _share(label, initial: str) -> forms.DecimalField:
+    """A probability or share between 0 and 1, two decimals."""
+    return forms.DecimalField(
+        label=label, min_value=0, max_value=1, decimal_places=2, initial=initial
+    )
+
+
 class SimulationForm(forms.Form):
     days = forms.IntegerField(label=_("Days"), min_value=1, max_value=120, initial=30)
     daily_requests = forms.IntegerField(
@@ -22,34 +29,10 @@ class SimulationForm(forms.Form):
     capacity = forms.IntegerField(
         label=_("Places a day (all ports)"), min_value=0, max_value=20_000, initial=1_450
     )
-    split = forms.DecimalField(
-        label=_("Share for the longest-waiting (0 to 1)"),
-        min_value=0,
-        max_value=1,
-        decimal_places=2,
-        initial="0.5",
-    )
-    repeat_rate = forms.DecimalField(
-        label=_("Chance a waiting unit asks each day (0 to 1)"),
-        min_value=0,
-        max_value=1,
-        decimal_places=2,
-        initial="0.8",
-    )
-    confirm_rate = forms.DecimalField(
-        label=_("Chance a selected unit confirms (0 to 1)"),
-        min_value=0,
-        max_value=1,
-        decimal_places=2,
-        initial="0.9",
-    )
-    no_show_rate = forms.DecimalField(
-        label=_("Chance a confirmed unit does not come (0 to 1)"),
-        min_value=0,
-        max_value=1,
-        decimal_places=2,
-        initial="0.05",
-    )
+    split = _share(_("Share for the longest-waiting (0 to 1)"), "0.5")
+    repeat_rate = _share(_("Chance a waiting unit asks each day (0 to 1)"), "0.8")
+    confirm_rate = _share(_("Chance a selected unit confirms (0 to 1)"), "0.9")
+    no_show_rate = _share(_("Chance a confirmed unit does not come (0 to 1)"), "0.05")
     seed = forms.IntegerField(label=_("Seed"), min_value=0, initial=1)
 
     def values(self) -> dict:
