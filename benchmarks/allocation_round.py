@@ -72,6 +72,8 @@ def _keep_cache(database: str, var_dir: Path, count: int) -> None:
     if database == "postgres":
         import psycopg
 
+        connection.close_pool()  # the pool keeps sessions open, which CREATE ... TEMPLATE refuses
+
         with psycopg.connect(
             "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
         ) as conn:
