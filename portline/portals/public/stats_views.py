@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -15,10 +13,9 @@ from django.views.decorators.http import require_safe
 
 from portline.common.errors import ValidationFailed
 from portline.stats.charts import bar_chart
+from portline.stats.exports import rows_csv
 from portline.stats.measures import DIMENSIONS, MEASURES
 from portline.stats.selectors import Row, statistics_page, statistics_table, threshold_default
-
-CSV_HEADER = ["measure", "period", "dimension_1", "value_1", "dimension_2", "value_2", "count"]
 
 
 def _chart(title: str, crosstab, prefer: str = "appointments", limit: int | None = None):
@@ -110,23 +107,7 @@ def statistics_download(request: HttpRequest, fmt: str) -> HttpResponse:
             json.dumps(body, ensure_ascii=False, indent=1), content_type="application/json"
         )
     else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_HEADER)
-        for r in rows:
-            dims = [*zip(r.dims, r.values, strict=True), ("", ""), ("", "")][:2]
-            writer.writerow(
-                [
-                    r.measure,
-                    r.period,
-                    dims[0][0],
-                    dims[0][1],
-                    dims[1][0],
-                    dims[1][1],
-                    "" if r.count is None else r.count,
-                ]
-            )
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(rows_csv(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="portline-statistics.csv"'
     response["Cache-Control"] = "public, max-age=3600"
     return response
