@@ -522,8 +522,7 @@ def review(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _display(instance, name: str) -> str:
-    from portline.common.countries import country_name
-    from portline.portals.applicant.forms import person_language_choices
+    from portline.common.countries import country_name, language_name
 
     value = getattr(instance, name)
     if value in (None, ""):
@@ -531,7 +530,7 @@ def _display(instance, name: str) -> str:
     if name in PersonForm.country_fields:
         return country_name(value)
     if name == "preferred_language":
-        return dict(person_language_choices()).get(value, value)
+        return language_name(value)
     display = getattr(instance, f"get_{name}_display", None)
     if display is not None:
         return str(display())
