@@ -67,8 +67,7 @@ def _validator_messages(validators) -> Iterator[tuple[str, object]]:
     for validator in validators:
         if getattr(validator, "message", None) is not None:
             yield getattr(validator, "code", None) or type(validator).__name__, validator.message
-        for code, message in (getattr(validator, "messages", None) or {}).items():
-            yield code, message
+        yield from (getattr(validator, "messages", None) or {}).items()
 
 
 def _messages(form_class: type[forms.BaseForm]) -> Iterator[tuple[str, str, object]]:
@@ -124,5 +123,24 @@ def test_every_form_error_is_translated(language):
             if text == english and (language, english) not in SAME_WORD:
                 untranslated.append(f"{form_class.__name__}.{field} [{code}]: {english}")
     assert count > 500, count
+    unique = sorted(set(untranslated))
+    assert not unique, f"{len(unique)} untranslated, e.g.:\n" + "\n".join(unique[:40])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_model_field_error_is_translated(language):
+    """Services validate models (full_clean) and the API shows those messages too."""
+    from django.apps import apps
+
+    untranslated = []
+    for model in apps.get_models():
+        if not model.__module__.startswith("portline."):
+            continue
+        for field in model._meta.concrete_fields:
+            messages = [*field.error_messages.items(), *_validator_messages(field.validators)]
+            for code, message in messages:
+                english = _render(message, "en")
+                if _render(message, language) == english and (language, english) not in SAME_WORD:
+                    untranslated.append(f"{model.__name__}.{field.name} [{code}]: {english}")
     unique = sorted(set(untranslated))
     assert not unique, f"{len(unique)} untranslated, e.g.:\n" + "\n".join(unique[:40])

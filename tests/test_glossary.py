@@ -16,7 +16,8 @@ GLOSSARIES = sorted((PORTLINE / "locale").glob("*/glossary.json"))
 
 
 def _word(text: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w’'-])" + re.escape(text) + r"(?![\w’'-])", re.IGNORECASE)
+    edge = "\\w'\u2019-"  # a word ends at anything but a letter, an apostrophe or a hyphen
+    return re.compile(rf"(?<![{edge}]){re.escape(text)}(?![{edge}])", re.IGNORECASE)
 
 
 def _texts(value) -> list[str]:
