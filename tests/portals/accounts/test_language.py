@@ -71,3 +71,28 @@ def test_an_unknown_language_changes_nothing(client):
     client.post("/accounts/language/", {"language": "xx", "next": "/apply/"})
     user.refresh_from_db()
     assert user.preferred_language == "en"
+
+
+def test_the_language_chosen_before_log_in_wins_and_is_remembered(client):
+    user = UserFactory(preferred_language="en")
+    client.post("/accounts/language/", {"language": "ht", "next": "/accounts/login/"})
+    response = password_login(client, user.login)
+    assert response.cookies["django_language"].value == "ht"
+    # Only the password so far: the account is not changed yet.
+    user.refresh_from_db()
+    assert user.preferred_language == "en"
+    full_login(client, user)
+    user.refresh_from_db()
+    assert user.preferred_language == "ht"
+    assert '<html lang="ht" dir="ltr">' in client.get("/apply/", follow=True).content.decode()
+    record = AuditRecord.objects.filter(action="accounts.user.language_set").get()
+    assert record.data == {"from": "en", "to": "ht"}
+
+
+def test_without_a_choice_before_log_in_the_account_language_applies(client):
+    user = UserFactory(preferred_language="es")
+    password_login(client, user.login)
+    full_login(client, user)
+    user.refresh_from_db()
+    assert user.preferred_language == "es"
+    assert not AuditRecord.objects.filter(action="accounts.user.language_set").exists()
