@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.core import signing
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,7 @@ from portline.appointments import tokens
 from portline.appointments.models import LIVE_STATUSES, Appointment, AppointmentStatus
 from portline.common import clock
 from portline.common.errors import ApplicationError, NotFound
+from portline.common.zones import time_with_place
 from portline.registrations.models import AppointmentRequest, Person, Registration
 from portline.registrations.selectors import registrations_visible_to
 
@@ -51,15 +53,20 @@ def format_day(day: dt.date, language: str | None = None) -> str:
 def appointment_local_times(
     appointment: Appointment, language: str | None = None
 ) -> dict[str, str]:
-    """Date, time and deadline as shown to people: in the port's time zone, 24-hour clock."""
+    """Date, time and deadline as shown to people: the port's wall clock, 24-hour, named by
+    the port ("10:30, San Ysidro time"), never by a zone identifier or abbreviation."""
     tz = ZoneInfo(appointment.port.time_zone)
     start = appointment.slot_starts_at.astimezone(tz)
     deadline = appointment.confirm_by.astimezone(tz)
-    return {
-        "date": format_day(appointment.service_date, language),
-        "time": f"{start:%H:%M} {start.tzname()}",
-        "confirm_by": f"{format_day(deadline.date(), language)} {deadline:%H:%M} {deadline.tzname()}",
-    }
+    place = appointment.port.name
+    with translation.override(language or get_language()):
+        return {
+            "date": format_day(appointment.service_date, language),
+            "time": time_with_place(f"{start:%H:%M}", place),
+            "confirm_by": time_with_place(
+                f"{format_day(deadline.date(), language)} {deadline:%H:%M}", place
+            ),
+        }
 
 
 def countdown_text(deadline: dt.datetime, *, now: dt.datetime | None = None) -> str:

@@ -51,18 +51,23 @@ NAMES_DIR = Path(__file__).resolve().parent / "data" / "names"
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
 
 
-def _base(language: str | None) -> str:
+def language_base(language: str | None = None) -> str:
+    """The base code of a language ("pt" for "pt-br"), the active one by default."""
     return (language or get_language() or settings.LANGUAGE_CODE).replace("_", "-").split("-")[0]
 
 
 @cache
 def shipped_names(language: str) -> dict[str, dict[str, str]]:
-    """The names Portline ships for a language ({"countries": ..., "languages": ...}), or {}."""
+    """The names Portline ships for a language (countries, languages, time-zone cities), or {}."""
     path = NAMES_DIR / f"{language}.json"
     if not path.exists():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
-    return {"countries": data["countries"], "languages": data["languages"]}
+    return {
+        "countries": data["countries"],
+        "languages": data["languages"],
+        "zones": data.get("zones", {}),
+    }
 
 
 def _babel_locale(language: str) -> Locale:
@@ -106,7 +111,7 @@ def is_country(code: str) -> bool:
 
 
 def country_name(code: str, language: str | None = None) -> str:
-    return _country_names(_base(language)).get(code, code)
+    return _country_names(language_base(language)).get(code, code)
 
 
 def countries_first() -> list[str]:
@@ -129,16 +134,16 @@ def _country_choices(language: str, first: tuple[str, ...]) -> list:
 def country_choices(language: str | None = None) -> list:
     """Choices for a country field: the most chosen countries first (a group), then all the
     others in the reader's collation order. Each country appears once."""
-    return _country_choices(_base(language), tuple(countries_first()))
+    return _country_choices(language_base(language), tuple(countries_first()))
 
 
 def language_name(code: str, language: str | None = None) -> str:
-    return _language_names(_base(language)).get(code, code)
+    return _language_names(language_base(language)).get(code, code)
 
 
 def person_language_choices(language: str | None = None) -> list[tuple[str, str]]:
     """The languages a person may state as preferred, in the reader's collation order."""
-    base = _base(language)
+    base = language_base(language)
     return sort_names(_language_names(base), base)
 
 

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portline.accounts.models import Role
 from portline.common import clock
 from portline.common.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from portline.common.zones import zone_city
 from portline.geofence.services import request_submit
 from portline.integrity.services import registration_submit_and_check
 from portline.portals.applicant.forms import (
@@ -555,7 +556,7 @@ def _window_context(window) -> dict:
         "closes_at": local(window.closes_at - dt.timedelta(minutes=1)),
         "is_open": window.is_open(now),
         "next_open": local(request_window_next_open(at=now)),
-        "time_zone": program.window_time_zone,
+        "place": zone_city(program.window_time_zone),
     }
 
 
