@@ -16,32 +16,18 @@ from portline.accounts.models import Role, User
 from portline.appointments import tokens
 from portline.appointments.models import LIVE_STATUSES, Appointment, AppointmentStatus
 from portline.common import clock
+from portline.common.countries import language_base, shipped_names
 from portline.common.errors import ApplicationError, NotFound
 from portline.common.zones import time_with_place
 from portline.registrations.models import AppointmentRequest, Person, Registration
 from portline.registrations.selectors import registrations_visible_to
 
-# Haitian Creole month names (Babel has no "ht" locale and would fall back to French).
-_HT_MONTHS = (
-    "janvye",
-    "fevriye",
-    "mas",
-    "avril",
-    "me",
-    "jen",
-    "jiyè",
-    "out",
-    "septanm",
-    "oktòb",
-    "novanm",
-    "desanm",
-)
-
 
 def format_day(day: dt.date, language: str | None = None) -> str:
-    language = (language or get_language() or "en").split("-")[0]
-    if language == "ht":
-        return f"{day.day} {_HT_MONTHS[day.month - 1]} {day.year}"
+    language = language_base(language)
+    months = shipped_names(language).get("months")
+    if months:  # a language Babel has no dates for (Haitian Creole: it would print French)
+        return f"{day.day} {months[day.month - 1]} {day.year}"
     from babel.dates import format_date
 
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import icu
 from babel import Locale, UnknownLocaleError
@@ -57,7 +58,7 @@ def language_base(language: str | None = None) -> str:
 
 
 @cache
-def shipped_names(language: str) -> dict[str, dict[str, str]]:
+def shipped_names(language: str) -> dict[str, Any]:
     """The names Portline ships for a language (countries, languages, time-zone cities), or {}."""
     path = NAMES_DIR / f"{language}.json"
     if not path.exists():
@@ -67,6 +68,7 @@ def shipped_names(language: str) -> dict[str, dict[str, str]]:
         "countries": data["countries"],
         "languages": data["languages"],
         "zones": data.get("zones", {}),
+        "months": data.get("months", []),
     }
 
 
