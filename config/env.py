@@ -343,6 +343,12 @@ VARS: tuple[Var, ...] = (
         "Addresses of your reverse proxies (e.g. `127.0.0.1` for nginx on the same machine): a request from one of them is taken to come from the last address in its `X-Forwarded-For`, so per-address limits see the real client. Empty: the connecting address.",
     ),
     Var(
+        "PORTLINE_COUNTRIES_FIRST",
+        list,
+        ["HT", "VE", "MX", "HN", "GT", "CU", "CO", "EC", "SV", "NI", "BR"],
+        "Comma-separated ISO 3166-1 codes of the countries applicants choose most often: country lists show them first, in this order, in every language; the rest follow in the reader's alphabetical order.",
+    ),
+    Var(
         "PORTLINE_METRICS_ALLOWED",
         list,
         ["127.0.0.1", "::1"],

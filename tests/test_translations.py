@@ -1,4 +1,8 @@
-"""Every catalogue is complete in Spanish and Haitian Creole, and the languages are offered."""
+"""Every catalogue of every offered language is complete, and the languages are offered.
+
+The languages come from settings.LANGUAGES (the folders of portline/locale/): a new language
+is tested by adding its catalogues, with no change here.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +14,33 @@ from django.conf import settings
 from django.utils import translation
 
 PORTLINE = Path(__file__).resolve().parent.parent / "portline"
+OFFERED = [code for code, _name in settings.LANGUAGES]
+TRANSLATED = [code for code in OFFERED if code != settings.LANGUAGE_CODE]
 CATALOGUES = sorted(
-    p for lang in ("es", "ht") for p in PORTLINE.rglob(f"locale/{lang}/LC_MESSAGES/django.po")
+    p for lang in TRANSLATED for p in PORTLINE.rglob(f"locale/{lang}/LC_MESSAGES/django.po")
 )
 CORE_APPS = ("common", "accounts", "registrations", "scheduling", "partners", "audit", "api")
 
 
-def test_three_languages_are_offered():
-    assert [code for code, _name in settings.LANGUAGES] == ["en", "es", "ht"]
+def test_the_offered_languages_are_the_locale_folders():
+    declared = sorted(p.parent.name for p in (PORTLINE / "locale").glob("*/language.json"))
+    assert sorted(OFFERED) == declared
+    assert OFFERED[0] == settings.LANGUAGE_CODE
     assert translation.get_language_info("ht")["name_local"] == "Kreyòl ayisyen"
+    for code in OFFERED:
+        info = translation.get_language_info(code)
+        assert info["name_local"] and isinstance(info["bidi"], bool), code
 
 
-def test_core_apps_have_both_catalogues():
-    for app in CORE_APPS:
-        for lang in ("es", "ht"):
-            assert (PORTLINE / app / "locale" / lang / "LC_MESSAGES" / "django.po").exists(), (
-                app,
-                lang,
-            )
+def test_every_app_with_a_catalogue_has_one_for_every_offered_language():
+    """An app that translates anything translates it into every offered language."""
+    apps = {p.parents[3] for p in PORTLINE.rglob("locale/*/LC_MESSAGES/django.po")}
+    apps.discard(PORTLINE)  # portline/locale: Django's own messages, only where Django has none
+    assert {PORTLINE / app for app in CORE_APPS} <= apps
+    for app in sorted(apps):
+        for lang in TRANSLATED:
+            path = app / "locale" / lang / "LC_MESSAGES" / "django.po"
+            assert path.exists(), path.relative_to(PORTLINE)
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(PORTLINE)))
@@ -54,6 +67,21 @@ def test_catalogue_has_no_duplicate_entries(path):
     ids = [m.group(0) for m in re.finditer(pattern, path.read_text(encoding="utf-8"), re.M)]
     duplicates = sorted({i for i in ids if ids.count(i) > 1 and i.strip() != 'msgid ""'})
     assert not duplicates, duplicates[:5]
+
+
+def test_rtl_languages_get_dir_rtl():
+    """The base template writes dir from LANG_INFO's bidi flag (settings.LANGUAGES_BIDI)."""
+    from django.template import Context, Template
+
+    template = Template(
+        "{% load i18n %}{% get_current_language_bidi as bidi %}{% if bidi %}rtl{% else %}ltr{% endif %}"
+    )
+    for code in OFFERED:
+        with translation.override(code):
+            expected = "rtl" if translation.get_language_info(code)["bidi"] else "ltr"
+            assert template.render(Context()) == expected, code
+    with translation.override("ar"):  # Django knows Arabic as right-to-left
+        assert template.render(Context()) == "rtl"
 
 
 def test_core_messages_are_translated_at_run_time():

@@ -7,11 +7,10 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from config.env import BASE_DIR, env
+from config.languages import bidi_languages, offered_languages
 
 PORTLINE_ENV = env("PORTLINE_ENV")
 PRODUCTION = PORTLINE_ENV == "production"
@@ -232,19 +231,16 @@ AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "Portline"
 
-# Internationalisation: English, Spanish, Haitian Creole (Django has no "ht"; add it).
-LANG_INFO["ht"] = {
-    "bidi": False,
-    "code": "ht",
-    "name": "Haitian Creole",
-    "name_local": "Kreyòl ayisyen",
-}
+# Internationalisation: the languages are the folders of portline/locale/ (config/languages.py);
+# a language Django does not know (Haitian Creole) is added to LANG_INFO from its language.json.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("ht", _("Haitian Creole"))]
+LANGUAGES = offered_languages()
+LANGUAGES_BIDI = bidi_languages()
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
 LOCALE_PATHS = [BASE_DIR / "portline" / "locale"]
+PORTLINE_COUNTRIES_FIRST = env("PORTLINE_COUNTRIES_FIRST")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"  # filled by `portline manage collectstatic` in production

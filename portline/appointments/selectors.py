@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.core import signing
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -15,31 +16,18 @@ from portline.accounts.models import Role, User
 from portline.appointments import tokens
 from portline.appointments.models import LIVE_STATUSES, Appointment, AppointmentStatus
 from portline.common import clock
+from portline.common.countries import language_base, shipped_names
 from portline.common.errors import ApplicationError, NotFound
+from portline.common.zones import time_with_place
 from portline.registrations.models import AppointmentRequest, Person, Registration
 from portline.registrations.selectors import registrations_visible_to
 
-# Haitian Creole month names (Babel has no "ht" locale and would fall back to French).
-_HT_MONTHS = (
-    "janvye",
-    "fevriye",
-    "mas",
-    "avril",
-    "me",
-    "jen",
-    "jiyè",
-    "out",
-    "septanm",
-    "oktòb",
-    "novanm",
-    "desanm",
-)
-
 
 def format_day(day: dt.date, language: str | None = None) -> str:
-    language = (language or get_language() or "en").split("-")[0]
-    if language == "ht":
-        return f"{day.day} {_HT_MONTHS[day.month - 1]} {day.year}"
+    language = language_base(language)
+    months = shipped_names(language).get("months")
+    if months:  # a language Babel has no dates for (Haitian Creole: it would print French)
+        return f"{day.day} {months[day.month - 1]} {day.year}"
     from babel.dates import format_date
 
     try:
@@ -51,15 +39,20 @@ def format_day(day: dt.date, language: str | None = None) -> str:
 def appointment_local_times(
     appointment: Appointment, language: str | None = None
 ) -> dict[str, str]:
-    """Date, time and deadline as shown to people: in the port's time zone, 24-hour clock."""
+    """Date, time and deadline as shown to people: the port's wall clock, 24-hour, named by
+    the port ("10:30, San Ysidro time"), never by a zone identifier or abbreviation."""
     tz = ZoneInfo(appointment.port.time_zone)
     start = appointment.slot_starts_at.astimezone(tz)
     deadline = appointment.confirm_by.astimezone(tz)
-    return {
-        "date": format_day(appointment.service_date, language),
-        "time": f"{start:%H:%M} {start.tzname()}",
-        "confirm_by": f"{format_day(deadline.date(), language)} {deadline:%H:%M} {deadline.tzname()}",
-    }
+    place = appointment.port.name
+    with translation.override(language or get_language()):
+        return {
+            "date": format_day(appointment.service_date, language),
+            "time": time_with_place(f"{start:%H:%M}", place),
+            "confirm_by": time_with_place(
+                f"{format_day(deadline.date(), language)} {deadline:%H:%M}", place
+            ),
+        }
 
 
 def countdown_text(deadline: dt.datetime, *, now: dt.datetime | None = None) -> str:

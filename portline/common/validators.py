@@ -9,40 +9,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from portline.common import clock
-from portline.common.countries import is_country
+from portline.common.countries import PERSON_LANGUAGES, is_country
 from portline.common.names import name_normalise
 
 US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
     "NM NY NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY".split()
-)
-# Languages people state as preferred (ISO 639-1 where it exists); names come from Babel.
-PERSON_LANGUAGES = (
-    "es",
-    "en",
-    "ht",
-    "fr",
-    "pt",
-    "qu",
-    "ru",
-    "uk",
-    "zh",
-    "tr",
-    "hi",
-    "pa",
-    "bn",
-    "ne",
-    "ar",
-    "fa",
-    "ps",
-    "am",
-    "ti",
-    "so",
-    "wo",
-    "ka",
-    "uz",
-    "ky",
-    "vi",
 )
 _ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 _PHONE = re.compile(r"^\+[1-9]\d{7,14}$")

@@ -31,6 +31,7 @@ from portline.common.errors import (
 )
 from portline.common.uploads import image_reencode, pdf_check
 from portline.common.validators import clean_name
+from portline.common.zones import time_with_place, zone_city
 from portline.registrations.models import (
     MAX_GROUP_SIZE,
     AppointmentRequest,
@@ -521,7 +522,11 @@ def request_plan(
         opens = request_window_next_open(at=now)
         raise ApplicationError(
             _("Requests are not being taken now. The next window opens %(when)s.")
-            % {"when": opens.strftime("%Y-%m-%d %H:%M %Z")},
+            % {
+                "when": time_with_place(
+                    opens.strftime("%Y-%m-%d %H:%M"), zone_city(str(opens.tzinfo))
+                )
+            },
             code="window_closed",
             extra={"opens_at": opens.isoformat()},
         )

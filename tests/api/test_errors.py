@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
+from portline.common.lists import join_or
 from portline.registrations.models import EvidenceDocument
 from tests.api.conftest import error_of
 from tests.api.test_access import draft_registration
@@ -221,3 +224,18 @@ def test_list_counts_people_in_one_query(applicant_api, applicant, django_assert
     with django_assert_max_num_queries(6):
         page = applicant_api.get("/registrations").json()
     assert [r["people"] for r in page["items"]] == [2] * 5
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_a_list_of_allowed_values_is_joined_in_the_callers_language(applicant_api, draft, language):
+    response = applicant_api.post(
+        f"/registrations/{draft.reference}/people",
+        complete_person_data(gender="robot"),
+        headers={"Accept-Language": language},
+    )
+    message = error_of(response)["fields"]["gender"][0]
+    with translation.override(language):
+        joined = join_or(["1", "2"])[1:-1]  # " or ", " o ", " oswa "...
+    assert joined.strip() and joined in message, message
+    if language != "en":
+        assert " or " not in message, message

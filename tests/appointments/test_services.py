@@ -2,8 +2,10 @@ import datetime as dt
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.files.storage import default_storage
+from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 from freezegun import freeze_time
 
@@ -12,10 +14,11 @@ from portline.allocation.models import RoundSelection
 from portline.appointments import services
 from portline.appointments.models import Appointment, AppointmentStatus
 from portline.appointments.notifications import LocmemSmsSender
-from portline.appointments.selectors import appointment_live_for, appointment_progress
+from portline.appointments.selectors import appointment_live_for, appointment_progress, format_day
 from portline.appointments.tasks import appointments_expire_task, appointments_notify
 from portline.audit.models import AuditRecord
 from portline.common.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from portline.common.zones import time_with_place
 from tests.factories import PDF_BYTES, UserFactory, png_bytes
 from tests.factories.appointments import TIJUANA, drawn_round, selection, submitted_registration
 
@@ -382,3 +385,20 @@ def test_a_failed_offer_undoes_the_draw(monkeypatch):
             services.round_draw(actor=admin, round_date=round_date)
     assert Round.objects.get(round_date=round_date).status == RoundStatus.SEEDED
     assert not RoundSelection.objects.filter(round__round_date=round_date).exists()
+
+
+@freeze_time(NOW)
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_notifications_in_every_offered_language(language):
+    """E-mail and SMS in the applicant's language, dated in it, timed by the port's name."""
+    round_ = drawn_round()
+    selection(round=round_, registration=submitted_registration(language=language))
+    (appointment,) = services.appointments_offer_for_round(actor=None, round=round_)
+    assert appointment.language == language
+    appointments_notify.call(appointment_ids=[appointment.pk], event="offered")
+    body = mail.outbox[0].body
+    assert format_day(appointment.service_date, language) in body
+    with translation.override(language):
+        place = time_with_place("", appointment.port.name)
+    assert place in body and place in LocmemSmsSender.outbox[-1]["body"]
+    assert "America/" not in body

@@ -3,6 +3,7 @@ import re
 import zlib
 
 import pytest
+from django.conf import settings
 from django.core import signing
 from freezegun import freeze_time
 
@@ -103,7 +104,7 @@ def _pdf_text(content: bytes) -> bytes:
     return text
 
 
-@pytest.mark.parametrize("language", ["en", "es", "ht"])
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
 def test_pdf_carries_the_confirmation_number_and_qr(confirmed, language):
     content = appointment_pdf(confirmed, language=language)
     assert content.startswith(b"%PDF-") and len(content) > 5000
@@ -145,3 +146,14 @@ def test_third_party_check_is_no_for_an_offered_appointment():
         assert not services.appointment_verify_third_party(
             actor=None, confirmation_number=appointment.confirmation_number, date_of_birth=DOB
         )
+
+
+def test_times_are_named_by_the_port_not_the_zone(confirmed):
+    from portline.appointments.selectors import appointment_local_times
+
+    times = appointment_local_times(confirmed, "en")
+    assert times["time"].endswith(f", {confirmed.port.name} time"), times
+    assert times["confirm_by"].endswith(f", {confirmed.port.name} time"), times
+    spanish = appointment_local_times(confirmed, "es")
+    assert spanish["time"].endswith(f", hora de {confirmed.port.name}"), spanish
+    assert "America/" not in str(times) + str(spanish)

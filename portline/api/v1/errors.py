@@ -8,6 +8,7 @@ Operations declare these responses with `responses(...)` so they are in the Open
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +18,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from pydantic import Field
 
 from portline.common.errors import ApplicationError, ValidationFailed
+from portline.common.lists import join_or
 
 
 class ErrorDetail(Schema):
@@ -102,7 +104,7 @@ def _pydantic_message(error: dict[str, Any]) -> str:
     if kind in {"less_than_equal", "less_than"}:
         return _("Must be at most %(max)s.") % {"max": ctx.get("le", ctx.get("lt"))}
     if kind == "enum" or kind == "literal_error":
-        return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
+        return _("Choose one of: %(choices)s.") % {"choices": _expected_values(ctx)}
     if kind.startswith(("date", "datetime")):
         return _("Enter a valid date (YYYY-MM-DD).")
     if kind.startswith(("int", "float", "decimal")):
@@ -112,6 +114,13 @@ def _pydantic_message(error: dict[str, Any]) -> str:
     if kind == "extra_forbidden":
         return _("This field does not exist.")
     return _("Enter a valid value.")
+
+
+def _expected_values(ctx: dict[str, Any]) -> str:
+    """Pydantic's "'a', 'b' or 'c'" (English "or") as a list in the request's language."""
+    expected = str(ctx.get("expected", ""))
+    values = re.findall(r"'((?:[^'\\]|\\.)*)'", expected)
+    return join_or(values) if values else expected
 
 
 def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:

@@ -4,8 +4,9 @@ validate the domain rules (countries, dates of birth, group size) and answer 422
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from django.conf import settings
 from ninja import Schema
 from ninja.pagination import PageNumberPagination
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema
@@ -86,8 +87,13 @@ IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,64}$"  # 1-64 visible ASCII character
 MAX_ID = 2**63 - 1
 
 
-# The interface languages (settings.LANGUAGES), as an exact enum in the schema.
-Language = Literal["en", "es", "ht"]
+# The interface languages (settings.LANGUAGES), as an exact enum in the schema: a new
+# language needs no change here.
+LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
+if TYPE_CHECKING:
+    Language = str
+else:
+    Language = Literal[LANGUAGE_CODES]
 
 
 class InputSchema(Schema):
@@ -114,7 +120,10 @@ class SignUpIn(InputSchema):
     )
     password: Text(128) = Field(..., description="At least 10 characters, not a common password.")
     display_name: Text(150) = ""
-    language: Language = Field("en", description="The language for messages: en, es or ht.")
+    language: Language = Field(
+        settings.LANGUAGE_CODE,
+        description="The language for messages: " + ", ".join(LANGUAGE_CODES) + ".",
+    )
 
 
 class SignUpOut(Schema):
@@ -146,7 +155,9 @@ class TokenIn(CredentialsIn):
 
 
 class MeIn(InputSchema):
-    language: Language = Field(..., description="The language to read Portline in: en, es or ht.")
+    language: Language = Field(
+        ..., description="The language to read Portline in: " + ", ".join(LANGUAGE_CODES) + "."
+    )
 
 
 class UserOut(Schema):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from portline.common.countries import interface_language_choices
 
 
 class SignUpForm(forms.Form):
@@ -27,7 +28,9 @@ class SignUpForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    language = forms.ChoiceField(label=_("Language for messages"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(
+        label=_("Language for messages"), choices=interface_language_choices
+    )
 
     def clean(self):
         data = super().clean()
@@ -71,4 +74,4 @@ class CodeForm(forms.Form):
 
 
 class LanguageForm(forms.Form):
-    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    language = forms.ChoiceField(choices=interface_language_choices)

@@ -56,6 +56,9 @@ from portline.portals.accounts.forms import CodeForm, LanguageForm, LogInForm, S
 SECOND_FACTOR_MAX_FAILURES = 5
 _FAILURES_KEY = "portline_second_factor_failures"
 _SIGNED_UP_KEY = "portline_signed_up_login"  # fills in the log-in form after sign-up
+# The language chosen before logging in: it wins over the account's at log-in, and the account
+# remembers it once the second factor has passed.
+_CHOSEN_LANGUAGE_KEY = "portline_language_chosen"
 _MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -123,6 +126,13 @@ def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
             samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
     return response
+
+
+def _keep_chosen_language(request: HttpRequest, user) -> None:
+    """After the second factor: a language chosen before logging in becomes the account's."""
+    chosen = request.session.pop(_CHOSEN_LANGUAGE_KEY, None)
+    if chosen and chosen != user.preferred_language:
+        user_language_set(user=user, language=chosen)
 
 
 def _qr_data_uri(text: str) -> str:
@@ -235,8 +245,9 @@ def login(request: HttpRequest) -> HttpResponse:
             request.session.pop(_SIGNED_UP_KEY, None)
             _start_session(request, user)
             step = "accounts:second_factor" if user_has_second_factor(user) else "accounts:setup"
+            chosen = request.session.get(_CHOSEN_LANGUAGE_KEY)
             return _remember_language(
-                redirect(_with_next(reverse(step), target)), user.preferred_language
+                redirect(_with_next(reverse(step), target)), chosen or user.preferred_language
             )
     return render(request, "accounts/login.html", {"form": form, "next": target})
 
@@ -270,6 +281,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             request.session.cycle_key()  # a new session id once fully logged in
             request.session.pop(_FAILURES_KEY, None)
             login_succeeded(user=user)
+            _keep_chosen_language(request, user)
             if isinstance(device, StaticDevice):
                 left = device.token_set.count()
                 messages.warning(
@@ -336,6 +348,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             otp_login(request, totp_device_get(user=user))
             request.session.cycle_key()  # a new session id once fully logged in
             login_succeeded(user=user)
+            _keep_chosen_language(request, user)
             return render(
                 request,
                 "accounts/backup_codes.html",
@@ -367,8 +380,11 @@ def language(request: HttpRequest) -> HttpResponse:
     response = set_language(request)
     form = LanguageForm(request.POST)
     user = request.user
-    if form.is_valid() and user.is_authenticated and user.is_verified():
-        user_language_set(user=user, language=form.cleaned_data["language"])
+    if form.is_valid():
+        if user.is_authenticated and user.is_verified():
+            user_language_set(user=user, language=form.cleaned_data["language"])
+        else:  # kept for the log-in: the language chosen last wins (_keep_chosen_language)
+            request.session[_CHOSEN_LANGUAGE_KEY] = form.cleaned_data["language"]
     return response
 
 

@@ -10,37 +10,19 @@ from __future__ import annotations
 
 import copy
 import secrets
-from functools import cache
 
-from babel import Locale
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from portline.common.countries import country_choices
-from portline.common.validators import PERSON_LANGUAGES, US_STATES, clean_name, normalise_phone
+from portline.common.countries import country_choices, person_language_choices
+from portline.common.validators import US_STATES, clean_name, normalise_phone
 from portline.registrations.models import EvidenceKind, Person, Registration
 from portline.registrations.services import PERSON_FIELDS, REGISTRATION_FIELDS
 from portline.scheduling.selectors import ports_active
 
 EMPTY_CHOICE = ("", _("Choose…"))
-
-
-@cache
-def _language_names(language: str) -> dict[str, str]:
-    try:
-        names = Locale.parse(language.replace("-", "_")).languages
-    except Exception:  # an unknown interface language falls back to English names
-        names = Locale.parse("en").languages
-    english = Locale.parse("en").languages
-    return {code: names.get(code) or english.get(code, code) for code in PERSON_LANGUAGES}
-
-
-def person_language_choices(language: str | None = None) -> list[tuple[str, str]]:
-    names = _language_names(language or get_language() or "en")
-    return sorted(names.items(), key=lambda item: item[1].casefold())
 
 
 class DraftModelForm(forms.ModelForm):

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portline.accounts.models import Role
 from portline.common import clock
 from portline.common.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from portline.common.zones import zone_city
 from portline.geofence.services import request_submit
 from portline.integrity.services import registration_submit_and_check
 from portline.portals.applicant.forms import (
@@ -522,8 +523,7 @@ def review(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _display(instance, name: str) -> str:
-    from portline.common.countries import country_name
-    from portline.portals.applicant.forms import person_language_choices
+    from portline.common.countries import country_name, language_name
 
     value = getattr(instance, name)
     if value in (None, ""):
@@ -531,7 +531,7 @@ def _display(instance, name: str) -> str:
     if name in PersonForm.country_fields:
         return country_name(value)
     if name == "preferred_language":
-        return dict(person_language_choices()).get(value, value)
+        return language_name(value)
     display = getattr(instance, f"get_{name}_display", None)
     if display is not None:
         return str(display())
@@ -556,7 +556,7 @@ def _window_context(window) -> dict:
         "closes_at": local(window.closes_at - dt.timedelta(minutes=1)),
         "is_open": window.is_open(now),
         "next_open": local(request_window_next_open(at=now)),
-        "time_zone": program.window_time_zone,
+        "place": zone_city(program.window_time_zone),
     }
 
 

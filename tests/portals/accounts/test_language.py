@@ -1,4 +1,6 @@
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from portline.audit.models import AuditRecord
 from tests.factories import UserFactory
@@ -13,9 +15,9 @@ def test_every_page_has_the_language_switcher(client, path):
         full_login(client, UserFactory(role="partner_staff"))
     html = client.get(path).content.decode()
     assert 'action="/accounts/language/"' in html
-    for code in ("en", "es", "ht"):
+    for code, _name in settings.LANGUAGES:
         assert f'value="{code}"' in html
-    assert "Kreyòl ayisyen" in html and "español" in html
+        assert f'lang="{code}">{translation.get_language_info(code)["name_local"]}<' in html
 
 
 def test_switching_language_is_remembered_by_cookie(client):
@@ -23,7 +25,7 @@ def test_switching_language_is_remembered_by_cookie(client):
     assert response.status_code == 302 and response.url == "/accounts/login/"
     assert response.cookies["django_language"].value == "ht"
     html = client.get("/accounts/login/").content.decode()
-    assert '<html lang="ht">' in html and "Konekte" in html
+    assert '<html lang="ht" dir="ltr">' in html and "Konekte" in html
     client.post("/accounts/language/", {"language": "es", "next": "/accounts/login/"})
     assert "Iniciar sesión" in client.get("/accounts/login/").content.decode()
 
@@ -51,7 +53,7 @@ def test_a_signed_in_person_keeps_the_language_on_the_account(client):
     client.cookies.clear()
     response = password_login(client, user.login)
     assert response.cookies["django_language"].value == "es"
-    assert '<html lang="es">' in client.get("/accounts/verify/").content.decode()
+    assert '<html lang="es" dir="ltr">' in client.get("/accounts/verify/").content.decode()
 
 
 def test_an_unverified_session_does_not_change_the_account(client):
@@ -69,3 +71,28 @@ def test_an_unknown_language_changes_nothing(client):
     client.post("/accounts/language/", {"language": "xx", "next": "/apply/"})
     user.refresh_from_db()
     assert user.preferred_language == "en"
+
+
+def test_the_language_chosen_before_log_in_wins_and_is_remembered(client):
+    user = UserFactory(preferred_language="en")
+    client.post("/accounts/language/", {"language": "ht", "next": "/accounts/login/"})
+    response = password_login(client, user.login)
+    assert response.cookies["django_language"].value == "ht"
+    # Only the password so far: the account is not changed yet.
+    user.refresh_from_db()
+    assert user.preferred_language == "en"
+    full_login(client, user)
+    user.refresh_from_db()
+    assert user.preferred_language == "ht"
+    assert '<html lang="ht" dir="ltr">' in client.get("/apply/", follow=True).content.decode()
+    record = AuditRecord.objects.filter(action="accounts.user.language_set").get()
+    assert record.data == {"from": "en", "to": "ht"}
+
+
+def test_without_a_choice_before_log_in_the_account_language_applies(client):
+    user = UserFactory(preferred_language="es")
+    password_login(client, user.login)
+    full_login(client, user)
+    user.refresh_from_db()
+    assert user.preferred_language == "es"
+    assert not AuditRecord.objects.filter(action="accounts.user.language_set").exists()

@@ -156,7 +156,7 @@ def test_an_existing_account_is_not_revealed_and_nothing_is_stored(client):
 def test_sign_up_errors_are_in_spanish(client):
     client.cookies["django_language"] = "es"
     page = client.get("/accounts/signup/")
-    assert '<html lang="es">' in page.content.decode()
+    assert '<html lang="es" dir="ltr">' in page.content.decode()
     response = client.post("/accounts/signup/", {**GOOD, "password_confirm": "otra-cosa-distinta"})
     html = response.content.decode()
     assert "Las dos contraseñas no son iguales." in html
@@ -174,6 +174,6 @@ def test_sign_up_errors_are_in_haitian_creole(client):
         "/accounts/signup/", {**GOOD, "password": "password", "password_confirm": "password"}
     )
     html = response.content.decode()
-    assert '<html lang="ht">' in html
+    assert '<html lang="ht" dir="ltr">' in html
     assert "Modpas sa a twò komen." in html
     assert "This password is too common." not in html

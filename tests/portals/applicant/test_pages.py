@@ -6,6 +6,8 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from freezegun import freeze_time
 
 from portline.accounts.models import Role
@@ -416,8 +418,8 @@ def test_submit_with_missing_information_lists_it(applicant_client, applicant):
     assert registration.status == RegistrationStatus.DRAFT
 
 
-@pytest.mark.parametrize("language", ["es", "ht"])
-def test_every_page_renders_in_spanish_and_haitian_creole(applicant_client, applicant, language):
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES if code != "en"])
+def test_every_page_renders_in_every_offered_language(applicant_client, applicant, language):
     draft = make_registration(applicant, people=1)
     submitted = make_registration(applicant, people=1, submit=True)
     document = draft.evidence.get()
@@ -435,12 +437,14 @@ def test_every_page_renders_in_spanish_and_haitian_creole(applicant_client, appl
         reverse("applicant:review", args=[submitted.reference]),
         reverse("applicant:request", args=[submitted.reference]),
     ]
-    expected = {"es": "Guardar", "ht": "Anrejistre"}[language]
+    with translation.override(language):
+        expected = gettext("Save and continue")
+    direction = "rtl" if translation.get_language_info(language)["bidi"] else "ltr"
     for url in pages:
         response = applicant_client.get(url)
         assert response.status_code == 200, url
         html = response.content.decode()
-        assert f'<html lang="{language}">' in html, url
+        assert f'<html lang="{language}" dir="{direction}">' in html, url
     assert expected in applicant_client.get(pages[1]).content.decode()
 
 

@@ -1,6 +1,7 @@
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
@@ -22,7 +23,10 @@ class Command(BaseCommand):
             help="whose area: people who are not Mexican nationals, Mexican nationals, or all (same area)",
         )
         parser.add_argument(
-            "--language", default="en", help="language of the title and legend (en, es, ht)"
+            "--language",
+            default=settings.LANGUAGE_CODE,
+            choices=[code for code, _name in settings.LANGUAGES],
+            help="language of the title and legend",
         )
         parser.add_argument("--output", required=True, help="file to write")
 
