@@ -73,7 +73,7 @@ def test_rotation_interrupted_and_resumed_leaves_everything_readable(settings):
 
 
 def test_the_old_key_is_refused_after_rotation(settings):
-    people, documents, bodies = _stored(settings, n=2)
+    people, _documents, _bodies = _stored(settings, n=2)
     settings.KEK, settings.KEK_PREVIOUS = NEW, [OLD]
     assert keys_rotate().finished
     with pytest.raises(KeyRefused, match="retired"):  # still configured as previous
