@@ -201,9 +201,28 @@ def _nonce(prefix: bytes, index: int) -> bytes:
     return prefix + struct.pack(">Q", index)
 
 
+def _pieces(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
+    """Pieces of exactly `size` bytes, the last one shorter (empty only for empty input);
+    chunks that already have that size pass through without a copy."""
+    buffer = bytearray()
+    any_piece = False
+    for chunk in chunks:
+        if not buffer and len(chunk) == size:
+            any_piece = True
+            yield chunk
+            continue
+        buffer += chunk
+        while len(buffer) >= size:
+            any_piece = True
+            yield bytes(buffer[:size])
+            del buffer[:size]
+    if buffer or not any_piece:
+        yield bytes(buffer)
+
+
 def encrypt_chunks(ring: KeyRing, chunks: Iterable[bytes]) -> Iterator[bytes]:
     """The encrypted file for a stream of plaintext chunks: header, then sealed segments.
-    Holds at most one segment plus one incoming chunk in memory."""
+    Holds at most two segments in memory."""
     data_key = AESGCM.generate_key(bit_length=256)
     aead = AESGCM(data_key)
     kid, wrap_nonce, wrapped = ring.wrap(data_key)
@@ -211,17 +230,15 @@ def encrypt_chunks(ring: KeyRing, chunks: Iterable[bytes]) -> Iterator[bytes]:
     header = _HEADER.pack(FILE_MAGIC, kid, wrap_nonce, wrapped, prefix, SEGMENT_BYTES)
     yield header.ljust(HEADER_BYTES, b"\0")
     fixed = FILE_MAGIC + prefix + struct.pack(">I", SEGMENT_BYTES)
-    buffer = bytearray()
     index = 0
-    for chunk in chunks:
-        buffer += chunk
-        # Seal a segment only once more data follows it, so the last one is marked final.
-        while len(buffer) > SEGMENT_BYTES:
-            plain = bytes(buffer[:SEGMENT_BYTES])
-            del buffer[:SEGMENT_BYTES]
-            yield aead.encrypt(_nonce(prefix, index), plain, _segment_aad(fixed, index, False))
+    pending: bytes | None = None
+    # Seal a segment only once the next one exists, so the last one is marked final.
+    for piece in _pieces(chunks, SEGMENT_BYTES):
+        if pending is not None:
+            yield aead.encrypt(_nonce(prefix, index), pending, _segment_aad(fixed, index, False))
             index += 1
-    yield aead.encrypt(_nonce(prefix, index), bytes(buffer), _segment_aad(fixed, index, True))
+        pending = piece
+    yield aead.encrypt(_nonce(prefix, index), pending or b"", _segment_aad(fixed, index, True))
 
 
 def encrypt_bytes(ring: KeyRing, data: bytes) -> bytes:
@@ -351,6 +368,14 @@ class DecryptingReader(io.RawIOBase):
     def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
             return self.readall()
+        position = self._position
+        if position >= self.size:
+            return b""
+        index, offset = divmod(position, self._header.segment_bytes)
+        segment = self._segment(index)
+        if offset + size <= len(segment):  # the usual case: one slice of the cached segment
+            self._position = position + size
+            return segment[offset : offset + size]
         out = bytearray(min(size, max(0, self.size - self._position)))
         view = memoryview(out)
         filled = 0
