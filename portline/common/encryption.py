@@ -26,7 +26,7 @@ import secrets
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -346,7 +346,7 @@ class DecryptingReader(io.RawIOBase):
             self._cached_index = index
         return self._cached
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]  # io's buffer protocol
+    def readinto(self, buffer: Any) -> int:  # io's writable buffer (bytearray, memoryview)
         if self._position >= self.size:
             return 0
         index, offset = divmod(self._position, self._header.segment_bytes)

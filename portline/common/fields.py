@@ -69,5 +69,11 @@ class EncryptedCharField(EncryptedTextField):
     """A one-line text input whose value is encrypted in the database (stored as text: the
     ciphertext is longer than `max_length`, which still bounds the plaintext)."""
 
-    def formfield(self, **kwargs: Any) -> Any:
-        return super().formfield(**{"widget": forms.TextInput, **kwargs})
+    def formfield(
+        self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
+    ) -> Any:
+        return super().formfield(
+            form_class=form_class,
+            choices_form_class=choices_form_class,
+            **{"widget": forms.TextInput, **kwargs},
+        )
