@@ -39,7 +39,9 @@ class _EncryptedMixin:
             return value  # NULL, or plaintext stored before encryption (`portline keys encrypt`)
         return value_decrypt(keyring(), value, self.context())
 
-    def get_db_prep_save(self, value: Any, connection: Any) -> Any:
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        # Every way into the database (save, update(), bulk_update(), bulk_create()) passes
+        # here; lookups, which would also, are refused below.
         if value is None or isinstance(value, SealedValue):
             return None if value is None else str(value)
         return value_encrypt(keyring(), str(value), self.context())

@@ -196,3 +196,32 @@ def test_the_storage_refuses_to_open_for_writing(settings):
         storage.open(name, "r+b")
     with storage.open(name) as handle:
         assert handle.read() == b"abc"
+
+
+@pytest.mark.django_db
+def test_every_way_of_writing_stores_ciphertext():
+    people = [PersonFactory(), PersonFactory()]
+    Person.objects.filter(pk=people[0].pk).update(declared_criminal_history=MARKER + " update")
+    people[1].declared_criminal_history = MARKER + " bulk"
+    Person.objects.bulk_update([people[1]], ["declared_criminal_history"])
+    created = Person.objects.bulk_create(
+        [
+            PersonFactory.build(
+                registration=people[0].registration, position=9, declared_criminal_history=MARKER
+            )
+        ]
+    )
+    for person, text in [(people[0], " update"), (people[1], " bulk"), (created[0], "")]:
+        raw = _raw("registrations_person", "declared_criminal_history", person.pk)
+        assert raw.startswith("pl1$") and MARKER not in raw
+        assert Person.objects.get(pk=person.pk).declared_criminal_history == MARKER + text
+
+
+def test_an_opened_file_offers_no_descriptor_so_no_server_sendfiles_ciphertext():
+    from gunicorn.util import has_fileno
+
+    storage = storages["default"]
+    name = storage.save("x/photo.bin", ContentFile(b"plain photo"))
+    with storage.open(name) as handle:
+        assert not has_fileno(handle)
+        assert handle.read() == b"plain photo"
