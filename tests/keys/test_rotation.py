@@ -148,3 +148,16 @@ def test_plaintext_stored_before_encryption_is_encrypted_resumably(settings):
     _everything_reads(people, documents, bodies)
     again = keys_encrypt()  # a second run (a resumed one) finds nothing left
     assert (again.values, again.files) == (0, 0)
+
+
+def test_dry_runs_count_and_write_nothing(settings):
+    from io import StringIO
+
+    _stored(settings, n=2)
+    settings.KEK, settings.KEK_PREVIOUS = NEW, [OLD]
+    before = (dict(value_key_ids()), dict(file_key_ids()), AuditRecord.objects.count())
+    out = StringIO()
+    call_command("keys_rotate", "--dry-run", stdout=out)
+    call_command("keys_encrypt", "--dry-run", stdout=out)
+    assert "2 files to re-wrap" in out.getvalue() and "0 values and 0 files" in out.getvalue()
+    assert (dict(value_key_ids()), dict(file_key_ids()), AuditRecord.objects.count()) == before

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from portline.common.encryption import keyring
 from portline.common.errors import ApplicationError
-from portline.keys.selectors import keys_check
+from portline.keys.selectors import file_key_ids, keys_check, value_key_ids
 from portline.keys.services import keys_rotate
 
 
@@ -12,6 +13,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "--dry-run", action="store_true", help="count what would be re-wrapped; write nothing"
+        )
         parser.add_argument("--batch", type=int, default=1000, help="values per transaction")
         parser.add_argument(
             "--limit",
@@ -20,11 +24,17 @@ class Command(BaseCommand):
             help="stop after re-wrapping this many values and files (run again to go on)",
         )
 
-    def handle(self, *args, batch, limit, **options):
+    def handle(self, *args, batch, limit, dry_run, **options):
         try:
             keys_check()
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from None
+        if dry_run:
+            current = keyring().current_id.hex()
+            for label, counts in (("values", value_key_ids()), ("files", file_key_ids())):
+                waiting = sum(n for kid, n in counts.items() if kid not in {current, "plaintext"})
+                self.stdout.write(f"keys rotate (dry run): {waiting} {label} to re-wrap")
+            return
 
         def progress(done: int) -> None:
             self.stdout.write(f"keys rotate: {done} re-wrapped")
