@@ -293,10 +293,22 @@ def load_database(pop: Population) -> None:
         ]
         defaults = [f.get_db_prep_save(f.get_default(), connection) for f in fields]
         names = list(columns) + [f.column for f in fields]
+        # Encrypted columns (document numbers) are stored encrypted, as the application does.
+        by_column = {f.column: f for f in model._meta.concrete_fields}
+        sealed = {
+            i: by_column[c]
+            for i, c in enumerate(columns)
+            if getattr(by_column.get(c), "encrypted", False)
+        }
         sql = f'INSERT INTO "{model._meta.db_table}" ({", ".join(names)}) VALUES ({", ".join(["%s"] * len(names))})'  # noqa: S608 - model metadata, no input
         with transaction.atomic(), connection.cursor() as cursor:
             batch = []
             for row in rows:
+                if sealed:
+                    row = tuple(
+                        sealed[i].get_db_prep_save(v, connection) if i in sealed else v
+                        for i, v in enumerate(row)
+                    )
                 batch.append((*row, *defaults))
                 if len(batch) >= 20000:
                     cursor.executemany(sql, batch)

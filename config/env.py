@@ -253,6 +253,20 @@ VARS: tuple[Var, ...] = (
         secret=True,
     ),
     Var(
+        "PORTLINE_KEK",
+        str,
+        "",
+        "Key-encryption key of evidence files, photos and the most sensitive fields: 32 random bytes in base64 (`portline keys generate`). Required in production; elsewhere (development, demo, tests) a fixed public demo key is used, and `portline check --deploy` warns about it. Keep it outside the database and its backups: losing it loses the encrypted data (docs/encryption.md).",
+        secret=True,
+    ),
+    Var(
+        "PORTLINE_KEK_PREVIOUS",
+        list,
+        [],
+        "During a key rotation only: the key-encryption key(s) being replaced, comma-separated, so data not yet re-wrapped stays readable. Remove once `portline keys rotate` has finished; the retired key is then refused.",
+        secret=True,
+    ),
+    Var(
         "PORTLINE_LINKAGE_BACKEND",
         str,
         "duckdb",

@@ -42,11 +42,12 @@ def _fresh_counters():
 
 @pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path):
-    """Uploaded files go to a per-test folder, never into the project tree."""
+    """Uploaded files go to a per-test folder, never into the project tree (encrypted, as in
+    production)."""
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "portline.common.storage.EncryptedFileSystemStorage",
             "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
         },
     }

@@ -11,11 +11,41 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import BASE_DIR, env
 from config.languages import bidi_languages, offered_languages
+from portline.common.encryption import KeyConfigurationError, kek_parse
 
 PORTLINE_ENV = env("PORTLINE_ENV")
 PRODUCTION = PORTLINE_ENV == "production"
 DEBUG = env("PORTLINE_DEBUG") and not PRODUCTION
 DEMO = env("PORTLINE_DEMO") and not PRODUCTION
+
+
+# Encryption at rest (docs/encryption.md). Checked before anything is written: a missing or
+# malformed key-encryption key stops every command here. Losing the key loses the data.
+DEMO_KEK = "cG9ydGxpbmUtZGVtby1rZXktcHVibGljLW5vLXNlY3I="  # public: demo and tests only
+
+
+def _kek() -> str:
+    key = env("PORTLINE_KEK")
+    if not key and PRODUCTION:
+        raise ImproperlyConfigured(
+            "PORTLINE_KEK must be set in production: the key-encryption key of evidence, "
+            "photos and sensitive fields (docs/encryption.md). Nothing was written."
+        )
+    if not key:  # development, demo and tests: the public demo key (`check --deploy` warns)
+        key = DEMO_KEK
+    for name, value in [("PORTLINE_KEK", key)] + [
+        ("PORTLINE_KEK_PREVIOUS", p) for p in env("PORTLINE_KEK_PREVIOUS")
+    ]:
+        if value:
+            try:
+                kek_parse(value, name)
+            except KeyConfigurationError as exc:
+                raise ImproperlyConfigured(f"{exc} Nothing was written.") from None
+    return key
+
+
+KEK = _kek()
+KEK_PREVIOUS = env("PORTLINE_KEK_PREVIOUS")
 
 VAR_DIR = Path(env("PORTLINE_VAR_DIR"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -48,6 +78,7 @@ CSRF_TRUSTED_ORIGINS = env("PORTLINE_CSRF_TRUSTED_ORIGINS")
 
 PORTLINE_APPS = [
     "portline.common",
+    "portline.keys",
     "portline.accounts",
     "portline.audit",
     "portline.scheduling",
@@ -248,9 +279,10 @@ STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = not PRODUCTION  # development and tests serve straight from the apps
 WHITENOISE_MAX_AGE = 3600  # unversioned names; versioned (manifest) names are cached forever
 STORAGES = {
-    # Evidence and photos: outside the web root, served only through access-checked views.
+    # Evidence and photos: outside the web root, encrypted (docs/encryption.md), served only
+    # through access-checked views.
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "portline.common.storage.EncryptedFileSystemStorage",
         "OPTIONS": {"location": str(VAR_DIR / "private"), "base_url": None},
     },
     # Debug off: hashed names and gzip copies, served by whitenoise with a one-year lifetime
@@ -265,7 +297,9 @@ MEDIA_ROOT = VAR_DIR / "private"
 PORTLINE_MAX_UPLOAD_BYTES = env("PORTLINE_MAX_UPLOAD_BYTES")
 PORTLINE_MAX_OPEN_DRAFTS = env("PORTLINE_MAX_OPEN_DRAFTS")
 DATA_UPLOAD_MAX_MEMORY_SIZE = PORTLINE_MAX_UPLOAD_BYTES + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Uploads up to the limit stay in memory: never a plaintext temporary file on disk before
+# the encrypted storage seals them (docs/encryption.md).
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 EMAIL_BACKEND = env("PORTLINE_EMAIL_BACKEND")
 DEFAULT_FROM_EMAIL = env("PORTLINE_DEFAULT_FROM_EMAIL")

@@ -26,3 +26,6 @@ LINKAGE_KEY = "portline-test-linkage-key"
 if DATABASES["default"].get("OPTIONS", {}).get("pool"):  # noqa: F405
     DATABASES["default"]["OPTIONS"].pop("pool")  # noqa: F405
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Encryption at rest in tests uses the fixed, public demo key-encryption key.
+KEK = DEMO_KEK  # noqa: F405
+KEK_PREVIOUS: list[str] = []

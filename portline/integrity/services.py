@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
@@ -152,6 +153,7 @@ def _facts_for(registration_ids: Sequence[int]) -> list[FactRow]:
     ).values_list("registration_id", "phash"):
         photos[registration_id].add(phash)
     facts = []
+    document_key = normalise.fingerprint_key(settings.LINKAGE_KEY, settings.SECRET_KEY)
     for reg in Registration.objects.filter(pk__in=registration_ids).values(
         "pk", "us_address_line1", "us_zip", "sponsor_name", "sponsor_phone"
     ):
@@ -177,7 +179,9 @@ def _facts_for(registration_ids: Sequence[int]) -> list[FactRow]:
             values.add(
                 (
                     FactKind.DOCUMENT,
-                    normalise.document_key(p["id_document_country"], p["id_document_number"]),
+                    normalise.document_fingerprint(
+                        document_key, p["id_document_country"], p["id_document_number"]
+                    ),
                 )
             )
         values |= {(FactKind.PROVIDER, v) for v in providers.get(reg["pk"], ())}

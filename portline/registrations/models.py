@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portline.common import clock
+from portline.common.fields import EncryptedCharField, EncryptedTextField
 from portline.common.validators import (
     validate_birth_date,
     validate_country,
@@ -127,7 +128,8 @@ class Registration(models.Model):
         blank=True,
         default="",
     )
-    basis_statement = models.TextField(
+    # Medical or psychological need, danger: encrypted in the database (docs/encryption.md).
+    basis_statement = EncryptedTextField(
         _("in your own words"), blank=True, default="", max_length=4000
     )
     us_address_line1 = models.CharField(_("US address"), max_length=200, blank=True, default="")
@@ -260,7 +262,7 @@ class Person(models.Model):
     id_document_type = models.CharField(
         _("identity document type (optional)"), max_length=50, blank=True, default=""
     )
-    id_document_number = models.CharField(
+    id_document_number = EncryptedCharField(
         _("identity document number (optional)"), max_length=50, blank=True, default=""
     )
     id_document_country = models.CharField(
@@ -290,7 +292,7 @@ class Person(models.Model):
         blank=True,
         default="",
     )
-    declared_criminal_history = models.TextField(
+    declared_criminal_history = EncryptedTextField(
         _("criminal history, if any (optional)"), max_length=2000, blank=True, default=""
     )
 

@@ -1,3 +1,4 @@
+import base64
 import os
 import secrets
 import subprocess
@@ -18,6 +19,7 @@ def test_deploy_check_is_clean_in_production(tmp_path):
             "DJANGO_SETTINGS_MODULE": "config.settings.base",
             "PORTLINE_ENV": "production",
             "PORTLINE_SECRET_KEY": secrets.token_urlsafe(64),
+            "PORTLINE_KEK": base64.b64encode(secrets.token_bytes(32)).decode(),
             "PORTLINE_VAR_DIR": str(tmp_path),
             "PORTLINE_ALLOWED_HOSTS": "portline.example.org",
         }
@@ -45,6 +47,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
         {
             "DJANGO_SETTINGS_MODULE": "config.settings.base",
             "PORTLINE_ENV": "production",
+            "PORTLINE_KEK": base64.b64encode(secrets.token_bytes(32)).decode(),
             "PORTLINE_VAR_DIR": str(tmp_path),
         }
     )

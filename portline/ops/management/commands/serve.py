@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from config.env import env
+from portline.common.errors import ApplicationError
+from portline.keys.selectors import keys_check
 
 
 class Command(BaseCommand):
@@ -29,6 +31,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, addrport, dev, workers, threads, no_collectstatic, **options):
+        try:  # a missing, wrong or retired key refuses to start, before anything is written
+            keys_check()
+        except ApplicationError as exc:
+            raise CommandError(str(exc.message)) from None
         if dev:
             if not settings.DEBUG and not no_collectstatic:  # hashed static names need the manifest
                 call_command("collectstatic", interactive=False, verbosity=0)

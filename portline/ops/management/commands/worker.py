@@ -4,11 +4,13 @@ import socket
 import threading
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django_tasks_db.management.commands.db_worker import Worker
 
 from portline.common import clock
+from portline.common.errors import ApplicationError
+from portline.keys.selectors import keys_check
 
 
 class Command(BaseCommand):
@@ -25,6 +27,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, interval, batch, heartbeat, **options):
+        try:  # a missing, wrong or retired key refuses to start, before anything is written
+            keys_check()
+        except ApplicationError as exc:
+            raise CommandError(str(exc.message)) from None
         from portline.ops.metrics_dir import multiproc_dir_prepare
 
         multiproc_dir_prepare(settings.VAR_DIR / "metrics")
