@@ -32,7 +32,7 @@ KINDS: tuple[RetentionKind, ...] = (
         "drafts",
         _("Registrations never submitted, with their people and documents"),
         _("Deleted."),
-        _("after the last change"),
+        _("the last change"),
     ),
     RetentionKind(
         "deletion_requests",
@@ -40,7 +40,7 @@ KINDS: tuple[RetentionKind, ...] = (
         _(
             "Deleted; where a published allocation round refers to them, kept without any personal data."
         ),
-        _("after the request"),
+        _("the request"),
     ),
     RetentionKind(
         "requests_not_selected",
@@ -48,7 +48,7 @@ KINDS: tuple[RetentionKind, ...] = (
         _(
             "Deleted. The published round keeps its own anonymous entries, so the draw can still be checked."
         ),
-        _("after the request window"),
+        _("the request window"),
     ),
     RetentionKind(
         "location_points",
@@ -56,25 +56,25 @@ KINDS: tuple[RetentionKind, ...] = (
         _(
             "Coordinates removed (confirmation points rounded to about 11 km); the result inside or outside the service area stays."
         ),
-        _("after the location was sent"),
+        _("the moment the location was sent"),
     ),
     RetentionKind(
         "confirmation_photos",
         _("Live photos taken to confirm an appointment"),
         _("Deleted."),
-        _("after the appointment date"),
+        _("the appointment date"),
     ),
     RetentionKind(
         "evidence_after_decision",
         _("Evidence documents and photographs"),
         _("Files deleted. The decision itself is kept."),
-        _("after the final decision on every member of the group"),
+        _("the final decision on every member of the group"),
     ),
     RetentionKind(
         "check_in_selfies",
         _("Photos and locations sent with check-ins after release"),
         _("Deleted."),
-        _("after the check-in"),
+        _("the check-in"),
     ),
 )
 
