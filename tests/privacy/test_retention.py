@@ -274,3 +274,37 @@ def test_a_submitted_registration_with_published_rows_is_reduced_not_deleted(sch
     assert registration.us_address_line1 == "" and registration.evidence.count() == 0
     assert DeletionRequest.objects.get(reference=registration.reference).outcome == "reduced"
     assert audit_verify().ok
+
+
+def test_audit_rows_of_a_whole_registration_carry_no_personal_data(schedule):
+    """Writing a registration through the services, asking for its deletion and carrying it
+    out leaves audit rows that name records, never what the person typed."""
+    from portline.registrations import services as registrations
+    from tests.factories import complete_person_data, png_bytes
+
+    owner = UserFactory()
+    registration = registrations.registration_create(
+        actor=owner,
+        data={"basis": "medical", "us_address_line1": "77 Sycamore Ave", "us_city": "Tulsa"},
+    )
+    person = registrations.person_add(
+        actor=owner,
+        registration=registration,
+        data=complete_person_data(given_names="Wilner", family_names="Desrosiers"),
+    )
+    registrations.evidence_upload(
+        actor=owner,
+        registration=registration,
+        person=person,
+        kind="photo",
+        filename="wilner.png",
+        content=png_bytes(),
+        provider="",
+    )
+    services.deletion_request_create(actor=owner, reference=registration.reference)
+    services.retention_run()
+    assert not Registration.objects.filter(pk=registration.pk).exists()
+    text = json.dumps(list(AuditRecord.objects.values_list("data", flat=True)))
+    for value in ("Wilner", "Desrosiers", "Sycamore", "Tulsa", "wilner.png", "1990-05-17"):
+        assert value not in text, value
+    assert audit_verify().ok

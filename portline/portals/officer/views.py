@@ -493,6 +493,13 @@ def expiries(request: HttpRequest) -> HttpResponse:
 @require_GET
 def release_case_officer(request: HttpRequest, record_number: str) -> HttpResponse:
     decision = selectors.access_release_case(request.user, record_number)
+    read_record(
+        actor=request.user,
+        what="case_file",
+        registration=decision.person.registration,
+        position=decision.person.position,
+        decision=decision.pk,
+    )
     return render(
         request,
         "officer/release_case.html",
