@@ -368,6 +368,60 @@ VARS: tuple[Var, ...] = (
         ["127.0.0.1", "::1"],
         "Client addresses allowed to read `/metrics` (Prometheus). The shipped nginx configuration also refuses it from outside.",
     ),
+    Var(
+        "PORTLINE_RETENTION_DRAFT_DAYS",
+        int,
+        180,
+        "Retention: a registration never submitted is deleted this many days after its last change.",
+    ),
+    Var(
+        "PORTLINE_RETENTION_NOT_SELECTED_DAYS",
+        int,
+        30,
+        "Retention: an appointment request that was not selected (or was cancelled) is deleted this many days after its request window; the round keeps its own frozen entries.",
+    ),
+    Var(
+        "PORTLINE_RETENTION_EVIDENCE_DAYS",
+        int,
+        1095,
+        "Retention: evidence files of a registration whose every member has a final decision are deleted this many days after the last decision (default: the longest parole term).",
+    ),
+    Var(
+        "PORTLINE_RETENTION_CONFIRMATION_PHOTO_DAYS",
+        int,
+        30,
+        "Retention: the live photo taken at confirmation is deleted this many days after the appointment date.",
+    ),
+    Var(
+        "PORTLINE_RETENTION_LOCATION_DAYS",
+        int,
+        90,
+        "Retention: the coordinates of location checks and requests are removed this many days after the check (confirmation points are rounded to 0.1 degree); the verdict stays.",
+    ),
+    Var(
+        "PORTLINE_RETENTION_CHECK_IN_SELFIE_DAYS",
+        int,
+        90,
+        "Retention: a released person's check-in selfie and location are removed this many days after the check-in.",
+    ),
+    Var(
+        "PORTLINE_RETENTION_DELETION_REQUEST_DAYS",
+        int,
+        0,
+        "Retention: an applicant's request to delete a registration is carried out this many days after it was made (0: at the next retention run).",
+    ),
+    Var(
+        "PORTLINE_ACCESS_UNUSUAL_READS",
+        int,
+        20,
+        "Unusual access: an officer or supervisor who opened at least this many case files of people who did not arrive at their port is listed for supervisors.",
+    ),
+    Var(
+        "PORTLINE_ACCESS_WINDOW_DAYS",
+        int,
+        7,
+        "Unusual access: the number of past days the supervisors' list counts reads over.",
+    ),
 )
 
 _BY_NAME = {var.name: var for var in VARS}

@@ -24,5 +24,6 @@ urlpatterns = [
     path("analysis/", include("portline.portals.analysis.urls")),
     path("", include("portline.portals.complaints.urls")),
     path("audit/", include("portline.portals.public.audit_urls")),
+    path("privacy/", include("portline.portals.privacy.urls")),
     path("", include("portline.portals.public.urls")),
 ]

@@ -94,6 +94,7 @@ PORTLINE_APPS = [
     "portline.complaints",
     "portline.integrity",
     "portline.linkage",
+    "portline.privacy",
     "portline.portals.accounts",
     "portline.portals.applicant",
     "portline.portals.partner",
@@ -101,6 +102,7 @@ PORTLINE_APPS = [
     "portline.portals.public",
     "portline.portals.analysis",
     "portline.portals.complaints",
+    "portline.portals.privacy",
     "portline.api",
     "portline.ops",
 ]
@@ -424,3 +426,18 @@ LOGGING = {
         "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Retention schedule: days per kind of record (docs/data-protection.md, `portline retention run`).
+PORTLINE_RETENTION_DAYS = {
+    "drafts": env("PORTLINE_RETENTION_DRAFT_DAYS"),
+    "requests_not_selected": env("PORTLINE_RETENTION_NOT_SELECTED_DAYS"),
+    "evidence_after_decision": env("PORTLINE_RETENTION_EVIDENCE_DAYS"),
+    "confirmation_photos": env("PORTLINE_RETENTION_CONFIRMATION_PHOTO_DAYS"),
+    "location_points": env("PORTLINE_RETENTION_LOCATION_DAYS"),
+    "check_in_selfies": env("PORTLINE_RETENTION_CHECK_IN_SELFIE_DAYS"),
+    "deletion_requests": env("PORTLINE_RETENTION_DELETION_REQUEST_DAYS"),
+}
+if any(days < 0 for days in PORTLINE_RETENTION_DAYS.values()):
+    raise ImproperlyConfigured("PORTLINE_RETENTION_*_DAYS must be 0 or more.")
+PORTLINE_ACCESS_UNUSUAL_READS = env("PORTLINE_ACCESS_UNUSUAL_READS")
+PORTLINE_ACCESS_WINDOW_DAYS = env("PORTLINE_ACCESS_WINDOW_DAYS")

@@ -25,6 +25,7 @@ from portline.api.v1.schemas import (
     RegistrationOut,
 )
 from portline.integrity.services import registration_submit_and_check
+from portline.privacy.services import read_record
 from portline.registrations import services
 from portline.registrations.models import MAX_GROUP_SIZE, EvidenceKind
 from portline.registrations.selectors import (
@@ -84,8 +85,11 @@ def registration_create(request: HttpRequest, payload: RegistrationIn):
     summary="One registration",
 )
 def registration_get(request: HttpRequest, reference: str = Reference):
-    """While a draft, `readiness` says what is still missing before it can be submitted."""
-    return access_registration(request.auth, reference)
+    """While a draft, `readiness` says what is still missing before it can be submitted.
+    Opened by staff, the read is written to the audit log."""
+    registration = access_registration(request.auth, reference)
+    read_record(actor=request.auth, what="case_file", registration=registration)
+    return registration
 
 
 @router.patch(
@@ -244,6 +248,13 @@ def evidence_download(request: HttpRequest, evidence_id: int = EvidenceId):
     document = access_evidence(request.auth, evidence_id)
     with document.file.open("rb") as stored:  # at most PORTLINE_MAX_UPLOAD_BYTES
         content = stored.read()
+    read_record(
+        actor=request.auth,
+        what="evidence",
+        registration=document.registration,
+        evidence=document.pk,
+        kind=document.kind,
+    )
     response = HttpResponse(content, content_type=document.content_type)
     response["Content-Disposition"] = (
         f'attachment; filename="{document.kind}-{document.pk}{document.extension}"'

@@ -37,6 +37,7 @@ from portline.portals.applicant.forms import (
     PersonForm,
     RequestForm,
 )
+from portline.privacy.services import read_record
 from portline.registrations.models import MAX_GROUP_SIZE, RegistrationStatus, RequestStatus
 from portline.registrations.selectors import (
     access_evidence,
@@ -432,6 +433,13 @@ def evidence_download(request: HttpRequest, reference: str, evidence_id: int) ->
     document = _document(request, reference, evidence_id)
     try:
         handle = document.file.open("rb")
+        read_record(
+            actor=request.user,
+            what="evidence",
+            registration=document.registration,
+            evidence=document.pk,
+            kind=document.kind,
+        )
     except FileNotFoundError as exc:
         raise Http404(_("The file is missing.")) from exc
     response = FileResponse(

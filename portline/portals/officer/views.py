@@ -35,6 +35,7 @@ from portline.portals.officer.forms import (
     ReviewForm,
     WalkUpForm,
 )
+from portline.privacy.services import read_record
 
 
 def port_page(view):
@@ -257,6 +258,12 @@ def _case_context(request: HttpRequest, person, **forms) -> dict:
 @require_GET
 def case(request: HttpRequest, reference: str, position: int) -> HttpResponse:
     person = selectors.access_case_person(request.user, reference, position)
+    read_record(
+        actor=request.user,
+        what="case_file",
+        registration=person.registration,
+        position=person.position,
+    )
     return render(request, "officer/case.html", _case_context(request, person))
 
 
@@ -427,6 +434,13 @@ def document(request: HttpRequest, decision_id: int) -> HttpResponse:
 @require_GET
 def evidence(request: HttpRequest, evidence_id: int) -> HttpResponse:
     document = selectors.access_case_evidence(request.user, evidence_id)
+    read_record(
+        actor=request.user,
+        what="evidence",
+        registration=document.registration,
+        evidence=document.pk,
+        kind=document.kind,
+    )
     response = FileResponse(document.file.open("rb"), content_type=document.content_type)
     response["Content-Disposition"] = (
         f'inline; filename="{document.kind}-{document.pk}{document.extension}"'
@@ -438,6 +452,12 @@ def evidence(request: HttpRequest, evidence_id: int) -> HttpResponse:
 @require_GET
 def confirmation_photo(request: HttpRequest, confirmation_id: int) -> HttpResponse:
     confirmation = selectors.access_confirmation_photo(request.user, confirmation_id)
+    read_record(
+        actor=request.user,
+        what="confirmation_photo",
+        registration=confirmation.person.registration,
+        confirmation=confirmation.pk,
+    )
     response = FileResponse(
         confirmation.photo.open("rb"), content_type=confirmation.photo_content_type
     )
@@ -473,6 +493,13 @@ def expiries(request: HttpRequest) -> HttpResponse:
 @require_GET
 def release_case_officer(request: HttpRequest, record_number: str) -> HttpResponse:
     decision = selectors.access_release_case(request.user, record_number)
+    read_record(
+        actor=request.user,
+        what="case_file",
+        registration=decision.person.registration,
+        position=decision.person.position,
+        decision=decision.pk,
+    )
     return render(
         request,
         "officer/release_case.html",
