@@ -166,6 +166,12 @@ VARS: tuple[Var, ...] = (
         secret=True,
     ),
     Var(
+        "PORTLINE_AUDIT_CHAIN_LAG",
+        int,
+        300,
+        "Seconds an audit event may stay unchained (written, committed, not yet given its place in the hash chain by the sequencer) before `portline audit verify` reports it.",
+    ),
+    Var(
         "PORTLINE_REPORT_LIMIT",
         int,
         20,
