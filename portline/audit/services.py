@@ -30,6 +30,8 @@ _START_HEAD = (
     "INSERT INTO audit_auditchainhead (id, seq, hash, at) VALUES (1, 0, %s, NULL) "
     "ON CONFLICT (id) DO NOTHING"
 )
+_HEAD_SQLITE = "SELECT seq, hash, at FROM audit_auditchainhead WHERE id = 1"
+_HEAD_POSTGRES = _HEAD_SQLITE + " FOR UPDATE"
 _UNCHAINED = (
     "SELECT id, at, actor_id, actor_role, action, target_type, target_id, data "
     "FROM audit_auditrecord WHERE seq IS NULL ORDER BY id LIMIT %s"
@@ -152,12 +154,12 @@ def _sequence(*, wait: bool) -> int | None:
 
 def _chain_batch(cursor: Any) -> int:
     postgres = connection.vendor == "postgresql"
-    lock = " FOR UPDATE" if postgres else ""
-    cursor.execute("SELECT seq, hash, at FROM audit_auditchainhead WHERE id = 1" + lock)
+    read_head = _HEAD_POSTGRES if postgres else _HEAD_SQLITE
+    cursor.execute(read_head)
     head = cursor.fetchone()
     if head is None:  # a new (or flushed) database: the head row starts the chain
         cursor.execute(_START_HEAD, [chain.GENESIS])
-        cursor.execute("SELECT seq, hash, at FROM audit_auditchainhead WHERE id = 1" + lock)
+        cursor.execute(read_head)
         head = cursor.fetchone()
     seq, prev, head_at = head
     cursor.execute(_UNCHAINED, [SEQUENCER_BATCH])
@@ -202,9 +204,7 @@ def _chain_batch(cursor: Any) -> int:
         cursor.execute(_FILL_POSTGRES, columns)
     else:
         adapt = connection.ops.adapt_datetimefield_value
-        cursor.executemany(
-            _FILL_SQLITE, [(s, p, h, e, adapt(a), i) for i, s, p, h, e, a in fills]
-        )
+        cursor.executemany(_FILL_SQLITE, [(s, p, h, e, adapt(a), i) for i, s, p, h, e, a in fills])
     if cursor.rowcount != len(fills):  # only the sequencer fills rows, under its lock
         raise RuntimeError("audit sequencer: a row was chained by someone else")
     cursor.execute(

@@ -48,6 +48,55 @@ def hammer(*, threads: int, events: int) -> list[str]:
     return errors
 
 
+def hammer_with_sequencers(*, threads: int, events: int, sequencers: int) -> list[str]:
+    """`hammer`, with `sequencers` more threads running the sequencer over and over while
+    the writers write (as the worker and every writer's post-commit pass do), and a last
+    sequencer run once all are done."""
+    from portline.audit.services import audit_chain_pending
+
+    errors: list[str] = []
+    done = threading.Event()
+
+    def sequencer(number: int) -> None:
+        try:
+            while not done.is_set():
+                audit_chain_pending()
+        except Exception as exc:  # reported to the test, which fails on any
+            errors.append(f"sequencer {number}: {exc!r}")
+        finally:
+            connection.close()
+
+    running = [threading.Thread(target=sequencer, args=(n,)) for n in range(sequencers)]
+    for thread in running:
+        thread.start()
+    try:
+        errors += hammer(threads=threads, events=events)
+    finally:
+        done.set()
+        for thread in running:
+            thread.join()
+    audit_chain_pending()
+    return errors
+
+
+def chain_links() -> tuple[list[int], bool, int]:
+    """(every seq in order, every prev_hash names the hash before it, unchained rows)."""
+    from portline.audit import chain
+    from portline.audit.models import AuditRecord
+
+    rows = list(
+        AuditRecord.objects.filter(seq__isnull=False)
+        .order_by("seq")
+        .values_list("seq", "prev_hash", "hash")
+    )
+    prev, linked = chain.GENESIS, True
+    for _seq, prev_hash, digest in rows:
+        linked &= prev_hash == prev
+        prev = digest
+    unchained = AuditRecord.objects.filter(seq__isnull=True).count()
+    return [seq for seq, _p, _h in rows], linked, unchained
+
+
 def main() -> None:
     import django
     from django.core.management import call_command
@@ -55,16 +104,23 @@ def main() -> None:
     django.setup()
     call_command("migrate", "audit", verbosity=0)
     threads, events = int(sys.argv[1]), int(sys.argv[2])
-    errors = hammer(threads=threads, events=events)
+    sequencers = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    if sequencers:
+        errors = hammer_with_sequencers(threads=threads, events=events, sequencers=sequencers)
+    else:
+        errors = hammer(threads=threads, events=events)
     from portline.audit.models import AuditRecord
     from portline.audit.selectors import audit_verify
 
     report = audit_verify()
     seqs = list(AuditRecord.objects.order_by("seq").values_list("seq", flat=True))
+    _seqs, linked, unchained = chain_links()
     sys.stdout.write(
         json.dumps(
             {
                 "errors": errors,
+                "linked": linked,
+                "unchained": unchained,
                 "seqs": seqs,
                 "findings": [f.line() for f in report.findings],
                 "events": report.events,
