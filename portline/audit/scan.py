@@ -160,18 +160,16 @@ def _scan_in_child(args: tuple[int, int, str]) -> Part | str:
     start, level, snapshot = args
     if not _SNAPSHOT.match(snapshot):
         return "anomaly: snapshot id"
-    wrapper = connections.create_connection("default")
+    # A plain connection: a pool inherited through fork has no threads to serve it.
+    params = connections.create_connection("default").get_connection_params()
+    params.pop("cursor_factory", None)
     try:
-        wrapper.ensure_connection()
-        raw = wrapper.connection
-        raw.autocommit = False
-        raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        raw.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-        return scan_range(raw, start, level)
+        with psycopg.connect(**params) as raw:
+            raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            raw.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            return scan_range(raw, start, level)
     except Anomaly as exc:
         return f"anomaly: {exc}"
-    finally:
-        wrapper.close()
 
 
 @dataclass

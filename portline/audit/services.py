@@ -3,9 +3,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
+from collections.abc import Callable
 from contextlib import closing
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 
@@ -36,10 +39,11 @@ _UNCHAINED = (
     "SELECT id, at, actor_id, actor_role, action, target_type, target_id, data "
     "FROM audit_auditrecord WHERE seq IS NULL ORDER BY id LIMIT %s"
 )
+# One parameter, the whole batch as JSON (json.dumps and PostgreSQL's parser are both C).
 _FILL_POSTGRES = (
     "UPDATE audit_auditrecord AS r SET seq = v.seq, prev_hash = v.prev, hash = v.hash, "
-    "entry = v.entry, at = v.at FROM unnest(%s::bigint[], %s::bigint[], %s::text[], "
-    "%s::text[], %s::text[], %s::timestamptz[]) AS v(id, seq, prev, hash, entry, at) "
+    "entry = v.entry, at = v.at FROM json_to_recordset(%s::json) "
+    "AS v(id bigint, seq bigint, prev text, hash text, entry text, at timestamptz) "
     "WHERE r.id = v.id AND r.seq IS NULL"
 )
 _FILL_SQLITE = (
@@ -92,7 +96,8 @@ def audit_record(
         record.pk = cursor.fetchone()[0]
     record._state.adding = False
     record._state.db = connection.alias
-    transaction.on_commit(_chain_after_commit, robust=True)
+    if settings.PORTLINE_AUDIT_CHAIN_AFTER_COMMIT:
+        transaction.on_commit(_chain_after_commit, robust=True)
     return record
 
 
@@ -123,6 +128,18 @@ def _any_unchained() -> bool:
         return cursor.fetchone() is not None
 
 
+def audit_chain_follow(*, interval: float, stop: Callable[[], bool] = lambda: False) -> int:
+    """Run the sequencer every `interval` seconds until `stop()` (a dedicated sequencer
+    process: `portline audit chain --follow`). Returns how many events it chained."""
+    total = 0
+    while not stop():
+        chained = audit_chain_pending()
+        total += chained
+        if chained < SEQUENCER_BATCH:
+            time.sleep(interval)
+    return total
+
+
 def audit_chain_pending() -> int:
     """The sequencer: chain every committed unchained event, in the order of their ids, with
     consecutive sequence numbers after the chain head. Safe to run from many processes at
@@ -140,6 +157,11 @@ def _sequence(*, wait: bool) -> int | None:
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
+                # The fill can be redone from the rows themselves: a crash that loses the
+                # last fills (with their head, in the same transaction) leaves those rows
+                # unchained, to be chained again. Anything that depends on a fill (a signed
+                # day) commits synchronously later, which flushes the fill's WAL first.
+                cursor.execute("SET LOCAL synchronous_commit = off")
                 if wait:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEQUENCER_LOCK])
                 else:
@@ -200,12 +222,19 @@ def _chain_batch(cursor: Any) -> int:
         fills.append((rid, seq, prev, digest, entry.decode("ascii"), at))
         prev = digest
     if postgres:
-        columns = [list(column) for column in zip(*fills, strict=True)]
-        cursor.execute(_FILL_POSTGRES, columns)
+        batch = json.dumps(
+            [
+                {"id": i, "seq": s, "prev": p, "hash": h, "entry": e, "at": a.isoformat()}
+                for i, s, p, h, e, a in fills
+            ]
+        )
+        cursor.execute(_FILL_POSTGRES, [batch])
+        filled = cursor.rowcount
     else:
         adapt = connection.ops.adapt_datetimefield_value
         cursor.executemany(_FILL_SQLITE, [(s, p, h, e, adapt(a), i) for i, s, p, h, e, a in fills])
-    if cursor.rowcount != len(fills):  # only the sequencer fills rows, under its lock
+        filled = cursor.rowcount
+    if filled != len(fills):  # only the sequencer fills rows, under its lock
         raise RuntimeError("audit sequencer: a row was chained by someone else")
     cursor.execute(
         "UPDATE audit_auditchainhead SET seq = %s, hash = %s, at = %s WHERE id = 1",
