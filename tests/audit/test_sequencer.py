@@ -28,9 +28,11 @@ THREADS, EVENTS, SEQUENCERS = 16, 30, 3
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_many_writers_and_sequencers_on_postgresql_make_one_chain():
+@pytest.mark.parametrize("after_commit", [True, False])
+def test_many_writers_and_sequencers_on_postgresql_make_one_chain(settings, after_commit):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL run of the suite only (DATABASE_URL=postgres://...)")
+    settings.PORTLINE_AUDIT_CHAIN_AFTER_COMMIT = after_commit
     before = AuditRecord.objects.count()
     errors = hammer_with_sequencers(threads=THREADS, events=EVENTS, sequencers=SEQUENCERS)
     assert errors == []
@@ -55,7 +57,15 @@ def test_many_writers_and_sequencers_on_a_sqlite_file_make_one_chain(tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
     }
     result = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "tests.audit.writers", str(THREADS), str(EVENTS), str(SEQUENCERS)],
+        [
+            sys.executable,
+            "-m",
+            "tests.audit.writers",
+            str(THREADS),
+            str(EVENTS),
+            str(SEQUENCERS),
+            "after-commit",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -69,6 +79,22 @@ def test_many_writers_and_sequencers_on_a_sqlite_file_make_one_chain(tmp_path):
     assert outcome["seqs"] == list(range(1, THREADS * EVENTS + 1))
     assert outcome["linked"] and outcome["unchained"] == 0
     assert outcome["events"] == THREADS * EVENTS and outcome["findings"] == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_post_commit_pass_chains_each_event_when_its_change_commits(settings):
+    settings.PORTLINE_AUDIT_CHAIN_AFTER_COMMIT = True
+    with transaction.atomic():
+        record = audit_record(actor=None, action="test.thing.do")
+        record.refresh_from_db()
+        assert record.seq is None  # not before the commit
+    record.refresh_from_db()
+    assert record.seq is not None and len(record.hash) == 64
+    with pytest.raises(ValueError), transaction.atomic():
+        audit_record(actor=None, action="test.thing.lost")
+        raise ValueError("rolled back: no event, no pass")
+    assert not AuditRecord.objects.filter(seq__isnull=True).exists()
+    assert audit_verify().ok
 
 
 @pytest.mark.django_db

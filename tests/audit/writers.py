@@ -15,8 +15,9 @@ from django.db import connection, transaction
 
 def hammer(*, threads: int, events: int) -> list[str]:
     """`threads` writers, each writing `events` events (alternately one and three per
-    transaction), all released at once. Returns the errors seen (none expected)."""
-    from portline.audit.services import audit_record
+    transaction), all released at once, then the sequencer. Returns the errors seen (none
+    expected)."""
+    from portline.audit.services import audit_chain_pending, audit_record
 
     errors: list[str] = []
     start = threading.Barrier(threads)
@@ -45,6 +46,7 @@ def hammer(*, threads: int, events: int) -> list[str]:
         worker.start()
     for worker in workers:
         worker.join()
+    audit_chain_pending()  # as the worker or a writer's post-commit pass would
     return errors
 
 
@@ -52,15 +54,14 @@ def hammer_with_sequencers(*, threads: int, events: int, sequencers: int) -> lis
     """`hammer`, with `sequencers` more threads running the sequencer over and over while
     the writers write (as the worker and every writer's post-commit pass do), and a last
     sequencer run once all are done."""
-    from portline.audit.services import audit_chain_pending
+    from portline.audit.services import audit_chain_follow, audit_chain_pending
 
     errors: list[str] = []
     done = threading.Event()
 
     def sequencer(number: int) -> None:
         try:
-            while not done.is_set():
-                audit_chain_pending()
+            audit_chain_follow(interval=0.005, stop=done.is_set)
         except Exception as exc:  # reported to the test, which fails on any
             errors.append(f"sequencer {number}: {exc!r}")
         finally:
@@ -105,6 +106,10 @@ def main() -> None:
     call_command("migrate", "audit", verbosity=0)
     threads, events = int(sys.argv[1]), int(sys.argv[2])
     sequencers = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    if len(sys.argv) > 4:  # the post-commit pass on, as in production
+        from django.conf import settings
+
+        settings.PORTLINE_AUDIT_CHAIN_AFTER_COMMIT = sys.argv[4] == "after-commit"
     if sequencers:
         errors = hammer_with_sequencers(threads=threads, events=events, sequencers=sequencers)
     else:
