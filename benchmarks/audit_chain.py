@@ -1,17 +1,21 @@
 """Audit chain: write throughput on PostgreSQL and verification of a long log.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portline_audit_bench \\
-        .venv/bin/python benchmarks/audit_chain.py [--events 10000000] [--writes 20000]
+        .venv/bin/python benchmarks/audit_chain.py [--events 10000000] [--writes 20000] \\
+        [--baseline-events 1000000] [--writers 8]
 
 Uses (and resets) the audit table of that database: give it a database of its own.
-Figures, each beside its baseline measured in the same run:
-- events written per second, each in its own transaction, by `audit_record` (hash chain,
-  head row lock) and by the current append-only writer it replaced (the same insert without
-  the chain, into a table of the old shape with the same triggers and indexes); one writer
-  and four concurrent writers;
+Figures, each beside its baselines measured in the same run:
+- events written per second inside transactions by concurrent writer *processes*, with 1
+  and 10 events per transaction: `audit_record` (unchained insert; the sequencer chains
+  after commit, and the figure counts until every event is chained) beside two baselines
+  on tables of their own with the same triggers and indexes: the head-locked chain writer
+  it replaced (`UPDATE` of the chain head row, held until commit) and the plain append-only
+  insert with no chain at all;
 - verification of EVENTS chained events (generated here: precomputed chain rows loaded with
-  COPY, spread over 30 days), streamed through a server-side cursor, beside a plain streaming
-  read of the same rows with no checks.
+  COPY, spread over 30 days) by `audit verify` (the fast scan, one process per core) beside
+  the full engine that verified before it (`verification.verify_rows` over the database's
+  column check), timed on the first BASELINE_EVENTS events of the same log.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import json
+import multiprocessing
 import os
 import resource
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -33,90 +38,166 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, models, transaction  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
 
 from portline.audit import chain  # noqa: E402
-from portline.audit.selectors import audit_verify  # noqa: E402
-from portline.audit.services import audit_record  # noqa: E402
+from portline.audit.selectors import _published, audit_rows, audit_verify  # noqa: E402
+from portline.audit.services import (  # noqa: E402
+    audit_chain_follow,
+    audit_chain_pending,
+    audit_record,
+)
+from portline.audit.verification import verify_rows  # noqa: E402
+from portline.common import clock  # noqa: E402
 
-# The writer before the chain (portline/audit/services.py before the hash chain), against a
-# table of the old shape. -----------------------------------------------------------------
+# The writers this one is measured against, on tables of their own. ----------------------
 
-
-class BaselineAuditRecord(models.Model):
-    at = models.DateTimeField(db_index=True)
-    actor_id = models.BigIntegerField(null=True)
-    actor_role = models.CharField(max_length=20, blank=True, default="")
-    action = models.CharField(max_length=100, db_index=True)
-    target_type = models.CharField(max_length=100, blank=True, default="")
-    target_id = models.CharField(max_length=64, blank=True, default="")
-    data = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        app_label = "audit"
-        db_table = "bench_audit_baseline"
-        managed = False
-        indexes = [models.Index(fields=["target_type", "target_id"], name="bench_base_target")]
-
-    def __str__(self) -> str:
-        return self.action
+_BASE_INSERT = (
+    "INSERT INTO {table} (at, actor_id, actor_role, action, target_type, target_id, data, "
+    "seq, prev_hash, hash, entry) VALUES (%s, NULL, 'system', %s, '', '', %s::jsonb, "
+    "{seq}, %s, %s, %s)"
+)
 
 
-def baseline_record(*, actor, action, target=None, data=None):
-    """The current append-only writer: one INSERT, in the caller's transaction."""
+def append_only_record(*, actor, action, target=None, data=None):
+    """Baseline 1, the plain append-only writer (no chain): one INSERT."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("inside transaction.atomic() only")
-    from portline.common import clock
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BASE_INSERT.format(table="bench_audit_plain", seq="NULL"),
+            [clock.now(), action, json.dumps(data or {}), "", "", ""],
+        )
 
-    return BaselineAuditRecord.objects.create(
-        at=clock.now(),
-        actor_id=None,
-        actor_role="system",
-        action=action,
-        target_type="",
-        target_id="",
-        data=data or {},
-    )
+
+def head_locked_record(*, actor, action, target=None, data=None):
+    """Baseline 2, the chain writer before the sequencer: take the head row (locked until
+    commit), insert the chained row, move the head."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("inside transaction.atomic() only")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE bench_audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, at"
+        )
+        seq, prev, head_at = cursor.fetchone()
+        now = clock.now()
+        if head_at is not None:
+            now = max(now, head_at)
+        data_json = chain.canonical_data(chain.stored_data(data))
+        entry = chain.canonical(
+            seq=seq,
+            prev=prev,
+            at=chain.format_at(now),
+            actor=None,
+            actor_role="system",
+            action=action,
+            target_type="",
+            target_id="",
+            data_json=data_json,
+        )
+        digest = chain.entry_hash(entry)
+        cursor.execute(
+            _BASE_INSERT.format(table="bench_audit_headlocked", seq="%s"),
+            [now, action, data_json, seq, prev, digest, entry.decode()],
+        )
+        cursor.execute("UPDATE bench_audit_head SET hash = %s, at = %s WHERE id = 1", [digest, now])
 
 
 def reset_tables() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS bench_audit_baseline")
-    with connection.schema_editor() as editor:
-        editor.create_model(BaselineAuditRecord)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TRIGGER bench_no_update BEFORE UPDATE OR DELETE ON bench_audit_baseline "
-            "FOR EACH ROW EXECUTE FUNCTION audit_append_only()"
-        )
         cursor.execute("ALTER TABLE audit_auditrecord DISABLE TRIGGER USER")
         cursor.execute("TRUNCATE audit_auditrecord RESTART IDENTITY")
         cursor.execute("TRUNCATE audit_auditdayroot")
         cursor.execute("ALTER TABLE audit_auditrecord ENABLE TRIGGER USER")
         cursor.execute("DELETE FROM audit_auditchainhead")
+    reset_baseline_tables()
 
 
-def write_rate(writer, *, events: int, threads: int, per_transaction: int = 1) -> float:
-    per = events // threads // per_transaction * per_transaction
-    barrier = threading.Barrier(threads + 1)
+def reset_baseline_tables() -> None:
+    with connection.cursor() as cursor:
+        for table in ("bench_audit_plain", "bench_audit_headlocked", "bench_audit_head"):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        for table in ("bench_audit_plain", "bench_audit_headlocked"):
+            cursor.execute(
+                f"CREATE TABLE {table} (LIKE audit_auditrecord INCLUDING DEFAULTS "
+                "INCLUDING INDEXES INCLUDING IDENTITY)"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER {table}_no_update BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION audit_append_only()"
+            )
+        cursor.execute("CREATE TABLE bench_audit_head (LIKE audit_auditchainhead INCLUDING ALL)")
+        cursor.execute(
+            "INSERT INTO bench_audit_head (id, seq, hash, at) VALUES (1, 0, %s, NULL)",
+            [chain.GENESIS],
+        )
 
-    def work(number: int) -> None:
-        barrier.wait()
-        for start in range(0, per, per_transaction):
-            with transaction.atomic():
-                for n in range(start, start + per_transaction):
-                    writer(actor=None, action="bench.event.write", data={"writer": number, "n": n})
-        connection.close()
 
-    workers = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+def _writer_process(writer, number, per, per_transaction, barrier) -> None:
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    # A pool inherited through fork has no threads to serve it: this process makes its own.
+    DatabaseWrapper._connection_pools.clear()
+    barrier.wait()
+    for start in range(0, per, per_transaction):
+        with transaction.atomic():
+            for n in range(start, start + per_transaction):
+                writer(actor=None, action="bench.event.write", data={"writer": number, "n": n})
+    connection.close()
+
+
+def _sequencer_process(stop) -> None:
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    DatabaseWrapper._connection_pools.clear()
+    audit_chain_follow(interval=0.05, stop=stop.is_set)
+    connection.close()
+
+
+def write_rate(
+    writer, *, events: int, processes: int, per_transaction: int = 1, follow: bool = False
+) -> float:
+    """Events per second from the common start until the last writer is done (and, for
+    `audit_record`, until the sequencer has chained every event). `follow`: writers skip
+    the post-commit pass and a sequencer process (`audit chain --follow`) chains."""
+    per = events // processes // per_transaction * per_transaction
+    connections.close_all()  # each child opens its own
+    context = multiprocessing.get_context("fork")
+    settings.PORTLINE_AUDIT_CHAIN_AFTER_COMMIT = not follow  # inherited by the children
+    stop = context.Event()
+    sequencer = context.Process(target=_sequencer_process, args=(stop,)) if follow else None
+    barrier = context.Barrier(processes + 1)
+    workers = [
+        context.Process(target=_writer_process, args=(writer, n, per, per_transaction, barrier))
+        for n in range(processes)
+    ]
     for worker in workers:
         worker.start()
+    if sequencer is not None:
+        sequencer.start()
     barrier.wait()
     start = time.perf_counter()
     for worker in workers:
         worker.join()
-    return per * threads / (time.perf_counter() - start)
+        if worker.exitcode != 0:
+            raise SystemExit(f"a writer failed (exit code {worker.exitcode})")
+    committed = time.perf_counter() - start
+    if sequencer is not None:
+        stop.set()
+        sequencer.join()
+    settings.PORTLINE_AUDIT_CHAIN_AFTER_COMMIT = True
+    if writer is audit_record:
+        audit_chain_pending()  # whatever the writers' own post-commit passes left
+    total = time.perf_counter() - start
+    if writer is audit_record:
+        print(
+            f"      (all committed after {committed:.1f} s: {per * processes / committed:,.0f}/s;"
+            f" all chained after {total:.1f} s)",
+            flush=True,
+        )
+    return per * processes / total
 
 
 # A long chain, precomputed and loaded with COPY ------------------------------------------
@@ -191,21 +272,26 @@ def load_chain(events: int, *, days: int = 30) -> float:
     return time.perf_counter() - start
 
 
-def plain_read() -> tuple[int, float]:
-    """The floor: stream every row through a server-side cursor, check nothing."""
+def engine_baseline(events: int) -> tuple[int, float]:
+    """The verifier before the fast scan: the full engine over the database's column check,
+    on the first `events` events."""
     start = time.perf_counter()
-    count = 0
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute("SELECT id, seq, prev_hash, hash, entry FROM audit_auditrecord ORDER BY seq")
-        while batch := cursor.fetchmany(20_000):
-            count += len(batch)
-    return count, time.perf_counter() - start
+    with transaction.atomic():
+        report = verify_rows(audit_rows(seq_to=events), published=_published())
+    return report.events, time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--writes", type=int, default=20_000)
+    parser.add_argument("--writers", type=int, default=8, help="concurrent writer processes")
+    parser.add_argument(
+        "--baseline-events",
+        type=int,
+        default=1_000_000,
+        help="events the full engine (the verification baseline) checks",
+    )
     parser.add_argument(
         "--reuse", action="store_true", help="keep a chain loaded by a previous run"
     )
@@ -213,10 +299,10 @@ def main() -> None:
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("Run against PostgreSQL: DATABASE_URL=postgres://.../portline_audit_bench")
-    call_command("migrate", "audit", verbosity=0)
+    call_command("migrate", verbosity=0)
     print(
-        f"audit chain benchmark on PostgreSQL ({connection.settings_dict['NAME']}); "
-        "machine shared with other workloads: times are upper bounds"
+        f"audit chain benchmark on PostgreSQL ({connection.settings_dict['NAME']}), "
+        f"{os.cpu_count()} cores; machine shared with other workloads: times are upper bounds"
     )
     if not args.reuse:
         reset_tables()
@@ -224,58 +310,85 @@ def main() -> None:
         seconds = load_chain(args.events)
         print(f"  loaded in {seconds:.1f} s")
     else:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS bench_audit_baseline")
-        with connection.schema_editor() as editor:
-            editor.create_model(BaselineAuditRecord)
+        reset_baseline_tables()
 
-    count = 0
     if not args.skip_verify:
-        count, seconds = plain_read()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM audit_auditrecord WHERE seq IS NOT NULL")
+            count = cursor.fetchone()[0]
         print(f"\nverification of {count:,} events")
+        base_events, base_seconds = engine_baseline(min(args.baseline_events, count))
         print(
-            f"  baseline  plain streaming read, no checks: {seconds:6.1f} s ({count / seconds:,.0f} rows/s)"
+            f"  baseline  full engine (the verifier before the fast scan), first "
+            f"{base_events:,} events: {base_seconds:6.1f} s ({base_events / base_seconds:,.0f} "
+            f"events/s; {count / (base_events / base_seconds):,.0f} s for all {count:,} at "
+            "that rate)",
+            flush=True,
         )
         start = time.perf_counter()
         report = audit_verify(
-            progress=lambda n: print(f"    {n:,}", flush=True) if n % 2_000_000 == 0 else None
+            progress=lambda n: print(f"    {n:,}", flush=True) if n % 2_097_152 == 0 else None
         )
         seconds = time.perf_counter() - start
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         verdict = "OK" if report.ok else f"{len(report.findings)} findings"
         print(
-            f"  portline  audit verify (chain, entries, {len(report.days)} day trees): {seconds:6.1f} s "
-            f"({report.events / seconds:,.0f} events/s), {verdict}, peak RSS {rss:,.0f} MB"
+            f"  portline  audit verify (fast scan, {os.cpu_count()} processes; chain, entries, "
+            f"columns, {len(report.days)} day trees): {seconds:6.1f} s "
+            f"({report.events / seconds:,.0f} events/s, {seconds and base_seconds / base_events * report.events / seconds:.1f}x the baseline's rate), "
+            f"{verdict}, peak RSS {rss:,.0f} MB (largest child {children:,.0f} MB)"
         )
-        print(f"  target: {count:,} events within 60 s -> {'met' if seconds <= 60 else 'NOT met'}")
+        print(
+            f"  target: {report.events:,} events within 60 s -> "
+            f"{'met' if seconds <= 60 and report.events >= 10_000_000 else 'NOT met'}"
+        )
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT seq FROM audit_auditchainhead WHERE id = 1")
         head = cursor.fetchone()
     before = head[0] if head else 0
-    print(f"\nwrites inside transactions (the log holds {before:,} events)")
-    for threads, per_transaction in ((1, 1), (4, 1), (1, 10), (4, 10), (1, 100)):
-        events = args.writes if per_transaction > 1 else max(args.writes // 5, 400)
-        base = write_rate(
-            baseline_record, events=events, threads=threads, per_transaction=per_transaction
-        )
-        chained = write_rate(
-            audit_record, events=events, threads=threads, per_transaction=per_transaction
-        )
+    print(f"\nwrites inside transactions by concurrent processes (the log holds {before:,} events)")
+    best = 0.0
+    for processes, per_transaction in ((1, 1), (args.writers, 1), (args.writers, 10)):
+        events = args.writes if per_transaction > 1 else max(args.writes // 4, 400)
+        rates = {
+            name: write_rate(
+                writer,
+                events=events,
+                processes=processes,
+                per_transaction=per_transaction,
+                follow=follow,
+            )
+            for name, writer, follow in (
+                ("plain", append_only_record, False),
+                ("locked", head_locked_record, False),
+                ("commit", audit_record, False),
+                ("follow", audit_record, True),
+            )
+        }
+        best = max(best, rates["commit"], rates["follow"])
         print(
-            f"  {threads} writer(s), {per_transaction:3} event(s)/transaction, {events:,} events: "
-            f"baseline current append-only writer {base:8,.0f} events/s | "
-            f"portline hash chain {chained:8,.0f} events/s ({chained / base:.0%} of baseline)",
+            f"  {processes} writer(s), {per_transaction:2} event(s)/transaction, {events:,} "
+            f"events:\n    baseline head-locked chain      {rates['locked']:7,.0f}/s\n"
+            f"    baseline append-only, no chain  {rates['plain']:7,.0f}/s\n"
+            f"    portline, post-commit pass      {rates['commit']:7,.0f}/s "
+            f"({rates['commit'] / rates['locked']:.1f}x the head-locked chain)\n"
+            f"    portline, sequencer process     {rates['follow']:7,.0f}/s "
+            f"({rates['follow'] / rates['locked']:.1f}x the head-locked chain)",
             flush=True,
         )
+    print(
+        f"  target: 3,000 events/s -> {'met' if best >= 3000 else 'NOT met'} (best {best:,.0f}/s)"
+    )
     # The events just written by concurrent writers: no fork, no gap, every link and entry right.
-    from portline.audit.selectors import audit_rows
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT hash FROM audit_auditrecord WHERE seq = %s", [before])
         found = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM audit_auditrecord WHERE seq IS NULL")
+        unchained = cursor.fetchone()[0]
     prev = found[0] if found else chain.GENESIS
-    tail = list(audit_rows(seq_from=before + 1))
+    tail = list(audit_rows(seq_from=before + 1, in_database=False))
     intact = True
     for row in tail:
         intact &= (
@@ -290,7 +403,8 @@ def main() -> None:
     print(
         f"\nthe {len(tail):,} events written here: "
         f"{'no gap, no duplicate' if contiguous else 'GAPS OR DUPLICATES'}, "
-        f"links, entries and hashes {'all intact' if intact else 'NOT intact'}"
+        f"links, entries and hashes {'all intact' if intact else 'NOT intact'}, "
+        f"{unchained} left unchained"
     )
 
 

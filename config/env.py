@@ -166,6 +166,18 @@ VARS: tuple[Var, ...] = (
         secret=True,
     ),
     Var(
+        "PORTLINE_AUDIT_CHAIN_LAG",
+        int,
+        300,
+        "Seconds an audit event may stay unchained (written, committed, not yet given its place in the hash chain by the sequencer) before `portline audit verify` reports it.",
+    ),
+    Var(
+        "PORTLINE_AUDIT_CHAIN_AFTER_COMMIT",
+        bool,
+        True,
+        "Chain audit events right after each audited commit, in the writing process (the lock is only tried: a writer never waits for another). Turn off where a dedicated sequencer runs (`portline audit chain --follow`), which chains in larger batches and leaves writers only their INSERT.",
+    ),
+    Var(
         "PORTLINE_REPORT_LIMIT",
         int,
         20,

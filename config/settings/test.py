@@ -19,6 +19,9 @@ CACHES = {
 }
 # Audit roots are signed with the fixed, public demo key in tests (docs/audit.md).
 PORTLINE_AUDIT_DEMO_KEY = True
+# Audit events are chained by the sequencer where a test needs the chain (tests/audit run
+# the post-commit pass on purpose), so the commit callbacks other tests count stay theirs.
+PORTLINE_AUDIT_CHAIN_AFTER_COMMIT = False
 # Person linkage fingerprints in tests use a fixed key (never a production default).
 LINKAGE_KEY = "portline-test-linkage-key"
 # The suite's own connections stay plain (pytest-django creates and drops test databases);

@@ -14,7 +14,7 @@ from importlib import import_module
 
 @contextmanager
 def append_only_suspended(connection) -> Iterator[None]:
-    migration = import_module("portline.audit.migrations.0002_append_only")
+    migration = import_module("portline.audit.migrations.0004_unchained_journal")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ALTER TABLE audit_auditrecord DISABLE TRIGGER USER")

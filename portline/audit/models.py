@@ -1,10 +1,13 @@
 """The audit log: one row per state change, written in the change's own transaction.
 
-Append-only: database triggers (migration 0002) refuse UPDATE and DELETE on this table on
-SQLite and PostgreSQL alike. Tamper-evident: every row carries its place in the log (`seq`),
-the hash of the row before it and its own hash over its canonical form (`chain.py`), and each
-day's rows form an RFC 6962 Merkle tree whose signed root is published (`AuditDayRoot`).
-See docs/audit.md.
+Append-only: database triggers (migrations 0002 and 0004) refuse DELETE on this table and
+every UPDATE but one, on SQLite and PostgreSQL alike. A writer inserts its event *unchained*
+(no `seq`, `prev_hash`, `hash` or `entry`) in its own transaction; the sequencer
+(`services.audit_chain_pending`) later fills those four columns once, in commit order, and
+the triggers refuse any other change. Tamper-evident: every chained row carries its place in
+the log (`seq`), the hash of the row before it and its own hash over its canonical form
+(`chain.py`), and each day's rows form an RFC 6962 Merkle tree whose signed root is
+published (`AuditDayRoot`). See docs/audit.md.
 """
 
 from __future__ import annotations
@@ -32,24 +35,33 @@ class AuditRecord(models.Model):
     target_type = models.CharField(max_length=100, blank=True, default="")
     target_id = models.CharField(max_length=64, blank=True, default="")
     data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
-    seq = models.BigIntegerField(unique=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
-    entry = models.TextField(help_text=_("The canonical JSON this row's hash is over."))
+    # Empty until the sequencer chains the row (after the writer's transaction commits).
+    seq = models.BigIntegerField(unique=True, null=True, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, blank=True, default="")
+    entry = models.TextField(
+        blank=True, default="", help_text=_("The canonical JSON this row's hash is over.")
+    )
 
     class Meta:
         ordering = ["-seq"]
         verbose_name = _("audit record")
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            # The sequencer's queue: committed rows not chained yet, oldest first.
+            models.Index(
+                fields=["id"], name="audit_unchained", condition=models.Q(seq__isnull=True)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_type}:{self.target_id}"
 
 
 class AuditChainHead(models.Model):
-    """One row (id 1): the last event's place, hash and time. Writers lock it (PostgreSQL:
-    row lock by UPDATE; SQLite: the IMMEDIATE transaction's write lock), so the chain never
-    forks and never skips a number."""
+    """One row (id 1): the last chained event's place, hash and time. Only the sequencer
+    writes it, under its lock (PostgreSQL: an advisory lock and this row's lock; SQLite: the
+    IMMEDIATE transaction's write lock), so the chain never forks and never skips a number."""
 
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64)

@@ -7,13 +7,15 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import DataError, connection, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from portline.audit import chain, merkle
+from portline.audit import chain, merkle, scan
 from portline.audit.models import AuditChainHead, AuditDayRoot, AuditRecord
-from portline.audit.verification import PublishedDay, Report, Row, verify_rows
+from portline.audit.verification import Finding, PublishedDay, Report, Row, verify_rows
+from portline.common import clock
 from portline.common.errors import NotFound, ValidationFailed
 
 
@@ -63,14 +65,14 @@ def _sqlite_at(value: dt.datetime | str) -> str:
 
 
 def _where(seq_from: int | None, seq_to: int | None) -> tuple[str, list[int]]:
-    where, params = [], []
+    where, params = ["seq IS NOT NULL"], []  # chained rows only: the chain is theirs
     if seq_from is not None:
         where.append("seq >= %s")
         params.append(seq_from)
     if seq_to is not None:
         where.append("seq <= %s")
         params.append(seq_to)
-    return (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq, id", params
+    return " WHERE " + " AND ".join(where) + " ORDER BY seq, id", params
 
 
 def _checked_here(row_id: int) -> tuple[bool, int | None]:
@@ -197,8 +199,15 @@ def _published() -> list[PublishedDay]:
     ]
 
 
-def audit_verify(*, progress: Callable[[int], None] | None = None) -> Report:
-    """Check the whole chain and every published day root (docs/audit.md, "Verify")."""
+def audit_verify(
+    *,
+    progress: Callable[[int], None] | None = None,
+    lag_seconds: int | None = None,
+    workers: int | None = None,
+) -> Report:
+    """Check the whole chain and every published day root (docs/audit.md, "Verify"), and
+    report events left unchained longer than PORTLINE_AUDIT_CHAIN_LAG seconds (or
+    `lag_seconds`). Reads only: run the sequencer first to cover every committed event."""
     head = AuditChainHead.objects.filter(pk=1).first()
     published = _published()
 
@@ -213,12 +222,42 @@ def audit_verify(*, progress: Callable[[int], None] | None = None) -> Report:
             head_hash=head.hash if head else None,
         )
 
+    fast = scan.scan(published=published, workers=workers, progress=progress)
+    if fast is not None:  # intact: nothing to name
+        _unchained_finding(fast, lag_seconds)
+        return fast
     try:
         with transaction.atomic():
-            return run(True)
+            report = run(True)
     except (DataError, connection.Database.DataError):  # the driver's own, from the reader
         # An entry that is not JSON (or not JSON a database can read): check row by row here.
-        return run(False)
+        report = run(False)
+    _unchained_finding(report, lag_seconds)
+    return report
+
+
+def _unchained_finding(report: Report, lag_seconds: int | None) -> None:
+    """Events still unchained longer than the allowed lag: the sequencer is not running, or
+    rows were added behind its back."""
+    lag = settings.PORTLINE_AUDIT_CHAIN_LAG if lag_seconds is None else lag_seconds
+    late = AuditRecord.objects.filter(
+        seq__isnull=True, at__lt=clock.now() - dt.timedelta(seconds=lag)
+    ).order_by("id")
+    count = late.count()
+    if not count:
+        return
+    first = late.values_list("id", "at").first()
+    assert first is not None
+    report.add(
+        Finding(
+            "unchained",
+            0,
+            first[0],
+            f"{count} event(s) written more than {lag} s ago are not chained (the oldest "
+            f"written at {chain.format_at(first[1])}): the sequencer is not running "
+            "(`portline audit chain`), or rows were added behind it",
+        )
+    )
 
 
 def _counting(rows: Iterator[Row], progress: Callable[[int], None]) -> Iterator[Row]:
@@ -246,7 +285,9 @@ def audit_day_range(day: dt.date) -> DayRange:
     """The run of sequence numbers written on `day` (UTC). Time never runs backwards along
     the chain, so a day is one contiguous run."""
     start = dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC)
-    records = AuditRecord.objects.filter(at__gte=start, at__lt=start + dt.timedelta(days=1))
+    records = AuditRecord.objects.filter(
+        at__gte=start, at__lt=start + dt.timedelta(days=1), seq__isnull=False
+    )
     bounds = records.order_by("seq").values_list("seq", flat=True)
     first, last = bounds.first(), records.order_by("-seq").values_list("seq", flat=True).first()
     if first is None or last is None:
@@ -288,6 +329,11 @@ def audit_inclusion_proof(*, event_id: int) -> dict:
     record = AuditRecord.objects.filter(pk=event_id).first()
     if record is None:
         raise NotFound(_("No audit event with id %(id)s.") % {"id": event_id})
+    if record.seq is None:
+        raise ValidationFailed(
+            _("Audit event %(id)s is not chained yet: run “portline audit chain” and ask again.")
+            % {"id": event_id}
+        )
     day = record.at.astimezone(dt.UTC).date()
     _span, leaves, rows = audit_day_tree(day)
     index = next(i for i, r in enumerate(rows) if r.id == record.pk)

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Callable
 from contextlib import closing
 from typing import Any
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 
 from portline.audit import chain, merkle, signing
@@ -11,17 +17,39 @@ from portline.audit.models import AuditDayRoot, AuditRecord
 from portline.audit.selectors import audit_rows
 from portline.common import clock
 
-# One statement takes the chain head and moves it on. On PostgreSQL the UPDATE holds the
-# head row's lock until the writer's transaction ends, so a second writer waits here and
-# then reads the first one's committed head (READ COMMITTED re-reads the row it waited
-# for). On SQLite the transaction is already the only writer (transaction_mode IMMEDIATE,
-# checked by `audit.E001`); the UPDATE is then an ordinary write.
-_TAKE_HEAD = "UPDATE audit_auditchainhead SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, at"
+# The sequencer's lock on PostgreSQL (transaction-level advisory lock; any fixed number that
+# no other part of Portline uses).
+SEQUENCER_LOCK = 0x504C_4155_4454  # "PLAUDT"
+SEQUENCER_BATCH = 5000
+# Rounds a writer's post-commit pass chains before it hands the rest to the worker.
+_AFTER_COMMIT_ROUNDS = 4
+
+_INSERT = (
+    "INSERT INTO audit_auditrecord (at, actor_id, actor_role, action, target_type, target_id, "
+    "data, seq, prev_hash, hash, entry) VALUES (%s, %s, %s, %s, %s, %s, {data}, NULL, '', '', '') "
+    "RETURNING id"
+)
 _START_HEAD = (
     "INSERT INTO audit_auditchainhead (id, seq, hash, at) VALUES (1, 0, %s, NULL) "
     "ON CONFLICT (id) DO NOTHING"
 )
-_MOVE_HEAD = "UPDATE audit_auditchainhead SET hash = %s, at = %s WHERE id = 1"
+_HEAD_SQLITE = "SELECT seq, hash, at FROM audit_auditchainhead WHERE id = 1"
+_HEAD_POSTGRES = _HEAD_SQLITE + " FOR UPDATE"
+_UNCHAINED = (
+    "SELECT id, at, actor_id, actor_role, action, target_type, target_id, data "
+    "FROM audit_auditrecord WHERE seq IS NULL ORDER BY id LIMIT %s"
+)
+# One parameter, the whole batch as JSON (json.dumps and PostgreSQL's parser are both C).
+_FILL_POSTGRES = (
+    "UPDATE audit_auditrecord AS r SET seq = v.seq, prev_hash = v.prev, hash = v.hash, "
+    "entry = v.entry, at = v.at FROM json_to_recordset(%s::json) "
+    "AS v(id bigint, seq bigint, prev text, hash text, entry text, at timestamptz) "
+    "WHERE r.id = v.id AND r.seq IS NULL"
+)
+_FILL_SQLITE = (
+    "UPDATE audit_auditrecord SET seq = %s, prev_hash = %s, hash = %s, entry = %s, at = %s "
+    "WHERE id = %s AND seq IS NULL"
+)
 
 
 def audit_record(
@@ -30,44 +58,193 @@ def audit_record(
     """Write one audit row. Must run inside the transaction of the change it records.
 
     `action` is `domain.subject.verb`. `data` holds identifiers and changed field names,
-    not personal data values. The row is chained to the one before it (docs/audit.md).
+    not personal data values. The row is written unchained (one INSERT, no lock shared with
+    other writers) and commits or rolls back with the change; after the commit the sequencer
+    gives it its place in the chain (`audit_chain_pending`, docs/audit.md). The returned
+    record's `seq`, `prev_hash`, `hash` and `entry` are empty until then.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(
             "audit_record must be called inside transaction.atomic() with its change"
         )
     user = actor if getattr(actor, "is_authenticated", False) else None
+    data_text = json.dumps(data or {}, cls=DjangoJSONEncoder)
     record = AuditRecord(
+        at=clock.now(),
         actor=user,
         actor_role=getattr(user, "role", "") if user else "system",
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        data=chain.stored_data(data),
+        data=json.loads(data_text),  # as the database hands it back (chain.stored_data)
+        seq=None,
     )
+    postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        cursor.execute(_TAKE_HEAD)
-        head = cursor.fetchone()
-        if head is None:  # a new (or flushed) database: the head row starts the chain
-            cursor.execute(_START_HEAD, [chain.GENESIS])
-            cursor.execute(_TAKE_HEAD)
-            head = cursor.fetchone()
-        seq, prev, head_at = head
-        now = clock.now()
-        if head_at is not None:
-            # Time never runs backwards along the chain (days are contiguous runs of seq).
-            now = max(now, _aware(head_at))
-        record.seq, record.prev_hash, record.at = seq, prev, now
-        entry = chain.canonical_of(record)
-        record.entry = entry.decode("ascii")
-        record.hash = chain.entry_hash(entry)
-        record.save(force_insert=True)
-        cursor.execute(_MOVE_HEAD, [record.hash, connection.ops.adapt_datetimefield_value(now)])
+        cursor.execute(
+            _INSERT.format(data="%s::jsonb" if postgres else "%s"),
+            [
+                connection.ops.adapt_datetimefield_value(record.at),
+                record.actor_id,
+                record.actor_role,
+                record.action,
+                record.target_type,
+                record.target_id,
+                data_text,
+            ],
+        )
+        record.pk = cursor.fetchone()[0]
+    record._state.adding = False
+    record._state.db = connection.alias
+    if settings.PORTLINE_AUDIT_CHAIN_AFTER_COMMIT:
+        transaction.on_commit(_chain_after_commit, robust=True)
     return record
 
 
+def _chain_after_commit() -> None:
+    """Chain soon after a writer commits, without making writers wait for one another.
+
+    PostgreSQL: take the sequencer's lock only if it is free. A writer that finds it taken
+    leaves at once: its row committed before it tried, so before the holder lets go, and
+    the holder looks for rows again after letting go. A pass gives up after a few rounds
+    under a steady stream and queues the worker's task, which chains the rest. SQLite: every
+    transaction already holds the database's one write lock, so the pass just runs."""
+    if connection.vendor != "postgresql":
+        audit_chain_pending()
+        return
+    for _round in range(_AFTER_COMMIT_ROUNDS):
+        if _sequence(wait=False) is None:
+            return  # another pass holds the lock and will look again after letting go
+        if not _any_unchained():
+            return
+    from portline.audit.tasks import audit_chain_tick
+
+    audit_chain_tick.enqueue()
+
+
+def _any_unchained() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM audit_auditrecord WHERE seq IS NULL LIMIT 1")
+        return cursor.fetchone() is not None
+
+
+def audit_chain_follow(*, interval: float, stop: Callable[[], bool] = lambda: False) -> int:
+    """Run the sequencer every `interval` seconds until `stop()` (a dedicated sequencer
+    process: `portline audit chain --follow`). Returns how many events it chained."""
+    total = 0
+    while not stop():
+        chained = audit_chain_pending()
+        total += chained
+        if chained < SEQUENCER_BATCH:
+            time.sleep(interval)
+    return total
+
+
+def audit_chain_pending() -> int:
+    """The sequencer: chain every committed unchained event, in the order of their ids, with
+    consecutive sequence numbers after the chain head. Safe to run from many processes at
+    once (one holds the lock at a time; PostgreSQL: advisory lock, SQLite: the write lock).
+    Run after each audited commit, by the worker (`audit_chain_tick`), and by
+    `portline audit chain`, `verify` and `publish`. Returns how many events it chained."""
+    chained = _sequence(wait=True)
+    return chained or 0
+
+
+def _sequence(*, wait: bool) -> int | None:
+    """Chain in batches, each batch one transaction under the lock. None: the lock was
+    taken by another sequencer and `wait` is false."""
+    total = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # The fill can be redone from the rows themselves: a crash that loses the
+                # last fills (with their head, in the same transaction) leaves those rows
+                # unchained, to be chained again. Anything that depends on a fill (a signed
+                # day) commits synchronously later, which flushes the fill's WAL first.
+                cursor.execute("SET LOCAL synchronous_commit = off")
+                if wait:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEQUENCER_LOCK])
+                else:
+                    cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SEQUENCER_LOCK])
+                    if not cursor.fetchone()[0]:
+                        return None
+            done = _chain_batch(cursor)
+        total += done
+        if done < SEQUENCER_BATCH:
+            return total
+
+
+def _chain_batch(cursor: Any) -> int:
+    postgres = connection.vendor == "postgresql"
+    read_head = _HEAD_POSTGRES if postgres else _HEAD_SQLITE
+    cursor.execute(read_head)
+    head = cursor.fetchone()
+    if head is None:  # a new (or flushed) database: the head row starts the chain
+        cursor.execute(_START_HEAD, [chain.GENESIS])
+        cursor.execute(read_head)
+        head = cursor.fetchone()
+    seq, prev, head_at = head
+    cursor.execute(_UNCHAINED, [SEQUENCER_BATCH])
+    rows = cursor.fetchall()
+    if not rows:
+        return 0
+    # Time never runs backwards along the chain (so each day is one run of seq), and nothing
+    # joins a day whose root is already signed.
+    floor = _aware(head_at) if head_at is not None else None
+    last_day = AuditDayRoot.objects.order_by("-day").values_list("day", flat=True).first()
+    if last_day is not None:
+        day_after = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), dt.UTC)
+        floor = day_after if floor is None else max(floor, day_after)
+    loads, canonical, canonical_data = json.loads, chain.canonical, chain.canonical_data
+    format_at, sha256 = chain.format_at, hashlib.sha256
+    fills: list[tuple] = []
+    at = floor
+    for rid, row_at, actor_id, role, action, ttype, tid, data in rows:
+        at = _aware(row_at)
+        if floor is not None and at < floor:
+            at = floor
+        floor = at
+        seq += 1
+        if isinstance(data, str):
+            data = loads(data)
+        entry = canonical(
+            seq=seq,
+            prev=prev,
+            at=format_at(at),
+            actor=actor_id,
+            actor_role=role,
+            action=action,
+            target_type=ttype,
+            target_id=tid,
+            data_json=canonical_data(data),
+        )
+        digest = sha256(entry).hexdigest()
+        fills.append((rid, seq, prev, digest, entry.decode("ascii"), at))
+        prev = digest
+    if postgres:
+        batch = json.dumps(
+            [
+                {"id": i, "seq": s, "prev": p, "hash": h, "entry": e, "at": a.isoformat()}
+                for i, s, p, h, e, a in fills
+            ]
+        )
+        cursor.execute(_FILL_POSTGRES, [batch])
+        filled = cursor.rowcount
+    else:
+        adapt = connection.ops.adapt_datetimefield_value
+        cursor.executemany(_FILL_SQLITE, [(s, p, h, e, adapt(a), i) for i, s, p, h, e, a in fills])
+        filled = cursor.rowcount
+    if filled != len(fills):  # only the sequencer fills rows, under its lock
+        raise RuntimeError("audit sequencer: a row was chained by someone else")
+    cursor.execute(
+        "UPDATE audit_auditchainhead SET seq = %s, hash = %s, at = %s WHERE id = 1",
+        [seq, prev, connection.ops.adapt_datetimefield_value(at)],
+    )
+    return len(fills)
+
+
 def _aware(value: dt.datetime | str) -> dt.datetime:
-    """The head's time as read by a raw cursor (SQLite hands back text)."""
+    """A time as read by a raw cursor (SQLite hands back text or naive UTC)."""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
@@ -76,9 +253,9 @@ def _aware(value: dt.datetime | str) -> dt.datetime:
 def audit_days_publish(*, actor: Any, before: dt.date) -> list[AuditDayRoot]:
     """Sign and store the roots of every day before `before` (UTC) not yet published, in
     order. Each day's statement holds its Merkle root over the day's events and the root of
-    the whole log up to the day's last event. Returns the days published now."""
-    import json
-
+    the whole log up to the day's last event. Returns the days published now. Chains
+    every committed event first, and the publication events after."""
+    audit_chain_pending()
     last = AuditDayRoot.objects.order_by("-day").first()
     if last is None:
         tree, start = merkle.RootBuilder(), 1
@@ -146,4 +323,6 @@ def audit_days_publish(*, actor: Any, before: dt.date) -> list[AuditDayRoot]:
                 data={"day": statement["day"], "day_root": statement["day_root"]},
             )
         published.append(day_root)
+    if published:
+        audit_chain_pending()  # the publication events themselves
     return published

@@ -11,7 +11,9 @@ happened, not only that something did:
              already has a genuine successor);
 - reordered: a row whose content is intact but sits at a place other than the one it was
              written at (its sequence number or its position was changed);
-- root:      a day's recomputed Merkle root differs from the signed root published for it.
+- root:      a day's recomputed Merkle root differs from the signed root published for it;
+- unchained: events written longer ago than the allowed lag that the sequencer has not
+             chained (reported by `selectors.audit_verify`, which also reads those rows).
 
 Memory stays bounded: out-of-place rows wait in a window of WINDOW rows; the verifier then
 resolves the earliest one. Runs of rows with the same displacement are reported once.
@@ -53,6 +55,8 @@ class Finding:
     offset: int = 0
 
     def line(self) -> str:
+        if self.kind == "unchained":
+            return f"UNCHAINED: event id {self.event_id}: {self.detail}"
         where = (
             f"seq {self.seq}"
             if self.seq_to in (None, self.seq)

@@ -22,20 +22,23 @@ from portline.audit import chain
 from portline.audit.maintenance import append_only_suspended
 from portline.audit.models import AuditChainHead, AuditRecord
 from portline.audit.selectors import audit_verify
-from portline.audit.services import audit_days_publish, audit_record
+from portline.audit.services import audit_chain_pending, audit_days_publish, audit_record
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _write(count: int, *, actor=None) -> list[AuditRecord]:
+    """`count` events, each in its own transaction, then chained by the sequencer (as the
+    post-commit pass does outside the test's own transaction)."""
     records = []
     for n in range(count):
         with transaction.atomic():
             records.append(
                 audit_record(actor=actor, action="test.thing.do", data={"n": n, "why": "test"})
             )
-    return records
+    audit_chain_pending()
+    return [AuditRecord.objects.get(pk=record.pk) for record in records]
 
 
 def _raw(sql: str, params: list | tuple = ()) -> None:
@@ -99,6 +102,7 @@ def test_the_hash_covers_the_data_as_stored():
             action="test.thing.do",
             data={"day": dt.date(2026, 1, 2), "amount": Decimal("1.50"), "names": ["Zoë"]},
         )
+    audit_chain_pending()
     stored = AuditRecord.objects.get(pk=record.pk)
     assert stored.data == {"day": "2026-01-02", "amount": "1.50", "names": ["Zoë"]}
     assert chain.entry_hash(chain.canonical_of(stored)) == stored.hash
