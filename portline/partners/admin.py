@@ -6,5 +6,5 @@ from portline.partners.models import PartnerOrganization
 
 @admin.register(PartnerOrganization)
 class PartnerOrganizationAdmin(AuditedModelAdmin):
-    list_display = ["name", "kind", "city", "active"]
+    list_display = ["name", "kind", "city", "contact", "active"]
     list_filter = ["kind", "active"]
