@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from axes.utils import reset as axes_reset
@@ -469,10 +470,12 @@ def staff_invite(
     display_name: str = "",
     role: str = Role.PARTNER_STAFF,
     partner: PartnerOrganization | None = None,
+    link_for: Callable[[str], str] | None = None,
 ) -> Invitation:
     """Invite one person by e-mail or phone to create their own staff account in the actor's
     organization (a program administrator names the organization). The link works once and
-    expires after PORTLINE_STAFF_INVITATION_HOURS."""
+    expires after PORTLINE_STAFF_INVITATION_HOURS. With `link_for` (secret -> the link's
+    address) the link is sent to the e-mail address or phone once the invitation is stored."""
     partner_id = partner.pk if partner is not None else actor.partner_id
     _require_partner_manager(actor, partner_id)
     if role not in (Role.PARTNER_STAFF, Role.PARTNER_ADMIN):
@@ -505,11 +508,14 @@ def staff_invite(
             target=invitation,
             data={"partner": partner_id, "role": role},
         )
+    if link_for is not None:
+        staff_invitation_send(invitation=invitation, link=link_for(raw))
     return Invitation(invitation=invitation, secret=raw)
 
 
 def staff_invitation_send(*, invitation: StaffInvitation, link: str) -> str:
-    """Send the link to the invited e-mail address or phone; returns "email" or "sms"."""
+    """Send the link to the invited e-mail address or phone; returns "email" or "sms".
+    The message carries the link and the organization's name only."""
     from django.core.mail import send_mail
 
     from portline.common.sms import sms_sender

@@ -64,7 +64,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _adjust_kwargs(cls, **kwargs):
         role = kwargs.get("role")
-        if role == Role.PARTNER_STAFF and not kwargs.get("partner"):
+        if role in (Role.PARTNER_STAFF, Role.PARTNER_ADMIN) and not kwargs.get("partner"):
             kwargs["partner"] = PartnerFactory()
         if role in (Role.OFFICER, Role.SUPERVISOR) and not kwargs.get("port"):
             kwargs["port"] = Port.objects.get(code="SYS")

@@ -212,7 +212,24 @@ class PortOut(Schema):
 # Registrations --------------------------------------------------------------------------
 
 
+class ConsentIn(InputSchema):
+    """A person's consent that the caller's organization acts for them."""
+
+    medium: Literal["paper", "screen"] = Field(..., description="How the person agreed.")
+    language: Annotated[str, Field(max_length=8)] = Field(
+        ..., description="Language code of the consent statement the person read."
+    )
+    given_on: dt.date = Field(..., description="The day consent was given.")
+    applicant_login: Annotated[str, Field(max_length=254)] | None = Field(
+        None, description="The person's own applicant account (e-mail or phone), if any."
+    )
+
+
 class RegistrationIn(InputSchema):
+    consent: ConsentIn | None = Field(
+        None,
+        description="Partner staff: the person's recorded consent (required; refused without).",
+    )
     basis: RequestBasis | None = None
     basis_statement: Text(4000) | None = None
     us_address_line1: Text(200) | None = None
