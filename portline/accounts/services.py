@@ -478,6 +478,8 @@ def staff_invite(
     address) the link is sent to the e-mail address or phone once the invitation is stored."""
     partner_id = partner.pk if partner is not None else actor.partner_id
     _require_partner_manager(actor, partner_id)
+    if partner_id is None:
+        raise PermissionDenied(_("Only an organization's administrator can manage its staff."))
     if role not in (Role.PARTNER_STAFF, Role.PARTNER_ADMIN):
         raise ValidationFailed(
             _("Choose a role from the list."), errors={"role": [_("Choose a role from the list.")]}

@@ -24,7 +24,8 @@ from portline.intake.validation import Report, report_build
 from portline.registrations.services import BulkGroup, registrations_bulk_create
 
 
-def _require_staff(actor: User) -> None:
+def _require_staff(actor: User) -> int:
+    """The actor's organization, if they are its staff in good standing."""
     if (
         not getattr(actor, "is_authenticated", False)
         or actor.role != Role.PARTNER_STAFF
@@ -32,17 +33,25 @@ def _require_staff(actor: User) -> None:
         or not account_in_good_standing(actor)
     ):
         raise PermissionDenied(_("Only partner staff enter people in bulk."))
+    return actor.partner_id
 
 
-def bulk_check(*, actor: User, content: bytes, mapping: Sequence[str] | None = None) -> Report:
-    """Read and check a file; report every row's problems and the likely duplicates of people
-    already in Portline. Stores nothing."""
+def bulk_check(
+    *,
+    actor: User,
+    content: bytes,
+    mapping: Sequence[str] | None = None,
+    duplicates: bool = True,
+) -> Report:
+    """Read and check a file; report every row's problems and (with `duplicates`) the likely
+    duplicates of people already in Portline. Stores nothing."""
     _require_staff(actor)
     table = table_read(content)
     chosen = list(mapping) if mapping and any(mapping) else mapping_guess(table.headers)
     report = report_build(table, chosen)
     report.sha256 = hashlib.sha256(content).hexdigest()
-    report.duplicates = duplicates_find(report)
+    if duplicates:
+        report.duplicates = duplicates_find(report)
     return report
 
 
@@ -69,7 +78,14 @@ def bulk_commit(
     each group as one draft registration with its consent, in one transaction. Rows with
     problems are left out and were listed by the check; if anything fails, nothing is stored.
     With `skip_duplicates`, rows that look like people already in Portline are left out too."""
-    report = bulk_check(actor=actor, content=content, mapping=mapping)
+    partner_id = _require_staff(actor)
+    if hashlib.sha256(content).hexdigest() != checked_sha256:
+        raise Conflict(
+            _("This is not the file that was checked. Check it first, then commit it."),
+            code="file_changed",
+        )
+    # Checked again: the page holds no state between the check and the commit.
+    report = bulk_check(actor=actor, content=content, mapping=mapping, duplicates=skip_duplicates)
     if report.sha256 != checked_sha256:
         raise Conflict(
             _("This is not the file that was checked. Check it first, then commit it."),
@@ -86,7 +102,7 @@ def bulk_commit(
         )
     now = clock.now()
     with transaction.atomic():
-        batch = batch_for(partner_id=actor.partner_id, at=now)
+        batch = batch_for(partner_id=partner_id, at=now)
         registrations = registrations_bulk_create(
             actor=actor,
             groups=[
@@ -97,7 +113,7 @@ def bulk_commit(
         imported_rows = sum(len(g.rows) for g in groups)
         record = BulkImport.objects.create(
             batch=batch,
-            partner_id=actor.partner_id,
+            partner_id=partner_id,
             staff=actor,
             file_sha256=report.sha256,
             file_kind=report.kind,
@@ -112,7 +128,7 @@ def bulk_commit(
                 BulkEntry(bulk_import=record, registration=registration, first_row=g.first_row)
                 for registration, g in zip(registrations, groups, strict=True)
             ],
-            batch_size=1000,
+            batch_size=5000,
         )
         audit_record(
             actor=actor,

@@ -221,6 +221,8 @@ def consent_build(
     *, registration: Registration, actor: User, consent: ConsentInput, statement: str = ""
 ) -> PartnerConsent:
     """An unsaved consent record (the bulk import saves many at once)."""
+    if actor.partner_id is None:
+        raise PermissionDenied(_("Only partner staff record a person's consent."))
     return PartnerConsent(
         registration=registration,
         partner_id=actor.partner_id,
@@ -769,6 +771,24 @@ class BulkGroup:
     consent: ConsentInput
 
 
+def _rows_insert(model: Any, objects: list[Any], *, fields: list[Any] | None = None) -> None:
+    """INSERT many unsaved objects with one prepared statement run for every row
+    (executemany): the rows are written exactly as `save()` would store them, without building
+    one SQL statement per few dozen rows as `bulk_create` does within SQLite's parameter limit."""
+    if not objects:
+        return
+    fields = fields or [f for f in model._meta.concrete_fields if not f.primary_key]
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    rows = [
+        [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608  # names come from the model, values are parameters
+
+
 def registrations_bulk_create(*, actor: User, groups: list[BulkGroup]) -> list[Registration]:
     """Create draft registrations for checked groups in one go (set-based inserts), each with
     its people and its consent, recorded as made by `actor`. All or nothing: call it inside the
@@ -789,7 +809,18 @@ def registrations_bulk_create(*, actor: User, groups: list[BulkGroup]) -> list[R
         )
         for _group in groups
     ]
-    Registration.objects.bulk_create(registrations, batch_size=1000)
+    _rows_insert(Registration, registrations)
+    ids: dict[str, int] = {}
+    references = [r.reference for r in registrations]
+    for start in range(0, len(references), 900):
+        ids.update(
+            Registration.objects.filter(reference__in=references[start : start + 900]).values_list(
+                "reference", "id"
+            )
+        )
+    for registration in registrations:
+        registration.pk = ids[registration.reference]
+        registration._state.adding = False
     people: list[Person] = []
     consents: list[PartnerConsent] = []
     statements: dict[str, str] = {}
@@ -807,8 +838,8 @@ def registrations_bulk_create(*, actor: User, groups: list[BulkGroup]) -> list[R
         )
         record.recorded_at = now
         consents.append(record)
-    Person.objects.bulk_create(people, batch_size=1000)
-    PartnerConsent.objects.bulk_create(consents, batch_size=1000)
+    _rows_insert(Person, people)
+    _rows_insert(PartnerConsent, consents)
     audit_record(
         actor=actor,
         action="registrations.registration.bulk_create",
