@@ -38,6 +38,7 @@ from portline.accounts.services import (
 from portline.common.errors import ApplicationError, NotFound, ValidationFailed
 from portline.intake.columns import COLUMNS
 from portline.intake.downloads import report_csv, template_csv, template_xlsx
+from portline.intake.files import MAX_BYTES, MAX_COLUMNS
 from portline.intake.selectors import access_batch, batch_imports, batches_visible_to
 from portline.intake.services import bulk_check, bulk_commit
 from portline.portals.partner.forms import ConsentForm, InviteForm, JoinForm
@@ -179,7 +180,10 @@ def _mapping_from(request: HttpRequest) -> list[str] | None:
     if request.POST.get("mapping") != "1":
         return None
     keys = {c.key for c in COLUMNS}
-    count = min(int(request.POST.get("columns") or 0), 100)
+    try:
+        count = min(max(int(request.POST.get("columns") or 0), 0), MAX_COLUMNS)
+    except ValueError:
+        return None
     return [
         value if (value := request.POST.get(f"map_{i}", "")) in keys else "" for i in range(count)
     ]
@@ -199,6 +203,9 @@ def bulk_import(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     if upload is None:
         context["file_error"] = _("Choose the file to check.")
+        return render(request, "partner/import.html", context, status=422)
+    if upload.size > MAX_BYTES:
+        context["file_error"] = _("The file is larger than 20 MB. Split it into smaller files.")
         return render(request, "partner/import.html", context, status=422)
     content = upload.read()
     mapping = _mapping_from(request)
