@@ -20,6 +20,7 @@ from portline.api.v1.schemas import (
     Pages,
     PersonIn,
     PersonOut,
+    RegistrationCreateIn,
     RegistrationDetailOut,
     RegistrationIn,
     RegistrationOut,
@@ -72,7 +73,7 @@ def registration_list(request: HttpRequest):
     response=responses({201: RegistrationDetailOut}, 409, 422),
     summary="Start a registration",
 )
-def registration_create(request: HttpRequest, payload: RegistrationIn):
+def registration_create(request: HttpRequest, payload: RegistrationCreateIn):
     """409 `too_many_drafts`: the account already has the most drafts allowed open at once
     (`PORTLINE_MAX_OPEN_DRAFTS`); submit one first. Partner staff send the person's `consent`
     (422 without it)."""

@@ -226,10 +226,6 @@ class ConsentIn(InputSchema):
 
 
 class RegistrationIn(InputSchema):
-    consent: ConsentIn | None = Field(
-        None,
-        description="Partner staff: the person's recorded consent (required; refused without).",
-    )
     basis: RequestBasis | None = None
     basis_statement: Text(4000) | None = None
     us_address_line1: Text(200) | None = None
@@ -242,6 +238,13 @@ class RegistrationIn(InputSchema):
     sponsor_name: Text(200) | None = None
     sponsor_phone: Phone | None = Field(
         None, description="With its country code: +52 55 1234 5678."
+    )
+
+
+class RegistrationCreateIn(RegistrationIn):
+    consent: ConsentIn | None = Field(
+        None,
+        description="Partner staff: the person's recorded consent (required; refused without).",
     )
 
 
