@@ -29,7 +29,10 @@ class StaffInvitationAdmin(AuditedModelAdmin):
 
     list_display = ["id", "partner", "role", "created_by", "created_at", "expires_at", "used_at"]
     list_filter = ["partner", "role"]
-    readonly_fields = [f.name for f in StaffInvitation._meta.fields if f.name != "key_hash"]
+    # Neither the secret's hash nor the invited e-mail or phone is shown.
+    readonly_fields = [
+        f.name for f in StaffInvitation._meta.fields if f.name not in ("key_hash", "login")
+    ]
     exclude = ["key_hash", "login"]
 
     def has_add_permission(self, request):
