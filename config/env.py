@@ -94,6 +94,24 @@ VARS: tuple[Var, ...] = (
         "Idle session lifetime for every staff role (partner staff, officers, supervisors, administrators, analysts): they handle many people's data.",
     ),
     Var(
+        "PORTLINE_STAFF_INVITATION_HOURS",
+        int,
+        72,
+        "Hours a partner organization's staff invitation link stays valid; it works once.",
+    ),
+    Var(
+        "PORTLINE_PARTNER_CUTOFFS",
+        list,
+        ["12:00", "18:00"],
+        "Daily submission cut-offs for partner organizations' bulk entries (HH:MM, comma-separated, in PORTLINE_PARTNER_CUTOFF_TIME_ZONE): entries committed before a cut-off form that cut-off's batch.",
+    ),
+    Var(
+        "PORTLINE_PARTNER_CUTOFF_TIME_ZONE",
+        str,
+        "America/Mexico_City",
+        "Time zone in which the partner submission cut-offs are read.",
+    ),
+    Var(
         "PORTLINE_LOGIN_FAILURE_LIMIT",
         int,
         5,

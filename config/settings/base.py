@@ -84,6 +84,7 @@ PORTLINE_APPS = [
     "portline.scheduling",
     "portline.partners",
     "portline.registrations",
+    "portline.intake",
     "portline.geofence",
     "portline.allocation",
     "portline.appointments",
@@ -239,6 +240,9 @@ LOGIN_REDIRECT_URL = "applicant:home"
 # Sessions: applicants keep a working day; staff sessions are shorter (set at login).
 SESSION_COOKIE_AGE = env("PORTLINE_SESSION_SECONDS")
 PORTLINE_STAFF_SESSION_SECONDS = env("PORTLINE_STAFF_SESSION_SECONDS")
+PORTLINE_STAFF_INVITATION_HOURS = env("PORTLINE_STAFF_INVITATION_HOURS")
+PORTLINE_PARTNER_CUTOFFS = env("PORTLINE_PARTNER_CUTOFFS")
+PORTLINE_PARTNER_CUTOFF_TIME_ZONE = env("PORTLINE_PARTNER_CUTOFF_TIME_ZONE")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

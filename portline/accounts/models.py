@@ -13,6 +13,7 @@ from portline.common import clock
 class Role(models.TextChoices):
     APPLICANT = "applicant", _("Applicant")
     PARTNER_STAFF = "partner_staff", _("Partner staff")
+    PARTNER_ADMIN = "partner_admin", _("Partner organization administrator")
     OFFICER = "officer", _("Port officer")
     SUPERVISOR = "supervisor", _("Supervisor")
     PROGRAM_ADMIN = "program_admin", _("Program administrator")
@@ -23,6 +24,7 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset(
     {
         Role.PARTNER_STAFF,
+        Role.PARTNER_ADMIN,
         Role.OFFICER,
         Role.SUPERVISOR,
         Role.PROGRAM_ADMIN,
@@ -31,6 +33,9 @@ STAFF_ROLES = frozenset(
     }
 )
 PORT_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR})
+# Roles that belong to one partner organization. Its administrator manages its staff and sees
+# its batches; only staff enter and see the people the organization acts for.
+PARTNER_ROLES = frozenset({Role.PARTNER_STAFF, Role.PARTNER_ADMIN})
 
 
 class UserManager(BaseUserManager["User"]):
@@ -90,7 +95,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(role="partner_staff") | models.Q(partner__isnull=False),
+                condition=~models.Q(role__in=["partner_staff", "partner_admin"])
+                | models.Q(partner__isnull=False),
                 name="partner_staff_has_partner",
             ),
             models.CheckConstraint(
@@ -125,3 +131,31 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"token {self.prefix}…"
+
+
+class StaffInvitation(models.Model):
+    """A one-time link that lets one person create their own staff account in a partner
+    organization. Only the SHA-256 of the link's secret is stored; it expires and is used once."""
+
+    partner = models.ForeignKey(
+        "partners.PartnerOrganization", on_delete=models.PROTECT, related_name="invitations"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PARTNER_STAFF)
+    login = models.CharField(_("e-mail or phone"), max_length=254)
+    display_name = models.CharField(_("name shown"), max_length=150, blank=True, default="")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="invitation"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff invitation")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk}"

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from axes.utils import reset as axes_reset
@@ -20,12 +21,20 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portline.accounts.models import ApiToken, Role, User
+from portline.accounts.models import PARTNER_ROLES, ApiToken, Role, StaffInvitation, User
 from portline.audit.services import audit_record
 from portline.common import clock
-from portline.common.errors import ApplicationError, Conflict, ValidationFailed
+from portline.common.errors import (
+    ApplicationError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from portline.common.ratelimit import Rate, rate_count, rate_exceeded
 from portline.common.validators import _PHONE, normalise_phone
+from portline.partners.models import PartnerOrganization
+from portline.partners.selectors import partner_organization_is_active
 
 BACKUP_CODE_COUNT = 8
 API_TOKEN_DAYS = 30
@@ -355,7 +364,12 @@ def api_token_authenticate(raw: str) -> User | None:
         return None
     token = ApiToken.objects.select_related("user").filter(key_hash=_token_hash(raw)).first()
     now = clock.now()
-    if token is None or token.revoked_at or token.expires_at <= now or not token.user.is_active:
+    if (
+        token is None
+        or token.revoked_at
+        or token.expires_at <= now
+        or not account_in_good_standing(token.user)
+    ):
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(
@@ -421,3 +435,273 @@ def user_language_set(*, user: User, language: str) -> User:
             data={"from": previous, "to": language},
         )
     return user
+
+
+# Partner organizations' staff: invitations and suspension ------------------------------------
+
+
+def _invitation_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _require_partner_manager(actor: User, partner_id: int | None) -> None:
+    """Only the organization's own administrator or the program administrator manage its staff."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise PermissionDenied(_("Only an organization's administrator can manage its staff."))
+    if actor.role == Role.PROGRAM_ADMIN:
+        return
+    if actor.role == Role.PARTNER_ADMIN and actor.partner_id and actor.partner_id == partner_id:
+        if not partner_organization_is_active(actor.partner_id):
+            raise PermissionDenied(_("This organization is suspended."))
+        return
+    raise PermissionDenied(_("Only an organization's administrator can manage its staff."))
+
+
+@dataclass(frozen=True)
+class Invitation:
+    invitation: StaffInvitation
+    secret: str  # shown once, in the link; only its hash is stored
+
+
+def staff_invite(
+    *,
+    actor: User,
+    login: str,
+    display_name: str = "",
+    role: str = Role.PARTNER_STAFF,
+    partner: PartnerOrganization | None = None,
+    link_for: Callable[[str], str] | None = None,
+) -> Invitation:
+    """Invite one person by e-mail or phone to create their own staff account in the actor's
+    organization (a program administrator names the organization). The link works once and
+    expires after PORTLINE_STAFF_INVITATION_HOURS. With `link_for` (secret -> the link's
+    address) the link is sent to the e-mail address or phone once the invitation is stored."""
+    partner_id = partner.pk if partner is not None else actor.partner_id
+    _require_partner_manager(actor, partner_id)
+    if partner_id is None:
+        raise PermissionDenied(_("Only an organization's administrator can manage its staff."))
+    if role not in (Role.PARTNER_STAFF, Role.PARTNER_ADMIN):
+        raise ValidationFailed(
+            _("Choose a role from the list."), errors={"role": [_("Choose a role from the list.")]}
+        )
+    login = login_normalise(login)
+    display_name = (display_name or "").strip()[:150]
+    if User.objects.filter(login=login).exists():
+        raise Conflict(
+            _("This e-mail or phone already has a Portline account; invite another one."),
+            field="login",
+        )
+    raw = secrets.token_urlsafe(32)
+    now = clock.now()
+    with transaction.atomic():
+        invitation = StaffInvitation.objects.create(
+            partner_id=partner_id,
+            role=role,
+            login=login,
+            display_name=display_name,
+            key_hash=_invitation_hash(raw),
+            created_by=actor,
+            created_at=now,
+            expires_at=now + dt.timedelta(hours=settings.PORTLINE_STAFF_INVITATION_HOURS),
+        )
+        audit_record(
+            actor=actor,
+            action="accounts.invitation.create",
+            target=invitation,
+            data={"partner": partner_id, "role": role},
+        )
+    if link_for is not None:
+        staff_invitation_send(invitation=invitation, link=link_for(raw))
+    return Invitation(invitation=invitation, secret=raw)
+
+
+def staff_invitation_send(*, invitation: StaffInvitation, link: str) -> str:
+    """Send the link to the invited e-mail address or phone; returns "email" or "sms".
+    The message carries the link and the organization's name only."""
+    from django.core.mail import send_mail
+
+    from portline.common.sms import sms_sender
+
+    hours = settings.PORTLINE_STAFF_INVITATION_HOURS
+    text = _(
+        "You are invited to join %(organization)s on Portline with your own account. "
+        "Open this link within %(hours)s hours to choose your password: %(link)s"
+    ) % {"organization": invitation.partner.name, "hours": hours, "link": link}
+    if "@" in invitation.login:
+        send_mail(
+            _("Your Portline staff account"), text, settings.DEFAULT_FROM_EMAIL, [invitation.login]
+        )
+        return "email"
+    sms_sender().send(to=invitation.login, body=text)
+    return "sms"
+
+
+def staff_invitation_open(*, secret: str) -> StaffInvitation:
+    """The invitation a link's secret belongs to, if it is unused and unexpired; else NotFound
+    (an expired, used, cancelled or unknown link all answer the same)."""
+    invitation = (
+        StaffInvitation.objects.select_related("partner")
+        .filter(key_hash=_invitation_hash(secret or ""))
+        .first()
+    )
+    if (
+        invitation is None
+        or invitation.used_at is not None
+        or invitation.cancelled_at is not None
+        or invitation.expires_at <= clock.now()
+        or not invitation.partner.active
+    ):
+        raise NotFound(
+            _("This invitation link has expired or has already been used. Ask for a new one.")
+        )
+    return invitation
+
+
+def staff_invitation_accept(
+    *, secret: str, password: str, display_name: str = "", language: str = "en"
+) -> User:
+    """Create the invited person's own account (their second factor is set up at first
+    sign-in, as for every staff account). The link is spent in the same transaction."""
+    invitation = staff_invitation_open(secret=secret)
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        language = "en"
+    candidate = _candidate(
+        login=invitation.login,
+        password=password,
+        role=invitation.role,
+        language=language,
+        display_name=(display_name or invitation.display_name).strip()[:150],
+        partner=invitation.partner,
+    )
+    with transaction.atomic():
+        locked = StaffInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.used_at is not None or locked.cancelled_at is not None:
+            raise NotFound(
+                _("This invitation link has expired or has already been used. Ask for a new one.")
+            )
+        try:
+            with transaction.atomic():
+                candidate.save()
+        except IntegrityError as exc:
+            raise Conflict(
+                _("An account with this e-mail or phone already exists. Log in instead."),
+                field="login",
+            ) from exc
+        locked.used_at = clock.now()
+        locked.user = candidate
+        locked.save(update_fields=["used_at", "user"])
+        audit_record(
+            actor=candidate,
+            action="accounts.invitation.accept",
+            target=locked,
+            data={"user": candidate.pk, "partner": locked.partner_id, "role": locked.role},
+        )
+    return candidate
+
+
+def staff_invitation_cancel(*, actor: User, invitation: StaffInvitation) -> None:
+    _require_partner_manager(actor, invitation.partner_id)
+    with transaction.atomic():
+        locked = StaffInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.used_at is not None or locked.cancelled_at is not None:
+            return
+        locked.cancelled_at = clock.now()
+        locked.save(update_fields=["cancelled_at"])
+        audit_record(actor=actor, action="accounts.invitation.cancel", target=locked)
+
+
+def _tokens_revoke_all(users) -> int:
+    """Revoke every live API token of `users` (inside the caller's transaction)."""
+    return ApiToken.objects.filter(user__in=users, revoked_at=None).update(revoked_at=clock.now())
+
+
+def staff_suspend(*, actor: User, user: User) -> User:
+    """Suspend one staff member at once: their open sessions stop at their next request
+    (an inactive account is no longer a signed-in user) and their API tokens are revoked."""
+    if user.role not in PARTNER_ROLES:
+        raise PermissionDenied(_("Only an organization's administrator can manage its staff."))
+    _require_partner_manager(actor, user.partner_id)
+    if user.pk == actor.pk:
+        raise Conflict(_("You cannot suspend your own account."), code="self_suspend")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.is_active:
+            return locked
+        locked.is_active = False
+        locked.save(update_fields=["is_active"])
+        revoked = _tokens_revoke_all([locked])
+        audit_record(
+            actor=actor,
+            action="accounts.user.suspend",
+            target=locked,
+            data={"partner": locked.partner_id, "tokens_revoked": revoked},
+        )
+    return locked
+
+
+def staff_reinstate(*, actor: User, user: User) -> User:
+    """Let a suspended staff member sign in again (their revoked tokens stay revoked)."""
+    if user.role not in PARTNER_ROLES:
+        raise PermissionDenied(_("Only an organization's administrator can manage its staff."))
+    _require_partner_manager(actor, user.partner_id)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.is_active:
+            return locked
+        locked.is_active = True
+        locked.save(update_fields=["is_active"])
+        audit_record(
+            actor=actor,
+            action="accounts.user.reinstate",
+            target=locked,
+            data={"partner": locked.partner_id},
+        )
+    return locked
+
+
+def partner_organization_suspend(
+    *, actor: User, organization: PartnerOrganization
+) -> PartnerOrganization:
+    """Suspend a whole organization at once: none of its staff can sign in or use the API,
+    their open sessions end at their next request, every API token is revoked, and open
+    invitations stop working. Its administrator or the program administrator may do it;
+    only the program administrator lifts it (`partner_organization_reinstate`)."""
+    _require_partner_manager(actor, organization.pk)
+    with transaction.atomic():
+        locked = PartnerOrganization.objects.select_for_update().get(pk=organization.pk)
+        if not locked.active:
+            return locked
+        locked.active = False
+        locked.save(update_fields=["active"])
+        revoked = _tokens_revoke_all(User.objects.filter(partner=locked))
+        audit_record(
+            actor=actor,
+            action="partners.organization.suspend",
+            target=locked,
+            data={"tokens_revoked": revoked},
+        )
+    return locked
+
+
+def partner_organization_reinstate(
+    *, actor: User, organization: PartnerOrganization
+) -> PartnerOrganization:
+    if actor.role != Role.PROGRAM_ADMIN or not actor.is_active:
+        raise PermissionDenied(_("Only the program administrator can lift a suspension."))
+    with transaction.atomic():
+        locked = PartnerOrganization.objects.select_for_update().get(pk=organization.pk)
+        if locked.active:
+            return locked
+        locked.active = True
+        locked.save(update_fields=["active"])
+        audit_record(actor=actor, action="partners.organization.reinstate", target=locked)
+    return locked
+
+
+def account_in_good_standing(user: User) -> bool:
+    """Active, and for partner roles, in an organization that is not suspended."""
+    if not user.is_active:
+        return False
+    if user.role in PARTNER_ROLES:
+        return partner_organization_is_active(user.partner_id)
+    return True

@@ -8,49 +8,27 @@ task (`tasks.appointments_notify`), never inside a request.
 from __future__ import annotations
 
 import logging
-import sys
-from typing import Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import translation
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from portline.appointments.models import Appointment
 from portline.appointments.selectors import appointment_local_times
 
+# The SMS interface lives in portline.common.sms (account invitations use it too); its names
+# stay importable from here, where PORTLINE_SMS_SENDER paths have pointed so far.
+from portline.common.sms import (  # noqa: F401
+    ConsoleSmsSender,
+    LocmemSmsSender,
+    SmsSender,
+    sms_sender,
+)
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_SMS_SENDER = "portline.appointments.notifications.ConsoleSmsSender"
 EVENTS = ("offered", "confirmed", "expired", "cancelled")
-
-
-class SmsSender(Protocol):
-    """An SMS provider. Implementations raise on failure so the task can be retried."""
-
-    def send(self, *, to: str, body: str) -> None: ...
-
-
-class ConsoleSmsSender:
-    """Development: writes the message to standard error instead of sending it."""
-
-    def send(self, *, to: str, body: str) -> None:
-        sys.stderr.write(f"SMS to {to}:\n{body}\n\n")
-
-
-class LocmemSmsSender:
-    """Tests: keeps messages in `LocmemSmsSender.outbox`, like Django's locmem e-mail backend."""
-
-    outbox: list[dict[str, str]] = []
-
-    def send(self, *, to: str, body: str) -> None:
-        type(self).outbox.append({"to": to, "body": body})
-
-
-def sms_sender() -> SmsSender:
-    path = settings.PORTLINE_SMS_SENDER or DEFAULT_SMS_SENDER
-    return import_string(path)()
 
 
 def _contacts(appointment: Appointment) -> tuple[str, str]:

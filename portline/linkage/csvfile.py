@@ -21,6 +21,7 @@ from pathlib import Path
 from anyascii import anyascii
 from django.utils.translation import gettext as _
 
+from portline.common.spreadsheets import formula_safe
 from portline.linkage import engine, normalise
 
 # Canonical column -> accepted header spellings (compared after lower-casing, transliterating
@@ -303,9 +304,4 @@ def write_clusters(rows: Sequence[tuple[str, str, str]], out: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(["id", "cluster_id", "min_link_probability"])
         for row in rows:
-            writer.writerow([_csv_safe(v) for v in row])
-
-
-def _csv_safe(value: str) -> str:
-    """A value starting with = + - @ would be a formula in a spreadsheet: quote it."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+            writer.writerow([formula_safe(v) for v in row])

@@ -16,7 +16,21 @@ class PartnerOrganization(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=PartnerKind.choices)
     city = models.CharField(_("city"), max_length=100)
     country = models.CharField(_("country"), max_length=2, default="MX")
-    active = models.BooleanField(_("active"), default=True)
+    contact = models.CharField(
+        _("contact"),
+        max_length=200,
+        blank=True,
+        default="",
+        help_text=_("How the program reaches the organization: an office phone or e-mail."),
+    )
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_(
+            "A suspended organization's staff cannot sign in or use the API, and their open "
+            "sessions end at once."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -156,6 +156,9 @@ class Registration(models.Model):
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(default=clock.now)
     submitted_at = models.DateTimeField(_("registered on"), null=True, blank=True, db_index=True)
+    # Entered by a partner organization from a bulk file (its batch says which): such drafts
+    # are bounded by the file's row limit, not by the per-account cap on open drafts.
+    entered_in_bulk = models.BooleanField(_("entered from a bulk file"), default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -414,3 +417,59 @@ class AppointmentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration_id} {self.round_date}"
+
+
+class ConsentMedium(models.TextChoices):
+    PAPER = "paper", _("On paper, signed")
+    SCREEN = "screen", _("On screen, read and accepted")
+
+
+# What a person agrees to when an organization acts for them. The text is stored with each
+# consent, in the language the person read it in; a new wording gets a new version.
+CONSENT_STATEMENT_VERSION = "1"
+CONSENT_STATEMENT = _(
+    "I agree that this organization enters my information and my family's in Portline and "
+    "acts for me in the appointment process. I know that I never have to pay anyone to get "
+    "or keep a place, and that I can withdraw this agreement at any time, in my Portline "
+    "pages or by asking the organization; after that the organization sees nothing new."
+)
+
+
+class PartnerConsent(models.Model):
+    """A person's recorded consent that a partner organization acts for their registration:
+    what was agreed (the statement, in the language read), when, recorded by which staff
+    member, on paper or on screen. Withdrawn by the person (or on their request)."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="partner_consents"
+    )
+    partner = models.ForeignKey(
+        "partners.PartnerOrganization", on_delete=models.PROTECT, related_name="consents"
+    )
+    statement = models.TextField(_("what was agreed"))
+    statement_version = models.CharField(max_length=10, default=CONSENT_STATEMENT_VERSION)
+    language = models.CharField(_("language of the agreement"), max_length=8)
+    medium = models.CharField(_("how it was given"), max_length=8, choices=ConsentMedium.choices)
+    given_on = models.DateField(_("date given"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=clock.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = _("consent to act for a person")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "partner"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_live_consent_per_registration_and_partner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"consent {self.pk}"

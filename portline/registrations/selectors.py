@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,7 @@ from portline.registrations.models import (
     AppointmentRequest,
     EvidenceDocument,
     EvidenceKind,
+    PartnerConsent,
     Person,
     Registration,
     RegistrationStatus,
@@ -23,7 +24,8 @@ from portline.registrations.models import (
 
 
 def registrations_visible_to(actor: User) -> QuerySet[Registration]:
-    """Applicants see their own; partner staff their organization's; port staff the submitted
+    """Applicants see their own; partner staff their organization's, while the person's consent
+    stands (withdrawn: the organization sees nothing more of it); port staff the submitted
     registrations at their port (`registrations_at_port`). Administrators and analysts see no
     personal records (they work with configuration and aggregates)."""
     qs = Registration.objects.all()
@@ -32,7 +34,13 @@ def registrations_visible_to(actor: User) -> QuerySet[Registration]:
     if actor.role == Role.APPLICANT:
         return qs.filter(owner=actor)
     if actor.role == Role.PARTNER_STAFF and actor.partner_id:
-        return qs.filter(partner_id=actor.partner_id)
+        return qs.filter(partner_id=actor.partner_id).filter(
+            Exists(
+                PartnerConsent.objects.filter(
+                    registration=OuterRef("pk"), partner_id=actor.partner_id, withdrawn_at=None
+                )
+            )
+        )
     if actor.role in PORT_ROLES and actor.port_id:
         return registrations_at_port(actor.port_id)
     return qs.none()
@@ -201,3 +209,40 @@ def registration_readiness(registration: Registration) -> Readiness:
             missing.append(_("a photograph"))
         readiness.people[person.position] = missing
     return readiness
+
+
+def consents_for_applicant(actor: User) -> QuerySet[PartnerConsent]:
+    """The organizations acting for the applicant's own registrations (live consents)."""
+    if not actor.is_authenticated or actor.role != Role.APPLICANT:
+        return PartnerConsent.objects.none()
+    return (
+        PartnerConsent.objects.filter(registration__owner=actor, withdrawn_at=None)
+        .select_related("partner", "registration", "recorded_by")
+        .order_by("-recorded_at", "-id")
+    )
+
+
+def access_consent(actor: User, consent_id: int) -> PartnerConsent:
+    """A live consent the actor may withdraw: the applicant's own, or, for partner staff, one
+    given to their organization. NotFound otherwise."""
+    if actor.is_authenticated and actor.role == Role.APPLICANT:
+        qs = consents_for_applicant(actor)
+    elif actor.is_authenticated and actor.role == Role.PARTNER_STAFF and actor.partner_id:
+        qs = PartnerConsent.objects.filter(
+            partner_id=actor.partner_id, withdrawn_at=None
+        ).select_related("partner", "registration")
+    else:
+        qs = PartnerConsent.objects.none()
+    consent = qs.filter(pk=consent_id).first()
+    if consent is None:
+        raise NotFound(_("No such consent."))
+    return consent
+
+
+def consent_of_registration(actor: User, registration: Registration) -> PartnerConsent | None:
+    """The live consent under which the actor's organization acts for this registration."""
+    if actor.role != Role.PARTNER_STAFF or not actor.partner_id:
+        return None
+    return PartnerConsent.objects.filter(
+        registration=registration, partner_id=actor.partner_id, withdrawn_at=None
+    ).first()

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from portline.accounts.models import Role, User
+from portline.accounts.services import login_normalise
 from portline.audit.services import audit_record
 from portline.common import clock
 from portline.common.errors import (
@@ -33,9 +34,13 @@ from portline.common.uploads import image_reencode, pdf_check
 from portline.common.validators import clean_name
 from portline.common.zones import time_with_place, zone_city
 from portline.registrations.models import (
+    CONSENT_STATEMENT,
+    CONSENT_STATEMENT_VERSION,
     MAX_GROUP_SIZE,
     AppointmentRequest,
+    ConsentMedium,
     EvidenceDocument,
+    PartnerConsent,
     Person,
     Registration,
     RegistrationStatus,
@@ -148,11 +153,124 @@ def _names_normalised(data: Mapping[str, Any]) -> dict[str, Any]:
     return normal
 
 
-def registration_create(*, actor: User, data: Mapping[str, Any] | None = None) -> Registration:
+@dataclass(frozen=True)
+class ConsentInput:
+    """A person's consent as checked by `consent_clean`: ready to be recorded."""
+
+    language: str
+    medium: str
+    given_on: dt.date
+    applicant_login: str = ""
+
+
+CONSENT_FIELDS = ("consent_language", "consent_medium", "consent_given_on")
+
+
+def consent_clean(data: Mapping[str, Any] | None) -> ConsentInput:
+    """Check a consent as entered by partner staff (pages, API, bulk files): the language the
+    person read the statement in, paper or screen, and the date (not in the future). Raises
+    ValidationFailed naming each wrong field; no consent at all is refused the same way."""
+    data = data or {}
+    errors: dict[str, list[str]] = {}
+    languages = {code for code, _name in settings.LANGUAGES}
+    language = str(data.get("consent_language") or "").strip().lower()
+    if language not in languages:
+        errors["consent_language"] = [
+            _("Say in which language the person read the consent statement.")
+        ]
+    medium = str(data.get("consent_medium") or "").strip().lower()
+    if medium not in ConsentMedium.values:
+        errors["consent_medium"] = [_("Say whether consent was given on paper or on screen.")]
+    given = data.get("consent_given_on")
+    given_on: dt.date | None = None
+    if isinstance(given, dt.datetime):
+        given_on = given.date()
+    elif isinstance(given, dt.date):
+        given_on = given
+    elif given:
+        try:
+            given_on = dt.date.fromisoformat(str(given).strip())
+        except ValueError:
+            given_on = None
+    today = clock.now().date()
+    if given_on is None:
+        errors["consent_given_on"] = [_("Give the date consent was given (YYYY-MM-DD).")]
+    elif given_on > today + dt.timedelta(days=1):
+        errors["consent_given_on"] = [_("The date consent was given cannot be in the future.")]
+    if errors:
+        raise ValidationFailed(
+            _("Acting for a person needs their recorded consent."), errors=errors
+        )
+    assert given_on is not None
+    return ConsentInput(
+        language=language,
+        medium=medium,
+        given_on=given_on,
+        applicant_login=str(data.get("applicant_login") or "").strip(),
+    )
+
+
+def consent_statement(language: str) -> str:
+    """The consent statement in `language`, as stored with each consent."""
+    from django.utils import translation
+
+    with translation.override(language):
+        return str(CONSENT_STATEMENT)
+
+
+def consent_build(
+    *, registration: Registration, actor: User, consent: ConsentInput, statement: str = ""
+) -> PartnerConsent:
+    """An unsaved consent record (the bulk import saves many at once)."""
+    if actor.partner_id is None:
+        raise PermissionDenied(_("Only partner staff record a person's consent."))
+    return PartnerConsent(
+        registration=registration,
+        partner_id=actor.partner_id,
+        statement=statement or consent_statement(consent.language),
+        statement_version=CONSENT_STATEMENT_VERSION,
+        language=consent.language,
+        medium=consent.medium,
+        given_on=consent.given_on,
+        recorded_by=actor,
+        recorded_at=clock.now(),
+    )
+
+
+def _applicant_account(login: str) -> User | None:
+    """The person's own applicant account, named by its e-mail or phone, if given."""
+    if not login:
+        return None
+    try:
+        normal = login_normalise(login)
+    except ValidationFailed as exc:
+        raise ValidationFailed(
+            _("Please correct the marked fields."), errors={"applicant_login": exc.errors["login"]}
+        ) from exc
+    owner = User.objects.filter(login=normal, role=Role.APPLICANT, is_active=True).first()
+    if owner is None:
+        message = _("No applicant account has this e-mail or phone. Leave it empty.")
+        raise ValidationFailed(message, errors={"applicant_login": [message]})
+    return owner
+
+
+def registration_create(
+    *,
+    actor: User,
+    data: Mapping[str, Any] | None = None,
+    consent: Mapping[str, Any] | None = None,
+) -> Registration:
+    """Start a registration. Applicants start their own; partner staff start one for a person
+    only with that person's recorded consent (`consent_clean`), recorded in the same
+    transaction; naming the person's own applicant account lets them see, in their pages,
+    that the organization acts for them, and withdraw it."""
+    recorded: ConsentInput | None = None
     if actor.role == Role.APPLICANT:
         registration = Registration(owner=actor, created_by=actor)
     elif actor.role == Role.PARTNER_STAFF and actor.partner_id:
-        registration = Registration(partner_id=actor.partner_id, created_by=actor)
+        recorded = consent_clean(consent)
+        owner = _applicant_account(recorded.applicant_login)
+        registration = Registration(partner_id=actor.partner_id, created_by=actor, owner=owner)
     else:
         raise PermissionDenied(_("Only applicants and partner staff create registrations."))
     _assign(registration, data or {}, REGISTRATION_FIELDS)
@@ -162,7 +280,9 @@ def registration_create(*, actor: User, data: Mapping[str, Any] | None = None) -
         User.objects.select_for_update().filter(pk=actor.pk).first()
         limit = settings.PORTLINE_MAX_OPEN_DRAFTS
         if (
-            Registration.objects.filter(created_by=actor, status=RegistrationStatus.DRAFT).count()
+            Registration.objects.filter(
+                created_by=actor, status=RegistrationStatus.DRAFT, entered_in_bulk=False
+            ).count()
             >= limit
         ):
             raise Conflict(
@@ -181,7 +301,41 @@ def registration_create(*, actor: User, data: Mapping[str, Any] | None = None) -
             except IntegrityError:
                 continue  # a reference collision (1 in 10^15): draw another
         audit_record(actor=actor, action="registrations.registration.create", target=registration)
+        if recorded is not None:
+            record = consent_build(registration=registration, actor=actor, consent=recorded)
+            record.save()
+            audit_record(
+                actor=actor,
+                action="registrations.consent.record",
+                target=record,
+                data={"registration": registration.pk, "partner": actor.partner_id},
+            )
     return registration
+
+
+def consent_withdraw(*, actor: User, consent: PartnerConsent) -> PartnerConsent:
+    """Withdraw a consent: by the person in their own pages (the registration's applicant
+    account), or by the organization's staff on the person's request. From then on the
+    organization no longer sees the registration."""
+    allowed = (actor.role == Role.APPLICANT and consent.registration.owner_id == actor.pk) or (
+        actor.role == Role.PARTNER_STAFF and actor.partner_id == consent.partner_id
+    )
+    if not allowed:
+        raise NotFound(_("No such consent."))
+    with transaction.atomic():
+        locked = PartnerConsent.objects.select_for_update().get(pk=consent.pk)
+        if locked.withdrawn_at is not None:
+            return locked
+        locked.withdrawn_at = clock.now()
+        locked.withdrawn_by = actor
+        locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        audit_record(
+            actor=actor,
+            action="registrations.consent.withdraw",
+            target=locked,
+            data={"registration": locked.registration_id, "partner": locked.partner_id},
+        )
+    return locked
 
 
 def registration_update(
@@ -611,3 +765,96 @@ def request_conflict_after_race(
     if retry is not None and retry.registration_id == registration.pk:
         return retry
     raise _already_requested()
+
+
+@dataclass(frozen=True)
+class BulkGroup:
+    """One registration of a bulk file, already checked: its people (field values as
+    `person_add` takes them, first the main applicant) and the consent for it."""
+
+    people: list[dict[str, Any]]
+    consent: ConsentInput
+
+
+def _rows_insert(model: Any, objects: list[Any], *, fields: list[Any] | None = None) -> None:
+    """INSERT many unsaved objects with one prepared statement run for every row
+    (executemany): the rows are written exactly as `save()` would store them, without building
+    one SQL statement per few dozen rows as `bulk_create` does within SQLite's parameter limit."""
+    if not objects:
+        return
+    fields = fields or [f for f in model._meta.concrete_fields if not f.primary_key]
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    rows = [
+        [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608  # names come from the model, values are parameters
+
+
+def registrations_bulk_create(*, actor: User, groups: list[BulkGroup]) -> list[Registration]:
+    """Create draft registrations for checked groups in one go (set-based inserts), each with
+    its people and its consent, recorded as made by `actor`. All or nothing: call it inside the
+    caller's transaction; one audit event names how many were created."""
+    if actor.role != Role.PARTNER_STAFF or not actor.partner_id:
+        raise PermissionDenied(_("Only partner staff enter people in bulk."))
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("call registrations_bulk_create inside transaction.atomic()")
+    now = clock.now()
+    registrations = [
+        Registration(
+            reference=_reference(),
+            partner_id=actor.partner_id,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+            entered_in_bulk=True,
+        )
+        for _group in groups
+    ]
+    _rows_insert(Registration, registrations)
+    ids: dict[str, int] = {}
+    references = [r.reference for r in registrations]
+    for start in range(0, len(references), 900):
+        ids.update(
+            Registration.objects.filter(reference__in=references[start : start + 900]).values_list(
+                "reference", "id"
+            )
+        )
+    for registration in registrations:
+        registration.pk = ids[registration.reference]
+        registration._state.adding = False
+    people: list[Person] = []
+    consents: list[PartnerConsent] = []
+    statements: dict[str, str] = {}
+    for registration, group in zip(registrations, groups, strict=True):
+        for position, values in enumerate(group.people, start=1):
+            people.append(Person(registration=registration, position=position, **values))
+        language = group.consent.language
+        if language not in statements:
+            statements[language] = consent_statement(language)
+        record = consent_build(
+            registration=registration,
+            actor=actor,
+            consent=group.consent,
+            statement=statements[language],
+        )
+        record.recorded_at = now
+        consents.append(record)
+    _rows_insert(Person, people)
+    _rows_insert(PartnerConsent, consents)
+    audit_record(
+        actor=actor,
+        action="registrations.registration.bulk_create",
+        target=None,
+        data={
+            "partner": actor.partner_id,
+            "registrations": len(registrations),
+            "people": len(people),
+            "first_id": registrations[0].pk if registrations else None,
+            "last_id": registrations[-1].pk if registrations else None,
+        },
+    )
+    return registrations

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
 
 from portline.common.pdf import pdf_document
+from portline.common.spreadsheets import csv_text, formula_safe
 from portline.stats.measures import DIMENSIONS, MEASURES
 from portline.stats.selectors import Row
 
 HEADER = ["measure", "period", "dimension_1", "value_1", "dimension_2", "value_2", "count"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    """Text that a spreadsheet would run as a formula is written as plain text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+_cell = formula_safe  # text that a spreadsheet would run as a formula is written as plain text
 
 
 def row_cells(row: Row) -> list[object]:
@@ -37,11 +30,7 @@ def row_cells(row: Row) -> list[object]:
 
 
 def rows_csv(rows: Sequence[Row]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HEADER)
-    writer.writerows(row_cells(r) for r in rows)
-    return buffer.getvalue()
+    return csv_text(HEADER, (row_cells(r) for r in rows))
 
 
 def rows_xlsx(rows: Sequence[Row], threshold: int) -> bytes:

@@ -19,12 +19,16 @@ from portline.audit.services import audit_record
 from portline.common import clock
 from portline.partners.models import PartnerOrganization
 from portline.registrations.models import (
+    CONSENT_STATEMENT_VERSION,
+    ConsentMedium,
     EvidenceDocument,
     EvidenceKind,
+    PartnerConsent,
     Person,
     Registration,
     RegistrationStatus,
 )
+from portline.registrations.services import consent_statement
 from portline.scheduling.models import Port
 from portline.scheduling.selectors import program_settings_get
 from portline.synthetic import names
@@ -130,6 +134,7 @@ def demo_load(
             _demo_user(Role.PROGRAM_ADMIN, "admin"),
             _demo_user(Role.ANALYST, "analyst"),
             _demo_user(Role.OVERSIGHT, "oversight"),
+            _demo_user(Role.PARTNER_ADMIN, "partner-admin", partner=partners[0]),
         ]
         created = 0
         if not Registration.objects.filter(reference__startswith="DEMO").exists():
@@ -204,6 +209,27 @@ def _population(*, seed: int, count: int, today: dt.date, partners, logins: list
         for position, p in enumerate(spec.people, start=1):
             people_rows.append(Person(registration=registration, position=position, **p.__dict__))
     Person.objects.bulk_create(people_rows, batch_size=1000)
+    # The demo organization acts for its people with their consent (recorded on paper, in
+    # Spanish, the day they registered), as every partner entry must.
+    statement = consent_statement("es")
+    PartnerConsent.objects.bulk_create(
+        [
+            PartnerConsent(
+                registration=r,
+                partner_id=r.partner_id,
+                statement=statement,
+                statement_version=CONSENT_STATEMENT_VERSION,
+                language="es",
+                medium=ConsentMedium.PAPER,
+                given_on=r.created_at.date(),
+                recorded_by=partner_user,
+                recorded_at=r.created_at,
+            )
+            for r in by_ref.values()
+            if r.partner_id
+        ],
+        batch_size=1000,
+    )
     documents = []
     for person in Person.objects.filter(registration__reference__startswith="DEMO").select_related(
         "registration"

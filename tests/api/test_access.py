@@ -151,7 +151,10 @@ def test_partner_staff_work_for_their_organization_only():
     colleague = UserFactory(role=Role.PARTNER_STAFF, partner=partner_staff.partner)
     outsider = UserFactory(role=Role.PARTNER_STAFF)
     api = api_client_for(partner_staff)
-    created = api.post("/registrations", {"basis": "medical"})
+    refused = api.post("/registrations", {"basis": "medical"})
+    assert refused.status_code == 422 and "consent_medium" in str(refused.json())
+    consent = {"medium": "screen", "language": "es", "given_on": "2026-01-05"}
+    created = api.post("/registrations", {"basis": "medical", "consent": consent})
     assert created.status_code == 201
     ref = created.json()["reference"]
     assert created.json()["partner"] == partner_staff.partner.name

@@ -64,7 +64,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _adjust_kwargs(cls, **kwargs):
         role = kwargs.get("role")
-        if role == Role.PARTNER_STAFF and not kwargs.get("partner"):
+        if role in (Role.PARTNER_STAFF, Role.PARTNER_ADMIN) and not kwargs.get("partner"):
             kwargs["partner"] = PartnerFactory()
         if role in (Role.OFFICER, Role.SUPERVISOR) and not kwargs.get("port"):
             kwargs["port"] = Port.objects.get(code="SYS")
@@ -76,6 +76,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 class RegistrationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Registration
+        skip_postgeneration_save = True
 
     reference = factory.Sequence(lambda n: f"TST{n:07d}")
     owner = factory.SubFactory(UserFactory)
@@ -85,6 +86,33 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     us_city = "Houston"
     us_state = "TX"
     us_zip = "77002"
+
+    @factory.post_generation
+    def consent(self, create, extracted, **kwargs):
+        """A registration a partner organization acts for carries the person's consent
+        (pass consent=False for one without, as a refused entry would be)."""
+        if create and self.partner_id and extracted is not False:
+            consent_record_for(self)
+
+
+# A consent as partner staff record it (registrations.services.consent_clean).
+CONSENT = {"consent_language": "es", "consent_medium": "paper", "consent_given_on": "2026-01-05"}
+
+
+def consent_record_for(registration, *, recorded_by=None):
+    import datetime as dt
+
+    from portline.registrations.models import PartnerConsent
+
+    return PartnerConsent.objects.create(
+        registration=registration,
+        partner_id=registration.partner_id,
+        statement="I agree.",
+        language="es",
+        medium="paper",
+        given_on=dt.date(2026, 1, 5),
+        recorded_by=recorded_by or registration.created_by,
+    )
 
 
 class PersonFactory(factory.django.DjangoModelFactory):

@@ -24,6 +24,7 @@ from portline.registrations.selectors import (
 )
 from portline.scheduling.models import Port, ProgramSettings
 from tests.factories import (
+    CONSENT,
     PDF_BYTES,
     PersonFactory,
     UserFactory,
@@ -314,7 +315,7 @@ def test_partner_staff_work_for_their_organization_only():
     staff = UserFactory(role=Role.PARTNER_STAFF)
     colleague = UserFactory(role=Role.PARTNER_STAFF, partner=staff.partner)
     outsider = UserFactory(role=Role.PARTNER_STAFF)
-    registration = services.registration_create(actor=staff)
+    registration = services.registration_create(actor=staff, consent=CONSENT)
     assert registration.partner_id == staff.partner_id and registration.created_by == staff
     assert registrations_visible_to(colleague).filter(pk=registration.pk).exists()
     assert not registrations_visible_to(outsider).exists()

@@ -20,6 +20,7 @@ from portline.api.v1.schemas import (
     Pages,
     PersonIn,
     PersonOut,
+    RegistrationCreateIn,
     RegistrationDetailOut,
     RegistrationIn,
     RegistrationOut,
@@ -73,10 +74,22 @@ def registration_list(request: HttpRequest):
     response=responses({201: RegistrationDetailOut}, 409, 422),
     summary="Start a registration",
 )
-def registration_create(request: HttpRequest, payload: RegistrationIn):
+def registration_create(request: HttpRequest, payload: RegistrationCreateIn):
     """409 `too_many_drafts`: the account already has the most drafts allowed open at once
-    (`PORTLINE_MAX_OPEN_DRAFTS`); submit one first."""
-    return Status(201, services.registration_create(actor=request.auth, data=_data(payload)))
+    (`PORTLINE_MAX_OPEN_DRAFTS`); submit one first. Partner staff send the person's `consent`
+    (422 without it)."""
+    data = _data(payload)
+    consent = data.pop("consent", None) or {}
+    return Status(
+        201,
+        services.registration_create(
+            actor=request.auth,
+            data=data,
+            consent={
+                f"consent_{k}" if k != "applicant_login" else k: v for k, v in consent.items()
+            },
+        ),
+    )
 
 
 @router.get(

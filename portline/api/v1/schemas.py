@@ -223,6 +223,19 @@ class PortOut(Schema):
 # Registrations --------------------------------------------------------------------------
 
 
+class ConsentIn(InputSchema):
+    """A person's consent that the caller's organization acts for them."""
+
+    medium: Literal["paper", "screen"] = Field(..., description="How the person agreed.")
+    language: Annotated[str, Field(max_length=8)] = Field(
+        ..., description="Language code of the consent statement the person read."
+    )
+    given_on: dt.date = Field(..., description="The day consent was given.")
+    applicant_login: Annotated[str, Field(max_length=254)] | None = Field(
+        None, description="The person's own applicant account (e-mail or phone), if any."
+    )
+
+
 class RegistrationIn(InputSchema):
     basis: RequestBasis | None = None
     basis_statement: Text(4000) | None = None
@@ -236,6 +249,13 @@ class RegistrationIn(InputSchema):
     sponsor_name: Text(200) | None = None
     sponsor_phone: Phone | None = Field(
         None, description="With its country code: +52 55 1234 5678."
+    )
+
+
+class RegistrationCreateIn(RegistrationIn):
+    consent: ConsentIn | None = Field(
+        None,
+        description="Partner staff: the person's recorded consent (required; refused without).",
     )
 
 

@@ -71,6 +71,8 @@ def home_url_for(user) -> str:
         return reverse("applicant:home")
     if user.role == Role.PARTNER_STAFF:
         return reverse("partner:home")
+    if user.role == Role.PARTNER_ADMIN:
+        return reverse("partner:staff")
     if user.role in (Role.OFFICER, Role.SUPERVISOR):
         return reverse("officer:home")
     if user.role == Role.PROGRAM_ADMIN:

@@ -26,4 +26,10 @@ urlpatterns = [
         name="evidence_remove",
     ),
     path("r/<str:reference>/request/", views.request_appointment, name="request"),
+    path("organizations/", views.organizations, name="organizations"),
+    path(
+        "organizations/<int:consent_id>/withdraw/",
+        views.organization_withdraw,
+        name="organization_withdraw",
+    ),
 ]

@@ -40,15 +40,18 @@ from portline.portals.applicant.forms import (
 from portline.privacy.services import read_record
 from portline.registrations.models import MAX_GROUP_SIZE, RegistrationStatus, RequestStatus
 from portline.registrations.selectors import (
+    access_consent,
     access_evidence,
     access_person,
     access_registration,
+    consents_for_applicant,
     registration_readiness,
     registrations_with_people_count,
     requests_of_registration,
     requests_visible_to,
 )
 from portline.registrations.services import (
+    consent_withdraw,
     evidence_delete,
     evidence_upload,
     person_add,
@@ -632,3 +635,25 @@ def request_appointment(request: HttpRequest, reference: str) -> HttpResponse:
         },
         status=status,
     )
+
+
+@applicant_page
+@require_http_methods(["GET"])
+def organizations(request: HttpRequest) -> HttpResponse:
+    """Which organizations act for the applicant (their consent), with a way to withdraw it."""
+    return _page(
+        request, "organizations.html", {"consents": list(consents_for_applicant(request.user))}
+    )
+
+
+@applicant_page
+@require_POST
+def organization_withdraw(request: HttpRequest, consent_id: int) -> HttpResponse:
+    consent = access_consent(request.user, consent_id)
+    consent_withdraw(actor=request.user, consent=consent)
+    messages.success(
+        request,
+        _("You withdrew your consent. %(name)s no longer sees your registration.")
+        % {"name": consent.partner.name},
+    )
+    return redirect("applicant:organizations")

@@ -18,9 +18,17 @@ from portline.registrations.models import (
     Registration,
     RegistrationStatus,
 )
+from portline.registrations.services import registration_create
 from portline.scheduling.models import Port, ProgramSettings
 from tests.conftest import verified_login
-from tests.factories import PDF_BYTES, UserFactory, complete_person_data, jpeg_bytes, png_bytes
+from tests.factories import (
+    CONSENT,
+    PDF_BYTES,
+    UserFactory,
+    complete_person_data,
+    jpeg_bytes,
+    png_bytes,
+)
 from tests.portals.applicant.conftest import GROUP, make_registration
 
 pytestmark = pytest.mark.django_db
@@ -314,8 +322,9 @@ def test_staff_other_than_partners_cannot_use_the_applicant_pages(client, role, 
 def test_partner_staff_use_the_pages_for_their_organization_only(client, applicant):
     staff = UserFactory(role=Role.PARTNER_STAFF)
     verified_login(client, staff)
-    assert client.post(reverse("applicant:start")).status_code == 302
-    registration = Registration.objects.get(partner=staff.partner)
+    client.post(reverse("applicant:start"))  # without the person's consent: refused
+    assert not Registration.objects.filter(partner=staff.partner).exists()
+    registration = registration_create(actor=staff, consent=CONSENT)
     assert client.get(reverse("applicant:group", args=[registration.reference])).status_code == 200
     assert "Your organization" in client.get(reverse("applicant:home")).content.decode()
     other = make_registration(applicant, people=1)

@@ -6,7 +6,13 @@ from portline.accounts.models import Role
 from portline.audit.models import AuditRecord
 from portline.registrations.models import AppointmentRequest, Registration
 from portline.scheduling.models import Port
-from tests.factories import PartnerFactory, PersonFactory, RegistrationFactory, UserFactory
+from tests.factories import (
+    CONSENT,
+    PartnerFactory,
+    PersonFactory,
+    RegistrationFactory,
+    UserFactory,
+)
 from tests.portals.accounts.helpers import full_login, password_login
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +107,7 @@ def test_search_never_reaches_another_organization(client, staff):
 
 
 def test_staff_start_a_registration_and_go_to_the_registration_pages(client, staff):
-    response = client.post("/partner/registrations/new/")
+    response = client.post("/partner/registrations/new/", {**CONSENT, "confirm": "on"})
     registration = Registration.objects.get()
     assert (
         registration.partner == staff.partner
@@ -113,6 +119,16 @@ def test_staff_start_a_registration_and_go_to_the_registration_pages(client, sta
     record = AuditRecord.objects.get(action="registrations.registration.create")
     assert record.actor == staff and record.target_id == str(registration.pk)
     assert client.get("/partner/registrations/new/").status_code == 405
+    consent = registration.partner_consents.get()
+    assert (consent.medium, consent.language, consent.recorded_by) == ("paper", "es", staff)
+    assert "pay" in consent.statement or "pagar" in consent.statement
+
+
+def test_a_registration_without_consent_is_refused_and_nothing_is_stored(client, staff):
+    before = AuditRecord.objects.count()
+    response = client.post("/partner/registrations/new/", {"consent_language": "es"})
+    assert response.status_code == 422
+    assert not Registration.objects.exists() and AuditRecord.objects.count() == before
 
 
 @pytest.mark.parametrize(
