@@ -59,6 +59,7 @@ PORTLINE_APPS = [
     "portline.appointments",
     "portline.screening",
     "portline.inspection",
+    "portline.transport",
     "portline.stats",
     "portline.synthetic",
     "portline.complaints",
@@ -71,6 +72,7 @@ PORTLINE_APPS = [
     "portline.portals.public",
     "portline.portals.analysis",
     "portline.portals.complaints",
+    "portline.portals.transport",
     "portline.api",
     "portline.ops",
 ]

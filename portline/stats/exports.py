@@ -8,19 +8,12 @@ from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
 
+from portline.common.csvsafe import safe_cell as _cell
 from portline.common.pdf import pdf_document
 from portline.stats.measures import DIMENSIONS, MEASURES
 from portline.stats.selectors import Row
 
 HEADER = ["measure", "period", "dimension_1", "value_1", "dimension_2", "value_2", "count"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    """Text that a spreadsheet would run as a formula is written as plain text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def row_cells(row: Row) -> list[object]:
