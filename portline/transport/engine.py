@@ -181,9 +181,7 @@ def plan(parties: Sequence[Party], routes: Mapping[str, RouteRule]) -> Plan:
                 )
             )
     vehicles.sort(key=lambda v: (v.departs_at, v.port, v.slot_starts_at, v.parties[0].key))
-    return Plan(
-        vehicles=tuple(vehicles), unrouted=tuple(sorted(unrouted, key=lambda p: p.key))
-    )
+    return Plan(vehicles=tuple(vehicles), unrouted=tuple(sorted(unrouted, key=lambda p: p.key)))
 
 
 def first_fit_in_arrival_order(parties: Sequence[Party], capacity: int) -> list[list[Party]]:

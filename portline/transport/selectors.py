@@ -167,9 +167,7 @@ def vehicles_for_port(actor, service_date: dt.date) -> QuerySet[Vehicle]:
 
 
 def vehicle_manifest(vehicle: Vehicle) -> list[ManifestEntry]:
-    return list(
-        vehicle.entries.select_related("person", "appointment").order_by("boarding_order")
-    )
+    return list(vehicle.entries.select_related("person", "appointment").order_by("boarding_order"))
 
 
 def vehicle_differences(vehicle: Vehicle) -> list[HandoverDifference]:

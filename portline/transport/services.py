@@ -76,9 +76,12 @@ def transport_plan(
             .first()
         )
         if existing is not None:
-            started = ManifestEntry.objects.filter(
-                vehicle__plan=existing, boarded_at__isnull=False
-            ).exists() or existing.vehicles.filter(handed_over_at__isnull=False).exists()
+            started = (
+                ManifestEntry.objects.filter(
+                    vehicle__plan=existing, boarded_at__isnull=False
+                ).exists()
+                or existing.vehicles.filter(handed_over_at__isnull=False).exists()
+            )
             if started:
                 raise Conflict(
                     _("Boarding has started for this plan: it can no longer be made again.")
@@ -279,3 +282,40 @@ def vehicle_hand_over(
             },
         )
     return differences
+
+
+def routes_load_defaults(*, actor=None) -> int:
+    """Add the routes of `transport/data/routes.json` that are not there yet (by departure
+    city and port); returns how many were added. Used by the demo loader."""
+    import json
+    from pathlib import Path
+
+    from portline.scheduling.models import Port
+    from portline.transport.models import Route
+
+    rows = json.loads((Path(__file__).parent / "data" / "routes.json").read_text("utf-8"))
+    added = 0
+    with transaction.atomic():
+        for row in rows:
+            port = Port.objects.get(code=row["port"])
+            route, created = Route.objects.get_or_create(
+                departure_city=row["departure_city"],
+                port=port,
+                defaults={
+                    "departure_time_zone": row["time_zone"],
+                    "operator_name": row["operator"],
+                    "operator_language": row["language"],
+                    "travel_minutes": row["travel_minutes"],
+                    "margin_minutes": row["margin_minutes"],
+                    "vehicle_capacity": row["vehicle_capacity"],
+                },
+            )
+            if created:
+                added += 1
+                audit_record(
+                    actor=actor,
+                    action="transport.route.create",
+                    target=route,
+                    data={"departure_city": route.departure_city, "port": port.code},
+                )
+    return added

@@ -16,9 +16,7 @@ class PlanForm(forms.Form):
 
 
 class PortDayForm(forms.Form):
-    service_date = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    service_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class HandoverForm(forms.Form):
@@ -65,4 +63,6 @@ class HandoverForm(forms.Form):
         return found
 
     def extras(self) -> list[str]:
-        return [line for line in self.cleaned_data.get("extra_names", "").splitlines() if line.strip()]
+        return [
+            line for line in self.cleaned_data.get("extra_names", "").splitlines() if line.strip()
+        ]

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portline.common import clock
 from portline.common.errors import ApplicationError, NotFound
-from portline.transport import manifest, selectors, services
 from portline.portals.transport.forms import HandoverForm, PlanForm, PortDayForm
+from portline.transport import manifest, selectors, services
 
 
 def _guarded(allowed):
@@ -58,9 +58,7 @@ def _vehicle_rows(vehicles):
 def home(request: HttpRequest) -> HttpResponse:
     cities = selectors.departure_cities()
     data = request.GET if request.GET.get("departure_city") else None
-    form = PlanForm(
-        data, cities=cities, initial={"service_date": clock.now().date().isoformat()}
-    )
+    form = PlanForm(data, cities=cities, initial={"service_date": clock.now().date().isoformat()})
     plan = None
     vehicles: list = []
     if data is not None and form.is_valid():
