@@ -198,7 +198,7 @@ def test_a_second_acknowledgement_is_refused_and_stores_nothing(coordinator):
 
 
 def test_hand_over_is_for_the_staff_of_the_vehicles_port_only(coordinator):
-    vehicle, entries = _planned_vehicle(coordinator)
+    vehicle, _entries = _planned_vehicle(coordinator)
     with pytest.raises(NotFound):
         services.vehicle_hand_over(actor=port_staff("SYS"), vehicle_id=vehicle.pk, present=[])
     with pytest.raises(PermissionDenied):
