@@ -180,7 +180,8 @@ def plan(parties: Sequence[Party], routes: Mapping[str, RouteRule]) -> Plan:
                     parties=boarding_order(load),
                 )
             )
-    vehicles.sort(key=lambda v: (v.departs_at, v.port, v.slot_starts_at, v.parties[0].key))
+    # Stable: inside one port and slot the vehicles keep their packing order (fullest first).
+    vehicles.sort(key=lambda v: (v.departs_at, v.port, v.slot_starts_at))
     return Plan(vehicles=tuple(vehicles), unrouted=tuple(sorted(unrouted, key=lambda p: p.key)))
 
 

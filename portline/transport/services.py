@@ -21,6 +21,7 @@ from portline.transport.models import (
     DifferenceKind,
     HandoverDifference,
     ManifestEntry,
+    Route,
     TransportPlan,
     Vehicle,
 )
@@ -33,6 +34,7 @@ class PlanOutcome:
     plan: TransportPlan | None  # None on a dry run
     result: engine.Plan
     replaced: bool
+    routes: dict[str, Route]  # the routes used, by port code
 
 
 def _require_coordinator(actor) -> None:
@@ -93,7 +95,12 @@ def transport_plan(
         )
         result = _engine_plan(candidates, city)
         if dry_run:
-            return PlanOutcome(plan=None, result=result, replaced=existing is not None)
+            return PlanOutcome(
+                plan=None,
+                result=result,
+                replaced=existing is not None,
+                routes=candidates.routes,
+            )
         replaced_id = None
         if existing is not None:
             replaced_id = existing.pk
@@ -153,7 +160,9 @@ def transport_plan(
                 "replaced_plan": replaced_id,
             },
         )
-    return PlanOutcome(plan=plan, result=result, replaced=replaced_id is not None)
+    return PlanOutcome(
+        plan=plan, result=result, replaced=replaced_id is not None, routes=candidates.routes
+    )
 
 
 def boarding_check(*, actor, vehicle_id: int, person_id: int) -> ManifestEntry:
@@ -291,7 +300,6 @@ def routes_load_defaults(*, actor=None) -> int:
     from pathlib import Path
 
     from portline.scheduling.models import Port
-    from portline.transport.models import Route
 
     rows = json.loads((Path(__file__).parent / "data" / "routes.json").read_text("utf-8"))
     added = 0

@@ -1,10 +1,10 @@
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
 
 from portline.common.errors import ApplicationError
 from portline.transport import services
+from portline.transport.selectors import local_time
 
 
 def _date(value: str) -> dt.date:
@@ -46,13 +46,13 @@ class Command(BaseCommand):
             f"{len(result.vehicles)} vehicles, {result.people} people; {verb}{replaced}"
         )
         for number, vehicle in enumerate(result.vehicles, start=1):
+            route = outcome.routes[vehicle.port]
             families = sum(1 for party in vehicle.parties if party.is_family)
-            departs = vehicle.departs_at.astimezone(ZoneInfo("UTC"))
-            slot = vehicle.slot_starts_at.astimezone(ZoneInfo("UTC"))
+            departs = local_time(vehicle.departs_at, route.departure_time_zone)
+            slot = local_time(vehicle.slot_starts_at, route.port.time_zone)
             self.stdout.write(
-                f"  vehicle {number:>3}  {vehicle.port}  departs {departs:%H:%M} UTC  "
-                f"slot {slot:%H:%M} UTC  {vehicle.seats_taken}/{vehicle.capacity} seats  "
-                f"{families} families or groups"
+                f"  vehicle {number:>3}  {vehicle.port}  departs {departs}  slot {slot}  "
+                f"{vehicle.seats_taken}/{vehicle.capacity} seats  {families} families or groups"
             )
         if result.unrouted:
             self.stdout.write(f"  {len(result.unrouted)} appointments at ports without a route")
