@@ -160,3 +160,10 @@ def test_the_coordinator_lands_on_the_transport_plan(client, coordinator):
     assert home_url_for(coordinator) == "/transport/"
     nav = client.get("/transport/").content.decode()
     assert 'href="/transport/"' in nav
+
+
+def test_the_coordinator_reaches_no_other_staff_pages(coordinator_client):
+    for path in ("/officer/", "/partner/", "/analysis/", "/transport/port/", "/oversight/"):
+        assert coordinator_client.get(path).status_code in (403, 404), path
+    admin = coordinator_client.get("/admin/transport/route/")
+    assert admin.status_code == 302 and "login" in admin["Location"]  # not staff: no admin
