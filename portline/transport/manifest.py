@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from fpdf.fonts import FontFace
 
 from portline.appointments.selectors import format_day
 from portline.common.csvsafe import csv_text
@@ -62,16 +63,15 @@ def manifest_pdf(vehicle: Vehicle) -> bytes:
             pdf.set_font("DejaVu", "", 10)
             pdf.multi_cell(width - 50, 6, value, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(3)
-        widths = [14, 72, 36, 26, width - 148]
-        pdf.set_font("DejaVu", "B", 9)
-        for label, cell_width in zip(_header(), widths, strict=True):
-            pdf.cell(cell_width, 7, label, border=1)
-        pdf.ln()
         pdf.set_font("DejaVu", "", 9)
-        for row in selectors.manifest_rows(vehicle, entries):
-            for value, cell_width in zip(row, widths, strict=True):
-                pdf.cell(cell_width, 7, value[:48], border=1)
-            pdf.ln()
+        with pdf.table(
+            col_widths=(12, 62, 40, 26, 30),
+            text_align="LEFT",
+            headings_style=FontFace(emphasis="BOLD"),
+        ) as table:
+            table.row(_header())
+            for values in selectors.manifest_rows(vehicle, entries):
+                table.row(values)
         pdf.ln(3)
         pdf.set_font("DejaVu", "", 9)
         pdf.multi_cell(
