@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from portline.audit.services import audit_record
@@ -71,6 +71,15 @@ def transport_plan(
     if not selectors.routes_from(city):
         message = _("No transport route leaves from %(city)s.") % {"city": city}
         raise ValidationFailed(message, errors={"departure_city": [message]})
+    try:
+        return _plan_store(actor=actor, service_date=service_date, city=city, dry_run=dry_run)
+    except IntegrityError as exc:  # another plan of this day took the same people meanwhile
+        raise Conflict(
+            _("Another plan for this day was stored at the same moment. Make the plan again.")
+        ) from exc
+
+
+def _plan_store(*, actor, service_date: dt.date, city: str, dry_run: bool) -> PlanOutcome:
     with transaction.atomic():
         existing = (
             TransportPlan.objects.select_for_update()
