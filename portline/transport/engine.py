@@ -107,8 +107,12 @@ class DuplicatePerson(PlanError):
 
 
 def departure_time(slot_starts_at: dt.datetime, rule: RouteRule) -> dt.datetime:
-    """The slot start, less the travel time, less the margin."""
-    return slot_starts_at - dt.timedelta(minutes=rule.travel_minutes + rule.margin_minutes)
+    """The slot start, less the travel time, less the margin, in elapsed time (computed in
+    UTC, so a change of clocks overnight does not move the departure by an hour)."""
+    if slot_starts_at.tzinfo is None:
+        raise PlanError("slot times must carry their time zone")
+    elapsed = dt.timedelta(minutes=rule.travel_minutes + rule.margin_minutes)
+    return slot_starts_at.astimezone(dt.UTC) - elapsed
 
 
 def boarding_order(parties: Iterable[Party]) -> tuple[Party, ...]:
@@ -169,7 +173,7 @@ def plan(parties: Sequence[Party], routes: Mapping[str, RouteRule]) -> Plan:
     vehicles = []
     for (port, slot), members in groups.items():
         rule = routes[port]
-        departs = departure_time(slot, rule)
+        departs = departure_time(slot, rule)  # UTC
         for load in _pack(members, rule.capacity):
             vehicles.append(
                 VehiclePlan(

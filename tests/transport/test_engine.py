@@ -34,6 +34,17 @@ def test_departure_is_the_slot_less_travel_time_and_margin():
     assert vehicle.slot_starts_at == NINE and vehicle.capacity == 15
 
 
+def test_departure_counts_elapsed_time_across_a_change_of_clocks():
+    from zoneinfo import ZoneInfo
+
+    chicago = ZoneInfo("America/Chicago")
+    slot = dt.datetime(2026, 3, 8, 9, 0, tzinfo=chicago)  # clocks went forward at 02:00
+    rule = RouteRule(port="LRD", travel_minutes=660, margin_minutes=60, capacity=45)
+    departs = engine.departure_time(slot, rule)
+    assert slot - departs == dt.timedelta(hours=12)  # aware subtraction: elapsed time
+    assert departs.astimezone(chicago).hour == 20  # 20:00 CST the evening before, not 21:00
+
+
 def test_families_board_first_largest_first():
     result = engine.plan([party(1, 1), party(2, 2), party(3, 1), party(4, 5)], RULES)
     (vehicle,) = result.vehicles
