@@ -18,7 +18,7 @@ class Role(models.TextChoices):
     PROGRAM_ADMIN = "program_admin", _("Program administrator")
     ANALYST = "analyst", _("Analyst")
     OVERSIGHT = "oversight", _("Oversight")
-    TRANSPORT_COORDINATOR = "transport_coordinator", _("Transport coordinator")
+    TRANSPORT_COORDINATOR = "transport", _("Transport coordinator")
 
 
 STAFF_ROLES = frozenset(
@@ -61,7 +61,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail"), blank=True, default="")
     phone = models.CharField(_("phone"), max_length=20, blank=True, default="")
     display_name = models.CharField(_("name shown"), max_length=150, blank=True, default="")
-    role = models.CharField(_("role"), max_length=24, choices=Role.choices, default=Role.APPLICANT)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.APPLICANT)
     preferred_language = models.CharField(_("language"), max_length=8, default="en")
     partner = models.ForeignKey(
         "partners.PartnerOrganization",

@@ -44,7 +44,7 @@ def test_demo_load_runs_the_whole_cycle_and_is_idempotent():
         "program_admin",
         "analyst",
         "oversight",
-        "transport_coordinator",
+        "transport",
     }
     assert people > COUNT
     assert cycle is not None and cycle.created

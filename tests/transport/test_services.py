@@ -264,3 +264,11 @@ def test_the_command_explains_a_refusal():
 def test_demo_routes_load_once():
     assert services.routes_load_defaults() >= 5
     assert services.routes_load_defaults() == 0
+
+
+def test_every_role_fits_the_columns_that_store_it():
+    widths = {
+        AuditRecord._meta.get_field("actor_role").max_length,
+        UserFactory._meta.model._meta.get_field("role").max_length,
+    }
+    assert all(len(value) <= min(widths) for value in Role.values)

@@ -47,5 +47,5 @@ class Command(BaseCommand):
         self.stdout.write("or `portline accounts otp-code LOGIN` while PORTLINE_DEMO=1):")
         for login in logins:
             self.stdout.write(
-                f"  {login.role:<21} {login.login:<32} {login.password:<28} TOTP secret {login.totp_secret}"
+                f"  {login.role:<14} {login.login:<32} {login.password:<28} TOTP secret {login.totp_secret}"
             )
