@@ -22,6 +22,7 @@ urlpatterns = [
     path("officer/", include("portline.portals.officer.urls")),
     path("area/", include("portline.portals.public.area_urls")),
     path("analysis/", include("portline.portals.analysis.urls")),
+    path("transport/", include("portline.portals.transport.urls")),
     path("", include("portline.portals.complaints.urls")),
     path("audit/", include("portline.portals.public.audit_urls")),
     path("privacy/", include("portline.portals.privacy.urls")),

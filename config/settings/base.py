@@ -90,6 +90,7 @@ PORTLINE_APPS = [
     "portline.appointments",
     "portline.screening",
     "portline.inspection",
+    "portline.transport",
     "portline.stats",
     "portline.synthetic",
     "portline.complaints",
@@ -104,6 +105,7 @@ PORTLINE_APPS = [
     "portline.portals.analysis",
     "portline.portals.complaints",
     "portline.portals.privacy",
+    "portline.portals.transport",
     "portline.api",
     "portline.ops",
 ]

@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     PROGRAM_ADMIN = "program_admin", _("Program administrator")
     ANALYST = "analyst", _("Analyst")
     OVERSIGHT = "oversight", _("Oversight")
+    TRANSPORT_COORDINATOR = "transport", _("Transport coordinator")
 
 
 STAFF_ROLES = frozenset(
@@ -30,6 +31,7 @@ STAFF_ROLES = frozenset(
         Role.PROGRAM_ADMIN,
         Role.ANALYST,
         Role.OVERSIGHT,
+        Role.TRANSPORT_COORDINATOR,
     }
 )
 PORT_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR})

@@ -33,6 +33,7 @@ from portline.scheduling.models import Port
 from portline.scheduling.selectors import program_settings_get
 from portline.synthetic import names
 from portline.synthetic.generator import iter_registrations
+from portline.transport.services import routes_load_defaults
 
 DEMO_DOMAIN = "demo.portline.test"
 
@@ -135,7 +136,9 @@ def demo_load(
             _demo_user(Role.ANALYST, "analyst"),
             _demo_user(Role.OVERSIGHT, "oversight"),
             _demo_user(Role.PARTNER_ADMIN, "partner-admin", partner=partners[0]),
+            _demo_user(Role.TRANSPORT_COORDINATOR, "transport"),
         ]
+        routes_load_defaults(actor=None)
         created = 0
         if not Registration.objects.filter(reference__startswith="DEMO").exists():
             created = _population(

@@ -45,6 +45,7 @@ def test_demo_load_runs_the_whole_cycle_and_is_idempotent():
         "analyst",
         "oversight",
         "partner_admin",
+        "transport",
     }
     assert people > COUNT
     assert cycle is not None and cycle.created

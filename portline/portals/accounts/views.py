@@ -81,6 +81,8 @@ def home_url_for(user) -> str:
         return reverse("analysis:home")
     if user.role == Role.OVERSIGHT:
         return reverse("complaints:queue")
+    if user.role == Role.TRANSPORT_COORDINATOR:
+        return reverse("transport:home")
     return "/"
 
 

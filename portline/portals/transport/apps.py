@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TransportPortalConfig(AppConfig):
+    name = "portline.portals.transport"
+    label = "portal_transport"
