@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('partners', '0002_partnerorganization_contact_and_more'),
-        ('registrations', '0004_registration_entered_in_bulk_partnerconsent'),
+        ('registrations', '0005_registration_entered_in_bulk_partnerconsent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_role_oversight'),
+        ('accounts', '0003_staffinvitation_and_more'),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('partners', '0002_partnerorganization_contact_and_more'),
-        ('registrations', '0003_evidence_provider'),
+        ('registrations', '0004_encrypted_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
