@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import secrets
+import unicodedata
 from functools import cache
 
 from babel import Locale
@@ -19,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from portline.common.countries import country_choices
+from portline.common.countries import country_choices, country_name, is_country
 from portline.common.validators import PERSON_LANGUAGES, US_STATES, clean_name, normalise_phone
 from portline.registrations.models import EvidenceKind, Person, Registration
 from portline.registrations.services import PERSON_FIELDS, REGISTRATION_FIELDS
@@ -43,6 +44,69 @@ def person_language_choices(language: str | None = None) -> list[tuple[str, str]
     return sorted(names.items(), key=lambda item: item[1].casefold())
 
 
+# One list of country names per page, shared by every country field (a <datalist>): the person
+# form has four country fields, and four full <select>s weighed 60 KB.
+COUNTRY_LIST_ID = "country-names"
+
+
+def _folded(text: str) -> str:
+    """For matching a typed country name: case, accents and spacing do not matter."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+@cache
+def _country_lookup(language: str) -> dict[str, str]:
+    lookup = {_folded(name): code for code, name in country_choices("en")}
+    lookup.update({_folded(name): code for code, name in country_choices(language)})
+    return lookup
+
+
+def country_code_for(text: str, language: str | None = None) -> str | None:
+    """The ISO code of a country typed by name (in the page's language or English) or code."""
+    value = text.strip()
+    if len(value) == 2 and is_country(value.upper()):
+        return value.upper()
+    return _country_lookup(language or get_language() or "en").get(_folded(value))
+
+
+class CountryInput(forms.TextInput):
+    """A text input offering the page's one list of country names; shows a stored code's name."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"list": COUNTRY_LIST_ID, "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, str) and is_country(value):
+            return country_name(value)
+        return super().format_value(value)
+
+
+class CountryField(forms.CharField):
+    """A country typed or picked by name; cleaned to its ISO 3166-1 alpha-2 code."""
+
+    widget = CountryInput
+    default_error_messages = {
+        "invalid_choice": forms.ChoiceField.default_error_messages["invalid_choice"]
+    }
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return ""
+        code = country_code_for(text)
+        if code is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text}
+            )
+        return code
+
+
+def country_list() -> list[str]:
+    """The names offered by the page's country list, in the order of `country_choices`."""
+    return [name for _code, name in country_choices()]
+
+
 class DraftModelForm(forms.ModelForm):
     """A model form that never saves: views pass `cleaned_data` to a service."""
 
@@ -58,10 +122,10 @@ class DraftModelForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in self.country_fields:
             model_field = self._meta.model._meta.get_field(name)
-            self.fields[name] = forms.ChoiceField(
+            self.fields[name] = CountryField(
                 label=model_field.verbose_name,
                 required=False,
-                choices=[EMPTY_CHOICE, *country_choices()],
+                help_text=_("Type the country's name, e.g. Honduras."),
             )
         for name in self.phone_fields:
             self.fields[name].widget = forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})
@@ -87,6 +151,11 @@ class DraftModelForm(forms.ModelForm):
                 except ValidationError as exc:
                     self.add_error(name, exc)
         return cleaned
+
+    @property
+    def country_names(self) -> list[str]:
+        """For the page's one <datalist>, when the form has country fields."""
+        return country_list() if self.country_fields else []
 
     def valid_data(self) -> dict:
         """The fields that passed validation, as the service expects them."""
