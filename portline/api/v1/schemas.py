@@ -400,6 +400,16 @@ class AppointmentRequestIn(InputSchema):
     device_hash: Text(256) = Field(
         "", description="Optional hash of a device identifier (integrity signals)."
     )
+    declared_state: Text(8) = Field(
+        "",
+        description="Without a location: the state where the applicant is (a code from "
+        "`GET /places`, e.g. MX-BCN). The request is judged by that state and marked for review.",
+    )
+    declared_city: Text(80) = Field(
+        "",
+        description="With `declared_state`: a city of that state from `GET /places`, or empty "
+        "for another place in the state.",
+    )
 
 
 class AppointmentRequestOut(Schema):
@@ -411,6 +421,16 @@ class AppointmentRequestOut(Schema):
     status: str
     idempotency_key: str
     created_at: dt.datetime
+    declared_state: str = Field(
+        "", description="The state declared instead of a checked location (empty: checked)."
+    )
+    declared_city: str = ""
+
+
+class PlaceOut(Schema):
+    state: str = Field(..., description="ISO 3166-2 code, e.g. MX-BCN.")
+    state_name: str
+    city: str = Field(..., description="Empty: another place in the state.")
 
     @staticmethod
     def resolve_registration(obj: Any) -> str:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portline.common.countries import country_choices, country_name, is_country
 from portline.common.validators import PERSON_LANGUAGES, US_STATES, clean_name, normalise_phone
+from portline.geofence.selectors import declared_place_choices, declared_place_parse
 from portline.registrations.models import EvidenceKind, Person, Registration
 from portline.registrations.services import PERSON_FIELDS, REGISTRATION_FIELDS
 from portline.scheduling.selectors import ports_active
@@ -343,12 +344,29 @@ class RequestForm(forms.Form):
         widget=forms.HiddenInput, required=False, min_value=-180, max_value=180
     )
     accuracy = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=0)
+    # Without a location check (no JavaScript, or location refused): the place the person is.
+    place = forms.ChoiceField(
+        label=_("Where are you now?"),
+        required=False,
+        help_text=_(
+            "Choose your city, or another place in your state. The request is marked for review, "
+            "and a checked location (from your phone) may be asked when you confirm."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", secrets.token_urlsafe(24))
         super().__init__(*args, **kwargs)
         self.fields["first_port"].queryset = ports_active()
         self.fields["second_port"].queryset = ports_active()
+        self.fields["place"].choices = [EMPTY_CHOICE, *declared_place_choices()]
+
+    def declared_place(self) -> tuple[str, str]:
+        """(state, city) declared, or ("", "") when a location was sent or nothing chosen."""
+        data = self.cleaned_data
+        if data.get("latitude") is not None or not data.get("place"):
+            return "", ""
+        return declared_place_parse(data["place"]) or ("", "")
 
     def clean(self):
         cleaned = super().clean()
