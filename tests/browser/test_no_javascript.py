@@ -41,7 +41,7 @@ def test_without_javascript_a_person_registers_and_requests_with_a_declared_plac
     context = chromium.new_context(
         viewport={"width": 360, "height": 740}, java_script_enabled=False, locale="en-US"
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(60_000)  # generous: a loaded machine serves slowly
     page = context.new_page()
 
     def submit(name: str) -> None:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from portline.portals.applicant import views
+from portline.portals.officer import views as release_views
 
 app_name = "applicant"
 urlpatterns = [
@@ -26,4 +27,7 @@ urlpatterns = [
         name="evidence_remove",
     ),
     path("r/<str:reference>/request/", views.request_appointment, name="request"),
+    # After release: the person's parole, check-ins and address changes.
+    path("check-ins/", release_views.release_home, name="check_ins"),
+    path("check-ins/<str:record_number>/", release_views.release_case, name="check_in"),
 ]
