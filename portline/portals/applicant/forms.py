@@ -279,6 +279,14 @@ class PersonForm(DraftModelForm):
         self.fields["date_of_birth"].help_text = _(
             "Use the date picker, or type year-month-day, e.g. 1990-05-17."
         )
+        # One way to reach the main applicant is required: the labels must not say "optional".
+        contact_help = _(
+            "The first person needs a phone number or an e-mail address: at least one is required to submit."
+        )
+        self.fields["email"].label = _("e-mail")
+        self.fields["phone"].label = _("phone")
+        for name in ("email", "phone"):
+            self.fields[name].help_text = contact_help
         self.fields["given_names"].widget.attrs["autocomplete"] = "off"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         for name in ("height_cm", "weight_kg"):
