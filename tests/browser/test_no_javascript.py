@@ -105,7 +105,7 @@ def test_without_javascript_a_person_registers_and_requests_with_a_declared_plac
         submit("Save and continue")
         assert page.url.endswith("/people/"), page.locator("main").inner_text()
 
-        page.get_by_role("link", name="Continue to the documents").click()
+        page.get_by_role("link", name="Continue to documents").click()
         page.wait_for_load_state()
         check()
         page.select_option("#id_kind", "photo")
@@ -114,7 +114,7 @@ def test_without_javascript_a_person_registers_and_requests_with_a_declared_plac
         submit("Upload")
         assert page.locator(".error-summary").count() == 0, page.locator("main").inner_text()
 
-        page.get_by_role("link", name="Continue to the review").click()
+        page.get_by_role("link", name="Continue to review").click()
         page.wait_for_load_state()
         check()
         submit("Submit the registration")
