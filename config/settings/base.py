@@ -129,6 +129,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # request id, JSON access log, metrics; then admission control before any session work
     "portline.ops.middleware.RequestContextMiddleware",
+    # Pages and the API compressed when the client accepts it (static files come precompressed
+    # from whitenoise); Django's GZip adds random padding against BREACH-style guessing.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portline.ops.middleware.AdmissionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -359,6 +359,22 @@ def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     return token, raw
 
 
+def totp_enrol_confirm_with_token(
+    *, user: User, code: str, token_name: str = ""
+) -> tuple[list[str], ApiToken, str]:
+    """Sign-up through the API in one step: confirm the authenticator with its first code and
+    issue an API token with it (the code proves the second factor, and is then spent, as a
+    log-in spends it). Returns (backup codes, token, raw token)."""
+    with transaction.atomic():
+        codes = totp_enrol_confirm(user=user, code=code)
+        device = totp_device_get(user=user)
+        if device is not None:
+            device.verify_token((code or "").strip().replace(" ", ""))  # spent: it logged in
+        token, raw = api_token_create(user=user, name=token_name)
+    login_succeeded(user=user)
+    return codes, token, raw
+
+
 def api_token_authenticate(raw: str) -> User | None:
     if not raw or not raw.startswith("pl_"):
         return None

@@ -139,6 +139,18 @@ def country_choices(language: str | None = None) -> list:
     return _country_choices(language_base(language), tuple(countries_first()))
 
 
+def country_pairs(language: str | None = None) -> list[tuple[str, str]]:
+    """Every country once as (code, name), flat: the most chosen first, then the others in
+    the reader's collation order (for a list that cannot hold groups, such as a datalist)."""
+    pairs: list[tuple[str, str]] = []
+    for choice in country_choices(language):
+        if isinstance(choice[1], list):
+            pairs.extend(choice[1])
+        else:
+            pairs.append(choice)
+    return pairs
+
+
 def language_name(code: str, language: str | None = None) -> str:
     return _language_names(language_base(language)).get(code, code)
 

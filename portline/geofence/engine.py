@@ -37,6 +37,7 @@ from shapely.geometry import shape
 
 ENGINE_VERSION = "1"
 DATA_FILE = Path(__file__).resolve().parent / "data" / "mexico_states.geojson"
+PLACES_FILE = Path(__file__).resolve().parent / "data" / "mexico_cities.json"
 
 # The generalised 1:10m lines may be off by up to about 1 km (data/SOURCE.md).
 BOUNDARY_UNCERTAINTY_M = 1_000.0
@@ -62,6 +63,8 @@ class Verdict:
     NO_POLICY = "no_policy"
     INVALID = "invalid"
     IMPRECISE = "imprecise"
+    # A place the person chose from the list (no location check): judged by its state alone.
+    DECLARED = "declared"
 
     ACCEPTED = frozenset({INSIDE, INSIDE_BORDER_BAND})
 
@@ -375,6 +378,52 @@ def check(
         nearest_latitude=round(near_lat, 5),
         nearest_longitude=round(near_lon, 5),
     )
+
+
+# Declared places ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """A city a person may declare when no location can be checked (data/mexico_cities.json)."""
+
+    state: str
+    city: str
+    latitude: float
+    longitude: float
+
+
+@cache
+def places() -> tuple[Place, ...]:
+    rows = json.loads(PLACES_FILE.read_text(encoding="utf-8"))
+    return tuple(Place(r["state"], r["city"], r["latitude"], r["longitude"]) for r in rows)
+
+
+def check_declared(
+    *,
+    state: str,
+    city: str,
+    nationalities: Iterable[str],
+    at: dt.datetime,
+    policies: Sequence[PolicyData],
+    index: StateIndex | None = None,
+) -> CheckResult:
+    """Judge a declared place (a state, and a city of the list or "" for elsewhere in it) by
+    the policy in force: DECLARED when its state is open to every member, else OUTSIDE.
+    Nothing is measured, so nothing near an edge is given the benefit of the doubt."""
+    groups = nationality_groups(nationalities)
+    index = index or default_index()
+    known = state in index.by_code and (
+        not city or any(p.state == state and p.city == city for p in places())
+    )
+    if not known:
+        return CheckResult(verdict=Verdict.INVALID, groups=groups)
+    policy = policy_in_force(policies, at)
+    if policy is None:
+        return CheckResult(verdict=Verdict.NO_POLICY, groups=groups)
+    eligible = eligible_states(policy, groups)
+    verdict = Verdict.DECLARED if state in eligible else Verdict.OUTSIDE
+    return CheckResult(verdict=verdict, state=state, policy_version=policy.version, groups=groups)
 
 
 def check_many(

@@ -20,6 +20,7 @@ def explain(
     distance_km: float | None = None,
     accuracy_m: float | None = None,
     mixed_group: bool = False,
+    declared: bool = False,
 ) -> str:
     nearest = ""
     if (
@@ -46,6 +47,18 @@ def explain(
         return _(
             "This location is close to the edge of the area where requests are accepted, within the uncertainty of the location and of the map, so it is accepted."
         )
+    if verdict == Verdict.OUTSIDE and declared:
+        return (
+            _(
+                "You chose a place in %(state)s, which is outside the area where requests are accepted. Nothing was stored."
+            )
+            % {"state": state_name(state)}
+            + group
+        )
+    if verdict == Verdict.DECLARED:
+        return _(
+            "You chose a place in %(state)s, inside the area where requests are accepted. It was not checked."
+        ) % {"state": state_name(state)}
     if verdict == Verdict.OUTSIDE:
         return (
             _(

@@ -83,6 +83,7 @@ class CheckVerdict(models.TextChoices):
     INVALID = "invalid", _("Malformed location")
     IMPRECISE = "imprecise", _("Location too imprecise")
     NOT_GIVEN = "not_given", _("No location given")
+    DECLARED = "declared", _("Place declared by the person (not checked)")
 
 
 ACCEPTED_VERDICTS = frozenset({CheckVerdict.INSIDE, CheckVerdict.INSIDE_BORDER_BAND})
@@ -111,6 +112,15 @@ class LocationCheck(models.Model):
     accuracy_m = models.FloatField(null=True, blank=True)
     verdict = models.CharField(_("verdict"), max_length=20, choices=CheckVerdict.choices)
     state = models.CharField(_("state found"), max_length=8, blank=True, default="")
+    declared_city = models.CharField(
+        _("declared city"),
+        max_length=80,
+        blank=True,
+        default="",
+        help_text=_(
+            "With the verdict “declared”: the city chosen from the list (empty: elsewhere in the state)."
+        ),
+    )
     policy = models.ForeignKey(
         ServiceAreaPolicy,
         null=True,
@@ -154,6 +164,7 @@ class SignalKind(models.TextChoices):
     SHARED_DEVICE = "shared_device", _("Many registrations from one device")
     BORDER_BAND = "border_band", _("Accepted within the border band")
     NO_LOCATION = "no_location", _("Entered without a location")
+    DECLARED_LOCATION = "declared_location", _("Place declared, location not checked")
 
 
 class LocationSignal(models.Model):

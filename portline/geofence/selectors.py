@@ -37,6 +37,47 @@ def state_choices() -> list[tuple[str, str]]:
     return [(s.code, s.name) for s in sorted(engine.default_index().states, key=lambda s: s.name)]
 
 
+def declared_place_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The places a person may declare, grouped by state for a <select> with <optgroup>s:
+    (state name, [(value, label)]) where value is "STATE|City", or "STATE|" for any other
+    place in that state. States by name; cities by name, the other place last."""
+    from django.utils.translation import gettext as _
+
+    index = engine.default_index()
+    by_state: dict[str, list[str]] = {}
+    for place in engine.places():
+        by_state.setdefault(place.state, []).append(place.city)
+    groups = []
+    for state in sorted(index.states, key=lambda s: s.name):
+        cities = sorted(by_state.get(state.code, []))
+        options = [(f"{state.code}|{city}", f"{city} ({state.name})") for city in cities]
+        options.append((f"{state.code}|", _("Another place in %(state)s") % {"state": state.name}))
+        groups.append((state.name, options))
+    return groups
+
+
+def declared_places() -> list[dict[str, str]]:
+    """Every place a person may declare: (state, state name, city); city "" for another
+    place in the state. For the API; the pages use `declared_place_choices`."""
+    index = engine.default_index()
+    rows = [
+        {"state": p.state, "state_name": state_name(p.state), "city": p.city}
+        for p in engine.places()
+    ]
+    rows += [{"state": s.code, "state_name": s.name, "city": ""} for s in index.states]
+    return sorted(rows, key=lambda r: (r["state_name"], r["city"] == "", r["city"]))
+
+
+def declared_place_parse(value: str) -> tuple[str, str] | None:
+    """(state code, city) of a value from `declared_place_choices`, or None if not one."""
+    state, separator, city = (value or "").partition("|")
+    if not separator or state not in engine.default_index().by_code:
+        return None
+    if city and not any(p.state == state and p.city == city for p in engine.places()):
+        return None
+    return state, city
+
+
 def policy_history() -> list[ServiceAreaPolicy]:
     """Every version of the service area, newest first."""
     return list(ServiceAreaPolicy.objects.order_by("-effective_from"))

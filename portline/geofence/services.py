@@ -179,6 +179,83 @@ def location_check_record(
     raise location_refusal(check, result)
 
 
+def location_declared_record(
+    *,
+    actor: User,
+    registration: Registration,
+    state: str,
+    city: str,
+    at: dt.datetime,
+) -> LocationCheck:
+    """A place the person declared (chosen from the list) instead of a checked location.
+
+    Judged by its state against the policy in force at `at` (the same nationality rule as a
+    checked point). Accepted: stored as a "declared" check with a review signal, so staff
+    see that the location was not checked (and may ask for one at confirmation). Refused:
+    raises a translated ApplicationError; inside the caller's transaction nothing is kept."""
+    nationalities = list(registration.people.values_list("nationality", flat=True))
+    result = engine.check_declared(
+        state=state, city=city, nationalities=nationalities, at=at, policies=policies_data()
+    )
+    if result.verdict != engine.Verdict.DECLARED:
+        if result.verdict == engine.Verdict.INVALID:
+            raise ValidationFailed(
+                _("Choose where you are from the list."),
+                errors={"place": [_("Choose where you are from the list.")]},
+            )
+        raise ApplicationError(
+            explain(
+                verdict=result.verdict,
+                state=result.state,
+                mixed_group=len(result.groups) > 1,
+                declared=True,
+            ),
+            code=ERROR_CODES.get(result.verdict, "location_invalid"),
+            field="place",
+            extra={
+                "verdict": result.verdict,
+                "state": result.state,
+                "state_name": state_name(result.state) if result.state else "",
+                "policy_version": result.policy_version,
+            },
+        )
+    policy = ServiceAreaPolicy.objects.filter(version=result.policy_version).first()
+    with transaction.atomic():
+        check = LocationCheck.objects.create(
+            registration=registration,
+            actor=actor,
+            purpose=CheckPurpose.REQUEST,
+            checked_at=at,
+            verdict=CheckVerdict.DECLARED,
+            state=state,
+            declared_city=city,
+            policy=policy,
+            nationality_groups=",".join(result.groups),
+            engine_version=engine.ENGINE_VERSION,
+        )
+        LocationSignal.objects.create(
+            check_record=check,
+            registration=registration,
+            kind=SignalKind.DECLARED_LOCATION,
+            detail={"state": state, "city": city, "actor_role": actor.role},
+            created_at=at,
+        )
+        audit_record(
+            actor=actor,
+            action="geofence.check.declare",
+            target=check,
+            data={
+                "registration": registration.reference,
+                "purpose": CheckPurpose.REQUEST,
+                "verdict": CheckVerdict.DECLARED,
+                "state": state,
+                "policy_version": result.policy_version,
+                "signals": [SignalKind.DECLARED_LOCATION],
+            },
+        )
+    return check
+
+
 def _signals_record(*, check: LocationCheck, actor: User, allow_missing: bool) -> list[str]:
     signals: list[tuple[str, dict]] = []
     registration = check.registration
@@ -318,6 +395,8 @@ def request_submit(
     longitude: float | None = None,
     accuracy_m: float | None = None,
     device_hash: str = "",
+    declared_state: str = "",
+    declared_city: str = "",
 ) -> tuple[AppointmentRequest, bool]:
     """Ask for a place in the current window's round. Returns (request, created).
 
@@ -327,8 +406,20 @@ def request_submit(
     reused key) stores nothing, neither a location check nor an audit row. A retry with the
     same idempotency key returns the first answer and stores nothing. An applicant must give
     a location; partner staff entering on someone's behalf may leave it out (the check is
-    stored as "not given" with a review signal). See docs/geofence.md.
+    stored as "not given" with a review signal).
+
+    Without a location (a phone without JavaScript or location), the person may declare the
+    place where they are instead: a state and a city from the list (`declared_state`,
+    `declared_city`; the city "" for another place in that state). The request is then judged
+    by the state, stored with the declared place and flagged for review; a declared place
+    outside the area is refused and stores nothing. See docs/geofence.md.
     """
+    declared = bool(declared_state)
+    if declared and (latitude is not None or longitude is not None):
+        raise ValidationFailed(
+            _("Send a location or a declared place, not both."),
+            errors={"place": [_("Send a location or a declared place, not both.")]},
+        )
     plan = registrations.request_plan(
         actor=actor,
         registration=registration,
@@ -351,17 +442,26 @@ def request_submit(
             )
             if previous is not None:
                 return previous, False
-            location_check_record(
-                actor=actor,
-                registration=registration,
-                latitude=latitude,
-                longitude=longitude,
-                accuracy_m=accuracy_m,
-                purpose=CheckPurpose.REQUEST,
-                at=plan.at,
-                device_hash=device_hash,
-                allow_missing=actor.role == Role.PARTNER_STAFF,
-            )
+            if declared:
+                location_declared_record(
+                    actor=actor,
+                    registration=registration,
+                    state=declared_state,
+                    city=declared_city,
+                    at=plan.at,
+                )
+            else:
+                location_check_record(
+                    actor=actor,
+                    registration=registration,
+                    latitude=latitude,
+                    longitude=longitude,
+                    accuracy_m=accuracy_m,
+                    purpose=CheckPurpose.REQUEST,
+                    at=plan.at,
+                    device_hash=device_hash,
+                    allow_missing=actor.role == Role.PARTNER_STAFF,
+                )
             request = registrations.request_record(
                 actor=actor,
                 registration=registration,
@@ -371,6 +471,8 @@ def request_submit(
                 latitude=latitude,
                 longitude=longitude,
                 accuracy_m=accuracy_m,
+                declared_state=declared_state,
+                declared_city=declared_city,
             )
     except IntegrityError:
         retry = registrations.request_conflict_after_race(

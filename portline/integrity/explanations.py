@@ -51,5 +51,9 @@ def flag_explanation(flag: Flag) -> str:
         FlagKind.GEO_SHARED_DEVICE: _(
             "The device used for this registration was used for many others (%(count)s signals)."
         ),
+        FlagKind.GEO_DECLARED_LOCATION: _(
+            "A request was taken with a place the person chose from the list, without a location "
+            "check (%(count)s signals). A checked location may be asked at confirmation."
+        ),
     }
     return texts.get(flag.kind, "") % p

@@ -33,12 +33,17 @@ class FlagKind(models.TextChoices):
     GEO_IMPOSSIBLE_TRAVEL = "geo_impossible_travel", _("Impossible travel between location checks")
     GEO_REPEATED_POINT = "geo_repeated_point", _("Same exact coordinates as another registration")
     GEO_SHARED_DEVICE = "geo_shared_device", _("Many registrations from one device")
+    GEO_DECLARED_LOCATION = (
+        "geo_declared_location",
+        _("Request with a declared place, location not checked"),
+    )
 
 
 GEOFENCE_FLAG_KINDS = (
     FlagKind.GEO_IMPOSSIBLE_TRAVEL,
     FlagKind.GEO_REPEATED_POINT,
     FlagKind.GEO_SHARED_DEVICE,
+    FlagKind.GEO_DECLARED_LOCATION,
 )
 
 

@@ -39,12 +39,14 @@ STAFF_BURST = "staff_burst"
 GEO_IMPOSSIBLE_TRAVEL = "geo_impossible_travel"
 GEO_REPEATED_POINT = "geo_repeated_point"
 GEO_SHARED_DEVICE = "geo_shared_device"
+GEO_DECLARED_LOCATION = "geo_declared_location"
 
 # Signal kinds stored by portline.geofence that become flags.
 GEOFENCE_KINDS = {
     "impossible_travel": GEO_IMPOSSIBLE_TRAVEL,
     "repeated_point": GEO_REPEATED_POINT,
     "shared_device": GEO_SHARED_DEVICE,
+    "declared_location": GEO_DECLARED_LOCATION,
 }
 
 # How the shared-value rules count: distinct unrelated families, or distinct registrations.
@@ -73,6 +75,7 @@ BASE_SEVERITY = {
     GEO_IMPOSSIBLE_TRAVEL: MEDIUM,
     GEO_REPEATED_POINT: LOW,
     GEO_SHARED_DEVICE: LOW,
+    GEO_DECLARED_LOCATION: LOW,
 }
 
 

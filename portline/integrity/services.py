@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -23,7 +24,8 @@ from portline.accounts.models import Role, User
 from portline.audit.services import audit_record
 from portline.common import clock
 from portline.common.errors import Conflict, PermissionDenied, ValidationFailed
-from portline.geofence.models import LocationSignal
+from portline.geofence.models import LocationSignal, SignalKind
+from portline.geofence.services import request_submit
 from portline.integrity import normalise, rules
 from portline.integrity.models import (
     DECIDED_STATES,
@@ -38,6 +40,7 @@ from portline.integrity.models import (
 from portline.integrity.selectors import thresholds_get
 from portline.linkage.services import linkage_run
 from portline.registrations.models import (
+    AppointmentRequest,
     EvidenceDocument,
     EvidenceKind,
     Person,
@@ -488,6 +491,25 @@ def registration_submit_and_check(*, actor: User, registration: Registration) ->
             lambda: integrity_check_registration.enqueue(registration_id=submitted.pk)
         )
     return submitted
+
+
+def request_submit_and_flag(
+    *, actor: User, registration: Registration, **request: Any
+) -> tuple[AppointmentRequest, bool]:
+    """Take an appointment request (`portline.geofence.services.request_submit`, same
+    arguments and answer) and, when it was taken with a declared place instead of a checked
+    location, raise its review flag at once, in the same transaction: supervisors see it in
+    the location signals before the day's draw."""
+    with transaction.atomic():
+        appointment_request, created = request_submit(
+            actor=actor, registration=registration, **request
+        )
+        if created and appointment_request.location_declared:
+            signals = LocationSignal.objects.filter(
+                registration=registration, kind=SignalKind.DECLARED_LOCATION
+            ).values_list("pk", "registration_id", "kind")
+            _findings_store(rules.geofence_findings(signals))
+    return appointment_request, created
 
 
 # --- Supervisor workflow -------------------------------------------------------------------

@@ -397,6 +397,10 @@ class AppointmentRequest(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     location_accuracy_m = models.FloatField(null=True, blank=True)
+    # Without a location check: the place the person declared (an ISO 3166-2 state code and a
+    # city from the list, or "" for elsewhere in the state). Flagged for review.
+    declared_state = models.CharField(_("declared state"), max_length=8, blank=True, default="")
+    declared_city = models.CharField(_("declared city"), max_length=80, blank=True, default="")
 
     class Meta:
         ordering = ["-round_date", "-id"]
@@ -417,6 +421,10 @@ class AppointmentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration_id} {self.round_date}"
+
+    @property
+    def location_declared(self) -> bool:
+        return bool(self.declared_state)
 
 
 class ConsentMedium(models.TextChoices):

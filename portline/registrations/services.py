@@ -725,9 +725,11 @@ def request_record(
     latitude: float | None,
     longitude: float | None,
     accuracy_m: float | None,
+    declared_state: str = "",
+    declared_city: str = "",
 ) -> AppointmentRequest:
     """Write the request and its audit row, inside the caller's transaction (after
-    `request_lock` and the location check)."""
+    `request_lock` and the location check, or the declared place's)."""
     request = AppointmentRequest(
         registration=registration,
         round_date=plan.round_date,
@@ -739,6 +741,8 @@ def request_record(
         latitude=latitude,
         longitude=longitude,
         location_accuracy_m=accuracy_m,
+        declared_state=declared_state,
+        declared_city=declared_city,
     )
     with transaction.atomic():
         request.save()
@@ -751,6 +755,7 @@ def request_record(
             "round_date": plan.round_date,
             "first_port": first_port.code,
             "second_port": second_port.code if second_port else None,
+            "declared_place": bool(declared_state),
         },
     )
     return request

@@ -150,7 +150,69 @@ def demo_load(
                 data={"seed": seed, "registrations": registrations, "people": created},
             )
     summary = demo_cycle(seed=seed, logins=logins) if cycle else None
+    if cycle:
+        demo_watchlist()
     return logins, created, summary
+
+
+DEMO_WATCHLIST = "Demo watchlist (synthetic)"
+
+
+def demo_watchlist() -> int:
+    """A small synthetic watchlist whose entries fall on three people arriving today at San
+    Ysidro (written as lists write names: surname first, without accents), beside entries
+    that match nobody. Checking those arrivals in screens them: the officer sees the hits,
+    the supervisor adjudicates them, and a decision waits until they have ("adjudicate
+    first"). Imported through the real importer; loading again changes nothing. Returns the
+    number of entries."""
+    from anyascii import anyascii
+
+    from portline.appointments.models import Appointment, AppointmentStatus
+    from portline.screening.importer import ParsedList, check_row
+    from portline.screening.services import watchlist_import
+
+    port = Port.objects.get(code="SYS")
+    today = clock.today_in(port.time_zone)
+    arrivals = (
+        Appointment.objects.filter(
+            port=port, service_date=today, status=AppointmentStatus.CONFIRMED
+        )
+        .select_related("registration")
+        .order_by("slot_starts_at", "pk")[:3]
+    )
+    rows = []
+    for number, appointment in enumerate(arrivals, start=1):
+        person = appointment.registration.people.order_by("position").first()
+        if person is None:
+            continue
+        rows.append(
+            {
+                "name": anyascii(f"{person.family_names} {person.given_names}").upper(),
+                "dates_of_birth": [person.date_of_birth.isoformat()]
+                if person.date_of_birth
+                else [],
+                "nationalities": [person.nationality] if person.nationality else [],
+                "reason": "Synthetic demo entry: not a real person.",
+                "external_id": f"DEMO-{number:03d}",
+            }
+        )
+    for number, (name, born) in enumerate(names.DEMO_WATCHLIST_OTHERS, start=len(rows) + 1):
+        rows.append(
+            {
+                "name": name,
+                "dates_of_birth": [born],
+                "reason": "Synthetic demo entry: not a real person.",
+                "external_id": f"DEMO-{number:03d}",
+            }
+        )
+    parsed = ParsedList()
+    for raw in rows:
+        row, problems = check_row(raw, today=today)
+        if problems or row is None:  # the generator's own data: a problem is a bug here
+            raise ValueError(f"demo watchlist entry {raw['external_id']}: {problems}")
+        parsed.rows.append(row)
+    watchlist_import(actor=None, name=DEMO_WATCHLIST, parsed=parsed, source="synthetic demo")
+    return len(rows)
 
 
 def _population(*, seed: int, count: int, today: dt.date, partners, logins: list[DemoLogin]) -> int:

@@ -315,3 +315,10 @@ PARTNERS = [
     ("Clínica Jurídica Frontera (demo)", "legal_clinic", "Ciudad Juárez"),
     ("Red de Apoyo Reynosa (demo)", "ngo", "Reynosa"),
 ]
+
+# Entries of the demo watchlist that match none of the synthetic people (invented names).
+DEMO_WATCHLIST_OTHERS = [
+    ("Ezequiel Bortolan Quispe", "1971-04-02"),
+    ("Wendeline Strozzak", "1984-11-19"),
+    ("Anatoliy Pekhterev", "1966-07-30"),
+]

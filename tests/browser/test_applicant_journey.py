@@ -142,8 +142,8 @@ def test_family_registers_and_requests_in_spanish(
             page.fill("#id_date_of_birth", member["dob"])
             page.fill("#id_city_of_birth", "Tegucigalpa")
             for name in ("country_of_birth", "nationality"):
-                page.select_option(f"#id_{name}", "HN")
-            page.select_option("#id_country_of_residence", "MX")
+                page.fill(f"#id_{name}", "Honduras")  # typed, or picked from the name list
+            page.fill("#id_country_of_residence", "México")
             page.select_option("#id_gender", member["gender"])
             page.select_option("#id_preferred_language", "es")
             if member["phone"]:

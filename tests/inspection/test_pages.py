@@ -239,9 +239,9 @@ def test_released_person_checks_in_and_reports_an_address_on_the_web(client, off
         actor=officer, person=person, kind="parole", reason_code="humanitarian"
     )
     verified_login(client, owner)
-    home = client.get(reverse("officer:release_home"))
+    home = client.get(reverse("applicant:check_ins"))
     assert home.status_code == 200 and decision.record_number in home.content.decode()
-    url = reverse("officer:release_case", args=[decision.record_number])
+    url = reverse("applicant:check_in", args=[decision.record_number])
     assert client.get(url).status_code == 200
     response = client.post(url, {"form": "check_in", "latitude": "29.76", "longitude": "-95.37"})
     assert response.status_code == 302
@@ -356,7 +356,7 @@ def test_web_check_in_with_a_selfie_file(client, officer):
         actor=officer, person=person, kind="parole", reason_code="humanitarian"
     )
     verified_login(client, owner)
-    url = reverse("officer:release_case", args=[decision.record_number])
+    url = reverse("applicant:check_in", args=[decision.record_number])
     bad = client.post(
         url,
         {

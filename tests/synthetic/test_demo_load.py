@@ -114,3 +114,39 @@ def test_clock_frozen_only_inside_the_block():
     with pytest.raises(ValueError, match="aware"):
         with clock.frozen(dt.datetime(2026, 1, 2)):
             pass
+
+
+def test_demo_watchlist_hits_people_arriving_today_and_the_analyst_lands_on_what_they_see(
+    client,
+):
+    from django.urls import reverse
+
+    from portline.accounts.models import User
+    from portline.portals.accounts.views import home_url_for
+    from portline.screening.models import Watchlist
+    from portline.screening.services import screening_run_for_person
+    from portline.synthetic.load import DEMO_WATCHLIST
+    from tests.conftest import verified_login
+
+    demo_load(registrations=COUNT)
+    watchlist = Watchlist.objects.get(name=DEMO_WATCHLIST)
+    sys_port = Port.objects.get(code="SYS")
+    arrivals = Appointment.objects.filter(
+        port=sys_port,
+        service_date=clock.today_in(sys_port.time_zone),
+        status=AppointmentStatus.CONFIRMED,
+    ).order_by("slot_starts_at", "pk")
+    first = arrivals.first().registration.people.order_by("position").first()
+    run = screening_run_for_person(actor=None, person=first)
+    assert run.hits.filter(entry__watchlist=watchlist).exists()
+    last = arrivals.last().registration.people.order_by("position").first()
+    before = watchlist.entries.count()
+    demo_load(registrations=COUNT)  # loading again adds nothing
+    assert Watchlist.objects.filter(name=DEMO_WATCHLIST).count() == 1
+    assert Watchlist.objects.get(name=DEMO_WATCHLIST).entries.count() == before
+    assert last is not None
+
+    analyst = User.objects.get(login="analyst@demo.portline.test")
+    assert home_url_for(analyst) == reverse("analysis:home")
+    page = verified_login(client, analyst).get(reverse("analysis:home")).content.decode()
+    assert "As an analyst you see aggregate figures only" in page

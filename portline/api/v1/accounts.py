@@ -15,7 +15,6 @@ from portline.accounts import services as accounts
 from portline.accounts.models import User
 from portline.api.v1.errors import ApiRefusal, responses
 from portline.api.v1.schemas import (
-    BackupCodesOut,
     CredentialsIn,
     MeIn,
     SignUpIn,
@@ -23,6 +22,7 @@ from portline.api.v1.schemas import (
     TokenIn,
     TokenOut,
     TotpConfirmIn,
+    TotpConfirmOut,
     TotpStartOut,
     UserOut,
 )
@@ -120,18 +120,23 @@ def totp_start(request: HttpRequest, payload: CredentialsIn):
 
 @router.post(
     "/totp/confirm",
-    response=responses({200: BackupCodesOut}, 400, 409, 422),
-    summary="Confirm the authenticator",
+    response=responses({200: TotpConfirmOut}, 400, 409, 422),
+    summary="Confirm the authenticator (completes sign-up with an API token)",
     **anonymous,
 )
 def totp_confirm(request: HttpRequest, payload: TotpConfirmIn):
-    """Send the first code the app shows; returns one-time backup codes (shown once)."""
+    """Send the first code the app shows; returns one-time backup codes (shown once) and an
+    API token: the code has just proved the second factor, so one fresh code completes the
+    sign-up (as the web page logs the person in). `/auth/token` issues further tokens."""
     user = _check_password(request, payload.login, payload.password)
     if accounts.user_has_second_factor(user):
         raise Conflict(_("This account already has an authenticator."), code="already_enrolled")
     if not accounts.totp_enrolment_pending(user):
         raise Conflict(_("Start the authenticator set-up again."), code="no_enrolment")
-    return {"backup_codes": accounts.totp_enrol_confirm(user=user, code=payload.code)}
+    codes, token, raw = accounts.totp_enrol_confirm_with_token(
+        user=user, code=payload.code, token_name=payload.name
+    )
+    return {"backup_codes": codes, "token": raw, "expires_at": token.expires_at}
 
 
 @router.post(

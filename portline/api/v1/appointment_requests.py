@@ -19,9 +19,11 @@ from portline.api.v1.schemas import (
     AppointmentRequestIn,
     AppointmentRequestOut,
     Pages,
+    PlaceOut,
 )
 from portline.common.errors import ValidationFailed
-from portline.geofence.services import request_submit
+from portline.geofence.selectors import declared_places
+from portline.integrity.services import request_submit_and_flag
 from portline.registrations.selectors import (
     access_registration,
     access_request,
@@ -63,7 +65,7 @@ def request_create(
     registration = access_registration(request.auth, payload.registration)
     first_port = _port(payload.first_port, "first_port")
     second_port = _port(payload.second_port, "second_port")
-    created_request, created = request_submit(
+    created_request, created = request_submit_and_flag(
         actor=request.auth,
         registration=registration,
         first_port=first_port,
@@ -73,8 +75,23 @@ def request_create(
         longitude=payload.longitude,
         accuracy_m=payload.accuracy_m,
         device_hash=payload.device_hash,
+        declared_state=payload.declared_state,
+        declared_city=payload.declared_city,
     )
     return Status(201 if created else 200, created_request)
+
+
+@router.get(
+    "/places",
+    response=responses({200: list[PlaceOut]}),
+    auth=None,
+    summary="Places an applicant may declare instead of a location",
+)
+def place_list(request: HttpRequest):
+    """For a request without a location check: each state's cities of the list, and one
+    entry with an empty city per state (another place in it). Send the chosen `state` and
+    `city` as `declared_state` and `declared_city` with the request. Not paginated."""
+    return declared_places()
 
 
 @router.get(

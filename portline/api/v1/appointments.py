@@ -38,6 +38,7 @@ from portline.appointments.selectors import (
 )
 from portline.appointments.services import (
     MAX_LOCATION_ACCURACY_M,
+    appointment_cancel,
     appointment_person_confirm,
     appointment_verify_third_party,
     verification_rate_limited,
@@ -229,6 +230,20 @@ def appointment_person_confirm_api(
         longitude=longitude,
         accuracy_m=accuracy_m,
     )
+    return _appointment(request, confirmation_number)
+
+
+@router.post(
+    "/{confirmation_number}/cancel",
+    response=responses({200: AppointmentOut}, 403, 404, 409, 422),
+    summary="Give up (cancel) the appointment",
+)
+def appointment_cancel_api(request: HttpRequest, confirmation_number: str = ConfirmationNumber):
+    """The same as the page's "cancel": no penalty, the group's places go to the standby list
+    and the registration may request again. 409 `not_active` once cancelled, expired or used.
+    Cancelling twice answers 409 the second time and changes nothing."""
+    appointment = _appointment(request, confirmation_number)
+    appointment_cancel(actor=request.auth, appointment=appointment)
     return _appointment(request, confirmation_number)
 
 

@@ -12,7 +12,7 @@ from ninja.pagination import PageNumberPagination
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from portline.common.countries import COUNTRY_CODES
-from portline.common.validators import PERSON_LANGUAGES, US_STATES
+from portline.common.validators import PERSON_LANGUAGES, US_STATES, normalise_phone
 from portline.registrations.models import (
     EvidenceKind,
     EyeColour,
@@ -52,10 +52,20 @@ def _date_text(value: Any) -> Any:
 
 # A date as the schema says: text in YYYY-MM-DD form.
 DateText = Annotated[dt.date, BeforeValidator(_date_text)]
-# A phone number as stored: + and the country code, then the number, digits only (the pages
-# accept spaces and dashes and remove them; the API takes the stored form). Empty clears it.
-PHONE_PATTERN = r"^(\+[1-9][0-9]{7,14})?$"
-Phone = Annotated[str, Field(max_length=16, pattern=PHONE_PATTERN)]
+# A phone number with its country code, written as people write it ("+52 55 1234 5678",
+# "0052-55-1234-5678"): the pages' own normaliser (portline.common.validators.normalise_phone)
+# turns it into the stored form (+525512345678); the service checks that. Empty clears it.
+PHONE_PATTERN = r"^((\+|00)[1-9][0-9 ().-]{6,32})?$"
+Phone = Annotated[
+    str,
+    Field(
+        max_length=40,
+        pattern=PHONE_PATTERN,
+        description="With its country code; spaces, dashes, dots and brackets are fine, "
+        "e.g. +52 55 1234 5678. Answered in the stored form, +525512345678.",
+    ),
+    AfterValidator(normalise_phone),
+]
 # An e-mail address, or empty to clear it.
 Email = Annotated[
     str,
@@ -145,6 +155,9 @@ class CredentialsIn(InputSchema):
 
 class TotpConfirmIn(CredentialsIn):
     code: Text(16) = Field(..., description="The 6-digit code the authenticator app shows now.")
+    name: Text(100) = Field(
+        "", description="A label for the API token this call issues, e.g. the device."
+    )
 
 
 class TokenIn(CredentialsIn):
@@ -192,6 +205,15 @@ class TotpStartOut(Schema):
 
 class BackupCodesOut(Schema):
     backup_codes: list[str] = Field(..., description="One-time codes; shown once, keep them safe.")
+
+
+class TotpConfirmOut(BackupCodesOut):
+    token: str = Field(
+        ...,
+        description="An API token, issued with the same code (which proves the second factor): "
+        "sign-up is complete. Send as `Authorization: Bearer <token>`. Shown once.",
+    )
+    expires_at: dt.datetime
 
 
 class TokenOut(Schema):
@@ -431,6 +453,16 @@ class AppointmentRequestIn(InputSchema):
     device_hash: Text(256) = Field(
         "", description="Optional hash of a device identifier (integrity signals)."
     )
+    declared_state: Text(8) = Field(
+        "",
+        description="Without a location: the state where the applicant is (a code from "
+        "`GET /places`, e.g. MX-BCN). The request is judged by that state and marked for review.",
+    )
+    declared_city: Text(80) = Field(
+        "",
+        description="With `declared_state`: a city of that state from `GET /places`, or empty "
+        "for another place in the state.",
+    )
 
 
 class AppointmentRequestOut(Schema):
@@ -442,6 +474,16 @@ class AppointmentRequestOut(Schema):
     status: str
     idempotency_key: str
     created_at: dt.datetime
+    declared_state: str = Field(
+        "", description="The state declared instead of a checked location (empty: checked)."
+    )
+    declared_city: str = ""
+
+
+class PlaceOut(Schema):
+    state: str = Field(..., description="ISO 3166-2 code, e.g. MX-BCN.")
+    state_name: str
+    city: str = Field(..., description="Empty: another place in the state.")
 
     @staticmethod
     def resolve_registration(obj: Any) -> str:

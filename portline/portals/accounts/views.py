@@ -339,6 +339,13 @@ def setup(request: HttpRequest) -> HttpResponse:
     if user_has_second_factor(user) and not user.is_verified():
         # Replacing an authenticator needs the current one first.
         return redirect(_with_next(reverse("accounts:second_factor"), target))
+    if user_has_second_factor(user) and request.method == "GET" and "replace" not in request.GET:
+        # Say so, and start nothing: a replacement is set up only when asked for.
+        return render(
+            request,
+            "accounts/setup.html",
+            {"already": True, "next": target, "continue_url": _after_login_url(request)},
+        )
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

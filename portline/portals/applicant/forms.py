@@ -10,19 +10,91 @@ from __future__ import annotations
 
 import copy
 import secrets
+import unicodedata
+from functools import cache
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from portline.common.countries import country_choices, person_language_choices
+from portline.common.countries import (
+    country_name,
+    country_pairs,
+    is_country,
+    person_language_choices,
+)
 from portline.common.validators import US_STATES, clean_name, normalise_phone
+from portline.geofence.selectors import declared_place_choices, declared_place_parse
 from portline.registrations.models import EvidenceKind, Person, Registration
 from portline.registrations.services import PERSON_FIELDS, REGISTRATION_FIELDS
 from portline.scheduling.selectors import ports_active
 
 EMPTY_CHOICE = ("", _("Choose…"))
+
+
+# One list of country names per page, shared by every country field (a <datalist>): the person
+# form has four country fields, and four full <select>s weighed 60 KB.
+COUNTRY_LIST_ID = "country-names"
+
+
+def _folded(text: str) -> str:
+    """For matching a typed country name: case, accents and spacing do not matter."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+@cache
+def _country_lookup(language: str) -> dict[str, str]:
+    lookup = {_folded(name): code for code, name in country_pairs("en")}
+    lookup.update({_folded(name): code for code, name in country_pairs(language)})
+    return lookup
+
+
+def country_code_for(text: str, language: str | None = None) -> str | None:
+    """The ISO code of a country typed by name (in the page's language or English) or code."""
+    value = text.strip()
+    if len(value) == 2 and is_country(value.upper()):
+        return value.upper()
+    return _country_lookup(language or get_language() or "en").get(_folded(value))
+
+
+class CountryInput(forms.TextInput):
+    """A text input offering the page's one list of country names; shows a stored code's name."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"list": COUNTRY_LIST_ID, "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, str) and is_country(value):
+            return country_name(value)
+        return super().format_value(value)
+
+
+class CountryField(forms.CharField):
+    """A country typed or picked by name; cleaned to its ISO 3166-1 alpha-2 code."""
+
+    widget = CountryInput
+    default_error_messages = {
+        "invalid_choice": forms.ChoiceField.default_error_messages["invalid_choice"]
+    }
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return ""
+        code = country_code_for(text)
+        if code is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text}
+            )
+        return code
+
+
+def country_list() -> list[str]:
+    """The names offered by the page's country list, in the order of `country_pairs`."""
+    return [name for _code, name in country_pairs()]
 
 
 class DraftModelForm(forms.ModelForm):
@@ -40,10 +112,10 @@ class DraftModelForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in self.country_fields:
             model_field = self._meta.model._meta.get_field(name)
-            self.fields[name] = forms.ChoiceField(
+            self.fields[name] = CountryField(
                 label=model_field.verbose_name,
                 required=False,
-                choices=[EMPTY_CHOICE, *country_choices()],
+                help_text=_("Type the country's name, e.g. Honduras."),
             )
         for name in self.phone_fields:
             self.fields[name].widget = forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})
@@ -69,6 +141,11 @@ class DraftModelForm(forms.ModelForm):
                 except ValidationError as exc:
                     self.add_error(name, exc)
         return cleaned
+
+    @property
+    def country_names(self) -> list[str]:
+        """For the page's one <datalist>, when the form has country fields."""
+        return country_list() if self.country_fields else []
 
     def valid_data(self) -> dict:
         """The fields that passed validation, as the service expects them."""
@@ -191,6 +268,14 @@ class PersonForm(DraftModelForm):
         self.fields["date_of_birth"].help_text = _(
             "Use the date picker, or type year-month-day, e.g. 1990-05-17."
         )
+        # One way to reach the main applicant is required: the labels must not say "optional".
+        contact_help = _(
+            "The first person needs a phone number or an e-mail address: at least one is required to submit."
+        )
+        self.fields["email"].label = _("e-mail")
+        self.fields["phone"].label = _("phone")
+        for name in ("email", "phone"):
+            self.fields[name].help_text = contact_help
         self.fields["given_names"].widget.attrs["autocomplete"] = "off"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         for name in ("height_cm", "weight_kg"):
@@ -256,12 +341,29 @@ class RequestForm(forms.Form):
         widget=forms.HiddenInput, required=False, min_value=-180, max_value=180
     )
     accuracy = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=0)
+    # Without a location check (no JavaScript, or location refused): the place the person is.
+    place = forms.ChoiceField(
+        label=_("Where are you now?"),
+        required=False,
+        help_text=_(
+            "Choose your city, or another place in your state. The request is marked for review, "
+            "and a checked location (from your phone) may be asked when you confirm."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", secrets.token_urlsafe(24))
         super().__init__(*args, **kwargs)
         self.fields["first_port"].queryset = ports_active()
         self.fields["second_port"].queryset = ports_active()
+        self.fields["place"].choices = [EMPTY_CHOICE, *declared_place_choices()]
+
+    def declared_place(self) -> tuple[str, str]:
+        """(state, city) declared, or ("", "") when a location was sent or nothing chosen."""
+        data = self.cleaned_data
+        if data.get("latitude") is not None or not data.get("place"):
+            return "", ""
+        return declared_place_parse(data["place"]) or ("", "")
 
     def clean(self):
         cleaned = super().clean()

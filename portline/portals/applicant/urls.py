@@ -1,6 +1,7 @@
 from django.urls import path
 
 from portline.portals.applicant import views
+from portline.portals.officer import views as release_views
 
 app_name = "applicant"
 urlpatterns = [
@@ -32,4 +33,7 @@ urlpatterns = [
         views.organization_withdraw,
         name="organization_withdraw",
     ),
+    # After release: the person's parole, check-ins and address changes.
+    path("check-ins/", release_views.release_home, name="check_ins"),
+    path("check-ins/<str:record_number>/", release_views.release_case, name="check_in"),
 ]

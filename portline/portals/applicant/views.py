@@ -29,7 +29,7 @@ from portline.common import clock
 from portline.common.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from portline.common.zones import zone_city
 from portline.geofence.services import request_submit
-from portline.integrity.services import registration_submit_and_check
+from portline.integrity.services import registration_submit_and_check, request_submit_and_flag
 from portline.portals.applicant.forms import (
     ConfirmForm,
     EvidenceForm,
@@ -584,8 +584,9 @@ def request_appointment(request: HttpRequest, reference: str) -> HttpResponse:
         form = RequestForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
+            declared_state, declared_city = form.declared_place()
             try:
-                appointment_request, created = request_submit(
+                appointment_request, created = request_submit_and_flag(
                     actor=request.user,
                     registration=registration,
                     first_port=data["first_port"],
@@ -594,9 +595,20 @@ def request_appointment(request: HttpRequest, reference: str) -> HttpResponse:
                     latitude=data["latitude"],
                     longitude=data["longitude"],
                     accuracy_m=data["accuracy"],
+                    declared_state=declared_state,
+                    declared_city=declared_city,
                 )
             except ApplicationError as exc:
-                _apply_errors(form, exc)
+                if exc.code == "location_required":
+                    # No location and no place: point at the list, which works on every phone.
+                    form.add_error(
+                        "place",
+                        _(
+                            "Choose where you are now from the list, or allow this site to use your location and reload the page."
+                        ),
+                    )
+                else:
+                    _apply_errors(form, exc)
                 status = 409 if exc.code in ("window_closed", "already_requested") else 200
             else:
                 if created:

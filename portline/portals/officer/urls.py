@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from portline.portals.officer import integrity_views, linkage_views, views
 
@@ -42,7 +43,15 @@ urlpatterns = [
         linkage_views.link_adjudicate,
         name="linkage_link_adjudicate",
     ),
-    # The released person's own pages (they log in with the registration owner's account).
-    path("release/", views.release_home, name="release_home"),
-    path("release/<str:record_number>/", views.release_case, name="release_case"),
+    # The released person's own pages live under /apply/check-ins/ (the old addresses redirect).
+    path(
+        "release/",
+        RedirectView.as_view(pattern_name="applicant:check_ins", permanent=True),
+        name="release_home",
+    ),
+    path(
+        "release/<str:record_number>/",
+        RedirectView.as_view(pattern_name="applicant:check_in", permanent=True),
+        name="release_case",
+    ),
 ]

@@ -512,6 +512,8 @@ def release_case_officer(request: HttpRequest, record_number: str) -> HttpRespon
 
 
 # --- The released person -----------------------------------------------------------------
+# Served under the applicant's pages (/apply/check-ins/, portals/applicant/urls.py): the
+# person reaches them from their home page. /officer/release/ redirects there.
 
 
 @released_page
@@ -550,7 +552,7 @@ def release_case(request: HttpRequest, record_number: str) -> HttpResponse:
                 status = _status_for(exc)
             else:
                 messages.success(request, _("Thank you: your check-in is recorded."))
-                return redirect("officer:release_case", record_number)
+                return redirect("applicant:check_in", record_number)
         else:
             status = 400
     elif request.method == "POST" and request.POST.get("form") == "address":
@@ -576,7 +578,7 @@ def release_case(request: HttpRequest, record_number: str) -> HttpResponse:
                     )
                 else:
                     messages.success(request, _("Your new address is recorded."))
-                return redirect("officer:release_case", record_number)
+                return redirect("applicant:check_in", record_number)
         else:
             status = 400
     elif request.method == "POST":

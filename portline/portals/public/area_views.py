@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portline.common import clock
 from portline.geofence import engine
+from portline.geofence.maps import HEIGHT as MAP_HEIGHT
+from portline.geofence.maps import WIDTH as MAP_WIDTH
 from portline.geofence.maps import policy_map_svg
 from portline.geofence.messages import explain
 from portline.geofence.models import ServiceAreaPolicy
@@ -137,6 +139,8 @@ def area_index(request):
         "outcome": outcome,
         "band_m": int(engine.BOUNDARY_UNCERTAINTY_M),
         "max_accuracy_km": int(engine.MAX_ACCURACY_M / 1000),
+        "map_width": MAP_WIDTH,
+        "map_height": MAP_HEIGHT,
     }
     return render(request, "public/area_index.html", context)
 

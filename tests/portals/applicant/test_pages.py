@@ -198,7 +198,28 @@ def test_country_and_language_names_follow_the_interface_language(applicant_clie
         .get(reverse("applicant:person", args=[registration.reference, 1]))
         .content.decode()
     )
-    assert ">México<" in html and ">criollo haitiano<" in html
+    assert '<option value="México">' in html and ">criollo haitiano<" in html
+    # The stored code is shown as its name in the page's language.
+    assert 'name="nationality" value="Honduras"' in html
+
+
+def test_the_four_country_fields_share_one_list_of_names(applicant_client, applicant):
+    registration = make_registration(applicant, people=1)
+    url = reverse("applicant:person", args=[registration.reference, 1])
+    html = _spanish(applicant_client).get(url).content.decode()
+    assert html.count("<datalist") == 1 and html.count('list="country-names"') == 4
+    assert html.count('<option value="México">') == 1
+    assert len(html.encode()) < 25_000  # four full <select>s of 258 countries weighed 60 KB
+
+
+@pytest.mark.parametrize("typed", ["méxico", "MEXICO", "Mexico", "mx", "  México "])
+def test_a_country_typed_by_name_or_code_is_stored_as_its_code(applicant_client, applicant, typed):
+    registration = make_registration(applicant, people=1)
+    url = reverse("applicant:person", args=[registration.reference, 1])
+    response = _spanish(applicant_client).post(url, _person_post(country_of_residence=typed))
+    assert response.status_code == 302
+    person = Person.objects.get(registration=registration, position=1)
+    assert person.country_of_residence == "MX"
 
 
 @pytest.mark.parametrize(
