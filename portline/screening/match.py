@@ -213,10 +213,18 @@ def _word_tokens(word: str) -> tuple[tuple[Token, ...], ...]:
     return (tuple(tokens),)
 
 
+_BLANK = re.compile("[\u115f\u1160\u3164\uffa0\u2800]")
+
+
 def _name_normal(name: str) -> str:
-    """`name_normalise`, with a shortcut for printable ASCII (most listed names), where NFKC
-    and the removal of controls change nothing and only the spaces are folded."""
-    if name.isascii() and name.isprintable():
+    """`name_normalise`, with a shortcut for the usual name (printable, already in NFKC, no
+    letter that draws as a blank), where only the spaces change: the same result without a
+    Python loop over the characters."""
+    if (
+        name.isprintable()
+        and unicodedata.is_normalized("NFKC", name)
+        and (name.isascii() or not _BLANK.search(name))
+    ):
         return " ".join(name.split())
     return name_normalise(name)
 
@@ -249,7 +257,7 @@ def _normalise(name: str) -> NormName:
     return NormName(name, tuple(tokens), tuple(compounds))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262144)
 def spelling_key(token: str) -> str:
     """A spelling-insensitive key for Spanish, French/Creole and romanised Russian names:
     v/b, z/s, soft c/s, j/soft g/kh, ll/y, qu/k, x/ks, y/i, w/v merge; silent h and double
@@ -428,6 +436,14 @@ def readings(text: str) -> frozenset[str]:
     return wade_giles_readings(text) | {text}
 
 
+def _same_reading(q: str, e: str) -> bool:
+    """`readings(q) & readings(e)`, without building sets (q != e)."""
+    wq, we = wade_giles_readings(q), wade_giles_readings(e)
+    if not wq and not we:
+        return False
+    return e in wq or q in we or bool(wq & we)
+
+
 def _same_korean_syllable(q: str, e: str) -> bool:
     """Both romanise one Hangul syllable (Revised Romanization or McCune-Reischauer)."""
     return bool(korean_readings(q) & korean_readings(e))
@@ -451,7 +467,7 @@ def token_similarity(q: str, e: str, q_raw: str = "", e_raw: str = "") -> tuple[
     shared = _symbols(q, q_raw) & _symbols(e, e_raw)
     if shared:
         return 0.95, ("particle" if shared & particle_symbol_ids() else "name_variant")
-    if readings(q) & readings(e) or school_key(q) == school_key(e) or _same_korean_syllable(q, e):
+    if _same_reading(q, e) or school_key(q) == school_key(e) or _same_korean_syllable(q, e):
         return 0.93, "school"
     shortest = min(len(q), len(e))
     allowed = 0 if shortest <= 2 else 1 if shortest <= 4 else 2
@@ -504,15 +520,24 @@ def _near(text: str, others: set[str]) -> bool:
     return False
 
 
-def _joins(left: str, right: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=131072)
+def _joins(left: str, right: str) -> tuple[tuple[str, str], ...]:
     """Joined forms of two adjacent tokens: as written, then through Wade-Giles readings
-    (Tse + tung -> zedong) and through the transliteration-school key."""
+    (Tse + tung -> zedong) and through the transliteration-school key. Cached: a query's
+    joins are worked out once, not once per candidate."""
     found = [(left + right, "")]
-    for a in readings(left):
-        for b in readings(right):
-            if a + b != left + right:
-                found.append((a + b, "school"))
-    return found
+    if wade_giles_readings(left) or wade_giles_readings(right):
+        for a in readings(left):
+            for b in readings(right):
+                if a + b != left + right:
+                    found.append((a + b, "school"))
+    return tuple(found)
+
+
+@lru_cache(maxsize=131072)
+def _join_school_key(joined: str) -> str:
+    """The school key of a joined form ("" below five letters, where it is not used)."""
+    return school_key(joined) if len(joined) >= 5 else ""
 
 
 def _merge_compounds(a: list[_Unit], a_name: NormName, b: list[_Unit]) -> None:
@@ -532,7 +557,7 @@ def _merge_compounds(a: list[_Unit], a_name: NormName, b: list[_Unit]) -> None:
             if (
                 (not via and _near(joined, b_texts))
                 or (via and joined in b_texts)
-                or (len(joined) >= 5 and school_key(joined) in b_school)
+                or (len(joined) >= 5 and _join_school_key(joined) in b_school)
             ):
                 a[i : i + 2] = [
                     _Unit(a[i].tokens + a[i + 1].tokens, joined, via or a[i].via or a[i + 1].via)
@@ -1012,16 +1037,15 @@ class WatchlistIndex:
         maps = {
             name: (array("q"), array("i")) for name in ("school", "symbol", "skeleton", "korean")
         }
-        # The uncached key functions: a million-entry vocabulary would only churn the caches.
-        school, skeleton = school_key.__wrapped__, consonant_skeleton.__wrapped__
+        # The cached school key and rigour symbols: scoring asks for the listed tokens' keys
+        # again, so the build fills those caches (sized for a million-entry vocabulary).
+        school, skeleton = school_key, consonant_skeleton.__wrapped__
         for token_id, text in enumerate(index.vocab_list):
             found = {
                 "school": [hash(school(text))],
                 "skeleton": [hash(skeleton(text))],
                 "korean": [hash(syllable) for syllable in korean_readings(text)],
-                "symbol": list(
-                    name_symbols.__wrapped__(text) | script_symbols.get(token_id, set())
-                ),
+                "symbol": list(name_symbols(text) | script_symbols.get(token_id, set())),
             }
             for name, found_keys in found.items():
                 maps[name][0].extend(found_keys)
