@@ -35,6 +35,7 @@ import time
 import warnings
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,7 +64,7 @@ from portline.synthetic.screening_variants import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-INDEX: WatchlistIndex | screening_engine_before.WatchlistIndex | None = None
+INDEX: Any = None  # the index the forked workers screen with
 
 
 def _rss_mib() -> float:
@@ -178,11 +179,57 @@ def main() -> None:
         runs.append((group, f"x{n}", full, q.expected_key, label))
         runs.append((group + "-names", f"n{n}", Query(q.name), q.expected_key, label))
 
-    seconds, ours, found, asked = _measure(INDEX, runs)
+    ours_rss = _rss_mib()
+    # Today's engine before this version, on the same list and queries, in the same run. Its
+    # index is built after ours (our peak RSS is read before), and the two engines screen
+    # each query in turn, alternating which goes first, so that the load of a shared machine
+    # falls on both alike.
+    before: dict = {}
+    measured = [(INDEX, runs)]
+    if not args.no_before:
+        started = time.perf_counter()
+        before_index = screening_engine_before.WatchlistIndex.build(
+            stream(screening_engine_before.ListedPerson, keep_sample=False),
+            screening_engine_before.MatchPolicy(candidates_scored=args.scored),
+        )
+        before["build_s"] = time.perf_counter() - started
+        before_runs = [
+            (
+                g,
+                i,
+                screening_engine_before.Query(
+                    q.name,
+                    screening_engine_before.PartialDate.parse(
+                        str(q.date_of_birth) if q.date_of_birth else None
+                    ),
+                    q.nationality,
+                ),
+                e,
+                lab,
+            )
+            for g, i, q, e, lab in runs
+        ]
+        measured.append((before_index, before_runs))
+    results = _measure(measured)
+    seconds, ours, found, asked = results[0]
     peak_rss = _rss_mib()
     all_ms = np.array(list(seconds.values())) * 1000
     throughput = _throughput(runs, args.workers)
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if before:
+        b_seconds, _b_keys, b_found, b_asked = results[1]
+        before["ms"] = np.array(list(b_seconds.values())) * 1000
+        before["counts"] = (b_found, b_asked)
+        ours_index = INDEX
+        INDEX = before_index
+        before["throughput"] = _throughput(before_runs, args.workers)
+        INDEX = ours_index
+        del ours_index, before_index
+        print(
+            f"before: build {before['build_s']:.0f} s, p95 {np.percentile(before['ms'], 95):.2f}"
+            f" ms, {before['throughput']:.0f} persons/s",
+            flush=True,
+        )
 
     def rate(group: str, prefix: str = "", counts=None) -> tuple[float, int]:
         f, a = counts or (found, asked)
@@ -208,44 +255,6 @@ def main() -> None:
         ),
         flush=True,
     )
-
-    # Today's engine before this version, on the same list and queries, in the same run.
-    before: dict = {}
-    if not args.no_before:
-        ours_index = INDEX
-        started = time.perf_counter()
-        INDEX = screening_engine_before.WatchlistIndex.build(
-            stream(screening_engine_before.ListedPerson, keep_sample=False),
-            screening_engine_before.MatchPolicy(candidates_scored=args.scored),
-        )
-        before["build_s"] = time.perf_counter() - started
-        before_runs = [
-            (
-                g,
-                i,
-                screening_engine_before.Query(
-                    q.name,
-                    screening_engine_before.PartialDate.parse(
-                        str(q.date_of_birth) if q.date_of_birth else None
-                    ),
-                    q.nationality,
-                ),
-                e,
-                lab,
-            )
-            for g, i, q, e, lab in runs
-        ]
-        b_seconds, _b_keys, b_found, b_asked = _measure(INDEX, before_runs)
-        before["ms"] = np.array(list(b_seconds.values())) * 1000
-        before["throughput"] = _throughput(before_runs, args.workers)
-        before["counts"] = (b_found, b_asked)
-        print(
-            f"before: build {before['build_s']:.0f} s, p95 {np.percentile(before['ms'], 95):.2f}"
-            f" ms, {before['throughput']:.0f} persons/s",
-            flush=True,
-        )
-        INDEX = ours_index
-        del ours_index
 
     # The peer, on a sample of the same queries.
     peer: dict[str, dict] = {}
@@ -357,7 +366,8 @@ def main() -> None:
     )
     print(
         f"| peak RSS | < 1024 MiB | {peak_rss:.0f} MiB (worker {child_rss:.0f}) | | "
-        f"{peer_info.get('peak_rss_mib', float('nan')):.0f} MiB | (built after ours) |"
+        f"{peer_info.get('peak_rss_mib', float('nan')):.0f} MiB | (built after ours) |\n"
+        f"| RSS after our index build, before the other engine's | | {ours_rss:.0f} MiB | | | |"
     )
     print(
         f"| index build | | {build_s:.0f} s | | {peer_info.get('build_s', float('nan')):.0f} s "
@@ -443,21 +453,27 @@ def main() -> None:
         )
 
 
-def _measure(index, runs):
-    """Screen every query one by one: (seconds, hit keys, found, asked) per query id/label."""
-    seconds: dict[str, float] = {}
-    keys_of: dict[str, list[int]] = {}
-    found: Counter[tuple[str, str]] = Counter()
-    asked: Counter[tuple[str, str]] = Counter()
-    for group, qid, query, expected, label in runs:
-        t0 = time.perf_counter()
-        hits = index.search(query)
-        seconds[qid] = time.perf_counter() - t0
-        keys = [h.key for h in hits]
-        keys_of[qid] = keys
-        asked[(group, label)] += 1
-        found[(group, label)] += (expected in keys) if expected is not None else bool(keys)
-    return seconds, keys_of, found, asked
+def _measure(measured):
+    """Screen every query one by one with each (index, runs), taking turns per query (the
+    first engine goes first on even queries, last on odd ones). For each engine: seconds,
+    hit keys, found and asked, per query id and label."""
+    results = [({}, {}, Counter(), Counter()) for _ in measured]
+    for n in range(len(measured[0][1])):
+        order = list(range(len(measured)))
+        if n % 2:
+            order.reverse()
+        for which in order:
+            index, runs = measured[which]
+            seconds, keys_of, found, asked = results[which]
+            group, qid, query, expected, label = runs[n]
+            t0 = time.perf_counter()
+            hits = index.search(query)
+            seconds[qid] = time.perf_counter() - t0
+            keys = [h.key for h in hits]
+            keys_of[qid] = keys
+            asked[(group, label)] += 1
+            found[(group, label)] += (expected in keys) if expected is not None else bool(keys)
+    return results
 
 
 def _throughput(runs, workers: int) -> float:

@@ -55,7 +55,7 @@ from portline.screening.names import (
     wade_giles_readings,
 )
 
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"
 
 PARTICLES = frozenset(
     "de del della la las le lo los y da das do dos du des van von der den di e al ter ten zu zur zum".split()
