@@ -9,6 +9,11 @@ read offline (nothing is downloaded at run time):
   passports, BGN/PCGN, the French MVD 310 school, scientific, ISO 9, GOST 7.79, Wikipedia,
   BS 2979, ALA-LC, Telegram, Yandex), pypinyin's Wade-Giles, ICU's Korean BGN/PCGN (close to
   McCune-Reischauer) against korean-romanizer's Revised Romanization, anyascii;
+- **Arabic script**: name-variants' tables of Arabic- and Persian-script given names, each
+  with the Latin spellings in use (ALA-LC, Hans Wehr, Egyptian, Gulf, Levantine and diaspora
+  spellings: محمد ~ Muhammad, Mohammed, Mohamed...). A person is two such names (given name
+  and father's name, as Arabic names are often listed); the listing is one Latin spelling,
+  the query is the Arabic script (category `script`) or another Latin spelling (`school`);
 - **given-name families**: rigour's NAME symbols (OpenSanctions, from Wikidata) group Faker's
   given names across locales and scripts. The matcher reads the same rigour data, so this
   category measures that the data is used, not an independent judgement.
@@ -49,6 +54,8 @@ from faker.providers.person.uk_UA import Provider as UkrainianNames
 from faker.providers.person.zh_CN import Provider as ChineseNames
 from icu import Transliterator
 from korean_romanizer.romanizer import Romanizer
+from name_variants.arabic_names import ARABIC_NAME_VARIANTS
+from name_variants.persian_names import PERSIAN_NAME_VARIANTS
 from pypinyin import Style, lazy_pinyin
 from rigour.names import NameTypeTag, analyze_names
 
@@ -219,9 +226,9 @@ def outside_set(
     def dob() -> str:
         return f"{int(rng.integers(1945, 2005))}-{int(rng.integers(1, 13)):02d}-{int(rng.integers(1, 29)):02d}"
 
-    def add(category: str, detail: str, listed_name: str, query: str, nationality: str) -> None:
+    def add(category: str, detail: str, listed_name: str, query: str, nationality: str) -> bool:
         if listed_name in used or not query.strip() or query == listed_name:
-            return
+            return False
         used.add(listed_name)
         person = OutsidePerson(first_key + len(listed), listed_name, dob(), nationality)
         listed.append(person)
@@ -236,6 +243,7 @@ def outside_set(
                 part(listed_name),
             )
         )
+        return True
 
     def cyrillic_person(provider) -> str:
         male = rng.random() < 0.5
@@ -384,4 +392,39 @@ def outside_set(
             continue
         used.add(name)
         queries.append(OutsideQuery(name, dob(), country, "clean", country, None, part(name)))
+    _arabic_items(np.random.default_rng(seed + 1), per_category // 4, add)
     return listed, queries
+
+
+def _arabic_items(rng: np.random.Generator, count: int, add) -> None:
+    """Arabic-script people from name-variants (added last, with their own random stream,
+    so that the other items stay as they were): `count` in the Arabic script against a
+    Latin listing, `count` in one Latin spelling against another."""
+    tables = (
+        ("arabic", ARABIC_NAME_VARIANTS, ("SA", "EG", "JO", "IQ", "SY", "MA")),
+        ("persian", PERSIAN_NAME_VARIANTS, ("IR",)),
+    )
+    made = {"script": 0, "school": 0}
+    for _n in range(count * 20):
+        if min(made.values()) >= count:
+            break
+        language, table, countries = tables[int(rng.integers(len(tables)))]
+        written = sorted(table)
+        given, father = (written[int(i)] for i in rng.choice(len(written), 2, replace=False))
+        forms = [table[given]["forms"], table[father]["forms"]]
+        country = countries[int(rng.integers(len(countries)))]
+        listed_forms = [f[int(rng.integers(len(f)))] for f in forms]
+        listed_name = " ".join(w.capitalize() for w in listed_forms)
+        category = "script" if made["script"] <= made["school"] else "school"
+        if category == "script":
+            query = f"{given} {father}"
+            detail = f"{language} script"
+        else:
+            others = [
+                [x for x in f if x != lf] or [lf] for f, lf in zip(forms, listed_forms, strict=True)
+            ]
+            query = " ".join(o[int(rng.integers(len(o)))].capitalize() for o in others)
+            detail = f"{language} latin spellings"
+            if query.lower() == listed_name.lower():
+                continue
+        made[category] += add(category, detail, listed_name, query, country)

@@ -35,16 +35,25 @@ import time
 import warnings
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import screening_engine_before
 from rapidfuzz import fuzz, process
 from screening_outside import CATEGORIES, outside_set
 
-from portline.screening.match import ListedPerson, MatchPolicy, PartialDate, Query, WatchlistIndex
+from portline.screening.match import (
+    ENGINE_VERSION,
+    ListedPerson,
+    MatchPolicy,
+    PartialDate,
+    Query,
+    WatchlistIndex,
+)
 from portline.screening.names import warm_up
 from portline.synthetic.screening_variants import (
     VARIANT_KINDS,
@@ -55,7 +64,7 @@ from portline.synthetic.screening_variants import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-INDEX: WatchlistIndex | None = None
+INDEX: Any = None  # the index the forked workers screen with
 
 
 def _rss_mib() -> float:
@@ -99,6 +108,11 @@ def main() -> None:
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--baseline-queries", type=int, default=0, help="full-scan rapidfuzz")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--no-before",
+        action="store_true",
+        help="skip the engine as it stood before (benchmarks/screening_engine_before.py)",
+    )
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument(
         "--scored",
@@ -123,15 +137,15 @@ def main() -> None:
     sample_every = max(1, args.entries // 20000)
     sample = []
 
-    def stream():
+    def stream(person_type=ListedPerson, keep_sample=True):
         for entry in synthetic_entries(seed=args.seed, count=args.entries, universe=universe):
-            if entry.key % sample_every == 0:
+            if keep_sample and entry.key % sample_every == 0:
                 sample.append(entry)
-            yield ListedPerson(
+            yield person_type(
                 entry.key, (entry.name, *entry.aliases), entry.dates_of_birth, entry.nationalities
             )
         for person in outside_listed:
-            yield ListedPerson(
+            yield person_type(
                 person.key,
                 (person.name,),
                 (PartialDate.parse(person.date_of_birth),),
@@ -165,43 +179,70 @@ def main() -> None:
         runs.append((group, f"x{n}", full, q.expected_key, label))
         runs.append((group + "-names", f"n{n}", Query(q.name), q.expected_key, label))
 
-    latencies: dict[str, list[float]] = {}
-    seconds: dict[str, float] = {}
-    found: Counter[tuple[str, str]] = Counter()
-    asked: Counter[tuple[str, str]] = Counter()
-    ours: dict[str, list[int]] = {}
-    for group, qid, query, expected, label in runs:
-        t0 = time.perf_counter()
-        hits = INDEX.search(query)
-        seconds[qid] = time.perf_counter() - t0
-        latencies.setdefault(group, []).append(seconds[qid])
-        keys = [h.key for h in hits]
-        ours[qid] = keys
-        asked[(group, label)] += 1
-        found[(group, label)] += (expected in keys) if expected is not None else bool(keys)
+    ours_rss = _rss_mib()
+    # Today's engine before this version, on the same list and queries, in the same run. Its
+    # index is built after ours (our peak RSS is read before), and the two engines screen
+    # each query in turn, alternating which goes first, so that the load of a shared machine
+    # falls on both alike.
+    before: dict = {}
+    measured = [(INDEX, runs)]
+    if not args.no_before:
+        started = time.perf_counter()
+        before_index = screening_engine_before.WatchlistIndex.build(
+            stream(screening_engine_before.ListedPerson, keep_sample=False),
+            screening_engine_before.MatchPolicy(candidates_scored=args.scored),
+        )
+        before["build_s"] = time.perf_counter() - started
+        before_runs = [
+            (
+                g,
+                i,
+                screening_engine_before.Query(
+                    q.name,
+                    screening_engine_before.PartialDate.parse(
+                        str(q.date_of_birth) if q.date_of_birth else None
+                    ),
+                    q.nationality,
+                ),
+                e,
+                lab,
+            )
+            for g, i, q, e, lab in runs
+        ]
+        measured.append((before_index, before_runs))
+    results = _measure(measured)
+    seconds, ours, found, asked = results[0]
     peak_rss = _rss_mib()
-    all_ms = np.array([x for v in latencies.values() for x in v]) * 1000
-
-    # Throughput on the cores: forked workers share the built index (copy-on-write).
-    queries = [q for _g, _i, q, _e, _l in runs]
-    chunks = [queries[i :: args.workers] for i in range(args.workers)]
-    context = multiprocessing.get_context("fork")
-    started = time.perf_counter()
-    with context.Pool(args.workers) as pool:
-        pool.map(_screen_chunk_queries, chunks)
-    throughput = len(queries) / (time.perf_counter() - started)
+    all_ms = np.array(list(seconds.values())) * 1000
+    throughput = _throughput(runs, args.workers)
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if before:
+        b_seconds, _b_keys, b_found, b_asked = results[1]
+        before["ms"] = np.array(list(b_seconds.values())) * 1000
+        before["counts"] = (b_found, b_asked)
+        ours_index = INDEX
+        INDEX = before_index
+        before["throughput"] = _throughput(before_runs, args.workers)
+        INDEX = ours_index
+        del ours_index, before_index
+        print(
+            f"before: build {before['build_s']:.0f} s, p95 {np.percentile(before['ms'], 95):.2f}"
+            f" ms, {before['throughput']:.0f} persons/s",
+            flush=True,
+        )
 
-    def rate(group: str, prefix: str = "") -> tuple[float, int]:
-        keys = [k for k in asked if k[0] == group and k[1].startswith(prefix)]
-        n = sum(asked[k] for k in keys)
-        return (sum(found[k] for k in keys) / n if n else float("nan")), n
+    def rate(group: str, prefix: str = "", counts=None) -> tuple[float, int]:
+        f, a = counts or (found, asked)
+        keys = [k for k in a if k[0] == group and k[1].startswith(prefix)]
+        n = sum(a[k] for k in keys)
+        return (sum(f[k] for k in keys) / n if n else float("nan")), n
 
     # Our figures first, so that a long peer run cannot lose them.
     print(
-        "engine 2: outside recall (reporting) dob+nat {:.4f}, names {:.4f}; outside clean alerted"
+        "engine {}: outside recall (reporting) dob+nat {:.4f}, names {:.4f}; outside clean alerted"
         " {:.4f} / names {:.4f}; own recall {:.4f}, own clean alerted {:.4f}; p95 {:.2f} ms, "
         "{:.0f} persons/s, peak RSS {:.0f} MiB".format(
+            ENGINE_VERSION,
             rate("outside", "reporting")[0],
             rate("outside-names", "reporting")[0],
             rate("outside-clean")[0],
@@ -288,10 +329,15 @@ def main() -> None:
     print(
         "load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
     )
+
+    def was(value: str) -> str:
+        return f" {value} |" if before else " - |"
+
     print(
-        "| figure | target | Portline engine 2 (all queries) | Portline, peer's sample | nomenklatura LogicV2, same sample |"
+        f"| figure | target | Portline engine {ENGINE_VERSION} (all queries) | Portline, peer's "
+        "sample | nomenklatura LogicV2, same sample | engine before (all queries) |"
     )
-    print("| --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for group, title, target in (
         ("outside", "recall, outside set (reporting part), dob + nationality", ">= 0.95"),
         ("outside-names", "recall, outside set (reporting part), names alone", ">= 0.90"),
@@ -300,36 +346,64 @@ def main() -> None:
         ("own", "recall, own-generator variants", ">= 0.99"),
         ("own-clean", "own-generator clean persons alerted", "<= 2%"),
     ):
-        value, n = rate(group, "" if "clean" in group or group.startswith("own") else "reporting")
-        print(f"| {title} | {target} | {value:.4f} ({n:,}) {side_by_side(group)}")
+        prefix = "" if "clean" in group or group.startswith("own") else "reporting"
+        value, n = rate(group, prefix)
+        old = rate(group, prefix, before["counts"])[0] if before else float("nan")
+        print(
+            f"| {title} | {target} | {value:.4f} ({n:,}) {side_by_side(group)}{was(f'{old:.4f}')}"
+        )
     peer_ms = np.array([r["seconds"] for r in peer.values()]) * 1000
     ours_sample_ms = np.array([seconds[r[1]] for r in sample_rows]) * 1000
     print(
         f"| one person, p95 / p50 / mean ms | p95 <= 10 | {_percentiles(all_ms)} | "
         f"{_percentiles(ours_sample_ms)} | {_percentiles(peer_ms)} |"
+        + was(_percentiles(before["ms"]) if before else "")
     )
     print(
         f"| persons per second, {args.workers} workers | >= 200 | {throughput:.0f} | | "
         f"{1000 / peer_ms.mean() if len(peer_ms) else float('nan'):.1f} (one process) |"
+        + was(f"{before['throughput']:.0f}" if before else "")
     )
     print(
         f"| peak RSS | < 1024 MiB | {peak_rss:.0f} MiB (worker {child_rss:.0f}) | | "
-        f"{peer_info.get('peak_rss_mib', float('nan')):.0f} MiB |"
+        f"{peer_info.get('peak_rss_mib', float('nan')):.0f} MiB | (built after ours) |\n"
+        f"| RSS after our index build, before the other engine's | | {ours_rss:.0f} MiB | | | |"
     )
     print(
-        f"| index build | | {build_s:.0f} s | | {peer_info.get('build_s', float('nan')):.0f} s (token/metaphone blocking) |"
+        f"| index build | | {build_s:.0f} s | | {peer_info.get('build_s', float('nan')):.0f} s "
+        "(token/metaphone blocking) |" + was(f"{before['build_s']:.0f} s" if before else "")
     )
+    if before:
+        # The machine is shared: the ratio to the engine before, measured in the same run,
+        # holds better than either absolute figure.
+        print(
+            "ratio to the engine before (same run): p95 {:.2f}, p50 {:.2f}, mean {:.2f}, "
+            "persons/s {:.2f}, index build {:.2f}".format(
+                np.percentile(all_ms, 95) / np.percentile(before["ms"], 95),
+                np.percentile(all_ms, 50) / np.percentile(before["ms"], 50),
+                all_ms.mean() / before["ms"].mean(),
+                throughput / before["throughput"],
+                build_s / before["build_s"],
+            )
+        )
     print()
     print(
-        "Outside set, recall by category (reporting part | tuning part), dob+nationality / names alone:"
+        "Outside set, recall by category (reporting part | tuning part), dob+nationality / names"
+        " alone" + (" [engine before: reporting | tuning]" if before else "") + ":"
     )
     for category in CATEGORIES:
         cells = []
+        old_cells = []
         for part in ("reporting", "tuning"):
             full, n = rate("outside", f"{part}:{category}")
             names, _n = rate("outside-names", f"{part}:{category}")
             cells.append(f"{full:.3f} / {names:.3f} ({n})")
-        print(f"  {category:18} {cells[0]} | {cells[1]}")
+            if before:
+                old_full = rate("outside", f"{part}:{category}", before["counts"])[0]
+                old_names = rate("outside-names", f"{part}:{category}", before["counts"])[0]
+                old_cells.append(f"{old_full:.3f} / {old_names:.3f}")
+        old = f"  [{old_cells[0]} | {old_cells[1]}]" if before else ""
+        print(f"  {category:18} {cells[0]} | {cells[1]}{old}")
     by_detail: Counter[str] = Counter()
     miss_detail: Counter[str] = Counter()
     for q, (_g, qid, _q, expected, _l) in zip(
@@ -351,6 +425,15 @@ def main() -> None:
             f"{kind} {rate('own', kind)[0]:.3f}" for kind in VARIANT_KINDS if rate("own", kind)[1]
         )
     )
+    if before:
+        print(
+            "engine before, by variant kind: "
+            + ", ".join(
+                f"{kind} {rate('own', kind, before['counts'])[0]:.3f}"
+                for kind in VARIANT_KINDS
+                if rate("own", kind)[1]
+            )
+        )
     if args.baseline_queries:
         names, owners = [], []
         for entry_no in range(len(INDEX)):
@@ -368,6 +451,40 @@ def main() -> None:
             f"full-scan rapidfuzz WRatio: {1000 * np.mean(times):.0f} ms per query, "
             f"top-10 recall {hit / len(base):.2f} ({len(base)} own-generator queries)"
         )
+
+
+def _measure(measured):
+    """Screen every query one by one with each (index, runs), taking turns per query (the
+    first engine goes first on even queries, last on odd ones). For each engine: seconds,
+    hit keys, found and asked, per query id and label."""
+    results = [({}, {}, Counter(), Counter()) for _ in measured]
+    for n in range(len(measured[0][1])):
+        order = list(range(len(measured)))
+        if n % 2:
+            order.reverse()
+        for which in order:
+            index, runs = measured[which]
+            seconds, keys_of, found, asked = results[which]
+            group, qid, query, expected, label = runs[n]
+            t0 = time.perf_counter()
+            hits = index.search(query)
+            seconds[qid] = time.perf_counter() - t0
+            keys = [h.key for h in hits]
+            keys_of[qid] = keys
+            asked[(group, label)] += 1
+            found[(group, label)] += (expected in keys) if expected is not None else bool(keys)
+    return results
+
+
+def _throughput(runs, workers: int) -> float:
+    """Persons per second on the cores: forked workers share the built index (copy-on-write)."""
+    queries = [q for _g, _i, q, _e, _l in runs]
+    chunks = [queries[i::workers] for i in range(workers)]
+    context = multiprocessing.get_context("fork")
+    started = time.perf_counter()
+    with context.Pool(workers) as pool:
+        pool.map(_screen_chunk_queries, chunks)
+    return len(queries) / (time.perf_counter() - started)
 
 
 def _screen_chunk_queries(queries) -> int:

@@ -131,7 +131,7 @@ def warm_up() -> None:
     korean_readings("kim")
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=262144)
 def name_symbols(form: str) -> frozenset[int]:
     """rigour's NAME and SYMBOL symbols for one name part (as interned ids). Two parts that
     share one are the same name in another language, spelling or script, or the same
@@ -235,7 +235,7 @@ _SCHOOL_RULES = (
 )
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=262144)
 def school_key(token: str) -> str:
     """One key for a name written by the German, French, Spanish, Polish or English school:
     Khrushchev, Chruschtschow and Khrouchtchev all give `HruSov`; Qadhafi, Kadhafi

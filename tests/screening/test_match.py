@@ -267,3 +267,56 @@ def test_name_order_and_accents_do_not_change_the_name_score(words, rnd):
     original = normalise(" ".join(words))
     assert compare_names(normalise(" ".join(shuffled)), original).score == 100.0
     assert compare_names(normalise(plain), original).score == 100.0
+
+
+def test_rare_names_weigh_more_than_common_ones():
+    """Rarity weights come from the list: a name many entries share weighs less."""
+    fillers = [
+        ListedPerson(100 + n, (f"{given} García",), (), ())
+        for n, given in enumerate(
+            f"{a}{b}o" for a in ("Ber", "Dam", "Fel", "Gil", "Hor") for b in "aeilnrstu"
+        )
+    ]
+    listed = [ListedPerson(1, ("Juan García Oyarzábal",), (), ()), *fillers]
+    index = WatchlistIndex.build(listed)
+    assert index.token_weight("garcia") < index.token_weight("oyarzabal")
+    assert index.token_weight("garcia") == 0.5
+    assert index.token_weight("not-listed") == 1.0
+
+    entry = normalise("Juan García Oyarzábal")
+    conflict_on_rare = normalise("Juan García Echeverría")
+    conflict_on_common = normalise("Juan Pérez Oyarzábal")
+    plain = compare_names(conflict_on_rare, entry).score
+    assert plain == compare_names(conflict_on_common, entry).score
+    # A conflict on the rare surname costs more than a conflict on the common one.
+    assert (
+        compare_names(conflict_on_rare, entry, weight=index.token_weight).score
+        < compare_names(conflict_on_common, entry, weight=index.token_weight).score
+    )
+    # The explanation shows each listed name's weight.
+    pairs = compare_names(conflict_on_common, entry, weight=index.token_weight).pairs
+    assert {p["entry"]: p["weight"] for p in pairs}["Oyarzábal"] > 1.0
+
+
+def test_candidates_sharing_a_rare_name_rank_first():
+    listed = [
+        ListedPerson(1, ("Maria Lopez Garcia",), (), ()),
+        ListedPerson(2, ("Ana Lopez Oyarzabal",), (), ()),
+        *(
+            ListedPerson(10 + n, (f"Maria Lopez {s}",), (), ())
+            for n, s in enumerate(("Perez", "Diaz", "Ruiz", "Soto", "Vega", "Leon", "Mora", "Rios"))
+        ),
+    ]
+    index = WatchlistIndex.build(listed)
+    order = index.candidates(normalise("Maria Lopez Oyarzabal"))
+    # Entry 2 shares the rare pair (lopez, oyarzabal); the others only the common maria-lopez.
+    assert int(index.keys[order[0]]) == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_the_normal_form_shortcut_agrees_with_name_normalise(text):
+    from portline.common.names import name_normalise
+    from portline.screening.match import _name_normal
+
+    assert _name_normal(text) == name_normalise(text)
