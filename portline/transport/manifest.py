@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from fpdf.fonts import FontFace
 
 from portline.appointments.selectors import format_day
-from portline.common.spreadsheets import csv_text
 from portline.common.pdf import pdf_document
+from portline.common.spreadsheets import csv_text
 from portline.transport import selectors
 from portline.transport.models import Vehicle
 

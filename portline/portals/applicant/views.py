@@ -28,7 +28,6 @@ from portline.accounts.models import Role
 from portline.common import clock
 from portline.common.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from portline.common.zones import zone_city
-from portline.geofence.services import request_submit
 from portline.integrity.services import registration_submit_and_check, request_submit_and_flag
 from portline.portals.applicant.forms import (
     ConfirmForm,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrity', '0001_integrity_flags_facts_scans'),
+        ('integrity', '0002_document_fingerprints'),
     ]
 
     operations = [
