@@ -219,7 +219,11 @@ def location_declared_record(
                 "policy_version": result.policy_version,
             },
         )
-    policy = ServiceAreaPolicy.objects.filter(version=result.policy_version).first()
+    policy = (
+        ServiceAreaPolicy.objects.filter(version=result.policy_version).first()
+        if result.policy_version is not None
+        else None
+    )
     with transaction.atomic():
         check = LocationCheck.objects.create(
             registration=registration,
