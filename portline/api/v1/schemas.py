@@ -54,7 +54,9 @@ DateText = Annotated[dt.date, BeforeValidator(_date_text)]
 # A phone number with its country code, written as people write it ("+52 55 1234 5678",
 # "0052-55-1234-5678"): the pages' own normaliser (portline.common.validators.normalise_phone)
 # turns it into the stored form (+525512345678); the service checks that. Empty clears it.
-PHONE_PATTERN = r"^((\+|00)[1-9][0-9 ().-]{6,32})?$"
+# Every text the pattern allows normalises to the stored form, so the service never refuses
+# what the schema accepts.
+PHONE_PATTERN = r"^((\+|00)[1-9]([ ().-]*[0-9]){7,14}[ ().-]*)?$"
 Phone = Annotated[
     str,
     Field(
