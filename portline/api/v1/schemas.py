@@ -450,12 +450,6 @@ class AppointmentRequestOut(Schema):
     )
     declared_city: str = ""
 
-
-class PlaceOut(Schema):
-    state: str = Field(..., description="ISO 3166-2 code, e.g. MX-BCN.")
-    state_name: str
-    city: str = Field(..., description="Empty: another place in the state.")
-
     @staticmethod
     def resolve_registration(obj: Any) -> str:
         return obj.registration.reference
@@ -467,3 +461,9 @@ class PlaceOut(Schema):
     @staticmethod
     def resolve_second_port(obj: Any) -> str | None:
         return obj.second_port.code if obj.second_port_id else None
+
+
+class PlaceOut(Schema):
+    state: str = Field(..., description="ISO 3166-2 code, e.g. MX-BCN.")
+    state_name: str
+    city: str = Field(..., description="Empty: another place in the state.")
