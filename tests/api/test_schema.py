@@ -8,6 +8,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from portline.api.v1.schemas import PHONE_PATTERN
+
 API = "/api/v1"
 OPEN = {("get", "/api/v1/health"), ("get", "/api/v1/ports")}
 
@@ -78,7 +80,8 @@ def test_the_schema_states_what_the_server_checks(schema):
         assert language["enum"] == [code for code, _name in settings.LANGUAGES], (path, language)
     registration = _body_schema(schema, "/api/v1/registrations", "post")["properties"]
     phone = next(p for p in _plain(registration["sponsor_phone"]) if p.get("type") == "string")
-    assert phone["pattern"] == r"^(\+[1-9][0-9]{7,14})?$"
+    assert phone["pattern"] == PHONE_PATTERN  # spaces and dashes too, as the pages take them
+    assert re.match(PHONE_PATTERN, "+52 55 1234 5678") and not re.match(PHONE_PATTERN, "55 1234")
     states = next(p for p in _plain(registration["us_state"]) if p.get("type") != "null")
     assert "TX" in states["enum"] and "XX" not in states["enum"]
     person = _body_schema(schema, "/api/v1/registrations/{reference}/people", "post")["properties"]

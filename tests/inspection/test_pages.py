@@ -239,9 +239,14 @@ def test_released_person_checks_in_and_reports_an_address_on_the_web(client, off
         actor=officer, person=person, kind="parole", reason_code="humanitarian"
     )
     verified_login(client, owner)
+    # Reached from the applicant's own home page, under /apply/; the old address redirects.
+    assert reverse("applicant:check_ins") in client.get(reverse("applicant:home")).content.decode()
     home = client.get(reverse("applicant:check_ins"))
     assert home.status_code == 200 and decision.record_number in home.content.decode()
     url = reverse("applicant:check_in", args=[decision.record_number])
+    assert url.startswith("/apply/check-ins/")
+    old = client.get(f"/officer/release/{decision.record_number}/")
+    assert old.status_code == 301 and old["Location"] == url
     assert client.get(url).status_code == 200
     response = client.post(url, {"form": "check_in", "latitude": "29.76", "longitude": "-95.37"})
     assert response.status_code == 302

@@ -55,7 +55,9 @@ DateText = Annotated[dt.date, BeforeValidator(_date_text)]
 # A phone number with its country code, written as people write it ("+52 55 1234 5678",
 # "0052-55-1234-5678"): the pages' own normaliser (portline.common.validators.normalise_phone)
 # turns it into the stored form (+525512345678); the service checks that. Empty clears it.
-PHONE_PATTERN = r"^((\+|00)[1-9][0-9 ().-]{6,32})?$"
+# Every text the pattern allows normalises to the stored form, so the service never refuses
+# what the schema accepts.
+PHONE_PATTERN = r"^((\+|00)[1-9]([ ().-]*[0-9]){7,14}[ ().-]*)?$"
 Phone = Annotated[
     str,
     Field(
@@ -479,12 +481,6 @@ class AppointmentRequestOut(Schema):
     )
     declared_city: str = ""
 
-
-class PlaceOut(Schema):
-    state: str = Field(..., description="ISO 3166-2 code, e.g. MX-BCN.")
-    state_name: str
-    city: str = Field(..., description="Empty: another place in the state.")
-
     @staticmethod
     def resolve_registration(obj: Any) -> str:
         return obj.registration.reference
@@ -496,3 +492,9 @@ class PlaceOut(Schema):
     @staticmethod
     def resolve_second_port(obj: Any) -> str | None:
         return obj.second_port.code if obj.second_port_id else None
+
+
+class PlaceOut(Schema):
+    state: str = Field(..., description="ISO 3166-2 code, e.g. MX-BCN.")
+    state_name: str
+    city: str = Field(..., description="Empty: another place in the state.")
