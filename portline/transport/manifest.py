@@ -24,10 +24,15 @@ def _facts(vehicle: Vehicle, language: str) -> list[tuple[str, str]]:
         (_("Date"), format_day(vehicle.plan.service_date, language)),
         (_("From"), vehicle.plan.departure_city),
         (_("Port of entry"), f"{vehicle.port.name} ({vehicle.port.mexican_city})"),
-        (_("Departure"), selectors.local_time(vehicle.departs_at, route.departure_time_zone)),
+        (
+            _("Departure"),
+            selectors.local_time(
+                vehicle.departs_at, route.departure_time_zone, route.departure_city
+            ),
+        ),
         (
             _("Appointment time"),
-            selectors.local_time(vehicle.slot_starts_at, vehicle.port.time_zone),
+            selectors.local_time(vehicle.slot_starts_at, vehicle.port.time_zone, vehicle.port.name),
         ),
         (_("Transport operator"), route.operator_name),
         (_("Seats"), str(vehicle.capacity)),

@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from portline.accounts.models import PORT_ROLES, Role
 from portline.appointments.models import Appointment, AppointmentStatus
+from portline.common import zones
 from portline.common.errors import NotFound
+from portline.common.zones import time_with_place
 from portline.registrations.models import Person
 from portline.transport import engine
 from portline.transport.models import (
@@ -176,9 +177,10 @@ def vehicle_differences(vehicle: Vehicle) -> list[HandoverDifference]:
     )
 
 
-def local_time(moment: dt.datetime, time_zone: str) -> str:
-    local = moment.astimezone(ZoneInfo(time_zone))
-    return f"{local:%H:%M} {local.tzname()}"
+def local_time(moment: dt.datetime, time_zone: str, place: str = "") -> str:
+    """ "06:40, Reynosa time": the wall-clock time where it happens, named by the place (the
+    departure city or the port; the zone's own city when none is given), never a zone name."""
+    return time_with_place(zones.local_time(moment, time_zone), place or zones.zone_city(time_zone))
 
 
 def manifest_rows(vehicle: Vehicle, entries: Sequence[ManifestEntry]) -> list[list[str]]:
@@ -192,7 +194,11 @@ def manifest_rows(vehicle: Vehicle, entries: Sequence[ManifestEntry]) -> list[li
                 entry.person.full_name,
                 appointment.confirmation_number_display,
                 f"{entry.person.position}/{appointment.group_size}",
-                local_time(entry.boarded_at, vehicle.route.departure_time_zone)
+                local_time(
+                    entry.boarded_at,
+                    vehicle.route.departure_time_zone,
+                    vehicle.route.departure_city,
+                )
                 if entry.boarded_at
                 else "",
             ]

@@ -45,6 +45,8 @@ WEB_TO_API: dict[str, list[tuple[str, str]]] = {
     "applicant:evidence_remove": [("DELETE", "/evidence/{evidence_id}")],
     "applicant:request": [("POST", "/requests"), ("GET", "/ports"), ("GET", "/places")],
     "applicant:check_ins": [("GET", "/release/cases")],
+    "applicant:organizations": [("GET", "/consents")],
+    "applicant:organization_withdraw": [("POST", "/consents/{consent_id}/withdraw")],
     "applicant:check_in": [
         ("GET", "/release/cases/{record_number}"),
         ("POST", "/release/cases/{record_number}/check-ins"),

@@ -245,7 +245,7 @@ def test_supervisor_of_another_port_cannot_review(officer):
 
 
 @freeze_time(NOON)
-@pytest.mark.parametrize("language", ["es", "ht", "en", "fr"])
+@pytest.mark.parametrize("language", ["es", "ht", "en", "fr", "pt"])
 def test_decision_document_is_a_pdf_in_the_persons_language(officer, language):
     person = submitted_group(
         1, preferred_language=language, given_names="Jésus Ñandú", family_names="Pierre-Louis"
@@ -263,6 +263,7 @@ def test_decision_document_is_a_pdf_in_the_persons_language(officer, language):
         "es": "Libertad condicional",
         "ht": "Libète sou kondisyon",
         "en": "Parole",
-        "fr": "Parole",
+        "fr": "Admission humanitaire (parole)",
+        "pt": "Parole",
     }[language]
     assert expected in text

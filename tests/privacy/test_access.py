@@ -12,7 +12,7 @@ from portline.audit.selectors import audit_verify
 from portline.inspection.models import Arrival
 from portline.privacy.selectors import unusual_access
 from tests.conftest import verified_login
-from tests.factories import UserFactory
+from tests.factories import UserFactory, consent_record_for
 from tests.factories.inspection import confirmed_appointment, port_staff, submitted_group
 from tests.privacy import builders
 
@@ -38,7 +38,7 @@ def case():
 def _reads():
     return list(
         AuditRecord.objects.filter(action__in=READS)
-        .order_by("seq")
+        .order_by("id")  # written order (the sequencer may not have chained them yet)
         .values_list("action", "actor_role", "target_id", "data")
     )
 
@@ -109,6 +109,8 @@ def test_partner_staff_downloading_evidence_is_audited():
     people = submitted_group(1)
     registration = people[0].registration
     type(registration).objects.filter(pk=registration.pk).update(partner=partner.partner)
+    registration.refresh_from_db()
+    consent_record_for(registration, recorded_by=partner)
     document = builders.evidence(people[0])
     client = verified_login(Client(), partner)
     response = client.get(f"/apply/r/{registration.reference}/documents/{document.pk}/")

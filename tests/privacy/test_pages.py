@@ -15,6 +15,8 @@ TITLE = {
     "en": "Your data and how long we keep it",
     "es": "Sus datos y cuánto tiempo los guardamos",
     "ht": "Done ou ak konbyen tan nou kenbe yo",
+    "fr": "Vos données et combien de temps nous les gardons",
+    "pt": "Os seus dados e quanto tempo os guardamos",
 }
 
 

@@ -46,8 +46,10 @@ def _vehicle_rows(vehicles):
     return [
         {
             "vehicle": v,
-            "departs": selectors.local_time(v.departs_at, v.route.departure_time_zone),
-            "slot": selectors.local_time(v.slot_starts_at, v.port.time_zone),
+            "departs": selectors.local_time(
+                v.departs_at, v.route.departure_time_zone, v.route.departure_city
+            ),
+            "slot": selectors.local_time(v.slot_starts_at, v.port.time_zone, v.port.name),
         }
         for v in vehicles
     ]
@@ -114,8 +116,12 @@ def _vehicle_context(vehicle):
         "vehicle": vehicle,
         "entries": selectors.vehicle_manifest(vehicle),
         "differences": selectors.vehicle_differences(vehicle),
-        "departs": selectors.local_time(vehicle.departs_at, vehicle.route.departure_time_zone),
-        "slot": selectors.local_time(vehicle.slot_starts_at, vehicle.port.time_zone),
+        "departs": selectors.local_time(
+            vehicle.departs_at, vehicle.route.departure_time_zone, vehicle.route.departure_city
+        ),
+        "slot": selectors.local_time(
+            vehicle.slot_starts_at, vehicle.port.time_zone, vehicle.port.name
+        ),
     }
 
 

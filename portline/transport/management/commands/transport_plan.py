@@ -48,8 +48,10 @@ class Command(BaseCommand):
         for number, vehicle in enumerate(result.vehicles, start=1):
             route = outcome.routes[vehicle.port]
             families = sum(1 for party in vehicle.parties if party.is_family)
-            departs = local_time(vehicle.departs_at, route.departure_time_zone)
-            slot = local_time(vehicle.slot_starts_at, route.port.time_zone)
+            departs = local_time(
+                vehicle.departs_at, route.departure_time_zone, route.departure_city
+            )
+            slot = local_time(vehicle.slot_starts_at, route.port.time_zone, route.port.name)
             self.stdout.write(
                 f"  vehicle {number:>3}  {vehicle.port}  departs {departs}  slot {slot}  "
                 f"{vehicle.seats_taken}/{vehicle.capacity} seats  {families} families or groups"
