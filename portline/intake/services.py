@@ -4,7 +4,7 @@ in one transaction (all of them or none), into the batch of the next submission 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
 from django.db import transaction
@@ -20,8 +20,13 @@ from portline.intake.cutoffs import cutoff_next, cutoff_times
 from portline.intake.files import table_read
 from portline.intake.models import BulkEntry, BulkImport, SubmissionBatch
 from portline.intake.selectors import duplicates_find
-from portline.intake.validation import Report, report_build
+from portline.intake.validation import CheckedRow, Problem, Report, report_build
 from portline.registrations.services import BulkGroup, registrations_bulk_create
+
+# A finder of likely duplicates beyond the exact check: given the file's rows that passed
+# every check (and are not already reported), the problems to report. Supplied by an upper
+# app (`integrity.services.bulk_check_linked` passes the person linkage); intake imports none.
+Matcher = Callable[[list[CheckedRow]], list[Problem]]
 
 
 def _require_staff(actor: User) -> int:
@@ -42,9 +47,11 @@ def bulk_check(
     content: bytes,
     mapping: Sequence[str] | None = None,
     duplicates: bool = True,
+    matcher: Matcher | None = None,
 ) -> Report:
     """Read and check a file; report every row's problems and (with `duplicates`) the likely
-    duplicates of people already in Portline. Stores nothing."""
+    duplicates of people already in Portline: the same name and date of birth, and, with a
+    `matcher` (an upper app's person linkage), the rows it finds. Stores nothing."""
     _require_staff(actor)
     table = table_read(content)
     chosen = list(mapping) if mapping and any(mapping) else mapping_guess(table.headers)
@@ -52,6 +59,11 @@ def bulk_check(
     report.sha256 = hashlib.sha256(content).hexdigest()
     if duplicates:
         report.duplicates = duplicates_find(report)
+        if matcher is not None:
+            flagged = {p.row for p in report.duplicates}
+            rows = [r for g in report.groups for r in g.rows if not r.problems]
+            more = matcher([r for r in rows if r.number not in flagged])
+            report.duplicates = sorted([*report.duplicates, *more], key=lambda p: p.row)
     return report
 
 
@@ -73,6 +85,7 @@ def bulk_commit(
     mapping: Sequence[str] | None,
     checked_sha256: str,
     skip_duplicates: bool = False,
+    matcher: Matcher | None = None,
 ) -> BulkImport:
     """Store every valid row of the file that was checked (the same bytes: `checked_sha256`),
     each group as one draft registration with its consent, in one transaction. Rows with
@@ -85,7 +98,13 @@ def bulk_commit(
             code="file_changed",
         )
     # Checked again: the page holds no state between the check and the commit.
-    report = bulk_check(actor=actor, content=content, mapping=mapping, duplicates=skip_duplicates)
+    report = bulk_check(
+        actor=actor,
+        content=content,
+        mapping=mapping,
+        duplicates=skip_duplicates,
+        matcher=matcher,
+    )
     if report.sha256 != checked_sha256:
         raise Conflict(
             _("This is not the file that was checked. Check it first, then commit it."),

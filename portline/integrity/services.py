@@ -26,6 +26,9 @@ from portline.common import clock
 from portline.common.errors import Conflict, PermissionDenied, ValidationFailed
 from portline.geofence.models import LocationSignal, SignalKind
 from portline.geofence.services import request_submit
+from portline.intake.models import BulkImport
+from portline.intake.services import bulk_check, bulk_commit
+from portline.intake.validation import CheckedRow, Problem, Report
 from portline.integrity import normalise, rules
 from portline.integrity.models import (
     DECIDED_STATES,
@@ -38,6 +41,7 @@ from portline.integrity.models import (
     ScanRun,
 )
 from portline.integrity.selectors import thresholds_get
+from portline.linkage.selectors import likely_same_people
 from portline.linkage.services import linkage_run
 from portline.registrations.models import (
     AppointmentRequest,
@@ -581,3 +585,46 @@ def flag_decide(*, actor: User, flag: Flag, outcome: str, reason: str) -> Flag:
             data={"outcome": outcome},
         )
     return locked
+
+
+# --- A partner's file, checked against everyone already in Portline ---------------------
+
+
+def _linkage_matcher(rows: list[CheckedRow]) -> list[Problem]:
+    """Rows the person linkage finds among people already stored (above the exact check)."""
+    if not settings.LINKAGE_KEY:
+        return []
+    found = likely_same_people([(row.number, row.person) for row in rows])
+    message = _(
+        "This row looks like a person already in Portline (found by person linkage: a "
+        "similar name, date of birth or contact). Check that this is not the same person."
+    )
+    return [Problem(number, "", message) for number in sorted(found)]
+
+
+def bulk_check_linked(
+    *, actor: User, content: bytes, mapping: Sequence[str] | None = None
+) -> Report:
+    """`intake.services.bulk_check` with the person linkage finding likely duplicates too
+    (the exact name and date-of-birth check alone where no linkage key is configured)."""
+    return bulk_check(actor=actor, content=content, mapping=mapping, matcher=_linkage_matcher)
+
+
+def bulk_commit_linked(
+    *,
+    actor: User,
+    content: bytes,
+    mapping: Sequence[str] | None,
+    checked_sha256: str,
+    skip_duplicates: bool = False,
+) -> BulkImport:
+    """`intake.services.bulk_commit`, leaving out (with `skip_duplicates`) the rows the person
+    linkage finds as well as the exact duplicates."""
+    return bulk_commit(
+        actor=actor,
+        content=content,
+        mapping=mapping,
+        checked_sha256=checked_sha256,
+        skip_duplicates=skip_duplicates,
+        matcher=_linkage_matcher,
+    )

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import imagehash
 from django.conf import settings
@@ -21,7 +23,7 @@ from PIL import Image
 
 from portline.accounts.models import Role, User
 from portline.common.errors import NotFound
-from portline.linkage import normalise
+from portline.linkage import engine, normalise, realtime
 from portline.linkage.errors import LinkageNotConfigured
 from portline.linkage.models import (
     ClusterMember,
@@ -398,3 +400,45 @@ def clusters_for_registration(
 def clusters_of_records(*, run: LinkageRun, record_keys: list[str]) -> QuerySet[PersonCluster]:
     """The run's clusters holding any of `record_keys` (system use: no actor scoping)."""
     return PersonCluster.objects.filter(run=run, members__record_key__in=record_keys).distinct()
+
+
+# --- People not yet in Portline (a partner's file before it is stored) ------------------
+
+
+def likely_same_people(
+    people: Sequence[tuple[int, Mapping[str, Any]]], *, threshold: float | None = None
+) -> dict[int, float]:
+    """For rows of people not stored yet, (row number, person fields), the best probability
+    that each is a person already in Portline, for the rows that link at or above `threshold`
+    (the linkage run's default). Scored one by one against every stored person with the
+    latest trained model (the default model before any run), as `linkage.realtime` does.
+    Says nothing about which person or registration it linked to."""
+    if not people:
+        return {}
+    records, _refs = linkage_records()
+    if not records:
+        return {}
+    model = latest_model() or engine.default_model()
+    index = realtime.index_records(records, model)
+    key = linkage_key()
+    cut = engine.DEFAULT_THRESHOLD if threshold is None else threshold
+    found: dict[int, float] = {}
+    for number, person in people:
+        record = normalise.person_record(
+            key=key,
+            unique_id=f"row:{number}",
+            given_names=str(person.get("given_names") or ""),
+            family_names=str(person.get("family_names") or ""),
+            date_of_birth=person.get("date_of_birth") or None,
+            sex=str(person.get("gender") or "")
+            if person.get("gender") in ("female", "male")
+            else "",
+            birth_place=str(person.get("city_of_birth") or ""),
+            phone=str(person.get("phone") or ""),
+            email=str(person.get("email") or ""),
+            document=str(person.get("id_document_number") or ""),
+        )
+        matches = index.match(record, threshold=cut)
+        if matches:
+            found[number] = matches[0][1]
+    return found

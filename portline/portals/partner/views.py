@@ -40,7 +40,7 @@ from portline.intake.columns import COLUMNS
 from portline.intake.downloads import report_csv, template_csv, template_xlsx
 from portline.intake.files import MAX_BYTES, MAX_COLUMNS
 from portline.intake.selectors import access_batch, batch_imports, batches_visible_to
-from portline.intake.services import bulk_check, bulk_commit
+from portline.integrity.services import bulk_check_linked, bulk_commit_linked
 from portline.portals.partner.forms import ConsentForm, InviteForm, JoinForm
 from portline.registrations.models import RegistrationStatus, RequestStatus
 from portline.registrations.selectors import partner_registrations_list
@@ -212,7 +212,7 @@ def bulk_import(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "check")
     try:
         if action == "commit":
-            record = bulk_commit(
+            record = bulk_commit_linked(
                 actor=request.user,
                 content=content,
                 mapping=mapping,
@@ -228,7 +228,7 @@ def bulk_import(request: HttpRequest) -> HttpResponse:
                 % {"rows": record.rows_imported, "registrations": record.registrations},
             )
             return redirect("partner:batch", record.batch_id)
-        report = bulk_check(actor=request.user, content=content, mapping=mapping)
+        report = bulk_check_linked(actor=request.user, content=content, mapping=mapping)
     except ApplicationError as exc:
         context["file_error"] = str(exc.message)
         return render(request, "partner/import.html", context, status=422)
