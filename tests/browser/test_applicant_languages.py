@@ -103,9 +103,10 @@ def test_applicant_journey_in_french_and_portuguese(
         page.fill("#id_family_names", "Gonçalves Lefèvre")
         page.fill("#id_date_of_birth", "1990-05-17")
         page.fill("#id_city_of_birth", "Cap-Haïtien")
+        # Country fields take a name from the page's list or a two-letter code.
         for name in ("country_of_birth", "nationality"):
-            page.select_option(f"#id_{name}", "HT")
-        page.select_option("#id_country_of_residence", "MX")
+            page.fill(f"#id_{name}", "HT")
+        page.fill("#id_country_of_residence", "MX")
         page.select_option("#id_gender", "male")
         page.select_option("#id_preferred_language", language)
         page.fill("#id_phone", "+52 55 1234 5678")

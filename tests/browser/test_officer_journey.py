@@ -205,11 +205,11 @@ def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(
             live_server,
             person.registration.owner,
             assert_accessible,
-            target="/officer/release/",
+            target="/apply/check-ins/",
         )
         _checked(page, assert_accessible, "release-home")
         page.get_by_role("link", name="Check in or report a new address").click()
-        page.wait_for_url(f"**/officer/release/{decision.record_number}/")
+        page.wait_for_url(f"**/apply/check-ins/{decision.record_number}/")
         _checked(page, assert_accessible, "release-case")
         page.get_by_label("Latitude (optional)").fill("29.7604")
         page.get_by_label("Longitude (optional)").fill("-95.3698")
