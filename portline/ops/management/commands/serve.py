@@ -36,11 +36,11 @@ class Command(BaseCommand):
             keys_check()
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from None
-        finally:  # no connection or pool (and its threads) may cross gunicorn's fork
-            for connection in connections.all(initialized_only=True):
-                connection.close()
-                if hasattr(connection, "close_pool"):
-                    connection.close_pool()
+        # No connection or pool (and its threads) may cross gunicorn's fork.
+        for connection in connections.all(initialized_only=True):
+            connection.close()
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()
         if dev:
             if not settings.DEBUG and not no_collectstatic:  # hashed static names need the manifest
                 call_command("collectstatic", interactive=False, verbosity=0)
