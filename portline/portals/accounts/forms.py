@@ -8,15 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from portline.common.countries import interface_language_choices
 
 
-class SignUpForm(forms.Form):
-    login = forms.CharField(
-        label=_("E-mail or phone number"),
-        max_length=254,
-        help_text=_("A phone number starts with its country code, e.g. +52 55 1234 5678."),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
-        ),
-    )
+class NewPasswordForm(forms.Form):
+    """A new account's password (typed twice) and language: signing up, or joining an
+    organization from an invitation."""
+
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -41,6 +36,18 @@ class SignUpForm(forms.Form):
         ):
             self.add_error("password_confirm", _("The two passwords are not the same."))
         return data
+
+
+class SignUpForm(NewPasswordForm):
+    login = forms.CharField(
+        label=_("E-mail or phone number"),
+        max_length=254,
+        help_text=_("A phone number starts with its country code, e.g. +52 55 1234 5678."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+    field_order = ["login", "password", "password_confirm", "language"]
 
 
 class LogInForm(forms.Form):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portline.accounts.models import Role
 from portline.intake.columns import COLUMNS
+from portline.portals.accounts.forms import NewPasswordForm
 from portline.registrations.models import ConsentMedium
 
 
@@ -59,30 +60,9 @@ class InviteForm(forms.Form):
     )
 
 
-class JoinForm(forms.Form):
+class JoinForm(NewPasswordForm):
     display_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
-    password = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        help_text=_("At least 10 characters. Use a password you do not use anywhere else."),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password_confirm = forms.CharField(
-        label=_("Password again"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    language = forms.ChoiceField(label=_("Language for messages"), choices=settings.LANGUAGES)
-
-    def clean(self):
-        data = super().clean()
-        if (
-            data.get("password")
-            and data.get("password_confirm")
-            and data["password"] != data["password_confirm"]
-        ):
-            self.add_error("password_confirm", _("The two passwords are not the same."))
-        return data
+    field_order = ["display_name", "password", "password_confirm", "language"]
 
 
 class ImportForm(forms.Form):
