@@ -1,8 +1,29 @@
-"""The screening engine as it stood before the rare-token weights and the faster index
-(engine version 2, first release): kept unchanged so that `screening_watchlist.py --before`
-measures it beside today's engine in the same run. Not used by Portline itself.
+"""The screening engine as it stood before the candidate and scoring speed-ups (engine
+version 3, as released): kept unchanged so that `screening_watchlist.py` measures it beside
+today's engine in the same run. Not used by Portline itself.
 
-Original module docstring follows.
+Self-contained: `portline/screening/names.py` and `portline/screening/match.py` of engine 3,
+joined into one module (names first), so that later changes to either do not change it; it
+imports only `portline.common.names.name_normalise`, the stored form of every name.
+
+Original docstring of names.py:
+
+Name understanding for the watchlist matcher: scripts, transliteration, name families and
+sound keys. Pure (no ORM, no clock); every table comes from a maintained library.
+
+- **Scripts** are told apart by the Unicode character names (standard library).
+- **Transliteration** per script: ICU transforms through PyICU for Cyrillic (BGN/PCGN),
+  Arabic, Greek, Hebrew and any other script; pypinyin (Hanyu Pinyin) for Chinese;
+  korean-romanizer (Revised Romanization) for Hangul, one syllable at a time.
+- **Name families** come from OpenSanctions' rigour: its NAME symbols group a given name's
+  forms across languages and scripts (Mohammed, Muhammad, Мухаммед, محمد) and its SYMBOL
+  symbols mark particles (bin, ibn, بن; abu).
+- **Wade-Giles** syllables (Tse-tung) read as Pinyin (Zedong) through pypinyin's own table.
+- **Sound keys** (`school_key`) survive the German, French, Spanish, Polish and English
+  schools of transliteration (kh/ch/h, sch/sh/tsch/tch, ou/u, dh/d, th/t, j/y/i, w/v, q/k/g);
+  `consonant_skeleton` compares names written without short vowels (Arabic script).
+
+Original docstring of match.py:
 
 The watchlist matching engine. Pure: plain data in, plain data out (no ORM, no clock).
 
@@ -36,32 +57,259 @@ import datetime as dt
 import re
 import unicodedata
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
 from anyascii import anyascii
+from icu import Transliterator
+from korean_romanizer.romanizer import Romanizer
+from pypinyin import lazy_pinyin
+from pypinyin.contrib.tone_convert import to_normal
+from pypinyin.pinyin_dict import pinyin_dict
+from pypinyin.style.wadegiles import to_wade_glides
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
+from rigour.names import NameTypeTag, analyze_names
 
 from portline.common.names import name_normalise
-from portline.screening.names import (
-    LATIN,
-    SCHEMES,
-    consonant_skeleton,
-    korean_readings,
-    name_symbols,
-    particle_symbol_ids,
-    school_key,
-    script_of,
-    split_han_hangul,
-    transliterate,
-    wade_giles_readings,
+
+# --- names.py ---
+
+
+# Scripts, by the first word of the Unicode character name.
+LATIN = "LATIN"
+_SCRIPT_WORDS = {
+    "CYRILLIC": "cyrillic",
+    "ARABIC": "arabic",
+    "CJK": "han",
+    "HANGUL": "hangul",
+    "GREEK": "greek",
+    "HEBREW": "hebrew",
+}
+
+# The scheme each script is read with; shown to the officer beside both forms.
+SCHEMES = {
+    "cyrillic": "BGN/PCGN (ICU)",
+    "arabic": "ICU Arabic-Latin",
+    "han": "Hanyu Pinyin (pypinyin)",
+    "hangul": "Revised Romanization (korean-romanizer)",
+    "greek": "UNGEGN (ICU)",
+    "hebrew": "ICU Hebrew-Latin",
+    "other": "ICU Any-Latin",
+}
+
+_ICU_RULES = {
+    "cyrillic": "Russian-Latin/BGN; Latin-ASCII; [:^ASCII:] Remove",
+    "arabic": "Arabic-Latin; Latin-ASCII; [:^ASCII:] Remove",
+    "greek": "Greek-Latin/UNGEGN; Latin-ASCII; [:^ASCII:] Remove",
+    "hebrew": "Hebrew-Latin; Latin-ASCII; [:^ASCII:] Remove",
+    "other": "Any-Latin; Latin-ASCII; [:^ASCII:] Remove",
+}
+
+
+@lru_cache(maxsize=16)
+def _icu(script: str) -> Transliterator:
+    return Transliterator.createInstance(_ICU_RULES[script])
+
+
+@lru_cache(maxsize=4096)
+def _char_script(ch: str) -> str:
+    try:
+        word = unicodedata.name(ch).split()[0]
+    except ValueError:
+        return "other"
+    if word == LATIN:
+        return LATIN
+    return _SCRIPT_WORDS.get(word, "other")
+
+
+def script_of(text: str) -> str:
+    """The script of a word: LATIN, or cyrillic, arabic, han, hangul, greek, hebrew, other."""
+    if text.isascii():
+        return LATIN
+    for ch in text:
+        if ch.isalpha():
+            script = _char_script(ch)
+            if script != LATIN:
+                return script
+    return LATIN
+
+
+def syllables(word: str, script: str) -> list[str]:
+    """Romanised syllables of a Chinese or Korean word, one per character."""
+    if script == "han":
+        return [s for s in lazy_pinyin(word, errors="ignore") if s.isascii() and s.isalpha()]
+    out = []
+    for ch in word:
+        if "\uac00" <= ch <= "\ud7a3":
+            out.append(Romanizer(ch).romanize())
+        elif ch.isalpha():
+            out.append(transliterate(ch, "other"))
+    return [s for s in out if s]
+
+
+def transliterate(text: str, script: str) -> str:
+    """Latin letters for a word in another script (ICU transforms)."""
+    if script in ("han", "hangul"):
+        return "".join(syllables(text, script))
+    return str(_icu(script if script in _ICU_RULES else "other").transliterate(text))
+
+
+def split_han_hangul(word: str, script: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(surname, given name) of an East Asian name written as one word: the first character
+    is the family name (김 정은, 毛 泽东). Each part is a list of (character, syllable)."""
+    chars = [ch for ch in word if ch.isalpha()]
+    pairs = [(ch, s) for ch in chars for s in syllables(ch, script)[:1]]
+    if len(pairs) <= 1:
+        return pairs, []
+    return pairs[:1], pairs[1:]
+
+
+# ---------------------------------------------------------------------------
+# Name families (rigour)
+# ---------------------------------------------------------------------------
+
+_SYMBOL_IDS: dict[str, int] = {}
+
+
+def warm_up() -> None:
+    """rigour loads its name data on first use (several seconds): do it at start-up."""
+    name_symbols("muhammad")
+    wade_giles_readings("tse")
+    korean_readings("kim")
+
+
+@lru_cache(maxsize=262144)
+def name_symbols(form: str) -> frozenset[int]:
+    """rigour's NAME and SYMBOL symbols for one name part (as interned ids). Two parts that
+    share one are the same name in another language, spelling or script, or the same
+    particle (bin ~ ibn ~ بن)."""
+    found: set[int] = set()
+    if not form:
+        return frozenset()
+    for name in analyze_names(NameTypeTag.PER, [form], phonetics=False, numerics=False):
+        if len(name.parts) != 1:
+            continue
+        for span in name.spans:
+            category = str(span.symbol.category)
+            if not (category.endswith("NAME") or category.endswith("SYMBOL")):
+                continue
+            label = str(span.symbol)
+            found.add(_SYMBOL_IDS.setdefault(label, len(_SYMBOL_IDS)))
+    return frozenset(found)
+
+
+@lru_cache(maxsize=8)
+def particle_symbol_ids() -> frozenset[int]:
+    """Interned ids of rigour's particle symbols (SYMBOL category: BIN, ABU, ...)."""
+    name_symbols("bin")
+    name_symbols("abu")
+    return frozenset(i for label, i in _SYMBOL_IDS.items() if label.startswith("[SYMBOL:"))
+
+
+# ---------------------------------------------------------------------------
+# Wade-Giles and Pinyin (pypinyin's conversion table)
+# ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _wade_giles_table() -> dict[str, frozenset[str]]:
+    readings: set[str] = set()
+    for value in pinyin_dict.values():
+        for reading in value.split(","):
+            normal = to_normal(reading)
+            if normal.isascii() and normal.isalpha():
+                readings.add(normal)
+    table: dict[str, set[str]] = {}
+    for reading in readings:
+        wade = to_wade_glides(reading)
+        key = unicodedata.normalize("NFKD", wade)
+        key = "".join(ch for ch in key if ch.isascii() and ch.isalpha()).lower()
+        if key and key != reading:
+            table.setdefault(key, set()).add(reading)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+@lru_cache(maxsize=65536)
+def wade_giles_readings(token: str) -> frozenset[str]:
+    """Pinyin syllables a Wade-Giles syllable stands for (tse -> ze, ce; tung -> dong)."""
+    return _wade_giles_table().get(token, frozenset())
+
+
+@lru_cache(maxsize=1)
+def _korean_table() -> dict[str, frozenset[str]]:
+    """Every Hangul syllable romanised by Revised Romanization (korean-romanizer) and by ICU's
+    BGN/PCGN Korean (close to McCune-Reischauer): Latin form -> the syllables it may be."""
+    bgn = Transliterator.createInstance("NFD; Korean-Latin/BGN; NFC; Latin-ASCII")
+    table: dict[str, set[str]] = {}
+    for code in range(0xAC00, 0xD7A4):
+        syllable = chr(code)
+        for form in (Romanizer(syllable).romanize(), str(bgn.transliterate(syllable))):
+            form = re.sub(r"[^a-z]", "", form.lower())
+            if form:
+                table.setdefault(form, set()).add(syllable)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+@lru_cache(maxsize=65536)
+def korean_readings(token: str) -> frozenset[str]:
+    """Hangul syllables a romanised Korean syllable may stand for (Ja and Cha may both be 자)."""
+    return _korean_table().get(token, frozenset()) if len(token) <= 6 else frozenset()
+
+
+# ---------------------------------------------------------------------------
+# Sound keys
+# ---------------------------------------------------------------------------
+
+_SCHOOL_RULES = (
+    (re.compile(r"^ch(?=[rl])"), "H"),  # German initial Ch before r/l: Chruschtschow, Chlebnikow
+    (re.compile(r"shch|szcz|tsch|tch|sch|sh|sz|cz|ch|zh|ż|š|č"), "S"),
+    (re.compile(r"dh|dz"), "d"),
+    (re.compile(r"th"), "t"),
+    (re.compile(r"gh"), "g"),
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"kh|h"), "H"),  # Khrushchev ~ Hrushchev (Telegram), Mikhail ~ Mihail
+    (re.compile(r"x"), "ks"),
+    (re.compile(r"ck|q|c(?![eiy])|g(?![ei])"), "k"),
+    (re.compile(r"c"), "s"),
+    (re.compile(r"ou|oo"), "u"),
+    (re.compile(r"eo"), "o"),  # Korean RR: jeong ~ jong
+    (re.compile(r"eu"), "u"),  # Korean RR: eun ~ un
+    (re.compile(r"ee|ie|j|y"), "i"),
+    (re.compile(r"w"), "v"),
+    (re.compile(r"tz|ts|z"), "s"),
+    (re.compile(r"^i(?=e)"), ""),  # Cyrillic Ye at the start: Yevgeny ~ Evgeny
+    (re.compile(r"(?<=[^aeiou])i?[eo]v$"), "ov"),  # Russian -ёв: Khrushchev ~ Chruschtschow
 )
 
-ENGINE_VERSION = "2"
+
+@lru_cache(maxsize=262144)
+def school_key(token: str) -> str:
+    """One key for a name written by the German, French, Spanish, Polish or English school:
+    Khrushchev, Chruschtschow and Khrouchtchev all give `HruSov`; Qadhafi, Kadhafi
+    and Gaddafi give `kadafi`; Yeltsin and Jelzin give `ielsin`."""
+    t = token
+    for pattern, replacement in _SCHOOL_RULES:
+        t = pattern.sub(replacement, t)
+    t = re.sub(r"(.)\1+", r"\1", t)
+    return t
+
+
+@lru_cache(maxsize=32768)
+def consonant_skeleton(token: str) -> str:
+    """The school key without vowels: scripts that write no short vowels (Arabic, Hebrew)
+    compare on this (معمر -> mmr ~ Muammar)."""
+    key = re.sub(r"[aeiouvH]", "", school_key.__wrapped__(token).replace("S", "s"))
+    return re.sub(r"(.)\1+", r"\1", key)
+
+
+# --- match.py ---
+
+
+ENGINE_VERSION = "3"
 
 PARTICLES = frozenset(
     "de del della la las le lo los y da das do dos du des van von der den di e al ter ten zu zur zum".split()
@@ -194,17 +442,19 @@ def _fold_part(part: str) -> tuple[tuple[str, str, str, str], ...]:
     )
 
 
-def _word_tokens(word: str) -> list[list[Token]]:
+@lru_cache(maxsize=262144)
+def _word_tokens(word: str) -> tuple[tuple[Token, ...], ...]:
     """Tokens of one written word, grouped as sub-words (hyphens split a word; a Chinese or
-    Korean name written as one word splits into family name and given-name syllables)."""
+    Korean name written as one word splits into family name and given-name syllables).
+    Cached: the words of a million names are far fewer than the names."""
     script = script_of(word)
     if script in ("han", "hangul"):
         scheme = SCHEMES[script]
         surname, given = split_han_hangul(word, script)
-        groups = [[Token(syl, ch, "transliteration", scheme) for ch, syl in surname]]
+        groups = [tuple(Token(syl, ch, "transliteration", scheme) for ch, syl in surname)]
         if given:
-            groups.append([Token(syl, ch, "transliteration", scheme) for ch, syl in given])
-        return [g for g in groups if g]
+            groups.append(tuple(Token(syl, ch, "transliteration", scheme) for ch, syl in given))
+        return tuple(g for g in groups if g)
     parts = [p for p in word.split("-") if p]
     tokens = [
         Token(folded, part, how, scheme, alt)
@@ -214,7 +464,23 @@ def _word_tokens(word: str) -> list[list[Token]]:
     # An Arabic article joined by a hyphen (al-, el-, ad-, az-, ash-...) is a particle.
     if len(tokens) > 1 and tokens[0].text in ARABIC_ARTICLES:
         tokens[0] = tokens[0]._replace(text="al")
-    return [tokens]
+    return (tuple(tokens),)
+
+
+_BLANK = re.compile("[\u115f\u1160\u3164\uffa0\u2800]")
+
+
+def _name_normal(name: str) -> str:
+    """`name_normalise`, with a shortcut for the usual name (printable, already in NFKC, no
+    letter that draws as a blank), where only the spaces change: the same result without a
+    Python loop over the characters."""
+    if (
+        name.isprintable()
+        and unicodedata.is_normalized("NFKC", name)
+        and (name.isascii() or not _BLANK.search(name))
+    ):
+        return " ".join(name.split())
+    return name_normalise(name)
 
 
 @lru_cache(maxsize=32768)
@@ -227,7 +493,7 @@ def _normalise(name: str) -> NormName:
     tokens: list[Token] = []
     compounds: list[tuple[int, int, str]] = []
     particle_run: list[str] = []
-    for word in _WORDS.findall(name_normalise(name)):  # the form names are stored in
+    for word in _WORDS.findall(_name_normal(name)):  # the form names are stored in
         for word_tokens in _word_tokens(word):
             kept = [t for t in word_tokens if t.text not in PARTICLES]
             if not kept:
@@ -245,7 +511,7 @@ def _normalise(name: str) -> NormName:
     return NormName(name, tuple(tokens), tuple(compounds))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262144)
 def spelling_key(token: str) -> str:
     """A spelling-insensitive key for Spanish, French/Creole and romanised Russian names:
     v/b, z/s, soft c/s, j/soft g/kh, ll/y, qu/k, x/ks, y/i, w/v merge; silent h and double
@@ -424,6 +690,14 @@ def readings(text: str) -> frozenset[str]:
     return wade_giles_readings(text) | {text}
 
 
+def _same_reading(q: str, e: str) -> bool:
+    """`readings(q) & readings(e)`, without building sets (q != e)."""
+    wq, we = wade_giles_readings(q), wade_giles_readings(e)
+    if not wq and not we:
+        return False
+    return e in wq or q in we or bool(wq & we)
+
+
 def _same_korean_syllable(q: str, e: str) -> bool:
     """Both romanise one Hangul syllable (Revised Romanization or McCune-Reischauer)."""
     return bool(korean_readings(q) & korean_readings(e))
@@ -447,7 +721,7 @@ def token_similarity(q: str, e: str, q_raw: str = "", e_raw: str = "") -> tuple[
     shared = _symbols(q, q_raw) & _symbols(e, e_raw)
     if shared:
         return 0.95, ("particle" if shared & particle_symbol_ids() else "name_variant")
-    if readings(q) & readings(e) or school_key(q) == school_key(e) or _same_korean_syllable(q, e):
+    if _same_reading(q, e) or school_key(q) == school_key(e) or _same_korean_syllable(q, e):
         return 0.93, "school"
     shortest = min(len(q), len(e))
     allowed = 0 if shortest <= 2 else 1 if shortest <= 4 else 2
@@ -500,15 +774,24 @@ def _near(text: str, others: set[str]) -> bool:
     return False
 
 
-def _joins(left: str, right: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=131072)
+def _joins(left: str, right: str) -> tuple[tuple[str, str], ...]:
     """Joined forms of two adjacent tokens: as written, then through Wade-Giles readings
-    (Tse + tung -> zedong) and through the transliteration-school key."""
+    (Tse + tung -> zedong) and through the transliteration-school key. Cached: a query's
+    joins are worked out once, not once per candidate."""
     found = [(left + right, "")]
-    for a in readings(left):
-        for b in readings(right):
-            if a + b != left + right:
-                found.append((a + b, "school"))
-    return found
+    if wade_giles_readings(left) or wade_giles_readings(right):
+        for a in readings(left):
+            for b in readings(right):
+                if a + b != left + right:
+                    found.append((a + b, "school"))
+    return tuple(found)
+
+
+@lru_cache(maxsize=131072)
+def _join_school_key(joined: str) -> str:
+    """The school key of a joined form ("" below five letters, where it is not used)."""
+    return school_key(joined) if len(joined) >= 5 else ""
 
 
 def _merge_compounds(a: list[_Unit], a_name: NormName, b: list[_Unit]) -> None:
@@ -528,7 +811,7 @@ def _merge_compounds(a: list[_Unit], a_name: NormName, b: list[_Unit]) -> None:
             if (
                 (not via and _near(joined, b_texts))
                 or (via and joined in b_texts)
-                or (len(joined) >= 5 and school_key(joined) in b_school)
+                or (len(joined) >= 5 and _join_school_key(joined) in b_school)
             ):
                 a[i : i + 2] = [
                     _Unit(a[i].tokens + a[i + 1].tokens, joined, via or a[i].via or a[i + 1].via)
@@ -548,7 +831,16 @@ def _written(unit: list[Token]) -> str:
     return joiner.join(t.raw for t in unit)
 
 
-def compare_names(query: NormName, entry: NormName, policy: MatchPolicy | None = None) -> NameMatch:
+def compare_names(
+    query: NormName,
+    entry: NormName,
+    policy: MatchPolicy | None = None,
+    weight: Callable[[str], float] | None = None,
+) -> NameMatch:
+    """Align the names token by token (best pair first, order free) and score 0-100.
+
+    `weight` gives each listed token its rarity weight (`WatchlistIndex.token_weight`: rare
+    tokens above common ones, from the list itself); without it every token weighs 1."""
     policy = policy or MatchPolicy()
     q_units = [_Unit([t], t.text) for t in query.tokens]
     e_units = [_Unit([t], t.text) for t in entry.tokens]
@@ -656,9 +948,26 @@ def compare_names(query: NormName, entry: NormName, policy: MatchPolicy | None =
             }
         )
     conflicts = min(len(unmatched_q), len(unmatched_e))
-    base = (sum(p["similarity"] for p in pairs if p["how"] != "partial") + credit_total) / (
-        matched + conflicts
-    )
+    if weight is None:
+        base = (sum(p["similarity"] for p in pairs if p["how"] != "partial") + credit_total) / (
+            matched + conflicts
+        )
+    else:
+        # Each listed name counts by its rarity: a shared rare surname says more than a shared
+        # common given name, and a conflict on a rare name more than one on a common name.
+        unit_weight = [sum(weight(t.text) for t in u.tokens) / len(u.tokens) for u in e_units]
+        total = 0.0
+        mass = 0.0
+        for p in pairs:
+            w = unit_weight[p["_j"]]
+            total += w * p["similarity"]
+            if p["how"] != "partial":
+                mass += w
+            p["weight"] = round(w, 2)
+        if conflicts:
+            left = sorted(unit_weight[j] for j in unmatched_e)
+            mass += sum(left) / len(left) * conflicts
+        base = total / mass
     # A patronymic (Sergeyevich, Ivanovna) is often left out of Latin-script documents.
     optional = sum(1 for i in unmatched_q if _PATRONYMIC.search(q_texts[i])) + sum(
         1 for j in unmatched_e if _PATRONYMIC.search(e_texts[j])
@@ -716,11 +1025,15 @@ class Hit:
 
 
 def score_entry(
-    query: Query, qnorm: NormName, entry: ListedPerson, policy: MatchPolicy
+    query: Query,
+    qnorm: NormName,
+    entry: ListedPerson,
+    policy: MatchPolicy,
+    weight: Callable[[str], float] | None = None,
 ) -> Hit | None:
     best: tuple[NameMatch, int] | None = None
     for position, name in enumerate(entry.names):
-        result = compare_names(qnorm, normalise(name), policy)
+        result = compare_names(qnorm, normalise(name), policy, weight)
         if best is None or result.score > best[0].score:
             best = (result, position)
     if best is None or best[0].score <= 0:
@@ -830,6 +1143,15 @@ class _Multimap:
         return self.values[left:right].tolist()
 
 
+def _rarity_weights(frequencies: np.ndarray, entries: int) -> np.ndarray:
+    """IDF-style weights from the list itself: ln((N+1)/(df+1)) scaled so that a token held by
+    about one entry in a thousand (of a million) weighs 1, clipped to 0.5-1.5. Names shared
+    by a tenth of the list weigh 0.5; names held by a handful of entries weigh 1.5."""
+    idf = np.log((entries + 1) / (frequencies.astype(np.float64) + 1))
+    scale = max(np.log(entries + 1), 1.0) / 2
+    return np.clip(idf / scale, 0.5, 1.5).astype(np.float32)
+
+
 def _pair_key(a: int, b: int) -> int:
     return (min(a, b) << 32) | max(a, b)
 
@@ -863,10 +1185,18 @@ class WatchlistIndex:
         self.delete_hashes = np.zeros(0, dtype=np.int64)
         self.delete_tokens = np.zeros(0, dtype=np.int32)
         self.token_lengths = np.zeros(0, dtype=np.int16)
+        # Rarity weight of each vocabulary token (`_rarity_weights`), from the list itself.
+        self.token_weights = np.zeros(0, dtype=np.float32)
         self._expansions: dict[str, tuple[int, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.keys)
+
+    def token_weight(self, text: str) -> float:
+        """A listed token's rarity weight (0.5 for the most common, up to 1.5 for the rarest);
+        1.0 for a token the list does not hold."""
+        token_id = self.vocab.get(text)
+        return 1.0 if token_id is None else float(self.token_weights[token_id])
 
     def _token_id(self, text: str) -> int:
         token_id = self.vocab.get(text)
@@ -905,6 +1235,7 @@ class WatchlistIndex:
         dob = array("i")
         dob_year = array("h")
         interned: dict[str, str] = {}
+        entry_tokens = array("i")  # each entry's distinct tokens, for document frequencies
         # rigour's symbols of tokens written in another script, read on the written form
         # (Михаил), which rigour knows better than our Latin reading of it.
         script_symbols: dict[int, set[int]] = {}
@@ -921,10 +1252,12 @@ class WatchlistIndex:
             nationality = ",".join(entry.nationalities)
             index.nationalities.append(interned.setdefault(nationality, nationality))
             seen_pairs: set[int] = set()
+            seen_tokens: set[int] = set()
             for name in entry.names:
                 norm = _normalise(name)
                 units = _units(norm, all_joins=False)
                 ids = [index._token_id(text) for text, _span in units]
+                seen_tokens.update(ids)
                 for token in norm.tokens:
                     if token.scheme:
                         script_symbols.setdefault(index.vocab[token.text], set()).update(
@@ -939,6 +1272,7 @@ class WatchlistIndex:
                             seen_pairs.add(_pair_key(ids[a], ids[b]))
             pair_keys.extend(seen_pairs)
             pair_entries.extend([entry_no] * len(seen_pairs))
+            entry_tokens.extend(seen_tokens)
         index.keys = np.frombuffer(keys, dtype=np.int64).copy()
         index.name_offsets = np.frombuffer(offsets, dtype=np.int64).copy()
         index.names_blob = bytes(blob)
@@ -957,16 +1291,15 @@ class WatchlistIndex:
         maps = {
             name: (array("q"), array("i")) for name in ("school", "symbol", "skeleton", "korean")
         }
-        # The uncached key functions: a million-entry vocabulary would only churn the caches.
-        school, skeleton = school_key.__wrapped__, consonant_skeleton.__wrapped__
+        # The cached school key and rigour symbols: scoring asks for the listed tokens' keys
+        # again, so the build fills those caches (sized for a million-entry vocabulary).
+        school, skeleton = school_key, consonant_skeleton.__wrapped__
         for token_id, text in enumerate(index.vocab_list):
             found = {
                 "school": [hash(school(text))],
                 "skeleton": [hash(skeleton(text))],
                 "korean": [hash(syllable) for syllable in korean_readings(text)],
-                "symbol": list(
-                    name_symbols.__wrapped__(text) | script_symbols.get(token_id, set())
-                ),
+                "symbol": list(name_symbols(text) | script_symbols.get(token_id, set())),
             }
             for name, found_keys in found.items():
                 maps[name][0].extend(found_keys)
@@ -988,6 +1321,10 @@ class WatchlistIndex:
         index.delete_hashes = h[order]
         index.delete_tokens = np.frombuffer(tokens, dtype=np.int32)[order]
         index.token_lengths = np.array([len(t) for t in index.vocab_list], dtype=np.int16)
+        frequencies = np.bincount(
+            np.frombuffer(entry_tokens, dtype=np.int32), minlength=len(index.vocab_list)
+        )
+        index.token_weights = _rarity_weights(frequencies, len(index.keys))
         return index
 
     # -- search ------------------------------------------------------------
@@ -1085,7 +1422,12 @@ class WatchlistIndex:
         entries = self.pair_entries[_ranges(left, right)]
         if not len(entries):
             return none
-        found, counts = np.unique(entries, return_counts=True)
+        # Each shared pair counts by the rarity of its two tokens: an entry sharing a rare
+        # surname ranks above one sharing two common given names.
+        weights = self.token_weights
+        pair_weight = weights[wanted >> 32] + weights[wanted & 0xFFFFFFFF]
+        found, inverse = np.unique(entries, return_inverse=True)
+        counts = np.bincount(inverse, weights=np.repeat(pair_weight, right - left))
         return found.astype(np.int32), counts
 
     def search(self, query: Query, *, limit: int = 20, min_score: float | None = None) -> list[Hit]:
@@ -1120,7 +1462,7 @@ class WatchlistIndex:
         found = found[np.lexsort((-agreement, -counts))]
         hits = []
         for entry_no in found[: policy.candidates_scored].tolist():
-            hit = score_entry(query, qnorm, self.entry(entry_no), policy)
+            hit = score_entry(query, qnorm, self.entry(entry_no), policy, self.token_weight)
             if hit is not None and hit.score >= min_score:
                 hits.append(hit)
         hits.sort(key=lambda h: (-h.score, -h.name_score, h.key))
@@ -1130,13 +1472,34 @@ class WatchlistIndex:
 def screen(
     entries: Iterable[ListedPerson], query: Query, policy: MatchPolicy | None = None
 ) -> list[Hit]:
-    """Score every entry (no index): for small lists and as the reference in tests."""
+    """Score every entry (no index): for small lists and as the reference in tests. The
+    rarity weights come from the entries given, as the index computes them."""
     policy = policy or MatchPolicy()
+    entries = list(entries)
     qnorm = normalise(query.name)
+    frequency: dict[str, int] = {}
+    for e in entries:
+        texts = {
+            text for name in e.names for text, _span in _units(normalise(name), all_joins=False)
+        }
+        for text in texts:
+            frequency[text] = frequency.get(text, 0) + 1
+    vocab = list(frequency)
+    weights = dict(
+        zip(
+            vocab,
+            _rarity_weights(np.array([frequency[t] for t in vocab]), len(entries)).tolist(),
+            strict=True,
+        )
+    )
+
+    def weight(text: str) -> float:
+        return weights.get(text, 1.0)
+
     hits = [
         h
         for e in entries
-        if (h := score_entry(query, qnorm, e, policy)) and h.score >= policy.threshold
+        if (h := score_entry(query, qnorm, e, policy, weight)) and h.score >= policy.threshold
     ]
     hits.sort(key=lambda h: (-h.score, -h.name_score, h.key))
     return hits
