@@ -856,6 +856,18 @@ def _units(name: NormName, *, all_joins: bool) -> list[tuple[str, frozenset[int]
     return units
 
 
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """`np.unique(values)` by sorting. numpy 2's default hash-table path is far slower on the
+    integer arrays of a search (about 160 ms against 2 ms for 100,000 token or pair ids)."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
 def _ranges(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """The concatenation of arange(l, r) for each (l, r), vectorised."""
     lengths = right - left
@@ -1108,7 +1120,7 @@ class WatchlistIndex:
         hashes = np.fromiter((hash(v) for v in variants), dtype=np.int64, count=len(variants))
         left = np.searchsorted(self.delete_hashes, hashes, "left")
         right = np.searchsorted(self.delete_hashes, hashes, "right")
-        ids = np.unique(self.delete_tokens[_ranges(left, right)])
+        ids = _distinct(self.delete_tokens[_ranges(left, right)])
         # A token found as written is most likely spelled right: its neighbours one edit away
         # are enough. An unknown token is probably mistyped: reach two edits (five letters on).
         allowed = 1 if exact is not None or len(text) <= 4 else 2
@@ -1162,7 +1174,7 @@ class WatchlistIndex:
             wanted = (np.minimum(x, y) << 32) | np.maximum(x, y)
         # Sorted, distinct needles: searchsorted then walks the millions of keys in order,
         # several times faster than with needles in random order.
-        wanted = np.unique(wanted)
+        wanted = _distinct(wanted)
         left = np.searchsorted(self.pair_keys, wanted, "left")
         right = np.searchsorted(self.pair_keys, wanted, "right")
         entries = self.pair_entries[_ranges(left, right)]
