@@ -51,6 +51,7 @@ from portline.screening.names import (
     school_key,
     script_of,
     split_han_hangul,
+    squeeze,
     transliterate,
     wade_giles_readings,
 )
@@ -280,8 +281,7 @@ def spelling_key(token: str) -> str:
     t = t.replace("G", "g")
     t = t.replace("sh", "C").replace("ch", "C").replace("j", "J").replace("h", "")
     t = t.replace("c", "k").replace("z", "s").replace("v", "b").replace("y", "i")
-    t = re.sub(r"(.)\1+", r"\1", t)
-    return t.lower()
+    return squeeze(t).lower()
 
 
 # ---------------------------------------------------------------------------
@@ -582,11 +582,15 @@ def compare_names(
     entry: NormName,
     policy: MatchPolicy | None = None,
     weight: Callable[[str], float] | None = None,
+    *,
+    explain: bool = True,
 ) -> NameMatch:
     """Align the names token by token (best pair first, order free) and score 0-100.
 
     `weight` gives each listed token its rarity weight (`WatchlistIndex.token_weight`: rare
-    tokens above common ones, from the list itself); without it every token weighs 1."""
+    tokens above common ones, from the list itself); without it every token weighs 1.
+    With `explain=False` only the score is worked out (the same arithmetic, in the same
+    order, so the same score): the search scores its candidates so and explains the hits."""
     policy = policy or MatchPolicy()
     q_units = [_Unit([t], t.text) for t in query.tokens]
     e_units = [_Unit([t], t.text) for t in entry.tokens]
@@ -618,46 +622,16 @@ def compare_names(
     scored.sort(reverse=True)
     used_q: set[int] = set()
     used_e: set[int] = set()
-    pairs: list[dict[str, Any]] = []
+    # (similarity, query unit, entry unit, how) of each pair, matched pairs first: the score
+    # is summed over these in this order whether or not the explanation is written.
+    aligned: list[tuple[float, int, int, str]] = []
     for sim, _dist, i, j, how in scored:
         if i in used_q or j in used_e:
             continue
         used_q.add(i)
         used_e.add(j)
-        q_unit, e_unit = q_units[i].tokens, e_units[j].tokens
-        if how == "exact" and (q_units[i].via or e_units[j].via):
-            how = "school"
-        elif how == "exact":
-            if (
-                len(q_unit) != len(e_unit)
-                or q_units[i].text != q_unit[0].text
-                or e_units[j].text != e_unit[0].text
-            ):
-                how = "compound"
-            else:
-                folds = {t.how for t in (*q_unit, *e_unit)} - {"exact"}
-                how = (
-                    "transliteration"
-                    if "transliteration" in folds
-                    else "accents"
-                    if folds
-                    else "exact"
-                )
-        pair = {
-            "query": _written(q_unit),
-            "entry": _written(e_unit),
-            "how": how,
-            "similarity": round(sim, 3),
-            "_i": i,
-            "_j": j,
-        }
-        for side, unit in (("query", q_unit), ("entry", e_unit)):
-            schemes = {t.scheme for t in unit if t.scheme}
-            if schemes:  # written in another script: keep the Latin form and the scheme
-                pair[f"{side}_latin"] = " ".join(t.text for t in unit)
-                pair[f"{side}_scheme"] = ", ".join(sorted(schemes))
-        pairs.append(pair)
-    matched = len(pairs)
+        aligned.append((round(sim, 3), i, j, how))
+    matched = len(aligned)
     unmatched_q = [i for i in range(len(q_units)) if i not in used_q]
     unmatched_e = [j for j in range(len(e_units)) if j not in used_e]
     needed = min(2, len(q_units), len(e_units))
@@ -683,19 +657,11 @@ def compare_names(
             continue
         used_partial_e.add(j)
         credit_total += credit
-        pairs.append(
-            {
-                "query": " ".join(t.raw for t in q_units[i].tokens),
-                "entry": " ".join(t.raw for t in e_units[j].tokens),
-                "how": "partial",
-                "similarity": credit,
-                "_i": i,
-                "_j": j,
-            }
-        )
+        aligned.append((credit, i, j, "partial"))
     conflicts = min(len(unmatched_q), len(unmatched_e))
+    unit_weight: list[float] = []
     if weight is None:
-        base = (sum(p["similarity"] for p in pairs if p["how"] != "partial") + credit_total) / (
+        base = (sum(a[0] for a in aligned if a[3] != "partial") + credit_total) / (
             matched + conflicts
         )
     else:
@@ -704,12 +670,11 @@ def compare_names(
         unit_weight = [sum(weight(t.text) for t in u.tokens) / len(u.tokens) for u in e_units]
         total = 0.0
         mass = 0.0
-        for p in pairs:
-            w = unit_weight[p["_j"]]
-            total += w * p["similarity"]
-            if p["how"] != "partial":
+        for sim, _i, j, how in aligned:
+            w = unit_weight[j]
+            total += w * sim
+            if how != "partial":
                 mass += w
-            p["weight"] = round(w, 2)
         if conflicts:
             left = sorted(unit_weight[j] for j in unmatched_e)
             mass += sum(left) / len(left) * conflicts
@@ -721,11 +686,17 @@ def compare_names(
     one_sided = max(0, abs(len(unmatched_q) - len(unmatched_e)) - optional)
     first = policy.missing_first if matched >= 3 else policy.missing_first_short
     penalty = 0.0 if one_sided == 0 else first + policy.missing_more * (one_sided - 1)
+    score = max(0.0, 100.0 * base - penalty)
+    if not explain:
+        return NameMatch(score=round(score, 2))
+    pairs = [
+        _explain_pair(q_units[i], e_units[j], how, sim, i, j, unit_weight)
+        for sim, i, j, how in aligned
+    ]
     partial_q = {p["_i"] for p in pairs if p["how"] == "partial"}
     partial_e = {p["_j"] for p in pairs if p["how"] == "partial"}
     unmatched_q = [i for i in unmatched_q if i not in partial_q]
     unmatched_e = [j for j in unmatched_e if j not in partial_e]
-    score = max(0.0, 100.0 * base - penalty)
     pairs.sort(key=lambda p: p["_i"])
     order = "same" if [p["_j"] for p in pairs] == sorted(p["_j"] for p in pairs) else "different"
     for p in pairs:
@@ -737,6 +708,53 @@ def compare_names(
         missing=[" ".join(t.raw for t in e_units[j].tokens) for j in unmatched_e],
         extra=[" ".join(t.raw for t in q_units[i].tokens) for i in unmatched_q],
     )
+
+
+def _explain_pair(
+    q: _Unit, e: _Unit, how: str, sim: float, i: int, j: int, unit_weight: list[float]
+) -> dict[str, Any]:
+    """One aligned pair as the explanation stores it: both names as written, how they
+    matched, the similarity, the listed name's rarity weight, and for a name in another
+    script its Latin reading and the scheme used."""
+    if how == "partial":
+        pair: dict[str, Any] = {
+            "query": " ".join(t.raw for t in q.tokens),
+            "entry": " ".join(t.raw for t in e.tokens),
+            "how": "partial",
+            "similarity": sim,
+            "_i": i,
+            "_j": j,
+        }
+        if unit_weight:
+            pair["weight"] = round(unit_weight[j], 2)
+        return pair
+    q_unit, e_unit = q.tokens, e.tokens
+    if how == "exact" and (q.via or e.via):
+        how = "school"
+    elif how == "exact":
+        if len(q_unit) != len(e_unit) or q.text != q_unit[0].text or e.text != e_unit[0].text:
+            how = "compound"
+        else:
+            folds = {t.how for t in (*q_unit, *e_unit)} - {"exact"}
+            how = (
+                "transliteration" if "transliteration" in folds else "accents" if folds else "exact"
+            )
+    pair = {
+        "query": _written(q_unit),
+        "entry": _written(e_unit),
+        "how": how,
+        "similarity": sim,
+        "_i": i,
+        "_j": j,
+    }
+    for side, unit in (("query", q_unit), ("entry", e_unit)):
+        schemes = {t.scheme for t in unit if t.scheme}
+        if schemes:  # written in another script: keep the Latin form and the scheme
+            pair[f"{side}_latin"] = " ".join(t.text for t in unit)
+            pair[f"{side}_scheme"] = ", ".join(sorted(schemes))
+    if unit_weight:
+        pair["weight"] = round(unit_weight[j], 2)
+    return pair
 
 
 # ---------------------------------------------------------------------------
@@ -776,26 +794,32 @@ def score_entry(
     entry: ListedPerson,
     policy: MatchPolicy,
     weight: Callable[[str], float] | None = None,
+    *,
+    min_score: float | None = None,
 ) -> Hit | None:
-    best: tuple[NameMatch, int] | None = None
+    """The entry's hit for the query: its best name, the date-of-birth and nationality points,
+    and the explanation. With `min_score`, an entry scoring below it is None, and only the
+    best name of an entry that reaches it is explained (the others are scored only)."""
+    best: tuple[float, int] | None = None
     for position, name in enumerate(entry.names):
-        result = compare_names(qnorm, normalise(name), policy, weight)
-        if best is None or result.score > best[0].score:
-            best = (result, position)
-    if best is None or best[0].score <= 0:
+        name_score = compare_names(qnorm, normalise(name), policy, weight, explain=False).score
+        if best is None or name_score > best[0]:
+            best = (name_score, position)
+    if best is None or best[0] <= 0:
         return None
-    name_match, position = best
+    position = best[1]
     dob = compare_dob(query.date_of_birth, entry.dates_of_birth, policy)
     nationality = compare_nationality(query.nationality, entry.nationalities, policy)
     score = round(
         max(
             0.0,
-            min(
-                100.0, policy.name_weight * name_match.score + dob["points"] + nationality["points"]
-            ),
+            min(100.0, policy.name_weight * best[0] + dob["points"] + nationality["points"]),
         ),
         2,
     )
+    if min_score is not None and score < min_score:
+        return None
+    name_match = compare_names(qnorm, normalise(entry.names[position]), policy, weight)
     explanation = {
         "engine": ENGINE_VERSION,
         "score": score,
@@ -1220,7 +1244,9 @@ class WatchlistIndex:
         found = found[np.lexsort((-agreement, -counts))]
         hits = []
         for entry_no in found[: policy.candidates_scored].tolist():
-            hit = score_entry(query, qnorm, self.entry(entry_no), policy, self.token_weight)
+            hit = score_entry(
+                query, qnorm, self.entry(entry_no), policy, self.token_weight, min_score=min_score
+            )
             if hit is not None and hit.score >= min_score:
                 hits.append(hit)
         hits.sort(key=lambda h: (-h.score, -h.name_score, h.key))
