@@ -925,6 +925,16 @@ class _Multimap:
         return self.values[left:right].tolist()
 
 
+def _year_may_agree(years: np.ndarray, year: int) -> np.ndarray:
+    """Which entries' birth years (`WatchlistIndex.dob_year`: 0 unknown, -1 several) may agree
+    with `year`: unknown or several, within one year, or one digit apart (a typing slip)."""
+    years = years.astype(np.int32)
+    one_digit = (
+        sum(((years // 10**k) % 10 != (year // 10**k) % 10).astype(np.int32) for k in range(4)) <= 1
+    )
+    return (years <= 0) | (np.abs(years - year) <= 1) | one_digit
+
+
 def _rarity_weights(frequencies: np.ndarray, entries: int) -> np.ndarray:
     """IDF-style weights from the list itself: ln((N+1)/(df+1)) scaled so that a token held by
     about one entry in a thousand (of a million) weighs 1, clipped to 0.5-1.5. Names shared
@@ -1169,9 +1179,13 @@ class WatchlistIndex:
         found, counts = self._candidate_counts(qnorm)
         return found[np.argsort(-counts, kind="stable")]
 
-    def _candidate_counts(self, qnorm: NormName) -> tuple[np.ndarray, np.ndarray]:
-        """(entry numbers, how many expanded token pairs each shares with the query)."""
-        none = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64))
+    def _candidate_counts(
+        self, qnorm: NormName, birth_year: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(entry numbers, how many expanded token pairs each shares with the query, each pair
+        weighed by its tokens' rarity), in entry order. With `birth_year`, entries whose date
+        of birth certainly conflicts with that year are left out (`_year_may_agree`)."""
+        none = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64))
         units = _units(qnorm, all_joins=True)
         unit_of: list[int] = []
         token_of: list[int] = []
@@ -1202,15 +1216,24 @@ class WatchlistIndex:
         left = np.searchsorted(self.pair_keys, wanted, "left")
         right = np.searchsorted(self.pair_keys, wanted, "right")
         entries = self.pair_entries[_ranges(left, right)]
-        if not len(entries):
-            return none
         # Each shared pair counts by the rarity of its two tokens: an entry sharing a rare
         # surname ranks above one sharing two common given names.
         weights = self.token_weights
-        pair_weight = weights[wanted >> 32] + weights[wanted & 0xFFFFFFFF]
-        found, inverse = np.unique(entries, return_inverse=True)
-        counts = np.bincount(inverse, weights=np.repeat(pair_weight, right - left))
-        return found.astype(np.int32), counts
+        pair_weight = (weights[wanted >> 32] + weights[wanted & 0xFFFFFFFF]).astype(np.float64)
+        entry_weights = np.repeat(pair_weight, right - left)
+        if birth_year is not None and len(entries):
+            # Before counting: the filter is per entry, and it leaves far fewer to count.
+            keep = _year_may_agree(self.dob_year[entries], birth_year)
+            entries, entry_weights = entries[keep], entry_weights[keep]
+        if not len(entries):
+            return none
+        # Each posting list is in entry order: a stable sort (timsort) merges these runs,
+        # faster than np.unique's quicksort. The weights are float32 values summed in float64,
+        # so the sums are exact in any order.
+        order = np.argsort(entries, kind="stable")
+        entries, entry_weights = entries[order], entry_weights[order]
+        starts = np.flatnonzero(np.concatenate(([True], entries[1:] != entries[:-1])))
+        return entries[starts], np.add.reduceat(entry_weights, starts)
 
     def search(self, query: Query, *, limit: int = 20, min_score: float | None = None) -> list[Hit]:
         """Ranked hits at or above `min_score` (default: the policy's threshold)."""
@@ -1219,23 +1242,16 @@ class WatchlistIndex:
         qnorm = normalise(query.name)
         if not qnorm.tokens:
             return []
-        found, counts = self._candidate_counts(qnorm)
         q = query.date_of_birth
+        # Entries whose date of birth certainly conflicts cannot reach the threshold.
+        prefilter = (
+            q is not None and min_score >= policy.threshold and not policy.conflict_can_hit()
+        )
+        found, counts = self._candidate_counts(
+            qnorm, q.year if q is not None and prefilter else None
+        )
         agreement = np.zeros(len(found), dtype=np.int8)
         if q is not None and len(found):
-            if min_score >= policy.threshold and not policy.conflict_can_hit():
-                # Entries whose date of birth certainly conflicts cannot reach the threshold.
-                years = self.dob_year[found].astype(np.int32)
-                qy = q.year
-                one_digit = (
-                    sum(
-                        ((years // 10**k) % 10 != (qy // 10**k) % 10).astype(np.int32)
-                        for k in range(4)
-                    )
-                    <= 1
-                )
-                keep = (years <= 0) | (np.abs(years - qy) <= 1) | one_digit
-                found, counts = found[keep], counts[keep]
             # Among entries sharing as many names, those whose date agrees are scored first.
             codes = self.dob[found]
             agreement = (codes // 10000 == q.year).astype(np.int8)
