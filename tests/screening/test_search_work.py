@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (names in Cyrillic and Han are test data)
 """The search's shortcuts give the same hits as the long way: candidates scored without
 their explanation, only the hits explained, sorted distinct ids, letters squeezed."""
 
@@ -72,7 +71,7 @@ def test_a_name_scored_without_its_explanation_scores_the_same(listed):
 
 
 def test_only_entries_that_reach_the_minimum_are_explained(listed):
-    people, queries, index = listed
+    _people, queries, index = listed
     policy = MatchPolicy()
     reached = below = 0
     for query in queries:
