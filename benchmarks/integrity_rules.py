@@ -103,6 +103,10 @@ class Population:
                 self.person["document_number"].append("")
                 self.person["nationality"].append("HN")
                 self.person["photo_hash"].append(f"{rng.integers(0, 2**62):016x}")
+                born = dt.date(1970, 1, 1) + dt.timedelta(days=int(rng.integers(0, 15000)))
+                self.person["date_of_birth"].append(born.isoformat())
+                self.person["sex"].append("female" if position % 2 else "male")
+                self.person["birth_place"].append("San Pedro Sula")
                 p += 1
             ids.append(reg_id)
         return ids
@@ -134,6 +138,9 @@ PERSON_COLUMNS = [
     "document_number",
     "nationality",
     "photo_hash",
+    "date_of_birth",
+    "sex",
+    "birth_place",
 ]
 
 
