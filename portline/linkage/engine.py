@@ -349,7 +349,31 @@ def train(records: Iterable[dict] | pa.Table, *, seed: int = 20261130) -> dict:
         estimate_without_term_frequencies=True,
         record_sample_proportion=sample,
     )
-    return linker.misc.save_model_to_json()
+    model = linker.misc.save_model_to_json()
+    # Kept with the model (Splink ignores it): a stored model is reused until the number of
+    # records has changed too much for its prior (see `should_retrain`).
+    model[TRAINED_ON_KEY] = table.num_rows
+    return model
+
+
+TRAINED_ON_KEY = "portline_trained_on_records"
+# A stored model is reused while the records number between 1/RETRAIN_FACTOR and
+# RETRAIN_FACTOR times those it was trained on: the prior (the chance that two random records
+# are one person) falls as the records grow, so a model trained on far fewer overstates it.
+RETRAIN_FACTOR = 2.0
+
+
+def should_retrain(stored: dict | None, *, records: int, minimum: int) -> bool:
+    """Whether a run over `records` records trains a new model rather than reuse `stored`
+    (the last trained one): never below `minimum` records; otherwise when none was trained
+    here (the shipped model does not count) or the records have grown or shrunk by more than
+    RETRAIN_FACTOR since."""
+    if records < minimum:
+        return False
+    trained_on = (stored or {}).get(TRAINED_ON_KEY)
+    if not trained_on:
+        return True
+    return not trained_on / RETRAIN_FACTOR <= records <= trained_on * RETRAIN_FACTOR
 
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "data" / "model.json"

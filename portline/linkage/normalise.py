@@ -240,7 +240,7 @@ def person_columns(key: bytes, columns: Mapping[str, Sequence | pa.Array]) -> di
         "given_2": _per_value(column("given_names"), _parts(1)),
         "surname_1": _per_value(column("family_names"), _parts(0)),
         "surname_2": _per_value(column("family_names"), _parts(1)),
-        "dob": _per_value(dob, lambda v: (v if isinstance(v, str) else iso_date(v)) or None),
+        "dob": _per_value(_iso_dates(dob), lambda v: v or None),
         "sex": _per_value(column("sex"), _sex),
         "birth_place": _per_value(column("birth_place"), lambda v: " ".join(name_parts(v)) or None),
         "address": pc.utf8_trim_whitespace(joined),
@@ -256,6 +256,16 @@ def person_columns(key: bytes, columns: Mapping[str, Sequence | pa.Array]) -> di
         ),
         "photo_hash": _per_value(column("photo_hash"), lambda v: v or None),
     }
+
+
+def _iso_dates(values: Sequence | pa.Array) -> pa.Array:
+    """Dates of birth as ISO strings, from strings, dates or a date column."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return pc.cast(values, pa.string())
+    try:
+        return pa.array(values, pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array([v.isoformat() if isinstance(v, dt.date) else v for v in values])
 
 
 def _sex(value: Any) -> str | None:
