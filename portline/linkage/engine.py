@@ -69,6 +69,7 @@ COMPARISON_LABELS = {
 }
 
 DEFAULT_THRESHOLD = 0.9
+DUCKDB_MEMORY_LIMIT = "2.5GB"
 # Expectation maximisation looks at about this many records (a seeded sample of larger inputs).
 TRAINING_SAMPLE = 200_000
 logger = logging.getLogger(__name__)
@@ -306,6 +307,10 @@ def columns_table(columns: dict[str, pa.Array]) -> pa.Table:
 def _duckdb_linker(table: pa.Table, settings: Any, *, validate: bool = True) -> Linker:
     con = duckdb.connect()
     con.execute("SET threads TO 2")
+    # Scoring millions of records holds tens of millions of blocked pairs: past this DuckDB
+    # spills to disk rather than grow (the whole scan must fit 6 GB beside the rules).
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con.execute(f"SET temp_directory = '{Path(tempfile.gettempdir()) / 'portline-duckdb'}'")
     db = DuckDBAPI(con)
     return Linker(
         db.register(table, table_name="people"),
