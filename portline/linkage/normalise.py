@@ -248,12 +248,8 @@ def person_columns(key: bytes, columns: Mapping[str, Sequence | pa.Array]) -> di
         "doc_fp": _per_value(
             column("document"), lambda v: keyed("document", normalise_document(v))
         ),
-        "phone_fp": _per_value(
-            column("phone"), lambda v: keyed("phone", normalise_phone(v))
-        ),
-        "email_fp": _per_value(
-            column("email"), lambda v: keyed("email", normalise_email(v))
-        ),
+        "phone_fp": _per_value(column("phone"), lambda v: keyed("phone", normalise_phone(v))),
+        "email_fp": _per_value(column("email"), lambda v: keyed("email", normalise_email(v))),
         "photo_hash": _per_value(column("photo_hash"), lambda v: v or None),
     }
 

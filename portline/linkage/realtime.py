@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -77,12 +78,35 @@ for _name in ("sex", "birth_place", "doc_fp", "phone_fp", "email_fp", "photo_has
 TF_COLUMNS = ("given_1", "given_2", "surname_1", "surname_2")
 
 
-def _hash_keys(table: pa.Table, cols: tuple[str, ...]) -> np.ndarray:
-    parts = [table.column(c).to_pylist() for c in cols]
-    out = np.empty(table.num_rows, dtype=np.int64)
-    for i, key in enumerate(zip(*parts, strict=True)):
-        out[i] = 0 if None in key else hash(key) or 1
-    return out
+def _key_sql(cols: tuple[str, ...], values: list[str]) -> str:
+    """A blocking key as one 64-bit DuckDB hash (0 where a part is missing); `values` are the
+    column names (index) or typed parameters (one record), so both hash alike."""
+    missing = " OR ".join(f"{v} IS NULL" for v in values)
+    return f"CASE WHEN {missing} THEN 0 ELSE hash({', '.join(values)}) END"
+
+
+def _hash_keys(table: pa.Table) -> list[np.ndarray]:
+    """Every block's key for every row, hashed by DuckDB over whole columns."""
+    con = duckdb.connect()
+    con.execute("SET threads TO 2")
+    con.register("records", table)
+    exprs = ", ".join(
+        f"{_key_sql(cols, list(cols))} AS k{i}" for i, cols in enumerate(engine.PREDICTION_BLOCKS)
+    )
+    arrays = con.sql(f"SELECT {exprs} FROM records").fetchnumpy()  # noqa: S608 - fixed names
+    con.close()
+    return [np.asarray(arrays[f"k{i}"], dtype=np.uint64) for i in range(len(arrays))]
+
+
+def _query_sql() -> str:
+    exprs, n = [], 0
+    for cols in engine.PREDICTION_BLOCKS:
+        exprs.append(_key_sql(cols, [f"${n + i + 1}::VARCHAR" for i in range(len(cols))]))
+        n += len(cols)
+    return "SELECT " + ", ".join(exprs)
+
+
+_QUERY_SQL = _query_sql()
 
 
 class CandidateIndex:
@@ -100,10 +124,10 @@ class CandidateIndex:
                 raise engine.EngineError(f"model and real-time levels differ for {name}")
             self.comparisons.append((name, LEVELS[name], levels))
         self.blocks = []
-        for cols in engine.PREDICTION_BLOCKS:
-            keys = _hash_keys(table, cols)
+        for cols, keys in zip(engine.PREDICTION_BLOCKS, _hash_keys(table), strict=True):
             order = np.argsort(keys, kind="stable")
             self.blocks.append((cols, keys[order], order))
+        self._con = duckdb.connect()
         self.tf: dict[str, dict[str, float]] = {}
         for col in TF_COLUMNS:
             counts = pc.value_counts(table.column(col).drop_null())
@@ -118,13 +142,15 @@ class CandidateIndex:
         return cls(table, model)
 
     def candidates(self, record: dict) -> np.ndarray:
+        params = [record.get(c) for cols in engine.PREDICTION_BLOCKS for c in cols]
+        hashes = self._con.execute(_QUERY_SQL, params).fetchone() or ()
         found = []
-        for cols, sorted_keys, order in self.blocks:
-            key = tuple(record.get(c) for c in cols)
-            if None in key:
+        for (_cols, sorted_keys, order), h in zip(self.blocks, hashes, strict=True):
+            if not h:
                 continue
-            h = hash(key) or 1
-            lo, hi = np.searchsorted(sorted_keys, [h, h + 1])
+            key = np.uint64(h)
+            lo = np.searchsorted(sorted_keys, key, side="left")
+            hi = np.searchsorted(sorted_keys, key, side="right")
             if hi > lo:
                 found.append(order[lo:hi])
         if not found:
