@@ -147,8 +147,16 @@ def _dob_comparison() -> Any:
                 ),
                 0.05,
             ),
+            # A mistyped day keeps year and month (19 typed 21 differs in two digits). Day and
+            # month both different in one year is rare for one person and common for siblings
+            # at one address: that level weighs against a link (siblings of one year, one name
+            # pattern and one address linked at a million registrations).
             _fixed_m(
-                cll.CustomLevel("dob_year_l = dob_year_r", label_for_charts="same year"), 0.03
+                cll.CustomLevel("dob_ym_l = dob_ym_r", label_for_charts="same year and month"),
+                0.029,
+            ),
+            _fixed_m(
+                cll.CustomLevel("dob_year_l = dob_year_r", label_for_charts="same year"), 0.001
             ),
             _fixed_m(cll.ElseLevel(), 0.000001),
         ],

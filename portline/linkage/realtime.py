@@ -16,7 +16,6 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -69,6 +68,7 @@ LEVELS: dict[str, list[Pred]] = {
         _dob_swap,
         _dob_year_off,
         lambda a, b: DamerauLevenshtein.distance(a["dob"], b["dob"]) <= 1,
+        lambda a, b: a["dob_ym"] == b["dob_ym"],
         lambda a, b: a["dob_year"] == b["dob_year"],
     ],
     "address": [_eq("address"), _jw("address", 0.9), lambda a, b: a["zip"] == b["zip"]],
@@ -78,35 +78,23 @@ for _name in ("sex", "birth_place", "doc_fp", "phone_fp", "email_fp", "photo_has
 TF_COLUMNS = ("given_1", "given_2", "surname_1", "surname_2")
 
 
-def _key_sql(cols: tuple[str, ...], values: list[str]) -> str:
-    """A blocking key as one 64-bit DuckDB hash (0 where a part is missing); `values` are the
-    column names (index) or typed parameters (one record), so both hash alike."""
-    missing = " OR ".join(f"{v} IS NULL" for v in values)
-    return f"CASE WHEN {missing} THEN 0 ELSE hash({', '.join(values)}) END"
+_SEPARATOR = "\x1f"  # never inside a normalised value
 
 
-def _hash_keys(table: pa.Table) -> list[np.ndarray]:
-    """Every block's key for every row, hashed by DuckDB over whole columns."""
-    con = duckdb.connect()
-    con.execute("SET threads TO 2")
-    con.register("records", table)
-    exprs = ", ".join(
-        f"{_key_sql(cols, list(cols))} AS k{i}" for i, cols in enumerate(engine.PREDICTION_BLOCKS)
-    )
-    arrays = con.sql(f"SELECT {exprs} FROM records").fetchnumpy()  # noqa: S608 - fixed names
-    con.close()
-    return [np.asarray(arrays[f"k{i}"], dtype=np.uint64) for i in range(len(arrays))]
-
-
-def _query_sql() -> str:
-    exprs, n = [], 0
-    for cols in engine.PREDICTION_BLOCKS:
-        exprs.append(_key_sql(cols, [f"${n + i + 1}::VARCHAR" for i in range(len(cols))]))
-        n += len(cols)
-    return "SELECT " + ", ".join(exprs)
-
-
-_QUERY_SQL = _query_sql()
+def _hash_keys(table: pa.Table, cols: tuple[str, ...]) -> np.ndarray:
+    """Every row's key for one block, as Python's hash of the joined values (0 where a part
+    is missing): the values are joined column-wise and each distinct key hashed once."""
+    joined = pc.binary_join_element_wise(*(table.column(c) for c in cols), _SEPARATOR)
+    if isinstance(joined, pa.ChunkedArray):
+        joined = joined.combine_chunks()
+    encoded = pc.dictionary_encode(joined)
+    distinct = encoded.dictionary.to_pylist()
+    hashes = np.fromiter((hash(k) or 1 for k in distinct), dtype=np.int64, count=len(distinct))
+    index = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    out = np.zeros(table.num_rows, dtype=np.int64)
+    present = index >= 0
+    out[present] = hashes[index[present]]
+    return out
 
 
 class CandidateIndex:
@@ -124,10 +112,10 @@ class CandidateIndex:
                 raise engine.EngineError(f"model and real-time levels differ for {name}")
             self.comparisons.append((name, LEVELS[name], levels))
         self.blocks = []
-        for cols, keys in zip(engine.PREDICTION_BLOCKS, _hash_keys(table), strict=True):
+        for cols in engine.PREDICTION_BLOCKS:
+            keys = _hash_keys(table, cols)
             order = np.argsort(keys, kind="stable")
             self.blocks.append((cols, keys[order], order))
-        self._con = duckdb.connect()
         self.tf: dict[str, dict[str, float]] = {}
         for col in TF_COLUMNS:
             counts = pc.value_counts(table.column(col).drop_null())
@@ -142,15 +130,14 @@ class CandidateIndex:
         return cls(table, model)
 
     def candidates(self, record: dict) -> np.ndarray:
-        params = [record.get(c) for cols in engine.PREDICTION_BLOCKS for c in cols]
-        hashes = self._con.execute(_QUERY_SQL, params).fetchone() or ()
         found = []
-        for (_cols, sorted_keys, order), h in zip(self.blocks, hashes, strict=True):
-            if not h:
+        for cols, sorted_keys, order in self.blocks:
+            key = [record.get(c) for c in cols]
+            if None in key:
                 continue
-            key = np.uint64(h)
-            lo = np.searchsorted(sorted_keys, key, side="left")
-            hi = np.searchsorted(sorted_keys, key, side="right")
+            h = hash(_SEPARATOR.join(key)) or 1
+            lo = np.searchsorted(sorted_keys, h, side="left")
+            hi = np.searchsorted(sorted_keys, h, side="right")
             if hi > lo:
                 found.append(order[lo:hi])
         if not found:

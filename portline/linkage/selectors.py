@@ -295,6 +295,7 @@ LEVEL_NAMES = {
     "day and month swapped": gettext_lazy("day and month swapped"),
     "same day, year off by one": gettext_lazy("same day, year off by one"),
     "one digit different": gettext_lazy("one digit different"),
+    "same year and month": gettext_lazy("same year and month"),
     "same year": gettext_lazy("same year only"),
     "same ZIP code only": gettext_lazy("same ZIP code only"),
     "given name and surname swapped": gettext_lazy("given name and surname swapped"),
