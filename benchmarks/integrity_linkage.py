@@ -195,12 +195,19 @@ def main() -> None:
     )
     parser.add_argument("--retrain", action="store_true", help="train and store the model again")
     parser.add_argument("--training-sample", type=int, default=300_000)
+    parser.add_argument(
+        "--duckdb-memory",
+        default=engine.DUCKDB_MEMORY_LIMIT,
+        help="DuckDB's memory limit while scoring (it spills to disk beyond it)",
+    )
     args = parser.parse_args()
+    engine.DUCKDB_MEMORY_LIMIT = args.duckdb_memory
     model_path = args.model or Path(__file__).resolve().parent.parent / "var" / "benchmarks" / (
         f"linkage-model-{args.registrations}-seed{args.seed}.json"
     )
     print(
-        f"Integrity scan benchmark: {args.registrations:,} registrations, seed {args.seed}; "
+        f"Integrity scan benchmark: {args.registrations:,} registrations, seed {args.seed}, "
+        f"DuckDB memory limit {args.duckdb_memory}; "
         f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
 

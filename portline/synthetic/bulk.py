@@ -198,7 +198,7 @@ def registration_batches(
             photo_hash=photo_hash,
             relationship=relationship,
             date_of_birth=dob,
-            sex=np.where(female, "female", "male").tolist(),
+            sex=["female" if f else "male" for f in female.tolist()],  # two shared strings
             birth_place=birth_place,
         )
         done += n
@@ -218,7 +218,8 @@ def _births(
     size = np.repeat(sizes, sizes)
     spouse = (position == 2) & (size > 2) & (rng.random(people) < 0.7)
     adult = (position == 1) | spouse
-    relationship = np.where(position == 1, "self", np.where(spouse, "spouse", "child"))
+    kinds = np.array(["child", "spouse", "self"], dtype=object)  # shared strings, not copies
+    relationship = kinds[np.where(position == 1, 2, np.where(spouse, 1, 0))]
     low = np.where(adult, 18 * 365, 0)
     high = np.where(adult, 60 * 365, 17 * 365)
     age_days = low + (rng.random(people) * (high - low)).astype(np.int64)
