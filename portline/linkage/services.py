@@ -31,7 +31,7 @@ from portline.linkage.selectors import (
     RecordRef,
     adjudicated_pairs,
     latest_model,
-    linkage_records,
+    linkage_table,
 )
 
 MIN_REASON_LENGTH = 5
@@ -81,11 +81,13 @@ def linkage_run(
     if backend == RunBackend.SPARK and not engine.java_available():
         raise LinkageNotConfigured(_("Java is not installed: the Spark backend needs Java 17."))
     started = clock.now()
-    records, refs = linkage_records()
+    records, refs = linkage_table()
     confirmed, rejected = adjudicated_pairs()
     stored = latest_model()
     if train is None:
-        train = engine.should_retrain(stored, records=len(records), minimum=MIN_TRAINING_RECORDS)
+        train = engine.should_retrain(
+            stored, records=records.num_rows, minimum=MIN_TRAINING_RECORDS
+        )
     model = engine.train(records) if train else (stored or engine.default_model())
     try:
         if backend == RunBackend.SPARK:
