@@ -25,6 +25,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
@@ -49,7 +50,7 @@ RECORD_COLUMNS = (
     "photo_hash",  # perceptual hash (hex) of the person's photograph
 )
 # Derived here, so every caller (database, CSV file, benchmark) blocks the same way.
-DERIVED_COLUMNS = ("dob_year", "dob_md", "initials")
+DERIVED_COLUMNS = ("dob_year", "dob_md", "dob_ym", "dob_yd", "dob_dm", "initials")
 
 # Comparison names as shown to a supervisor.
 COMPARISON_LABELS = {
@@ -68,6 +69,7 @@ COMPARISON_LABELS = {
 }
 
 DEFAULT_THRESHOLD = 0.9
+DUCKDB_MEMORY_LIMIT = "2.5GB"
 # Expectation maximisation looks at about this many records (a seeded sample of larger inputs).
 TRAINING_SAMPLE = 200_000
 logger = logging.getLogger(__name__)
@@ -145,8 +147,16 @@ def _dob_comparison() -> Any:
                 ),
                 0.05,
             ),
+            # A mistyped day keeps year and month (19 typed 21 differs in two digits). Day and
+            # month both different in one year is rare for one person and common for siblings
+            # at one address: that level weighs against a link (siblings of one year, one name
+            # pattern and one address linked at a million registrations).
             _fixed_m(
-                cll.CustomLevel("dob_year_l = dob_year_r", label_for_charts="same year"), 0.03
+                cll.CustomLevel("dob_ym_l = dob_ym_r", label_for_charts="same year and month"),
+                0.029,
+            ),
+            _fixed_m(
+                cll.CustomLevel("dob_year_l = dob_year_r", label_for_charts="same year"), 0.001
             ),
             _fixed_m(cll.ElseLevel(), 0.000001),
         ],
@@ -183,8 +193,13 @@ def _exact(col: str, *, m_agree: float) -> Any:
 
 PREDICTION_BLOCKS = (
     ("dob", "initials"),  # typos, transliteration, swapped names, missing surname
-    ("given_1", "surname_1", "dob_year"),  # day/month swapped, one digit wrong
-    ("given_1", "surname_1", "dob_md"),  # year off by one
+    # The same first given name and surname with one part of the date of birth wrong: the
+    # other two parts agree (a mistyped day, month or year), or day and month are swapped.
+    # (Given name, surname and year of birth alone make buckets of hundreds at millions.)
+    ("given_1", "surname_1", "dob_ym"),
+    ("given_1", "surname_1", "dob_yd"),
+    ("given_1", "surname_1", "dob_md"),
+    ("given_1", "surname_1", "dob_year", "dob_dm"),
     ("dob", "surname_1"),  # given name's first letter changed (Yesenia / Jesenia)
     ("dob", "given_1"),  # surname's first letter changed
     ("address", "initials"),  # same destination, name and date both off
@@ -252,6 +267,9 @@ def _derive(record: dict) -> dict:
     dob = row["dob"]
     row["dob_year"] = dob[:4] if dob else None
     row["dob_md"] = dob[5:] if dob else None
+    row["dob_ym"] = dob[:7] if dob else None
+    row["dob_yd"] = f"{dob[:4]}-{dob[8:]}" if dob else None
+    row["dob_dm"] = "-".join(sorted((dob[5:7], dob[8:]))) if dob else None
     initials = sorted(p[0] for p in (row["given_1"], row["surname_1"]) if p)
     row["initials"] = "".join(initials) or None
     return row
@@ -264,9 +282,43 @@ def records_table(records: Iterable[dict]) -> pa.Table:
     return pa.Table.from_pylist([_derive(r) for r in records], schema=_SCHEMA)
 
 
+def columns_table(columns: dict[str, pa.Array]) -> pa.Table:
+    """The same table as `records_table`, from columns (`normalise.person_columns`): the
+    derived blocking columns computed column-wise."""
+    dob = columns["dob"]
+    given = pc.utf8_slice_codeunits(columns["given_1"], 0, 1)
+    surname = pc.utf8_slice_codeunits(columns["surname_1"], 0, 1)
+    in_order = pc.if_else(
+        pc.less_equal(given, surname),
+        pc.binary_join_element_wise(given, surname, ""),
+        pc.binary_join_element_wise(surname, given, ""),
+    )
+    year = pc.utf8_slice_codeunits(dob, 0, 4)
+    month = pc.utf8_slice_codeunits(dob, 5, 7)
+    day = pc.utf8_slice_codeunits(dob, 8, 10)
+    derived = {
+        "dob_year": year,
+        "dob_md": pc.utf8_slice_codeunits(dob, 5, 10),
+        "dob_ym": pc.utf8_slice_codeunits(dob, 0, 7),
+        "dob_yd": pc.binary_join_element_wise(year, day, "-"),
+        "dob_dm": pc.if_else(
+            pc.less_equal(month, day),
+            pc.binary_join_element_wise(month, day, "-"),
+            pc.binary_join_element_wise(day, month, "-"),
+        ),
+        "initials": pc.coalesce(in_order, given, surname),
+    }
+    arrays = {**columns, **derived}
+    return pa.table([pa.array(arrays[name], pa.string()) for name in _SCHEMA.names], schema=_SCHEMA)
+
+
 def _duckdb_linker(table: pa.Table, settings: Any, *, validate: bool = True) -> Linker:
     con = duckdb.connect()
     con.execute("SET threads TO 2")
+    # Scoring millions of records holds tens of millions of blocked pairs: past this DuckDB
+    # spills to disk rather than grow (the whole scan must fit 6 GB beside the rules).
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con.execute(f"SET temp_directory = '{Path(tempfile.gettempdir()) / 'portline-duckdb'}'")
     db = DuckDBAPI(con)
     return Linker(
         db.register(table, table_name="people"),
@@ -310,7 +362,31 @@ def train(records: Iterable[dict] | pa.Table, *, seed: int = 20261130) -> dict:
         estimate_without_term_frequencies=True,
         record_sample_proportion=sample,
     )
-    return linker.misc.save_model_to_json()
+    model = linker.misc.save_model_to_json()
+    # Kept with the model (Splink ignores it): a stored model is reused until the number of
+    # records has changed too much for its prior (see `should_retrain`).
+    model[TRAINED_ON_KEY] = table.num_rows
+    return model
+
+
+TRAINED_ON_KEY = "portline_trained_on_records"
+# A stored model is reused while the records number between 1/RETRAIN_FACTOR and
+# RETRAIN_FACTOR times those it was trained on: the prior (the chance that two random records
+# are one person) falls as the records grow, so a model trained on far fewer overstates it.
+RETRAIN_FACTOR = 2.0
+
+
+def should_retrain(stored: dict | None, *, records: int, minimum: int) -> bool:
+    """Whether a run over `records` records trains a new model rather than reuse `stored`
+    (the last trained one): never below `minimum` records; otherwise when none was trained
+    here (the shipped model does not count) or the records have grown or shrunk by more than
+    RETRAIN_FACTOR since."""
+    if records < minimum:
+        return False
+    trained_on = (stored or {}).get(TRAINED_ON_KEY)
+    if not trained_on:
+        return True
+    return not trained_on / RETRAIN_FACTOR <= records <= trained_on * RETRAIN_FACTOR
 
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "data" / "model.json"
@@ -382,6 +458,11 @@ def _level_weights(model: dict) -> dict[str, list[tuple[float, str]]]:
 
 def _links_from_rows(rows: Iterable[dict], model: dict) -> list[Link]:
     weights = _level_weights(model)
+    # The weight Splink returns for a level is log2(m/u) computed in SQL: look it up by its
+    # rounded value, and fall back to the nearest level when rounding differs.
+    labels = {
+        name: {round(w, 6): (w, label) for w, label in levels} for name, levels in weights.items()
+    }
     links = []
     for row in rows:
         evidence = []
@@ -390,7 +471,9 @@ def _links_from_rows(rows: Iterable[dict], model: dict) -> list[Link]:
             if weight is None:
                 continue
             weight = float(weight)
-            nearest = min(levels, key=lambda lv: abs(lv[0] - weight), default=None)
+            nearest = labels[name].get(round(weight, 6)) or min(
+                levels, key=lambda lv: abs(lv[0] - weight), default=None
+            )
             if weight == 0.0 and (nearest is None or abs(nearest[0]) > 1e-9):
                 continue  # missing in one of the records: no evidence either way
             label = nearest[1] if nearest and abs(nearest[0] - weight) < 1e-6 else ""
@@ -419,7 +502,17 @@ def predict_duckdb(
     # The settings were validated when the model was trained; validating again costs ~1.5 s.
     linker = _duckdb_linker(table, settings_for_dialect(model, "duckdb"), validate=False)
     predictions = linker.inference.predict(threshold_match_probability=threshold)
-    return _links_from_rows(predictions.as_record_list(), model)
+    wanted = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
+    for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
+        wanted.append(f"mw_{name}")
+        if any(level.get("tf_adjustment_column") for level in comparison["comparison_levels"]):
+            wanted.append(f"mw_tf_adj_{name}")
+    columns = ", ".join(f'"{c}"' for c in wanted)
+    rows = predictions.db_api.duckdb_con.sql(  # only these columns leave DuckDB
+        f"SELECT {columns} FROM {predictions.physical_name}"  # noqa: S608 - names from the model
+    ).to_arrow_table()
+    return _links_from_rows(rows.to_pylist(), model)
 
 
 # --- Spark ------------------------------------------------------------------------------
@@ -530,7 +623,10 @@ def cluster(
 ) -> list[Cluster]:
     """Connected components over the links at or above `threshold`, plus every confirmed
     pair (probability 1), minus every rejected pair (never linked, whatever its score).
-    Singletons are left out. Deterministic: members and clusters come sorted."""
+    Singletons are left out, and links naming a record not in `record_ids`. Deterministic:
+    members and clusters come sorted. The union-find visits only the records of a link, so
+    the cost follows the number of links, not of records."""
+    known = set(record_ids)
     rejected_set = {tuple(sorted(pair)) for pair in rejected}
     confirmed_set = {tuple(sorted(pair)) for pair in confirmed} - rejected_set
     by_pair = {(link.left, link.right): link for link in links}
@@ -539,15 +635,16 @@ def cluster(
         if link.probability >= threshold and pair not in rejected_set:
             edges[pair] = link
     for pair in confirmed_set:
-        known = by_pair.get(pair)  # type: ignore[arg-type]
+        scored = by_pair.get(pair)  # type: ignore[arg-type]
         edges[pair] = Link(  # type: ignore[index]
             pair[0],
             pair[1],
             1.0,
-            known.match_weight if known else 0.0,
-            known.evidence if known else (),
+            scored.match_weight if scored else 0.0,
+            scored.evidence if scored else (),
         )
-    parent: dict[str, str] = {rid: rid for rid in record_ids}
+    edges = {pair: link for pair, link in edges.items() if pair[0] in known and pair[1] in known}
+    parent: dict[str, str] = {}
 
     def find(x: str) -> str:
         parent.setdefault(x, x)

@@ -68,6 +68,7 @@ LEVELS: dict[str, list[Pred]] = {
         _dob_swap,
         _dob_year_off,
         lambda a, b: DamerauLevenshtein.distance(a["dob"], b["dob"]) <= 1,
+        lambda a, b: a["dob_ym"] == b["dob_ym"],
         lambda a, b: a["dob_year"] == b["dob_year"],
     ],
     "address": [_eq("address"), _jw("address", 0.9), lambda a, b: a["zip"] == b["zip"]],
@@ -77,11 +78,22 @@ for _name in ("sex", "birth_place", "doc_fp", "phone_fp", "email_fp", "photo_has
 TF_COLUMNS = ("given_1", "given_2", "surname_1", "surname_2")
 
 
+_SEPARATOR = "\x1f"  # never inside a normalised value
+
+
 def _hash_keys(table: pa.Table, cols: tuple[str, ...]) -> np.ndarray:
-    parts = [table.column(c).to_pylist() for c in cols]
-    out = np.empty(table.num_rows, dtype=np.int64)
-    for i, key in enumerate(zip(*parts, strict=True)):
-        out[i] = 0 if None in key else hash(key) or 1
+    """Every row's key for one block, as Python's hash of the joined values (0 where a part
+    is missing): the values are joined column-wise and each distinct key hashed once."""
+    joined = pc.binary_join_element_wise(*(table.column(c) for c in cols), _SEPARATOR)
+    if isinstance(joined, pa.ChunkedArray):
+        joined = joined.combine_chunks()
+    encoded = pc.dictionary_encode(joined)
+    distinct = encoded.dictionary.to_pylist()
+    hashes = np.fromiter((hash(k) or 1 for k in distinct), dtype=np.int64, count=len(distinct))
+    index = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    out = np.zeros(table.num_rows, dtype=np.int64)
+    present = index >= 0
+    out[present] = hashes[index[present]]
     return out
 
 
@@ -120,11 +132,12 @@ class CandidateIndex:
     def candidates(self, record: dict) -> np.ndarray:
         found = []
         for cols, sorted_keys, order in self.blocks:
-            key = tuple(record.get(c) for c in cols)
+            key = [record.get(c) for c in cols]
             if None in key:
                 continue
-            h = hash(key) or 1
-            lo, hi = np.searchsorted(sorted_keys, [h, h + 1])
+            h = hash(_SEPARATOR.join(key)) or 1
+            lo = np.searchsorted(sorted_keys, h, side="left")
+            hi = np.searchsorted(sorted_keys, h, side="right")
             if hi > lo:
                 found.append(order[lo:hi])
         if not found:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import imagehash
+import pyarrow as pa
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -81,6 +82,66 @@ def linkage_key() -> bytes:
             _("Person linkage needs PORTLINE_LINKAGE_KEY (the fingerprint key) to be set.")
         )
     return settings.LINKAGE_KEY.encode()
+
+
+def linkage_table() -> tuple[pa.Table, dict[str, RecordRef]]:
+    """The records of `linkage_records` as one engine table (`engine.columns_table`), read
+    as plain columns and normalised column-wise (`normalise.person_columns`): what a run over
+    every record scores."""
+    photos: dict[int, str | None] = {}
+    for document in EvidenceDocument.objects.filter(
+        kind=EvidenceKind.PHOTO, person__isnull=False, content_type__startswith="image/"
+    ).order_by("person_id", "-uploaded_at"):
+        if document.person_id not in photos:
+            photos[document.person_id] = _photo_hash(document)
+    names = normalise.INPUT_COLUMNS
+    columns: dict[str, list[Any]] = {name: [] for name in names}
+    refs: dict[str, RecordRef] = {}
+    people = (
+        Person.objects.filter(registration__status="submitted")
+        .exclude(given_names="", family_names="")
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "given_names",
+            "family_names",
+            "date_of_birth",
+            "gender",
+            "city_of_birth",
+            "registration__us_address_line1",
+            "registration__us_zip",
+            "phone",
+            "email",
+            "id_document_number",
+            "registration__partner_id",
+        )
+    )
+    for pk, *values, partner_id in people.iterator(chunk_size=5000):
+        rkey = person_key(pk)
+        source = RecordSource.PARTNER if partner_id else RecordSource.REGISTRATION
+        refs[rkey] = RecordRef(rkey, source, person_id=pk)
+        values[3] = values[3] if values[3] in ("female", "male") else ""
+        for name, value in zip(names, [rkey, *values, photos.get(pk)], strict=True):
+            columns[name].append(value)
+    for pk, display_name, phone, email in (
+        User.objects.filter(role=Role.APPLICANT)
+        .exclude(display_name="")
+        .order_by("pk")
+        .values_list("pk", "display_name", "phone", "email")
+    ):
+        parts = display_name.split()
+        akey = account_key(pk)
+        refs[akey] = RecordRef(akey, RecordSource.ACCOUNT, account_id=pk)
+        row = {
+            "unique_id": akey,
+            "given_names": parts[0] if parts else "",
+            "family_names": " ".join(parts[1:]),
+            "phone": phone,
+            "email": email,
+        }
+        for name in names:
+            columns[name].append(row.get(name))
+    return engine.columns_table(normalise.person_columns(linkage_key(), columns)), refs
 
 
 def linkage_records() -> tuple[list[dict], dict[str, RecordRef]]:
@@ -295,6 +356,7 @@ LEVEL_NAMES = {
     "day and month swapped": gettext_lazy("day and month swapped"),
     "same day, year off by one": gettext_lazy("same day, year off by one"),
     "one digit different": gettext_lazy("one digit different"),
+    "same year and month": gettext_lazy("same year and month"),
     "same year": gettext_lazy("same year only"),
     "same ZIP code only": gettext_lazy("same ZIP code only"),
     "given name and surname swapped": gettext_lazy("given name and surname swapped"),

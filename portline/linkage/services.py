@@ -31,12 +31,14 @@ from portline.linkage.selectors import (
     RecordRef,
     adjudicated_pairs,
     latest_model,
-    linkage_records,
+    linkage_table,
 )
 
 MIN_REASON_LENGTH = 5
 # Below this many records the model is not retrained: the last run's model (or the shipped
-# one, trained on the seeded synthetic population) scores them.
+# one, trained on the seeded synthetic population) scores them. Above it, a model trained
+# by an earlier run is reused (see `engine.should_retrain`): training is not repeated on every
+# scan.
 MIN_TRAINING_RECORDS = 5000
 
 
@@ -55,7 +57,9 @@ def linkage_run(
     """Link every person record (registrations, partner entries, applicant accounts) and
     store the links at or above `threshold`, with their evidence, and the clusters they form.
     Supervisors' adjudications are respected: a rejected pair never links, a confirmed pair
-    always does. `train=None` retrains when there are at least MIN_TRAINING_RECORDS records.
+    always does. `train=None` trains when there are at least MIN_TRAINING_RECORDS records
+    and no model trained here for a similar number of records is stored; otherwise the stored
+    model scores them.
     `actor=None` is the system (the integrity scan, the task worker)."""
     if (
         actor is not None
@@ -77,11 +81,14 @@ def linkage_run(
     if backend == RunBackend.SPARK and not engine.java_available():
         raise LinkageNotConfigured(_("Java is not installed: the Spark backend needs Java 17."))
     started = clock.now()
-    records, refs = linkage_records()
+    records, refs = linkage_table()
     confirmed, rejected = adjudicated_pairs()
+    stored = latest_model()
     if train is None:
-        train = len(records) >= MIN_TRAINING_RECORDS
-    model = engine.train(records) if train else (latest_model() or engine.default_model())
+        train = engine.should_retrain(
+            stored, records=records.num_rows, minimum=MIN_TRAINING_RECORDS
+        )
+    model = engine.train(records) if train else (stored or engine.default_model())
     try:
         if backend == RunBackend.SPARK:
             with tempfile.TemporaryDirectory(prefix="portline-spark-") as tmp:

@@ -54,6 +54,12 @@ class Batch:
     document_number: list[str]
     nationality: list[str]
     photo_hash: list[str]
+    # Drawn from a generator of their own (seeded by the seed and the batch), so the columns
+    # above are the same as before these were added.
+    relationship: list[str]  # self, spouse or child
+    date_of_birth: list[str]  # ISO date
+    sex: list[str]  # female or male
+    birth_place: list[str]
 
     @property
     def size(self) -> int:
@@ -166,6 +172,9 @@ def registration_batches(
             has_doc, person_nat.astype(object) + np.char.zfill(doc_numbers.astype(str), 10), ""
         )
         photo_hash = [f"{x:016x}" for x in photo.tolist()]
+        relationship, dob, birth_place = _births(
+            np.random.default_rng([seed, 2, done]), today, sizes, position, person_nat
+        )
         yield Batch(
             first_index=done,
             registered_at=registered_at,
@@ -187,5 +196,38 @@ def registration_batches(
             document_number=doc.tolist(),
             nationality=person_nat.tolist(),
             photo_hash=photo_hash,
+            relationship=relationship,
+            date_of_birth=dob,
+            sex=["female" if f else "male" for f in female.tolist()],  # two shared strings
+            birth_place=birth_place,
         )
         done += n
+
+
+def _births(
+    rng: np.random.Generator,
+    today: dt.date,
+    sizes: np.ndarray,
+    position: np.ndarray,
+    nationality: np.ndarray,
+) -> tuple[list[str], list[str], list[str]]:
+    """Per person: relationship (as the per-person generator draws it: the first is the
+    applicant, the second of a group of three or more a spouse seven times in ten, the others
+    children), date of birth (adults 18-60, children 0-17) and a birth city of the nationality."""
+    people = len(position)
+    size = np.repeat(sizes, sizes)
+    spouse = (position == 2) & (size > 2) & (rng.random(people) < 0.7)
+    adult = (position == 1) | spouse
+    kinds = np.array(["child", "spouse", "self"], dtype=object)  # shared strings, not copies
+    relationship = kinds[np.where(position == 1, 2, np.where(spouse, 1, 0))]
+    low = np.where(adult, 18 * 365, 0)
+    high = np.where(adult, 60 * 365, 17 * 365)
+    age_days = low + (rng.random(people) * (high - low)).astype(np.int64)
+    dob = (np.datetime64(today.isoformat(), "D") - age_days.astype("timedelta64[D]")).astype(str)
+    pick = rng.random(people)
+    place = np.empty(people, dtype=object)
+    for code in np.unique(nationality).tolist():
+        rows = np.nonzero(nationality == code)[0]
+        pool = np.array(names.BIRTH_CITIES[code], dtype=object)
+        place[rows] = pool[(pick[rows] * len(pool)).astype(int)]
+    return relationship.tolist(), dob.tolist(), place.tolist()

@@ -155,3 +155,53 @@ def true_pairs(people: list[PlantedPerson]) -> set[tuple[str, str]]:
             for j in range(i + 1, len(ids)):
                 pairs.add((ids[i], ids[j]))
     return pairs
+
+
+# The person columns `plant_duplicates` reads and returns (besides record_id and entity_id).
+PERSON_COLUMNS = (
+    "given_names",
+    "family_names",
+    "date_of_birth",  # ISO date
+    "sex",
+    "birth_place",
+    "address_line",
+    "zip",
+    "phone",
+    "document",
+)
+
+
+def plant_duplicates(
+    people: dict[str, list], *, seed: int, duplicate_share: float = 0.1
+) -> dict[str, list]:
+    """Columnar planting for benchmarks at millions: every person of `people` (columns of
+    PERSON_COLUMNS, one entry per person, e.g. from `portline.synthetic.bulk`) as record
+    `r<n>` of entity n, and for a seeded `duplicate_share` of them a record `d<n>` of the same
+    entity with the errors `planted_people` plants. Only the duplicates are built one by one."""
+    rng = np.random.default_rng(seed + 1)
+    count = len(people["given_names"])
+    chosen = np.nonzero(rng.random(count) < duplicate_share)[0].tolist()
+    out = {name: list(people[name]) for name in PERSON_COLUMNS}
+    out["record_id"] = [f"r{n}" for n in range(1, count + 1)]
+    out["entity_id"] = list(range(1, count + 1))
+    for i in chosen:
+        original = PlantedPerson(
+            record_id="",
+            entity_id=i + 1,
+            given_names=people["given_names"][i],
+            family_names=people["family_names"][i],
+            date_of_birth=dt.date.fromisoformat(people["date_of_birth"][i]),
+            sex=people["sex"][i],
+            birth_place=people["birth_place"][i],
+            address_line=people["address_line"][i],
+            zip=people["zip"][i],
+            phone=people["phone"][i],
+            document=people["document"][i],
+        )
+        duplicate = _corrupt(rng, original)
+        for name in PERSON_COLUMNS:
+            out[name].append(getattr(duplicate, name))
+        out["date_of_birth"][-1] = duplicate.date_of_birth.isoformat()
+        out["record_id"].append(f"d{i + 1}")
+        out["entity_id"].append(i + 1)
+    return out

@@ -168,3 +168,17 @@ def test_console_command_runs_a_linkage(planted):
     out = io.StringIO()
     call_command("linkage_run", "--no-train", stdout=out)
     assert "1 clusters" in out.getvalue() and "(duckdb)" in out.getvalue()
+
+
+def test_the_run_reads_the_records_column_wise_as_row_by_row(planted, supervisor, port):
+    from portline.linkage import engine
+    from tests.factories import UserFactory
+
+    first, _again, _stranger = planted
+    photo_for(first)
+    UserFactory(display_name="Ana Lucía Ruiz", phone="+52 55 7777 1234")
+    table, refs = selectors.linkage_table()
+    records, expected_refs = selectors.linkage_records()
+    assert refs == expected_refs
+    assert table.equals(engine.records_table(records))
+    assert any(r["photo_hash"] for r in records) and any(k.startswith("a") for k in refs)

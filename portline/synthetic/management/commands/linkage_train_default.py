@@ -44,6 +44,8 @@ class Command(BaseCommand):
             for p in people
         ]
         model = engine.train(records, seed=seed)
+        # Not trained on this installation's records: its first large run trains its own.
+        model.pop(engine.TRAINED_ON_KEY, None)
         with open(out, "w", encoding="utf-8") as handle:
             json.dump(model, handle, indent=1, sort_keys=True)
             handle.write("\n")
