@@ -42,6 +42,8 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
 
+import audit_scan_before  # noqa: E402  (benchmarks/, beside this script)
+
 from portline.audit import chain  # noqa: E402
 from portline.audit.selectors import _published, audit_rows, audit_verify  # noqa: E402
 from portline.audit.services import (  # noqa: E402
@@ -295,6 +297,13 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep a chain loaded by a previous run"
     )
+    parser.add_argument(
+        "--workers-verify",
+        type=int,
+        default=None,
+        help="processes for both fast scans (default: one per core)",
+    )
+    parser.add_argument("--skip-writes", action="store_true", help="measure verification only")
     parser.add_argument("--skip-verify", action="store_true", help="measure the writes only")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -326,17 +335,28 @@ def main() -> None:
             flush=True,
         )
         start = time.perf_counter()
+        before = audit_scan_before.scan(published=_published(), workers=args.workers_verify)
+        before_seconds = time.perf_counter() - start
+        print(
+            f"  baseline  previous fast scan ({args.workers_verify or os.cpu_count()} processes), all "
+            f"{count:,} events: {before_seconds:6.1f} s ({count / before_seconds:,.0f} events/s), "
+            f"{'OK' if before is not None else 'NOT OK'}",
+            flush=True,
+        )
+        start = time.perf_counter()
         report = audit_verify(
-            progress=lambda n: print(f"    {n:,}", flush=True) if n % 2_097_152 == 0 else None
+            workers=args.workers_verify,
+            progress=lambda n: print(f"    {n:,}", flush=True) if n % 2_097_152 == 0 else None,
         )
         seconds = time.perf_counter() - start
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         verdict = "OK" if report.ok else f"{len(report.findings)} findings"
         print(
-            f"  portline  audit verify (fast scan, {os.cpu_count()} processes; chain, entries, "
-            f"columns, {len(report.days)} day trees): {seconds:6.1f} s "
-            f"({report.events / seconds:,.0f} events/s, {seconds and base_seconds / base_events * report.events / seconds:.1f}x the baseline's rate), "
+            f"  portline  audit verify (fast scan, {args.workers_verify or os.cpu_count()} processes; "
+            f"chain, entries, columns, {len(report.days)} day trees): {seconds:6.1f} s "
+            f"({report.events / seconds:,.0f} events/s; {before_seconds / seconds:.2f}x the previous "
+            f"fast scan, {base_seconds / base_events * report.events / seconds:.1f}x the full engine), "
             f"{verdict}, peak RSS {rss:,.0f} MB (largest child {children:,.0f} MB)"
         )
         print(
@@ -344,6 +364,8 @@ def main() -> None:
             f"{'met' if seconds <= 60 and report.events >= 10_000_000 else 'NOT met'}"
         )
 
+    if args.skip_writes:
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT seq FROM audit_auditchainhead WHERE id = 1")
         head = cursor.fetchone()
