@@ -38,11 +38,10 @@ import django
 
 django.setup()
 
+import audit_scan_before  # noqa: E402  (benchmarks/, beside this script)
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
-
-import audit_scan_before  # noqa: E402  (benchmarks/, beside this script)
 
 from portline.audit import chain  # noqa: E402
 from portline.audit.selectors import _published, audit_rows, audit_verify  # noqa: E402

@@ -112,9 +112,17 @@ def audit_record(
         record.pk = cursor.fetchone()[0]
     record._state.adding = False
     record._state.db = connection.alias
-    if settings.PORTLINE_AUDIT_CHAIN_AFTER_COMMIT:
+    if settings.PORTLINE_AUDIT_CHAIN_AFTER_COMMIT and not _pass_pending(connection):
         transaction.on_commit(_chain_after_commit, robust=True)
     return record
+
+
+def _pass_pending(conn: Any) -> bool:
+    """Whether this transaction already runs a chaining pass after its commit: one pass
+    chains every event the transaction wrote. Django keeps the hooks of the open
+    transaction in `run_on_commit` and drops those of a savepoint that rolls back, so an
+    event written after such a rollback registers the pass again."""
+    return any(func is _chain_after_commit for _sids, func, _robust in conn.run_on_commit)
 
 
 def _chain_after_commit() -> None:
