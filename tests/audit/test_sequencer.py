@@ -188,7 +188,7 @@ def _passes_registered() -> int:
     return sum(func is _chain_after_commit for _sids, func, _robust in connection.run_on_commit)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_pass_after_a_transaction_however_many_events_it_writes(settings):
     settings.PORTLINE_AUDIT_CHAIN_AFTER_COMMIT = True
     with transaction.atomic():
