@@ -183,7 +183,6 @@ def test_events_left_unchained_too_long_are_reported():
         assert audit_verify(lag_seconds=300).ok
 
 
-
 def _passes_registered() -> int:
     return sum(func is _chain_after_commit for _sids, func, _robust in connection.run_on_commit)
 
