@@ -38,7 +38,8 @@ from django.db import connection, connections, transaction
 from portline.audit import chain, merkle
 from portline.audit.verification import DaySummary, PublishedDay, Report
 
-LEVEL = 18  # 262,144 events per range
+LEVEL = 19  # 524,288 events per range (longer than a day of 10,000,000 events over 30 days,
+# so most days are finished inside a range rather than joined by the parent)
 FETCH = 20_000
 
 # PostgreSQL checks, next to the data, that every column agrees with the entry: the entry
