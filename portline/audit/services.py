@@ -34,17 +34,33 @@ _START_HEAD = (
     "ON CONFLICT (id) DO NOTHING"
 )
 _HEAD_SQLITE = "SELECT seq, hash, at FROM audit_auditchainhead WHERE id = 1"
-_HEAD_POSTGRES = _HEAD_SQLITE + " FOR UPDATE"
 _UNCHAINED = (
     "SELECT id, at, actor_id, actor_role, action, target_type, target_id, data "
     "FROM audit_auditrecord WHERE seq IS NULL ORDER BY id LIMIT %s"
 )
-# One parameter, the whole batch as JSON (json.dumps and PostgreSQL's parser are both C).
+# PostgreSQL: a pass is few round trips, because a writer runs one after each audited
+# commit. (1) The lock, with the commit made asynchronous in the same statement; (2) the
+# head (locked), the last signed day and the batch of unchained rows in one query, read
+# after the lock is held so that its snapshot sees every fill committed before; (3) the
+# fill and the head's move in one statement, which hands back how many rows it filled.
+_LOCK_WAIT = "SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(%s)"
+_LOCK_TRY = "SELECT set_config('synchronous_commit', 'off', true), pg_try_advisory_xact_lock(%s)"
+_HEAD_AND_UNCHAINED = (
+    "SELECT h.seq, h.hash, h.at, (SELECT max(day) FROM audit_auditdayroot), "
+    "u.id, u.at, u.actor_id, u.actor_role, u.action, u.target_type, u.target_id, u.data "
+    "FROM audit_auditchainhead AS h LEFT JOIN LATERAL ("
+    "SELECT id, at, actor_id, actor_role, action, target_type, target_id, data "
+    "FROM audit_auditrecord WHERE seq IS NULL ORDER BY id LIMIT %s) AS u ON true "
+    "WHERE h.id = 1 ORDER BY u.id FOR UPDATE OF h"
+)
+# The whole batch as one JSON parameter (json.dumps and PostgreSQL's parser are both C).
 _FILL_POSTGRES = (
-    "UPDATE audit_auditrecord AS r SET seq = v.seq, prev_hash = v.prev, hash = v.hash, "
-    "entry = v.entry, at = v.at FROM json_to_recordset(%s::json) "
+    "WITH filled AS (UPDATE audit_auditrecord AS r SET seq = v.seq, prev_hash = v.prev, "
+    "hash = v.hash, entry = v.entry, at = v.at FROM json_to_recordset(%s::json) "
     "AS v(id bigint, seq bigint, prev text, hash text, entry text, at timestamptz) "
-    "WHERE r.id = v.id AND r.seq IS NULL"
+    "WHERE r.id = v.id AND r.seq IS NULL RETURNING 1) "
+    "UPDATE audit_auditchainhead SET seq = %s, hash = %s, at = %s WHERE id = 1 "
+    "RETURNING (SELECT count(*) FROM filled)"
 )
 _FILL_SQLITE = (
     "UPDATE audit_auditrecord SET seq = %s, prev_hash = %s, hash = %s, entry = %s, at = %s "
@@ -96,9 +112,17 @@ def audit_record(
         record.pk = cursor.fetchone()[0]
     record._state.adding = False
     record._state.db = connection.alias
-    if settings.PORTLINE_AUDIT_CHAIN_AFTER_COMMIT:
+    if settings.PORTLINE_AUDIT_CHAIN_AFTER_COMMIT and not _pass_pending(connection):
         transaction.on_commit(_chain_after_commit, robust=True)
     return record
+
+
+def _pass_pending(conn: Any) -> bool:
+    """Whether this transaction already runs a chaining pass after its commit: one pass
+    chains every event the transaction wrote. Django keeps the hooks of the open
+    transaction in `run_on_commit` and drops those of a savepoint that rolls back, so an
+    event written after such a rollback registers the pass again."""
+    return any(func is _chain_after_commit for _sids, func, _robust in conn.run_on_commit)
 
 
 def _chain_after_commit() -> None:
@@ -161,37 +185,76 @@ def _sequence(*, wait: bool) -> int | None:
                 # last fills (with their head, in the same transaction) leaves those rows
                 # unchained, to be chained again. Anything that depends on a fill (a signed
                 # day) commits synchronously later, which flushes the fill's WAL first.
-                cursor.execute("SET LOCAL synchronous_commit = off")
-                if wait:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEQUENCER_LOCK])
-                else:
-                    cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SEQUENCER_LOCK])
-                    if not cursor.fetchone()[0]:
-                        return None
-            done = _chain_batch(cursor)
+                cursor.execute(_LOCK_WAIT if wait else _LOCK_TRY, [SEQUENCER_LOCK])
+                if not wait and not cursor.fetchone()[1]:
+                    return None
+                done = _chain_batch_postgres(cursor)
+            else:
+                done = _chain_batch(cursor)
         total += done
         if done < SEQUENCER_BATCH:
             return total
 
 
+def _chain_batch_postgres(cursor: Any) -> int:
+    """One batch on PostgreSQL, under the lock: one query reads, one statement writes."""
+    cursor.execute(_HEAD_AND_UNCHAINED, [SEQUENCER_BATCH])
+    found = cursor.fetchall()
+    if not found:  # a new (or flushed) database: the head row starts the chain
+        cursor.execute(_START_HEAD, [chain.GENESIS])
+        cursor.execute(_HEAD_AND_UNCHAINED, [SEQUENCER_BATCH])
+        found = cursor.fetchall()
+    seq, prev, head_at, last_day = found[0][:4]
+    rows = [row[4:] for row in found if row[4] is not None]
+    if not rows:
+        return 0
+    fills, seq, prev, at = _fills(rows, seq=seq, prev=prev, head_at=head_at, last_day=last_day)
+    batch = json.dumps(
+        [
+            {"id": i, "seq": s, "prev": p, "hash": h, "entry": e, "at": a.isoformat()}
+            for i, s, p, h, e, a in fills
+        ]
+    )
+    cursor.execute(_FILL_POSTGRES, [batch, seq, prev, at])
+    if cursor.fetchone()[0] != len(fills):  # only the sequencer fills rows, under its lock
+        raise RuntimeError("audit sequencer: a row was chained by someone else")
+    return len(fills)
+
+
 def _chain_batch(cursor: Any) -> int:
-    postgres = connection.vendor == "postgresql"
-    read_head = _HEAD_POSTGRES if postgres else _HEAD_SQLITE
-    cursor.execute(read_head)
+    """One batch on SQLite, inside the IMMEDIATE transaction (the database's write lock)."""
+    cursor.execute(_HEAD_SQLITE)
     head = cursor.fetchone()
     if head is None:  # a new (or flushed) database: the head row starts the chain
         cursor.execute(_START_HEAD, [chain.GENESIS])
-        cursor.execute(read_head)
+        cursor.execute(_HEAD_SQLITE)
         head = cursor.fetchone()
     seq, prev, head_at = head
     cursor.execute(_UNCHAINED, [SEQUENCER_BATCH])
     rows = cursor.fetchall()
     if not rows:
         return 0
+    last_day = AuditDayRoot.objects.order_by("-day").values_list("day", flat=True).first()
+    fills, seq, prev, at = _fills(rows, seq=seq, prev=prev, head_at=head_at, last_day=last_day)
+    adapt = connection.ops.adapt_datetimefield_value
+    cursor.executemany(_FILL_SQLITE, [(s, p, h, e, adapt(a), i) for i, s, p, h, e, a in fills])
+    if cursor.rowcount != len(fills):  # only the sequencer fills rows, under its lock
+        raise RuntimeError("audit sequencer: a row was chained by someone else")
+    cursor.execute(
+        "UPDATE audit_auditchainhead SET seq = %s, hash = %s, at = %s WHERE id = 1",
+        [seq, prev, adapt(at)],
+    )
+    return len(fills)
+
+
+def _fills(
+    rows: list, *, seq: int, prev: str, head_at: Any, last_day: dt.date | None
+) -> tuple[list[tuple], int, str, dt.datetime]:
+    """Each unchained row's place, link, entry, hash and time after the head: (the fills,
+    the new head's seq, hash and time)."""
     # Time never runs backwards along the chain (so each day is one run of seq), and nothing
     # joins a day whose root is already signed.
     floor = _aware(head_at) if head_at is not None else None
-    last_day = AuditDayRoot.objects.order_by("-day").values_list("day", flat=True).first()
     if last_day is not None:
         day_after = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), dt.UTC)
         floor = day_after if floor is None else max(floor, day_after)
@@ -221,26 +284,8 @@ def _chain_batch(cursor: Any) -> int:
         digest = sha256(entry).hexdigest()
         fills.append((rid, seq, prev, digest, entry.decode("ascii"), at))
         prev = digest
-    if postgres:
-        batch = json.dumps(
-            [
-                {"id": i, "seq": s, "prev": p, "hash": h, "entry": e, "at": a.isoformat()}
-                for i, s, p, h, e, a in fills
-            ]
-        )
-        cursor.execute(_FILL_POSTGRES, [batch])
-        filled = cursor.rowcount
-    else:
-        adapt = connection.ops.adapt_datetimefield_value
-        cursor.executemany(_FILL_SQLITE, [(s, p, h, e, adapt(a), i) for i, s, p, h, e, a in fills])
-        filled = cursor.rowcount
-    if filled != len(fills):  # only the sequencer fills rows, under its lock
-        raise RuntimeError("audit sequencer: a row was chained by someone else")
-    cursor.execute(
-        "UPDATE audit_auditchainhead SET seq = %s, hash = %s, at = %s WHERE id = 1",
-        [seq, prev, connection.ops.adapt_datetimefield_value(at)],
-    )
-    return len(fills)
+    assert at is not None  # rows is not empty
+    return fills, seq, prev, at
 
 
 def _aware(value: dt.datetime | str) -> dt.datetime:

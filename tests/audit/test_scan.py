@@ -71,6 +71,10 @@ def test_ranges_checked_in_child_processes_in_one_snapshot():
     "sql",
     [
         "UPDATE audit_auditrecord SET target_id = 'x' WHERE seq = 3",
+        """UPDATE audit_auditrecord SET data = '{"n": 9, "d": "2026-03-01"}' WHERE seq = 3""",
+        "UPDATE audit_auditrecord SET prev_hash = repeat('c', 64) WHERE seq = 4",
+        "UPDATE audit_auditrecord SET at = at + interval '1 microsecond' WHERE seq = 5",
+        "UPDATE audit_auditrecord SET actor_role = 'officer' WHERE seq = 2",
         "UPDATE audit_auditrecord SET entry = '{not json' WHERE seq = 3",
         "UPDATE audit_auditrecord SET hash = repeat('a', 64) WHERE seq = 3",
         "DELETE FROM audit_auditrecord WHERE seq = 7",
@@ -86,3 +90,18 @@ def test_any_tampering_sends_the_log_to_the_engine(sql):
         cursor.execute(sql)
     assert scan.scan(published=_published(), level=2, workers=1) is None
     assert not audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_text_the_database_renders_differently_is_checked_again_in_python():
+    """to_json leaves non-ASCII text as it is, the canonical form escapes it: the database
+    finds those rows different, Python finds them intact, and the scan still says intact."""
+    _postgres()
+    _log()
+    with transaction.atomic():
+        audit_record(actor=None, action="test.thing.d\u00f6", data={"name": "Jos\u00e9 \u00c7elik"})
+    audit_chain_pending()
+    full = _engine()
+    assert full.ok
+    fast = scan.scan(published=_published(), level=2, workers=1)
+    assert fast is not None and fast.days == full.days

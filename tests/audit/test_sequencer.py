@@ -20,7 +20,12 @@ from freezegun import freeze_time
 
 from portline.audit.models import AuditChainHead, AuditRecord
 from portline.audit.selectors import audit_verify
-from portline.audit.services import audit_chain_pending, audit_days_publish, audit_record
+from portline.audit.services import (
+    _chain_after_commit,
+    audit_chain_pending,
+    audit_days_publish,
+    audit_record,
+)
 from tests.audit.writers import chain_links, hammer_with_sequencers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,3 +181,34 @@ def test_events_left_unchained_too_long_are_reported():
     audit_chain_pending()
     with freeze_time("2026-03-01 10:06:00"):
         assert audit_verify(lag_seconds=300).ok
+
+
+def _passes_registered() -> int:
+    return sum(func is _chain_after_commit for _sids, func, _robust in connection.run_on_commit)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_one_pass_after_a_transaction_however_many_events_it_writes(settings):
+    settings.PORTLINE_AUDIT_CHAIN_AFTER_COMMIT = True
+    with transaction.atomic():
+        for n in range(3):
+            audit_record(actor=None, action="test.thing.do", data={"n": n})
+        assert _passes_registered() == 1
+    assert not AuditRecord.objects.filter(seq__isnull=True).exists()
+
+    # The pass registered inside a savepoint that rolls back goes with it; the next event
+    # of the transaction registers it again.
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                audit_record(actor=None, action="test.thing.undo", data={})
+                assert _passes_registered() == 1
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        assert _passes_registered() == 0
+        audit_record(actor=None, action="test.thing.redo", data={})
+        assert _passes_registered() == 1
+    assert not AuditRecord.objects.filter(seq__isnull=True).exists()
+    assert not AuditRecord.objects.filter(action="test.thing.undo").exists()
+    assert audit_verify().ok
