@@ -50,7 +50,11 @@ start worker-2 "$BIN/portline" worker --heartbeat 1
 
 sed -e "s|# @UPSTREAMS@.*|server 127.0.0.1:$((BASE_PORT + 1)) max_fails=1 fail_timeout=5s; server 127.0.0.1:$((BASE_PORT + 2)) max_fails=1 fail_timeout=5s;|" \
     -e "s|# @LISTEN@.*|listen 127.0.0.1:$BASE_PORT;|" \
-    -e "s|@ACCESS_LOG@|$WORKDIR/nginx/access.log|" deploy/nginx/portline.conf >"$WORKDIR/nginx/portline.conf"
+    -e "s|@ACCESS_LOG@|$WORKDIR/nginx/access.log|" \
+    -e "s|@INFLIGHT@|4|g" \
+    -e "s|@PAGES@|$WORKDIR/nginx/pages|g" deploy/nginx/portline.conf >"$WORKDIR/nginx/portline.conf"
+# the in-flight limit: 2 servers x (4 threads - 2 kept for staff); nginx's own answers:
+"$BIN/portline" nginx pages "$WORKDIR/nginx/pages" >/dev/null
 cat >"$WORKDIR/nginx/nginx.conf" <<CONF
 worker_processes 1;
 pid $WORKDIR/nginx/nginx.pid;
