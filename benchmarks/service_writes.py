@@ -1,18 +1,28 @@
 """Figures: appointment requests written through the API on PostgreSQL.
 
-1. Sustained: clients send POST /api/v1/requests (a new registration and idempotency key
-   each) back to back for --duration seconds against `portline serve` (gunicorn, threads,
-   connection pool), beside the same run against Django's development server (the baseline,
-   what `make run` served before). Target: >= 800 durable writes/s, p95 <= 150 ms, no 5xx.
+1. Sustained: clients send POST /api/v1/requests (a new registration, idempotency key and
+   location fix each) back to back for --duration seconds against `portline serve`
+   (gunicorn, threads, connection pool), beside the same run against Django's development
+   server (the baseline, what `make run` served before). Target: >= 800 durable writes/s,
+   p95 <= 150 ms, no 5xx.
 2. Surge: requests arrive at --surge-factor (10) times the sustained rate for
-   --surge-duration (60) seconds, open loop, with admission control set to the sustained
-   rate. Target: no 5xx other than "busy, retry after N s" (503 + Retry-After); every
-   request written or told when to retry; p95 of the answers <= 1 s; afterwards every
-   acknowledged write is in the database.
+   --surge-duration (60) seconds, open loop, through nginx with the repository's
+   deploy/nginx/portline.conf (in-flight limit = workers x (threads - staff reserve)) in front
+   of `portline serve` with its own admission control set to the sustained rate
+   (--surge-direct: without nginx, as before). Target: no 5xx other than "busy, retry after
+   N s" (503 + Retry-After); every request written or told when to retry (503/429 with
+   Retry-After); p95 of the answers <= 1 s; afterwards every acknowledged write is in the
+   database.
+
+As in production (docs/deployment.md, docs/audit.md), the audit sequencer runs as its own
+process (`portline audit chain --follow`) and servers run with
+PORTLINE_AUDIT_CHAIN_AFTER_COMMIT=0; the baseline too. Clients come from many loopback
+addresses (127.0.0.2-251), as a crowd does, so nginx's per-address limit sees them apart.
 
 Loopback only; the load generator (benchmarks/service_load.py, asyncio) runs on the same
 machine and its CPU counts against the server's. Writes are durable: PostgreSQL's default
-synchronous_commit=on; an acknowledged request is committed.
+synchronous_commit=on; an acknowledged request is committed. Ports: --port (gunicorn), +1
+(runserver), +2 (nginx).
 
     .venv/bin/python benchmarks/service_writes.py --database-url postgres://postgres@127.0.0.1:5432/portline_prod
     .venv/bin/python benchmarks/service_writes.py --quick      # small sizes, a few seconds each
