@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,9 +75,16 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, s
     return status, headers
 
 
+def client_address(number: int) -> str:
+    """A loopback source address per client (127.0.0.2-127.0.0.251): a crowd comes from many
+    addresses, and nginx's per-address limits must see it so."""
+    return f"127.0.0.{2 + number % 250}"
+
+
 class Connection:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, source: str | None = None) -> None:
         self.port = port
+        self.source = source
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -84,7 +92,9 @@ class Connection:
         for attempt in (1, 2):  # a keep-alive connection the server closed: reconnect once
             try:
                 if self.writer is None:
-                    self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+                    self.reader, self.writer = await asyncio.open_connection(
+                        HOST, self.port, local_addr=(self.source, 0) if self.source else None
+                    )
                 self.writer.write(raw)
                 await self.writer.drain()
                 status, headers = await asyncio.wait_for(_read_response(self.reader), timeout)
@@ -124,8 +134,8 @@ async def closed_loop(
     outcome = Outcome()
     stop = time.perf_counter() + duration
 
-    async def client() -> None:
-        connection = Connection(port)
+    async def client(number: int) -> None:
+        connection = Connection(port, client_address(number))
         while time.perf_counter() < stop:
             item = make()
             if item is None:
@@ -141,7 +151,7 @@ async def closed_loop(
         connection.close()
 
     began = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(concurrency)))
+    await asyncio.gather(*(client(number) for number in range(concurrency)))
     outcome.elapsed = time.perf_counter() - began
     return outcome
 
@@ -156,9 +166,10 @@ async def open_loop(
     timeout: float = 30.0,
 ) -> Outcome:
     """Requests due at a fixed rate whatever the answers (as a crowd arrives); at most
-    `max_connections` open; a request waiting for a connection counts that wait."""
+    `max_connections` open, each from its own loopback address, used in turn (the least
+    recently used idle one first); a request waiting for a connection counts that wait."""
     outcome = Outcome()
-    idle: list[Connection] = []
+    idle: deque[Connection] = deque()
     opened = [0]
     available = asyncio.Condition()
 
@@ -166,11 +177,11 @@ async def open_loop(
         async with available:
             while not idle and opened[0] >= max_connections:
                 await available.wait()
-            if idle:
-                connection = idle.pop()
-            else:
+            if opened[0] < max_connections:
+                connection = Connection(port, client_address(opened[0]))
                 opened[0] += 1
-                connection = Connection(port)
+            else:
+                connection = idle.popleft()
         try:
             status, headers = await connection.send(raw, timeout)
             _record(outcome, key, status, headers, time.perf_counter() - due)
@@ -244,6 +255,86 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+class Background:
+    """A helper process that is not an HTTP server (the audit sequencer)."""
+
+    def __init__(self, args: list[str], *, env: dict[str, str], log: Path) -> None:
+        with log.open("ab") as handle:
+            self.process = subprocess.Popen(  # noqa: S603 - our own entry point
+                [PORTLINE, *args],
+                cwd=REPO,
+                env=env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def stop(self) -> None:
+        Server.stop(self)  # type: ignore[arg-type]  # the same process-group stop
+
+
+def audit_sequencer(env: dict[str, str], log: Path) -> Background:
+    """`portline audit chain --follow`: the production arrangement docs/audit.md recommends
+    (writers only INSERT their audit rows; run servers with PORTLINE_AUDIT_CHAIN_AFTER_COMMIT=0)."""
+    return Background(["audit", "chain", "--follow"], env=env, log=log)
+
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+class Nginx:
+    """Debian's nginx with the repository's deploy/nginx/portline.conf, on loopback."""
+
+    def __init__(
+        self, port: int, upstreams: list[int], *, inflight: int, env: dict[str, str], work: Path
+    ) -> None:
+        from portline.ops.proxy import nginx_config_render, nginx_main_config
+
+        if not Path(NGINX).exists():
+            raise SystemExit("nginx is not installed: `make nginx` (Debian's package)")
+        prefix = work / f"nginx-{port}"
+        (prefix / "spool").mkdir(parents=True, exist_ok=True)
+        subprocess.run(  # noqa: S603 - our own entry point
+            [PORTLINE, "nginx", "pages", str(prefix / "pages")],
+            cwd=REPO,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        site = prefix / "portline.conf"
+        site.write_text(
+            nginx_config_render(
+                (REPO / "deploy" / "nginx" / "portline.conf").read_text(),
+                listen=f"{HOST}:{port}",
+                upstreams=[f"{HOST}:{upstream}" for upstream in upstreams],
+                inflight=inflight,
+                pages=prefix / "pages",
+                access_log=prefix / "access.log",
+            )
+        )
+        (prefix / "nginx.conf").write_text(nginx_main_config(prefix=prefix, site=site))
+        with (prefix / "stderr.log").open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - Debian's nginx
+                [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise SystemExit(f"nginx did not start: {(prefix / 'error.log').read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        Server.stop(self)  # type: ignore[arg-type]  # the same process-group stop
 
 
 def production_server(

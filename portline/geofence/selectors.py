@@ -23,6 +23,14 @@ def policies_data() -> list[engine.PolicyData]:
     return [policy_data(p) for p in ServiceAreaPolicy.objects.order_by("effective_from")]
 
 
+def policies_with_data() -> dict[int, tuple[ServiceAreaPolicy, engine.PolicyData]]:
+    """Every version (one SELECT), by version number: the row and the engine's plain data,
+    so a check can name the row of the version that judged it without a second query."""
+    return {
+        p.version: (p, policy_data(p)) for p in ServiceAreaPolicy.objects.order_by("effective_from")
+    }
+
+
 def policy_in_force(*, at: dt.datetime | None = None) -> ServiceAreaPolicy | None:
     found = engine.policy_in_force(policies_data(), at or clock.now())
     return ServiceAreaPolicy.objects.get(version=found.version) if found else None

@@ -52,7 +52,7 @@ from portline.geofence.models import (
     ServiceAreaPolicy,
     SignalKind,
 )
-from portline.geofence.selectors import policies_data, state_name
+from portline.geofence.selectors import policies_with_data, state_name
 from portline.registrations import services as registrations
 from portline.registrations.models import AppointmentRequest, Person, Registration
 from portline.scheduling.models import Port
@@ -119,6 +119,7 @@ def location_check_record(
     )
     groups = engine.nationality_groups(nationalities)
     device = device_digest(device_hash)
+    versions = policies_with_data()
     result: engine.CheckResult | None = None
     verdict: str
     if latitude is None and longitude is None:
@@ -132,15 +133,15 @@ def location_check_record(
             accuracy_m=accuracy_m,
             nationalities=nationalities,
             at=at,
-            policies=policies_data(),
+            policies=[data for _row, data in versions.values()],
         )
         verdict = result.verdict
     policy = (
-        ServiceAreaPolicy.objects.filter(version=result.policy_version).first()
-        if result and result.policy_version
-        else None
+        versions[result.policy_version][0] if result and result.policy_version in versions else None
     )
-    with transaction.atomic():
+    # Its own transaction when called alone (a refused check is kept); inside a caller's
+    # transaction it is part of it (no savepoint: a failure here fails the caller's whole).
+    with transaction.atomic(savepoint=False):
         check = LocationCheck.objects.create(
             registration=registration,
             person=person,
@@ -194,8 +195,13 @@ def location_declared_record(
     see that the location was not checked (and may ask for one at confirmation). Refused:
     raises a translated ApplicationError; inside the caller's transaction nothing is kept."""
     nationalities = list(registration.people.values_list("nationality", flat=True))
+    versions = policies_with_data()
     result = engine.check_declared(
-        state=state, city=city, nationalities=nationalities, at=at, policies=policies_data()
+        state=state,
+        city=city,
+        nationalities=nationalities,
+        at=at,
+        policies=[data for _row, data in versions.values()],
     )
     if result.verdict != engine.Verdict.DECLARED:
         if result.verdict == engine.Verdict.INVALID:
@@ -219,12 +225,8 @@ def location_declared_record(
                 "policy_version": result.policy_version,
             },
         )
-    policy = (
-        ServiceAreaPolicy.objects.filter(version=result.policy_version).first()
-        if result.policy_version is not None
-        else None
-    )
-    with transaction.atomic():
+    policy = versions[result.policy_version][0] if result.policy_version in versions else None
+    with transaction.atomic(savepoint=False):
         check = LocationCheck.objects.create(
             registration=registration,
             actor=actor,
@@ -320,10 +322,18 @@ def _signals_record(*, check: LocationCheck, actor: User, allow_missing: bool) -
         if registration.partner_id:
             # One shelter's desk entering its own people from one place is expected, not a signal.
             same_point = same_point.exclude(registration__partner_id=registration.partner_id)
-        others = sorted(set(same_point.values_list("registration_id", flat=True)))
+        # The first 20 (and the count only past them): a busy place must not cost every
+        # request there a read of all the registrations ever checked at it.
+        distinct = (
+            same_point.order_by("registration_id")
+            .values_list("registration_id", flat=True)
+            .distinct()
+        )
+        others = list(distinct[:21])
         if others:
+            count = len(others) if len(others) <= 20 else distinct.count()
             signals.append(
-                (SignalKind.REPEATED_POINT, {"registrations": others[:20], "count": len(others)})
+                (SignalKind.REPEATED_POINT, {"registrations": others[:20], "count": count})
             )
     if check.device_hash and actor.role != Role.PARTNER_STAFF:
         since = check.checked_at - integrity.DEVICE_WINDOW

@@ -202,6 +202,17 @@ def test_exact_repeats_across_unrelated_registrations_are_signalled_but_not_with
     assert SignalKind.REPEATED_POINT not in _kinds(_record(shelter_b, desk, actor=staff))
 
 
+def test_a_busy_point_names_the_first_twenty_registrations_and_counts_them_all():
+    point = (25.6866123, -100.3161456)
+    earlier = [submitted_registration() for _ in range(23)]
+    for registration in earlier:
+        _record(registration, point)
+    check = _record(submitted_registration(), point)
+    detail = check.signals.get(kind=SignalKind.REPEATED_POINT).detail
+    assert detail["registrations"] == sorted(r.pk for r in earlier)[:20]
+    assert detail["count"] == 23
+
+
 def test_many_registrations_from_one_device_are_signalled():
     device = "a3f1" * 16
     checks = []
