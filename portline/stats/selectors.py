@@ -138,15 +138,29 @@ def threshold_default() -> int:
     return int(settings.STATS_THRESHOLD)
 
 
-def _parse_dims(by: Iterable[str]) -> tuple[bool, tuple[str, ...]]:
-    dims = [d.strip() for d in by if d.strip()]
-    unknown = [d for d in dims if d not in DIMENSIONS]
+def _unknown_refused(names: Iterable[str], known: Iterable[str], field: str, template: str) -> None:
+    known = list(known)
+    unknown = [name for name in (n.strip() for n in names) if name and name not in known]
     if unknown:
-        message = _("Unknown dimension: %(unknown)s. Choose from: %(known)s.") % {
-            "unknown": ", ".join(unknown),
-            "known": ", ".join(DIMENSIONS),
-        }
-        raise ValidationFailed(message, errors={"by": [message]})
+        message = template % {"unknown": ", ".join(unknown), "known": ", ".join(known)}
+        raise ValidationFailed(message, errors={field: [message]})
+
+
+def dimensions_check(by: Iterable[str]) -> None:
+    """Refuse unknown dimensions (ValidationFailed naming them and the known ones)."""
+    template = _("Unknown dimension: %(unknown)s. Choose from: %(known)s.")
+    _unknown_refused(by, DIMENSIONS, "by", template)
+
+
+def measures_check(measures: Iterable[str]) -> None:
+    """Refuse unknown measures (ValidationFailed naming them and the known ones)."""
+    template = _("Unknown measure: %(unknown)s. Choose from: %(known)s.")
+    _unknown_refused(measures, MEASURES, "measure", template)
+
+
+def _parse_dims(by: Iterable[str]) -> tuple[bool, tuple[str, ...]]:
+    dimensions_check(by)
+    dims = [d.strip() for d in by if d.strip()]
     return "month" in dims, tuple(d for d in dims if d != "month")
 
 
@@ -267,14 +281,8 @@ def statistics_table(
     if threshold < 1:
         message = _("The suppression threshold must be at least 1.")
         raise ValidationFailed(message, errors={"threshold": [message]})
-    _parse_dims(by)  # unknown dimensions are refused before any query
-    unknown = [m for m in measures or () if m not in MEASURES]
-    if unknown:
-        message = _("Unknown measure: %(unknown)s. Choose from: %(known)s.") % {
-            "unknown": ", ".join(unknown),
-            "known": ", ".join(MEASURES),
-        }
-        raise ValidationFailed(message, errors={"measure": [message]})
+    _parse_dims(by)  # unknown dimensions and measures are refused before any query
+    measures_check(measures or ())
     months = months_in_range(start, end)
     return rows_from_layers(protected_layers(months, threshold, measures, progress), by, months)
 

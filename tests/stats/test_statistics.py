@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -164,6 +165,31 @@ def test_api_bad_dimension_is_a_422_json_body(client):
     response = client.get("/api/v1/statistics", {"by": "port,colour"})
     assert response.status_code == 422
     assert "Unknown dimension: colour" in response.json()["error"]["message"]
+
+
+def test_api_unknown_measure_is_named_and_the_schema_states_the_names(client):
+    response = client.get("/api/v1/statistics", {"by": "port", "measure": "requests,0000"})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["message"].startswith("Unknown measure: 0000. Choose from: requests,")
+    assert list(error["fields"]) == ["measure"]
+    spanish = client.get(
+        "/api/v1/statistics", {"measure": "0000"}, HTTP_ACCEPT_LANGUAGE="es"
+    ).json()["error"]["message"]
+    assert "0000" in spanish and not spanish.startswith("Unknown")
+    # spaces and empty items are taken as before
+    assert (
+        client.get("/api/v1/statistics", {"by": "port, month", "measure": "requests,"}).status_code
+        == 200
+    )
+    parameters = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/statistics"]["get"][
+        "parameters"
+    ]
+    patterns = {p["name"]: p["schema"].get("pattern") for p in parameters}
+    assert re.fullmatch(patterns["measure"], "requests, decisions")
+    assert not re.fullmatch(patterns["measure"], "0000")
+    assert re.fullmatch(patterns["by"], "month,port")
+    assert not re.fullmatch(patterns["by"], "colour")
 
 
 def test_page_in_spanish(client, requests_last_month):

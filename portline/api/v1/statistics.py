@@ -11,13 +11,27 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
+from pydantic import field_validator
 
 from portline.api.v1.errors import responses
 from portline.stats.measures import DIMENSIONS, MEASURES
-from portline.stats.selectors import published_months, statistics_table, threshold_default
+from portline.stats.selectors import (
+    dimensions_check,
+    measures_check,
+    published_months,
+    statistics_table,
+    threshold_default,
+)
 
 router = Router(tags=["statistics"])
 CACHE = "public, max-age=3600"
+
+
+def _list_of(names) -> str:
+    """A comma-separated list of the given names (empty items and spaces around them allowed,
+    as the selectors take them), so the schema states what the server accepts."""
+    item = " *(?:" + "|".join(names) + ")? *"
+    return f"^{item}(?:,{item})*$"
 
 
 class StatisticsRowOut(Schema):
@@ -48,10 +62,31 @@ class StatisticsQuery(Schema):
         "port",
         description="Comma-separated: month, port, nationality, outcome (at most two besides month give one table; three give their two-way tables).",
         max_length=60,
+        pattern=_list_of(DIMENSIONS),
     )
     date_from: dt.date | None = Field(None, alias="from", description="First day of the range.")
     date_to: dt.date | None = Field(None, alias="to", description="Last day of the range.")
-    measure: str = Field("", description="Comma-separated measures; empty for all.", max_length=80)
+    measure: str = Field(
+        "",
+        description="Comma-separated measures; empty for all.",
+        max_length=80,
+        pattern=_list_of(MEASURES),
+    )
+
+    # Before the patterns: an unknown name gets the message naming it and the known ones.
+    @field_validator("by", mode="before")
+    @classmethod
+    def _known_dimensions(cls, value: object) -> object:
+        if isinstance(value, str):
+            dimensions_check(value.split(","))
+        return value
+
+    @field_validator("measure", mode="before")
+    @classmethod
+    def _known_measures(cls, value: object) -> object:
+        if isinstance(value, str):
+            measures_check(value.split(","))
+        return value
 
 
 @router.get(
@@ -81,7 +116,7 @@ def statistics(request: HttpRequest, response: HttpResponse, query: Query[Statis
         by=query.by.split(","),
         start=query.date_from,
         end=query.date_to,
-        measures=[m for m in query.measure.split(",") if m] or None,
+        measures=[m.strip() for m in query.measure.split(",") if m.strip()] or None,
     )
     response["Cache-Control"] = CACHE
     return {
