@@ -223,6 +223,31 @@ def http_request(method: str, path: str, *, headers: dict[str, str], body: bytes
 # Servers under test ---------------------------------------------------------------------
 
 
+def stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM the process group started with start_new_session; SIGKILL after 20 s."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def healthy_within(port: int, seconds: float, interval: float) -> bool:
+    """Whether GET /healthz on the port answers 200 within the given seconds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return True
+        except OSError:
+            time.sleep(interval)
+    return False
+
+
 class Server:
     def __init__(self, args: list[str], *, port: int, env: dict[str, str], log: Path) -> None:
         self.port = port
@@ -235,26 +260,12 @@ class Server:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise SystemExit(f"no server on {port}: {log.read_text()[-2000:]}")
+        if not healthy_within(port, 60, 0.2):
+            self.stop()
+            raise SystemExit(f"no server on {port}: {log.read_text()[-2000:]}")
 
     def stop(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        stop_group(self.process)
 
 
 class Background:
@@ -272,7 +283,7 @@ class Background:
             )
 
     def stop(self) -> None:
-        Server.stop(self)  # type: ignore[arg-type]  # the same process-group stop
+        stop_group(self.process)
 
 
 def audit_sequencer(env: dict[str, str], log: Path) -> Background:
@@ -322,19 +333,12 @@ class Nginx:
                 stderr=log,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise SystemExit(f"nginx did not start: {(prefix / 'error.log').read_text()[-2000:]}")
+        if not healthy_within(port, 20, 0.1):
+            self.stop()
+            raise SystemExit(f"nginx did not start: {(prefix / 'error.log').read_text()[-2000:]}")
 
     def stop(self) -> None:
-        Server.stop(self)  # type: ignore[arg-type]  # the same process-group stop
+        stop_group(self.process)
 
 
 def production_server(
