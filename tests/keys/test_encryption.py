@@ -207,7 +207,9 @@ def test_every_way_of_writing_stores_ciphertext():
     created = Person.objects.bulk_create(
         [
             PersonFactory.build(
-                registration=people[0].registration, position=9, declared_criminal_history=MARKER
+                registration=people[0].registration,
+                position=2 if people[0].position == 1 else 1,  # a place its registration has free
+                declared_criminal_history=MARKER,
             )
         ]
     )
