@@ -15,7 +15,8 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/1}"
 BASE_PORT="${BASE_PORT:-8180}"
 WORKDIR="${WORKDIR:-$(mktemp -d /tmp/portline-topology.XXXXXX)}"
 BIN="${BIN:-.venv/bin}"
-NGINX="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
+NGINX_BIN="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
+unset NGINX  # nginx itself reads $NGINX as a list of inherited sockets
 export PORTLINE_VAR_DIR="${PORTLINE_VAR_DIR:-$WORKDIR/var}"
 export PORTLINE_LOG_LEVEL="${PORTLINE_LOG_LEVEL:-WARNING}"
 export PORTLINE_WORKER_STALE_SECONDS="${PORTLINE_WORKER_STALE_SECONDS:-10}"
@@ -72,8 +73,8 @@ http {
   include $WORKDIR/nginx/portline.conf;
 }
 CONF
-"$NGINX" -t -q -p "$WORKDIR/nginx" -c "$WORKDIR/nginx/nginx.conf"
-start nginx "$NGINX" -p "$WORKDIR/nginx" -c "$WORKDIR/nginx/nginx.conf" -g "daemon off;"
+"$NGINX_BIN" -t -q -p "$WORKDIR/nginx" -c "$WORKDIR/nginx/nginx.conf"
+start nginx "$NGINX_BIN" -p "$WORKDIR/nginx" -c "$WORKDIR/nginx/nginx.conf" -g "daemon off;"
 PROXY="http://127.0.0.1:$BASE_PORT"
 wait_ok "http://127.0.0.1:$((BASE_PORT + 1))/healthz"; wait_ok "http://127.0.0.1:$((BASE_PORT + 2))/healthz"
 wait_ok "$PROXY/readyz"
@@ -85,7 +86,7 @@ step "journey 1 through the proxy"
 step "journey 2 through the proxy; kill -9 worker-1 and application server 1 while it runs"
 "$BIN/python" deploy/journey.py "$PROXY" >"$WORKDIR/journey-2.out" 2>&1 &
 JOURNEY=$!
-sleep 0.5
+sleep "${KILL_AFTER:-0.5}"
 kill -9 -- "-$PID_worker_1" "-$PID_app_1"
 wait "$JOURNEY" || { cat "$WORKDIR/journey-2.out"; exit 1; }
 cat "$WORKDIR/journey-2.out"
