@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """The applicant journey through the API, as a phone app would do it, against a running
-Portline (e.g. through the proxy): sign up, authenticator, token, registration, person,
-photo, submit, request, status. Standard library only.
+Portline (e.g. through the proxy): sign up, authenticator (its confirmation brings the
+API token), registration, person, photo, submit, request, status. Standard library only.
 
     python3 deploy/journey.py http://127.0.0.1:8180 [--count N]
 
 Prints one line per applicant and exits non-zero on the first unexpected answer. A request
-turned away by admission control (503 + Retry-After) is retried with the same key.
+turned away by admission control (503 + Retry-After) is retried with the same key. When
+nginx replayed a POST on the other server (X-Portline-Replayed: the first server died with
+it), an "already done" answer is read as the first try having taken, and the line says
+which calls were replayed.
 """
 
 from __future__ import annotations
@@ -95,7 +98,7 @@ class Api:
             data = response.read()
             self.replayed = bool(response.getheader("X-Portline-Replayed"))
             if self.replayed:
-                self.replays.append(f"{method} {path.split('/')[1]} {response.status}")
+                self.replays.append(f"{method} {path} {response.status}")
             conn.close()
             if response.status == 503 and response.getheader("Retry-After"):
                 time.sleep(min(2.0, float(response.getheader("Retry-After"))))
@@ -115,29 +118,21 @@ def _code(body: dict) -> str:
 
 
 def _token(api: Api, login: str, secret: str) -> str:
-    """An API token with the next authenticator code. A code logs in once: if the proxy
-    replayed the log-in to the other server after the first one died having spent the code
-    (see docs/deployment.md, Faults), the answer is "not right"; a person then types the
-    newest code, and so does this client, once the app shows a new one."""
+    """An API token with the newest authenticator code: the way back in when the
+    confirmation's own answer (which carries a token) was lost and the proxy's replay found
+    the set-up done. The confirmation spent its code, so the newest code may be that one:
+    "not right", says the server, "try the newest code from your app"; a person waits for
+    the next code and types it, and so does this client."""
     for attempt in range(2):
         if attempt:
-            time.sleep(30 - time.time() % 30 + 0.5)  # the next code
+            # the next code, and at least the second a wrong code holds the device for
+            time.sleep(max(30 - time.time() % 30, 1.0) + 0.5)
         status, body = api.call(
             "POST",
             "/auth/token",
-            {
-                "login": login,
-                "password": PASSWORD,
-                "code": totp(secret, step_offset=1),
-                "name": "journey",
-            },
+            {"login": login, "password": PASSWORD, "code": totp(secret), "name": "journey"},
         )
-        if (
-            status == 401
-            and _code(body) == "invalid_second_factor"
-            and api.replayed
-            and not attempt
-        ):
+        if status == 401 and _code(body) == "invalid_second_factor" and not attempt:
             continue
         return expect(status, body, 201, "token")["token"]
     raise AssertionError("unreachable")
@@ -145,6 +140,17 @@ def _token(api: Api, login: str, secret: str) -> str:
 
 def journey(base: str) -> str:
     api = Api(base)
+    try:
+        return _journey(api)
+    except SystemExit as failed:
+        if api.replays:
+            raise SystemExit(
+                f"{failed}; replayed by the proxy before: {', '.join(api.replays)}"
+            ) from None
+        raise
+
+
+def _journey(api: Api) -> str:
     login = f"journey-{secrets.token_hex(4)}@example.org"
     expect(
         *api.call("POST", "/auth/signup", {"login": login, "password": PASSWORD, "language": "es"}),
@@ -159,10 +165,12 @@ def journey(base: str) -> str:
     status, body = api.call(
         "POST", "/auth/totp/confirm", {"login": login, "password": PASSWORD, "code": totp(secret)}
     )
-    if not (status == 409 and _code(body) == "no_enrolment" and api.replayed):
-        expect(status, body, 200, "totp confirm")
-    # else: the proxy replayed a confirmation whose first answer was lost; it had taken
-    api.token = _token(api, login, secret)
+    if status == 409 and _code(body) == "no_enrolment" and api.replayed:
+        # the proxy replayed a confirmation whose first answer (and its token) was lost:
+        # the set-up had taken; log in as the app would
+        api.token = _token(api, login, secret)
+    else:
+        api.token = expect(status, body, 200, "totp confirm")["token"]
     reference = expect(
         *api.call(
             "POST",

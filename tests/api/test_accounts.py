@@ -6,6 +6,7 @@ import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from freezegun import freeze_time
 
 from portline.accounts.models import ApiToken, Role, User
 from tests.api.conftest import error_of
@@ -174,3 +175,29 @@ def test_totp_confirm_needs_a_started_enrolment_and_the_right_code(anonymous_api
     response = anonymous_api.post("/auth/totp/confirm", body | {"code": wrong})
     assert response.status_code == 422 and "code" in error_of(response)["fields"]
     assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def test_a_confirmation_arriving_one_step_late_then_the_newest_code_logs_in(anonymous_api):
+    """A slow network: the code shown at 12:00:29 reaches the server in the next 30-second
+    step. It is accepted and the device's drift moves one step back; the app's newest code
+    then logs in, and a code one step ahead of it is refused (deploy/journey.py once sent
+    "the next code" for its second token, and failed on a slow machine)."""
+    user = UserFactory(totp=False)
+    body = {"login": user.login, "password": PASSWORD}
+    assert anonymous_api.post("/auth/totp/start", body).status_code == 200
+    device = TOTPDevice.objects.get(user=user)
+    with freeze_time("2026-11-30 12:00:29") as frozen:
+        shown = f"{totp(device.bin_key):06d}"
+        frozen.tick(2)
+        response = anonymous_api.post("/auth/totp/confirm", body | {"code": shown})
+        assert response.status_code == 200, response.content
+        device.refresh_from_db()
+        assert device.drift == -1
+        ahead = f"{totp(device.bin_key, drift=1):06d}"
+        response = anonymous_api.post("/auth/token", body | {"code": ahead, "name": "phone"})
+        assert response.status_code == 401
+        assert error_of(response)["code"] == "invalid_second_factor"
+        frozen.tick(2)  # a wrong code holds the device for a second
+        newest = f"{totp(device.bin_key):06d}"
+        response = anonymous_api.post("/auth/token", body | {"code": newest, "name": "phone"})
+        assert response.status_code == 201, response.content
