@@ -424,7 +424,10 @@ def compare_nationality(query: str, entry: Sequence[str], policy: MatchPolicy) -
 # ---------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=262144)
 def _symbols(text: str, raw: str) -> frozenset[int]:
+    """rigour's symbols of a token, read on its folded and on its written form (cached: each
+    token's symbols are asked for again with every candidate it is compared with)."""
     found = name_symbols(text)
     if raw and raw.lower() != text:
         found = found | name_symbols(raw)
@@ -484,7 +487,9 @@ def token_similarity(q: str, e: str, q_raw: str = "", e_raw: str = "") -> tuple[
     return 0.0, ""
 
 
+@lru_cache(maxsize=65536)
 def _unvocalised(raw: str) -> bool:
+    """Whether a token is written in a script without short vowels (Arabic, Hebrew)."""
     return bool(raw) and script_of(raw) in ("arabic", "hebrew")
 
 
@@ -788,6 +793,44 @@ class Hit:
     explanation: dict
 
 
+# The name score and the score are each rounded to two decimals: far below this margin.
+_CEILING_MARGIN = 0.05
+
+
+def name_score_ceiling(
+    query: NormName,
+    entry: NormName,
+    policy: MatchPolicy,
+    weight: Callable[[str], float] | None = None,
+) -> float:
+    """An upper bound of `compare_names(query, entry, policy, weight).score`, from the names'
+    sizes and the listed tokens' rarity weights alone (no token is compared).
+
+    The score is a weighted mean of the matched pairs' similarities (at most 1) and of the
+    conflicts' partial credits (at most `partial_credit` each, weighed by a listed name),
+    over a mass where each conflict weighs at least the lightest listed name; less the
+    penalties. A score needs two matched names (when both sides have two or more), each
+    weighing at least the lightest listed name, and leaves at most min(names) - 2
+    conflicts: the mean is then at most (2 + r c) / (2 + c), r the credit times the
+    heaviest over the lightest weight, c the conflicts. Merged compounds only lower the
+    counts, and a merged name weighs the mean of its tokens, so the bound holds for them."""
+    if min(policy.missing_first, policy.missing_first_short, policy.missing_more) < 0:
+        return float("inf")  # a penalty that adds points: no bound from this reasoning
+    if not query.tokens or not entry.tokens:
+        return 0.0
+    if weight is None:
+        heaviest = lightest = 1.0
+    else:
+        weights = [weight(t.text) for t in entry.tokens]
+        heaviest, lightest = max(weights), min(weights)
+        if lightest <= 0:
+            return float("inf")
+    # A credit is rounded to three decimals: it may exceed `partial_credit` by 0.0005.
+    ratio = (policy.partial_credit + 0.0005) * heaviest / lightest
+    conflicts = max(0, min(len(query.tokens), len(entry.tokens)) - 2)
+    return 100.0 * max(1.0, (2 + ratio * conflicts) / (2 + conflicts))
+
+
 def score_entry(
     query: Query,
     qnorm: NormName,
@@ -800,16 +843,29 @@ def score_entry(
     """The entry's hit for the query: its best name, the date-of-birth and nationality points,
     and the explanation. With `min_score`, an entry scoring below it is None, and only the
     best name of an entry that reaches it is explained (the others are scored only)."""
+    dob = compare_dob(query.date_of_birth, entry.dates_of_birth, policy)
+    nationality = compare_nationality(query.nationality, entry.nationalities, policy)
+    points = dob["points"] + nationality["points"]
     best: tuple[float, int] | None = None
     for position, name in enumerate(entry.names):
-        name_score = compare_names(qnorm, normalise(name), policy, weight, explain=False).score
+        norm = normalise(name)
+        if (
+            min_score is not None
+            and min_score > 0
+            and policy.name_weight >= 0
+            and policy.name_weight * name_score_ceiling(qnorm, norm, policy, weight) + points
+            < min_score - _CEILING_MARGIN
+        ):
+            # Even the best score this name could have leaves the entry below the minimum
+            # (a conflicting date of birth, mostly): its name is not compared. A name that
+            # cannot reach the minimum is never the best name of an entry that does.
+            continue
+        name_score = compare_names(qnorm, norm, policy, weight, explain=False).score
         if best is None or name_score > best[0]:
             best = (name_score, position)
     if best is None or best[0] <= 0:
         return None
     position = best[1]
-    dob = compare_dob(query.date_of_birth, entry.dates_of_birth, policy)
-    nationality = compare_nationality(query.nationality, entry.nationalities, policy)
     score = round(
         max(
             0.0,
