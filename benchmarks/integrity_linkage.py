@@ -8,6 +8,10 @@ with the address ring of benchmarks/integrity_rules.py (358 people, 266 surnames
 address typed 280 ways), and for 10% of the people a planted duplicate record
 (portline.synthetic.planted.plant_duplicates: typos, transliteration, given name and surname
 swapped, day/month swapped or year off by one or a mistyped day, missing second surname).
+Names: by default the Hispanic nationalities draw from Faker's es_CO lists with their
+frequencies and Haitians from the built-in list plus Faker's fr_FR (see `faker_pools`);
+`--names builtin` keeps the generator's small pools (the figures before 2026-11-30 evening).
+`--false-positives N` sorts the false-positive pairs by kind and prints N examples of each.
 
 The linkage model is trained once, on a seeded sample of the records, and stored (--model,
 timed and printed apart); later runs reuse it, as `portline linkage run` reuses a stored model.
