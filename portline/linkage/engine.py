@@ -163,15 +163,15 @@ def _dob_comparison() -> Any:
     )
 
 
-HOUSEHOLD_LEVEL = "the same, one first surname, given names unlike (a household's)"
+HOUSEHOLD_LEVEL = "the same, one first surname, given names unlike, other dates of birth"
 
 
 def _address_comparison(*, household: bool = True) -> Any:
     # ONE comparison for street and ZIP (two would count the same evidence twice). The same
     # address weighs less between two records of one first surname whose given names are not
-    # alike: families register and live together, so among such pairs (siblings, parent and
-    # child) a shared address is far more common than among people at large (see
-    # `_condition_household`).
+    # alike and whose dates of birth differ: families register and live together, so among
+    # such pairs (siblings, parent and child) a shared address is far more common than among
+    # people at large (see `_condition_household`; the level is the pairs it counts).
     return cl.CustomComparison(
         output_column_name="address",
         comparison_levels=[
@@ -180,7 +180,8 @@ def _address_comparison(*, household: bool = True) -> Any:
                 [
                     cll.CustomLevel(
                         "address_l = address_r AND surname_1_l = surname_1_r "
-                        "AND jaro_winkler_similarity(given_1_l, given_1_r) < 0.8",
+                        "AND jaro_winkler_similarity(given_1_l, given_1_r) < 0.8 "
+                        "AND dob_l <> dob_r",
                         label_for_charts=HOUSEHOLD_LEVEL,
                     )
                 ]
@@ -437,11 +438,11 @@ def household_u(table: pa.Table) -> float | None:
 
 def _condition_household(model: dict, table: pa.Table, columns: Sequence[str]) -> None:
     """Fellegi-Sunter adds the comparisons' weights as if they were independent; for people
-    of one surname and unlike given names the address is not: a sibling or parent shares it.
-    So for such a pair (the surname's and given name's own weights already counted) the same
-    address weighs log2(P(same address | match) / P(same address | same surname, other given
-    name, non-match)), the second counted by `household_u`, rather than against the rate
-    among all pairs: siblings with other given names and birth dates linked on surname and
+    of one surname, unlike given names and other dates of birth the address is not: a sibling
+    or parent shares it. So for such a pair (the names' and date's own weights already
+    counted) the same address weighs log2(P(same address | match) / P(same address | same
+    surname, other given name and date, non-match)), the second counted by `household_u`,
+    rather than against the rate among all pairs: siblings with other given names and birth dates linked on surname and
     address alone. The model is trained without this level; it is inserted here before
     "the same address", with that level's m probability (address errors taken as independent
     of name errors among matches), so every other trained value stays as it was. Where

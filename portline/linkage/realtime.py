@@ -61,6 +61,9 @@ def _household(a: dict, b: dict) -> bool:
         and a["given_1"] is not None
         and b["given_1"] is not None
         and JaroWinkler.similarity(a["given_1"], b["given_1"]) < 0.8
+        and a["dob"] is not None
+        and b["dob"] is not None
+        and a["dob"] != b["dob"]
     )
 
 

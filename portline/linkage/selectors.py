@@ -367,7 +367,7 @@ LEVEL_NAMES = {
     ),
     "surnames in the other order": gettext_lazy("surnames in the other order"),
     engine.HOUSEHOLD_LEVEL: gettext_lazy(
-        "the same, with one surname and other given names (as in a family)"
+        "the same, with one surname, other given names and other dates of birth (as in a family)"
     ),
     "All other comparisons": gettext_lazy("different"),
 }

@@ -61,35 +61,42 @@ def test_the_shipped_model_has_the_household_level_before_the_same_address():
     assert 0 < household < same - 3
 
 
-def test_twins_with_other_given_names_weigh_the_household_level():
+def test_a_sister_weighs_the_household_level_and_a_twin_does_not():
     records = [
         _record("a", "Ana", "2015-05-22"),
-        _record("b", "Gabriela", "2015-05-22"),  # her twin sister
+        _record("b", "Amparo", "2013-05-22"),  # her sister, two years older
         _record("c", "Ana", "2015-05-22"),  # Ana again
+        _record("d", "Amparo", "2015-05-22"),  # her twin: one date of birth, not counted
     ]
     model = default_model()
     links = {(x.left, x.right): x for x in engine.predict_duckdb(records, model, threshold=0)}
-    twins, again = links[("a", "b")], links[("a", "c")]
-    address = {e.comparison: e for e in twins.evidence}["address"]
+    sisters, again, twins = links[("a", "b")], links[("a", "c")], links[("a", "d")]
+
+    def address(link: engine.Link) -> engine.Evidence:
+        return {e.comparison: e for e in link.evidence}["address"]
+
     household = _address_levels(model)[0]
-    assert address.level == engine.HOUSEHOLD_LEVEL
+    assert address(sisters).level == engine.HOUSEHOLD_LEVEL
     expected = math.log2(household["m_probability"] / household["u_probability"])
-    assert address.match_weight == pytest.approx(expected, abs=1e-6)
-    assert {e.comparison: e for e in again.evidence}["address"].level == "Exact match on address"
-    # Without the level (its u as the plain same-address level's) the twins weigh more.
+    assert address(sisters).match_weight == pytest.approx(expected, abs=1e-6)
+    assert address(again).level == "Exact match on address"
+    assert address(twins).level == "Exact match on address"
+    # Without the level (its u as the plain same-address level's) the sisters weigh more.
     flat = copy.deepcopy(model)
     levels = _address_levels(flat)
     levels[0]["u_probability"] = levels[1]["u_probability"]
     flat_links = {(x.left, x.right): x for x in engine.predict_duckdb(records, flat, threshold=0)}
-    assert flat_links[("a", "b")].match_weight - twins.match_weight == pytest.approx(
+    assert flat_links[("a", "b")].match_weight - sisters.match_weight == pytest.approx(
         math.log2(household["u_probability"] / levels[1]["u_probability"]), abs=1e-6
     )
+    assert flat_links[("a", "d")].match_weight == pytest.approx(twins.match_weight, abs=1e-6)
     assert again.probability > 0.99
-    # The real-time check takes the same level.
+    # The real-time check takes the same levels.
     index = realtime.index_records(records, model)
-    assert index.score(engine._derive(records[0]), engine._derive(records[1])) == pytest.approx(
-        twins.probability, abs=1e-6
-    )
+    for other, link in ((1, sisters), (3, twins)):
+        assert index.score(
+            engine._derive(records[0]), engine._derive(records[other])
+        ) == pytest.approx(link.probability, abs=1e-6)
 
 
 def test_a_model_stored_before_the_household_level_is_not_current():
