@@ -8,6 +8,10 @@ with the address ring of benchmarks/integrity_rules.py (358 people, 266 surnames
 address typed 280 ways), and for 10% of the people a planted duplicate record
 (portline.synthetic.planted.plant_duplicates: typos, transliteration, given name and surname
 swapped, day/month swapped or year off by one or a mistyped day, missing second surname).
+Names: by default the Hispanic nationalities draw from Faker's es_CO lists with their
+frequencies and Haitians from the built-in list plus Faker's fr_FR (see `faker_pools`);
+`--names builtin` keeps the generator's small pools (the figures before 2026-11-30 evening).
+`--false-positives N` sorts the false-positive pairs by kind and prints N examples of each.
 
 The linkage model is trained once, on a seeded sample of the records, and stored (--model,
 timed and printed apart); later runs reuse it, as `portline linkage run` reuses a stored model.
@@ -49,7 +53,8 @@ from integrity_rules import RING_PEOPLE, Population, baseline_exact_address, rul
 from portline.integrity import rules
 from portline.linkage import csvfile, engine, normalise, realtime
 from portline.linkage.engine import default_model
-from portline.synthetic import planted
+from portline.synthetic import names, planted
+from portline.synthetic.bulk import NamePool
 
 KEY = b"benchmark-linkage-key"
 TODAY = dt.date(2026, 11, 30)
@@ -80,6 +85,40 @@ def pairs_from_groups(groups) -> set[tuple[str, str]]:
 def score(predicted: set, truth: set) -> tuple[float, float]:
     hits = len(predicted & truth)
     return hits / max(1, len(predicted)), hits / max(1, len(truth))
+
+
+def faker_pools() -> dict[str, NamePool]:
+    """Larger name lists from a source nobody here wrote (Faker's locale lists), half of the
+    people with a second given name as Faker's es_CO formats give. Hispanic nationalities:
+    Faker's es_CO lists with their frequencies (300 female and 300 male given names, 300
+    surnames, counted from the Colombian government's "Ciudadania Digital" dataset). Haitian
+    people: Faker has no Haitian list and Haitian names are mostly French, so the built-in
+    Haitian names plus Faker's fr_FR lists (131 female, 88 male given names, 400 surnames),
+    uniform: an approximation, not a measured distribution. Russian and Brazilian people
+    (3%) keep the built-in pools."""
+    from faker.providers.person.es_CO import Provider as Colombian
+    from faker.providers.person.fr_FR import Provider as French
+
+    def split(table) -> tuple[list[str], list[float]]:
+        return list(table), [float(w) for w in table.values()]
+
+    def joined(*lists) -> list[str]:
+        return list(dict.fromkeys(name for names_ in lists for name in names_))
+
+    female, female_w = split(Colombian.first_names_female)
+    male, male_w = split(Colombian.first_names_male)
+    surnames, surname_w = split(Colombian.last_names)
+    hispanic = NamePool(female, male, surnames, True, female_w, male_w, surname_w, 0.5)
+    ht_female, ht_male, ht_surnames, _two = names.POOLS["HT"]
+    haitian = NamePool(
+        joined(ht_female, French.first_names_female),
+        joined(ht_male, French.first_names_male),
+        joined(ht_surnames, French.last_names),
+        False,
+        second_given_share=0.5,
+    )
+    pools = {code: hispanic for code, spec in names.POOLS.items() if spec is names.HISPANIC}
+    return {**pools, "HT": haitian}
 
 
 def people_of(pop: Population) -> dict[str, list]:
@@ -180,6 +219,72 @@ def outside_set() -> None:
         )
 
 
+_FIELDS = ("given_1", "given_2", "surname_1", "surname_2", "dob", "sex", "birth_place", "address")
+_IDENTIFIERS = ("doc_fp", "phone_fp", "sex", "birth_place")
+
+
+def false_positive_kinds(
+    table: pa.Table, links: list, clusters: list, entity_of: dict[str, int], *, examples: int
+) -> None:
+    """What the false-positive pairs are: each pair put in one cluster by a link between two
+    records of different people ("direct"), or only through other records ("chained"); the
+    direct links by kind (namesakes: same given names, surnames and date of birth; household:
+    same address and surnames) and by the evidence that could have told them apart (document
+    or phone fingerprints both present and different, place of birth or sex different)."""
+    linked = {(lk.left, lk.right): lk for lk in links if lk.probability >= engine.DEFAULT_THRESHOLD}
+    pairs = [(a, b) for a, b in engine.pairs_in_clusters(clusters) if entity_of[a] != entity_of[b]]
+    wanted = {rid for pair in pairs for rid in pair}
+    ids = table.column("unique_id").to_pylist()
+    rows = [i for i, rid in enumerate(ids) if rid in wanted]
+    sub = table.take(pa.array(rows)).to_pylist()
+    rec = {r["unique_id"]: r for r in sub}
+    direct = [(a, b) for a, b in pairs if (a, b) in linked]
+    kinds: Counter = Counter()
+    told: Counter = Counter()
+    shown: dict[str, int] = Counter()
+    for a, b in direct:
+        ra, rb = rec[a], rec[b]
+        same = {f for f in _FIELDS if ra[f] == rb[f] and ra[f] is not None}
+        if {"given_1", "surname_1", "dob"} <= same and ra["surname_2"] == rb["surname_2"]:
+            kind = "namesakes: same names and date of birth"
+        elif {"given_1", "surname_1", "dob"} <= same:
+            kind = "same given name, first surname and date of birth; other second surname"
+        elif "address" in same and "surname_1" in same:
+            kind = "household: same address and surname, other date or name"
+        else:
+            kind = "other"
+        differing = tuple(
+            f for f in _IDENTIFIERS if ra[f] is not None and rb[f] is not None and ra[f] != rb[f]
+        )
+        kinds[kind] += 1
+        told[(kind, differing)] += 1
+        if shown[kind] < examples:
+            shown[kind] += 1
+            ev = ", ".join(
+                f"{e.comparison}={e.level or '?'}:{e.match_weight:+.1f}"
+                for e in linked[(a, b)].evidence
+            )
+            print(f"  [{kind}] {a}-{b} p={linked[(a, b)].probability:.4f}: {ev}")
+            for r in (ra, rb):
+                print(
+                    "     ",
+                    {
+                        k: (v[:8] if k.endswith("_fp") and v else v)
+                        for k, v in r.items()
+                        if k in (*_FIELDS, "doc_fp", "phone_fp")
+                    },
+                )
+    print(
+        f"false-positive pairs: {len(pairs):,}; joined by a direct link {len(direct):,}, "
+        f"only through other records {len(pairs) - len(direct):,}"
+    )
+    for kind, n in kinds.most_common():
+        print(f"  {n:7,} {kind}")
+        for (k2, differing), m in told.most_common():
+            if k2 == kind:
+                print(f"          {m:7,} differing: {', '.join(differing) or 'nothing'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--registrations", type=int, default=1_000_000)
@@ -194,6 +299,20 @@ def main() -> None:
         help="stored model (default var/benchmarks/linkage-model-<registrations>.json)",
     )
     parser.add_argument("--retrain", action="store_true", help="train and store the model again")
+    parser.add_argument(
+        "--names",
+        choices=("faker-es-co", "builtin"),
+        default="faker-es-co",
+        help="Hispanic names: Faker's es_CO lists with their frequencies (default), or the "
+        "generator's small built-in pools (the figures before 2026-11-30's change)",
+    )
+    parser.add_argument(
+        "--false-positives",
+        type=int,
+        default=None,
+        metavar="N",
+        help="classify the false-positive pairs and print N examples of each kind",
+    )
     parser.add_argument("--training-sample", type=int, default=300_000)
     parser.add_argument(
         "--duckdb-memory",
@@ -203,16 +322,18 @@ def main() -> None:
     args = parser.parse_args()
     engine.DUCKDB_MEMORY_LIMIT = args.duckdb_memory
     model_path = args.model or Path(__file__).resolve().parent.parent / "var" / "benchmarks" / (
-        f"linkage-model-{args.registrations}-seed{args.seed}.json"
+        f"linkage-model-{args.registrations}-seed{args.seed}-{args.names}.json"
     )
     print(
         f"Integrity scan benchmark: {args.registrations:,} registrations, seed {args.seed}, "
+        f"names {args.names}, "
         f"DuckDB memory limit {args.duckdb_memory}; "
         f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
 
     t = time.perf_counter()
-    pop = Population(args.registrations - RING_PEOPLE // 2, args.seed)
+    pools = faker_pools() if args.names == "faker-es-co" else None
+    pop = Population(args.registrations - RING_PEOPLE // 2, args.seed, pools)
     people = planted.plant_duplicates(people_of(pop), seed=args.seed, duplicate_share=args.share)
     ids = people["record_id"]
     ring_people = sum(1 for r in pop.person["registration"] if r >= pop.ring[0])
@@ -281,6 +402,9 @@ def main() -> None:
         f"{recall:.4f} (target >= 0.95 each) | baseline exact (name, dob) in the same run: "
         f"precision {bp:.4f} recall {br:.4f} ({base_s:.1f} s)"
     )
+    if args.false_positives is not None:
+        entity_of = dict(zip(ids, people["entity_id"], strict=True))
+        false_positive_kinds(table, links, clusters, entity_of, examples=args.false_positives)
     ring = set(pop.ring)
     hubs = [f for f in findings if f.kind == rules.ADDRESS_HUB and ring & set(f.registration_ids)]
     members = set().union(*(set(f.registration_ids) for f in hubs)) if hubs else set()

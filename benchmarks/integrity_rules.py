@@ -56,10 +56,10 @@ def rss_mib() -> float:
 class Population:
     """All columns, registrations numbered 1..N (the ring's are the last ones)."""
 
-    def __init__(self, count: int, seed: int):
+    def __init__(self, count: int, seed: int, pools=None):
         self.reg: dict[str, list] = {k: [] for k in REG_COLUMNS}
         self.person: dict[str, list] = {k: [] for k in PERSON_COLUMNS}
-        for batch in registration_batches(seed=seed, count=count, today=TODAY):
+        for batch in registration_batches(seed=seed, count=count, today=TODAY, pools=pools):
             for key in REG_COLUMNS:
                 self.reg[key].extend(getattr(batch, key))
             base = batch.first_index + 1

@@ -163,12 +163,31 @@ def _dob_comparison() -> Any:
     )
 
 
-def _address_comparison() -> Any:
-    # ONE comparison for street and ZIP (two would count the same evidence twice).
+HOUSEHOLD_LEVEL = "the same, one first surname, given names unlike, other dates of birth"
+
+
+def _address_comparison(*, household: bool = True) -> Any:
+    # ONE comparison for street and ZIP (two would count the same evidence twice). The same
+    # address weighs less between two records of one first surname whose given names are not
+    # alike and whose dates of birth differ: families register and live together, so among
+    # such pairs (siblings, parent and child) a shared address is far more common than among
+    # people at large (see `_condition_household`; the level is the pairs it counts).
     return cl.CustomComparison(
         output_column_name="address",
         comparison_levels=[
             cll.NullLevel("address"),
+            *(
+                [
+                    cll.CustomLevel(
+                        "address_l = address_r AND surname_1_l = surname_1_r "
+                        "AND jaro_winkler_similarity(given_1_l, given_1_r) < 0.8 "
+                        "AND dob_l <> dob_r",
+                        label_for_charts=HOUSEHOLD_LEVEL,
+                    )
+                ]
+                if household
+                else []
+            ),
             cll.ExactMatchLevel("address"),
             cll.JaroWinklerLevel("address", 0.9),
             cll.CustomLevel("zip_l = zip_r", label_for_charts="same ZIP code only"),
@@ -212,7 +231,7 @@ PREDICTION_BLOCKS = (
 )
 
 
-def _comparisons() -> list[Any]:
+def _comparisons(*, household: bool = True) -> list[Any]:
     return [
         _name_comparison("given_1", "surname_1"),
         cl.NameComparison("given_2", jaro_winkler_thresholds=[0.92, 0.8]),
@@ -231,7 +250,7 @@ def _comparisons() -> list[Any]:
         _dob_comparison(),
         _exact("sex", m_agree=0.98),
         _exact("birth_place", m_agree=0.9),
-        _address_comparison(),
+        _address_comparison(household=household),
         _exact("doc_fp", m_agree=0.9),
         _exact("phone_fp", m_agree=0.8),
         _exact("email_fp", m_agree=0.8),
@@ -239,11 +258,16 @@ def _comparisons() -> list[Any]:
     ]
 
 
-def settings_creator(columns: Sequence[str] | None = None) -> SettingsCreator:
+def settings_creator(
+    columns: Sequence[str] | None = None, *, household: bool = True
+) -> SettingsCreator:
     """The model's settings; `columns` keeps only the comparisons of those columns (a column
-    that is empty in the whole input cannot be trained and says nothing)."""
+    that is empty in the whole input cannot be trained and says nothing). `household=False`
+    leaves out the address's household level (training: see `_condition_household`)."""
     comparisons = [
-        c for c in _comparisons() if columns is None or c.create_output_column_name() in columns
+        c
+        for c in _comparisons(household=household)
+        if columns is None or c.create_output_column_name() in columns
     ]
     blocks = [
         cols
@@ -341,7 +365,9 @@ def train(records: Iterable[dict] | pa.Table, *, seed: int = 20261130) -> dict:
     ]
     if table.num_rows - table.column("address").null_count >= 2:
         columns.append("address")
-    linker = _duckdb_linker(table, settings_creator(columns))
+    # Trained without the household level, which is added afterwards with counted values
+    # (`_condition_household`), so it leaves every other trained value as it was.
+    linker = _duckdb_linker(table, settings_creator(columns, household=False))
     sample = min(1.0, TRAINING_SAMPLE / table.num_rows)
     linker.training.estimate_probability_two_random_records_match(
         [
@@ -363,10 +389,98 @@ def train(records: Iterable[dict] | pa.Table, *, seed: int = 20261130) -> dict:
         record_sample_proportion=sample,
     )
     model = linker.misc.save_model_to_json()
+    _condition_household(model, table, columns)
     # Kept with the model (Splink ignores it): a stored model is reused until the number of
     # records has changed too much for its prior (see `should_retrain`).
     model[TRAINED_ON_KEY] = table.num_rows
     return model
+
+
+def household_u(table: pa.Table) -> float | None:
+    """P(same address | same first surname, not one person): among pairs of records with one
+    first surname, the share at one address. Counted exactly (a self-join within each surname
+    and address, group counts for the rest), not sampled, and only over pairs that differ in
+    date of birth and whose given names are not alike (Jaro-Winkler below 0.8), which are
+    almost never one person's two records: counting every pair would take a file's own
+    duplicates (one surname, one address) for households. None when there are no such pairs."""
+    con = duckdb.connect()
+    con.register("source", table.select(["unique_id", "given_1", "surname_1", "dob", "address"]))
+    con.execute(
+        "CREATE TABLE people AS SELECT * FROM source WHERE given_1 IS NOT NULL "
+        "AND surname_1 IS NOT NULL AND dob IS NOT NULL AND address IS NOT NULL"
+    )
+
+    def pairs(*columns: str) -> float:
+        keys = ", ".join(columns)
+        rows = con.sql(
+            f"SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*)::DOUBLE AS n "  # noqa: S608 - fixed names
+            f"FROM people GROUP BY {keys})"
+        ).fetchall()
+        return float(rows[0][0] or 0.0)
+
+    # Same surname, other given name and other date of birth (inclusion-exclusion).
+    unrelated_names = (
+        pairs("surname_1")
+        - pairs("surname_1", "given_1")
+        - pairs("surname_1", "dob")
+        + pairs("surname_1", "given_1", "dob")
+    )
+    together = con.sql(
+        "SELECT count(*) FROM people a JOIN people b ON a.surname_1 = b.surname_1 "
+        "AND a.address = b.address AND a.unique_id < b.unique_id "
+        "WHERE a.dob <> b.dob AND jaro_winkler_similarity(a.given_1, b.given_1) < 0.8"
+    ).fetchall()[0][0]
+    con.close()
+    if unrelated_names <= 0 or not together:
+        return None
+    return float(together) / unrelated_names
+
+
+def _condition_household(model: dict, table: pa.Table, columns: Sequence[str]) -> None:
+    """Fellegi-Sunter adds the comparisons' weights as if they were independent; for people
+    of one surname, unlike given names and other dates of birth the address is not: a sibling
+    or parent shares it. So for such a pair (the names' and date's own weights already
+    counted) the same address weighs log2(P(same address | match) / P(same address | same
+    surname, other given name and date, non-match)), the second counted by `household_u`,
+    rather than against the rate among all pairs: siblings with other given names and birth dates linked on surname and
+    address alone. The model is trained without this level; it is inserted here before
+    "the same address", with that level's m probability (address errors taken as independent
+    of name errors among matches), so every other trained value stays as it was. Where
+    nothing could be counted it takes that level's values."""
+    address = next((c for c in model["comparisons"] if c["output_column_name"] == "address"), None)
+    if address is None:
+        return
+    fresh = settings_creator(columns).create_settings_dict("duckdb")
+    fresh_address = next(c for c in fresh["comparisons"] if c["output_column_name"] == "address")
+    household = next(
+        lv
+        for lv in fresh_address["comparison_levels"]
+        if lv.get("label_for_charts") == HOUSEHOLD_LEVEL
+    )
+    levels = address["comparison_levels"]
+    exact = next(i for i, lv in enumerate(levels) if not lv.get("is_null_level"))
+    m = levels[exact].get("m_probability")
+    # Nothing counted (no two records of one surname): the rate among all pairs, as before.
+    u = household_u(table) or levels[exact].get("u_probability")
+    household.update(
+        m_probability=m, u_probability=u, fix_m_probability=True, fix_u_probability=True
+    )
+    levels.insert(exact, household)
+
+
+def is_current(model: dict) -> bool:
+    """Whether a stored model has the levels this version's comparisons have (a model stored
+    before a level was added cannot score with these settings)."""
+    columns = [c["output_column_name"] for c in model.get("comparisons", [])]
+    fresh = settings_creator(columns).create_settings_dict("duckdb")
+
+    def labels(settings: dict) -> list[list[str]]:
+        return [
+            [lv.get("label_for_charts", "") for lv in c["comparison_levels"]]
+            for c in settings["comparisons"]
+        ]
+
+    return labels(fresh) == labels(model)
 
 
 TRAINED_ON_KEY = "portline_trained_on_records"

@@ -53,6 +53,20 @@ def _surname_order(a: dict, b: dict) -> bool:
     )
 
 
+def _household(a: dict, b: dict) -> bool:
+    return (
+        a["address"] == b["address"]
+        and a["surname_1"] is not None
+        and a["surname_1"] == b["surname_1"]
+        and a["given_1"] is not None
+        and b["given_1"] is not None
+        and JaroWinkler.similarity(a["given_1"], b["given_1"]) < 0.8
+        and a["dob"] is not None
+        and b["dob"] is not None
+        and a["dob"] != b["dob"]
+    )
+
+
 def _name_levels(col: str, other: str, extra: list[Pred]) -> list[Pred]:
     return [_eq(col), _swapped(col, other), *extra, _jw(col, 0.92), _jw(col, 0.8)]
 
@@ -71,7 +85,12 @@ LEVELS: dict[str, list[Pred]] = {
         lambda a, b: a["dob_ym"] == b["dob_ym"],
         lambda a, b: a["dob_year"] == b["dob_year"],
     ],
-    "address": [_eq("address"), _jw("address", 0.9), lambda a, b: a["zip"] == b["zip"]],
+    "address": [
+        _household,
+        _eq("address"),
+        _jw("address", 0.9),
+        lambda a, b: a["zip"] == b["zip"],
+    ],
 }
 for _name in ("sex", "birth_place", "doc_fp", "phone_fp", "email_fp", "photo_hash"):
     LEVELS[_name] = [_eq(_name)]

@@ -215,8 +215,10 @@ def adjudicated_pairs() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 
 
 def latest_model() -> dict | None:
+    """The model the latest run stored, unless it lacks a level this version compares (stored
+    before the level was added): then None, and the next run trains or uses the shipped one."""
     run = LinkageRun.objects.exclude(model={}).order_by("-started_at", "-id").first()
-    return run.model if run else None
+    return run.model if run and engine.is_current(run.model) else None
 
 
 # --- What a supervisor sees -------------------------------------------------------------
@@ -364,6 +366,9 @@ LEVEL_NAMES = {
         "swapped (counted under the given name)"
     ),
     "surnames in the other order": gettext_lazy("surnames in the other order"),
+    engine.HOUSEHOLD_LEVEL: gettext_lazy(
+        "the same, with one surname, other given names and other dates of birth (as in a family)"
+    ),
     "All other comparisons": gettext_lazy("different"),
 }
 _JARO = re.compile(r"^Jaro-Winkler distance of .* >= ([0-9.]+)$")

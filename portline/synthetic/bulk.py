@@ -12,7 +12,7 @@ columns on every machine.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,6 +66,40 @@ class Batch:
         return len(self.us_address_line1)
 
 
+@dataclass(frozen=True)
+class NamePool:
+    """Names for one nationality, each list with optional frequencies (uniform without), and
+    the share of people given a second given name. The built-in pools (`names.POOLS`) are
+    small and uniform; a caller may pass larger ones with real frequencies (the benchmarks
+    pass Faker's es_CO lists, counted from a Colombian government dataset)."""
+
+    female: Sequence[str]
+    male: Sequence[str]
+    surnames: Sequence[str]
+    two_surnames: bool
+    female_weights: Sequence[float] | None = None
+    male_weights: Sequence[float] | None = None
+    surname_weights: Sequence[float] | None = None
+    second_given_share: float = 0.0
+
+
+BUILTIN_POOLS = {
+    code: NamePool(female, male, surnames, two)
+    for code, (female, male, surnames, two) in names.POOLS.items()
+}
+
+
+def _draw(names_: Sequence[str], weights: Sequence[float] | None, u: np.ndarray) -> np.ndarray:
+    """The names at uniform draws `u` in [0, 1): by position without weights (as the
+    generator always drew), else by cumulative frequency."""
+    pool = np.array(names_, dtype=object)
+    if weights is None:
+        return pool[(u * len(pool)).astype(int)]
+    cumulative = np.cumsum(np.asarray(weights, dtype=float))
+    index = np.searchsorted(cumulative / cumulative[-1], u, side="right")
+    return pool[np.minimum(index, len(pool) - 1)]
+
+
 def invented_surnames(rng: np.random.Generator, count: int) -> list[str]:
     """`count` distinct invented surnames (two to three syllables)."""
     seen: dict[str, None] = {}
@@ -85,7 +119,12 @@ def registration_batches(
     partner_share: float = 0.25,
     providers: int = 20_000,
     spread_days: int = 270,
+    pools: Mapping[str, NamePool] | None = None,
 ) -> Iterator[Batch]:
+    """Batches of registrations. `pools` replaces the built-in name pools of some
+    nationalities; second given names are drawn from a generator of their own, so with the
+    built-in pools every column is what it was before pools could be passed."""
+    pools = {**BUILTIN_POOLS, **(pools or {})}
     rng = np.random.default_rng(seed)
     end = dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC).timestamp()
     nat_codes = np.array(_NATIONALITIES)
@@ -139,23 +178,33 @@ def registration_batches(
             rows = np.nonzero(nationality == code_i)[0]
             if not len(rows):
                 continue
-            _female, _male, surnames, two = names.POOLS[code]
-            pool = np.array(surnames, dtype=object)
-            first = pool[(s1[rows] * len(pool)).astype(int)]
+            spec = pools[code]
+            first = _draw(spec.surnames, spec.surname_weights, s1[rows])
             reg_family[rows] = (
-                first + " " + pool[(s2[rows] * len(pool)).astype(int)] if two else first
+                first + " " + _draw(spec.surnames, spec.surname_weights, s2[rows])
+                if spec.two_surnames
+                else first
             )
         person_nat = reg_nat[person_registration]
         pick = rng.random(people)
         female = rng.random(people) < 0.5
         given = np.empty(people, dtype=object)
+        second_rng = np.random.default_rng([seed, 3, done])
+        second_draw, second_pick = second_rng.random(people), second_rng.random(people)
         for code in nat_codes:
+            spec = pools[code]
             for is_female in (True, False):
                 rows = np.nonzero((person_nat == code) & (female == is_female))[0]
                 if not len(rows):
                     continue
-                pool = np.array(names.POOLS[code][0 if is_female else 1], dtype=object)
-                given[rows] = pool[(pick[rows] * len(pool)).astype(int)]
+                pool = spec.female if is_female else spec.male
+                weights = spec.female_weights if is_female else spec.male_weights
+                given[rows] = _draw(pool, weights, pick[rows])
+                if spec.second_given_share:
+                    two = rows[second_draw[rows] < spec.second_given_share]
+                    second = _draw(pool, weights, second_pick[two])
+                    keep = second != given[two]  # never "María María"
+                    given[two[keep]] = given[two[keep]] + " " + second[keep]
         lead = position == 1
         global_person = np.arange(people) + done * 3
         phone_digits = rng.integers(1_000_000_000, 9_999_999_999, size=people)
