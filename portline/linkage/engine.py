@@ -442,8 +442,8 @@ def _condition_household(model: dict, table: pa.Table, columns: Sequence[str]) -
     or parent shares it. So for such a pair (the names' and date's own weights already
     counted) the same address weighs log2(P(same address | match) / P(same address | same
     surname, other given name and date, non-match)), the second counted by `household_u`,
-    rather than against the rate among all pairs: siblings with other given names and birth dates linked on surname and
-    address alone. The model is trained without this level; it is inserted here before
+    rather than against the rate among all pairs (with which siblings of other given names
+    and birth dates linked on surname and address alone). The model is trained without this level; it is inserted here before
     "the same address", with that level's m probability (address errors taken as independent
     of name errors among matches), so every other trained value stays as it was. Where
     nothing could be counted it takes that level's values."""

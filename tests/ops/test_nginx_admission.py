@@ -6,10 +6,12 @@ request until the test lets it go, which is what a busy one does."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -32,7 +34,7 @@ from portline.ops.proxy import (
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REPO = Path(__file__).resolve().parents[2]
-PROXY_PORT, APP_PORT = 8390, 8391
+PROXY_PORT, APP_PORT, DYING_PORT = 8390, 8391, 8392
 
 pytestmark = pytest.mark.xdist_group("ports-839x")
 
@@ -81,11 +83,11 @@ class HeldApp:
         self.server.server_close()
 
 
-@pytest.fixture
-def proxy(tmp_path):
+@contextlib.contextmanager
+def _nginx(tmp_path, upstreams: list[str]):
+    """deploy/nginx/portline.conf in a real nginx on PROXY_PORT, in front of `upstreams`."""
     if not os.path.exists(NGINX):
         pytest.skip("Debian's nginx is not installed (make nginx)")
-    app = HeldApp(APP_PORT)
     pages = tmp_path / "pages"
     nginx_pages_write(folder=pages)
     (tmp_path / "spool").mkdir()
@@ -94,7 +96,7 @@ def proxy(tmp_path):
         nginx_config_render(
             (REPO / "deploy" / "nginx" / "portline.conf").read_text(),
             listen=f"127.0.0.1:{PROXY_PORT}",
-            upstreams=[f"127.0.0.1:{APP_PORT}"],
+            upstreams=upstreams,
             inflight=1,
             pages=pages,
             access_log=tmp_path / "access.log",
@@ -109,18 +111,28 @@ def proxy(tmp_path):
     try:
         deadline = time.monotonic() + 10
         while True:
-            try:
-                if _send("GET", "/healthz")[0] == 200:
+            try:  # answered by nginx itself (refused from outside), not by an upstream
+                if _send("GET", "/metrics")[0] == 403:
                     break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise AssertionError((tmp_path / "stderr.log").read_text()) from None
                 time.sleep(0.05)
-        app.seen.clear()
-        yield app
+        yield
     finally:
         process.terminate()
         process.wait(10)
+
+
+@pytest.fixture
+def proxy(tmp_path):
+    app = HeldApp(APP_PORT)
+    try:
+        with _nginx(tmp_path, [f"127.0.0.1:{APP_PORT}"]):
+            assert _send("GET", "/healthz")[0] == 200
+            app.seen.clear()
+            yield app
+    finally:
         app.stop()
 
 
@@ -235,3 +247,38 @@ def test_a_flood_from_one_address_gets_429_json_and_other_addresses_do_not(proxy
     assert headers["Content-Type"].startswith("application/json")
     assert json.loads(body)["error"]["code"] == "rate_limited"
     assert _send("GET", "/api/v1/ports", source="127.0.0.4")[0] == 200
+
+
+def test_a_post_replayed_on_the_next_server_says_so_and_a_direct_answer_does_not(tmp_path):
+    """An application server that takes a request and dies before answering: nginx replays
+    the POST on the other server (proxy_next_upstream ... non_idempotent) and marks that
+    answer `X-Portline-Replayed: yes`, so a client can read "already done" as its first try
+    having taken (deploy/journey.py). An answer from the first server tried has no mark."""
+    dying = socket.create_server(("127.0.0.1", DYING_PORT))
+    taken: list[bytes] = []
+
+    def take_and_die() -> None:
+        while True:
+            try:
+                conn, _ = dying.accept()
+            except OSError:
+                return
+            taken.append(conn.recv(65536))
+            conn.close()  # no answer: the server died with the request
+
+    threading.Thread(target=take_and_die, daemon=True).start()
+    app = HeldApp(APP_PORT)
+    try:
+        with _nginx(tmp_path, [f"127.0.0.1:{DYING_PORT}", f"127.0.0.1:{APP_PORT}"]):
+            answers = [
+                _send("POST", "/api/v1/requests", body=b"{}", headers={"X-Try": str(n)})
+                for n in range(2)
+            ]
+    finally:
+        app.stop()
+        dying.close()
+    assert [status for status, _headers, _body in answers] == [200, 200]
+    marks = sorted(str(headers.get("X-Portline-Replayed")) for _s, headers, _b in answers)
+    assert marks == ["None", "yes"]  # one replayed after the dying server, one straight through
+    assert app.seen == ["POST /api/v1/requests", "POST /api/v1/requests"]
+    assert any(b"POST /api/v1/requests" in request for request in taken)

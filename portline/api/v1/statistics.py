@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 
 from portline.api.v1.errors import responses
 from portline.stats.measures import DIMENSIONS, MEASURES
@@ -74,18 +74,12 @@ class StatisticsQuery(Schema):
     )
 
     # Before the patterns: an unknown name gets the message naming it and the known ones.
-    @field_validator("by", mode="before")
+    @field_validator("by", "measure", mode="before")
     @classmethod
-    def _known_dimensions(cls, value: object) -> object:
+    def _known_names(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str):
-            dimensions_check(value.split(","))
-        return value
-
-    @field_validator("measure", mode="before")
-    @classmethod
-    def _known_measures(cls, value: object) -> object:
-        if isinstance(value, str):
-            measures_check(value.split(","))
+            check = dimensions_check if info.field_name == "by" else measures_check
+            check(value.split(","))
         return value
 
 
