@@ -18,6 +18,17 @@ def _compiled_translations():
     call_command("i18n_compile", stdout=io.StringIO())
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _urls_loaded_before_any_frozen_clock():
+    """Load every URL and the views behind them once, with the real clock. Otherwise the first
+    test to resolve a URL imports them, and if that test runs under freezegun, pyarrow's C
+    extension (imported by the linkage selectors) sees freezegun's date class and refuses to
+    load, which then fails every later test in that process."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (evaluated for its import side effect)
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Every test starts in English and leaves no language active for the next one (pages and
