@@ -19,8 +19,10 @@ from tests.portals.accounts.helpers import password_login, totp_code
 
 pytestmark = pytest.mark.django_db
 SIGN_UP = {"password": "a-long-unusual-passphrase", "language": "es"}
-# The limits count in fixed windows (an hour, a minute): a test that ran across a window's end
-# would see its count start afresh, or be told to wait one second. Each runs mid-window.
+# The limits count in fixed windows (an hour, a minute, the lock-out time): a test that ran
+# across a window's end would see its count start afresh, or be told to wait one second. Each
+# runs mid-window, on a stopped clock (so django-otp's one-second back-off cannot run out
+# between two posts on a slow machine either).
 MID_WINDOW = "2026-11-30 12:20:30+00:00"
 
 
@@ -102,6 +104,7 @@ def test_weak_passwords_are_refused(password, message):
 # Log-in lock-out --------------------------------------------------------------------------
 
 
+@freeze_time(MID_WINDOW)
 def test_one_address_trying_many_logins_is_locked_out(settings):
     settings.PORTLINE_LOGIN_FAILURE_LIMIT_PER_ADDRESS = 8
     victims = [UserFactory() for _ in range(3)]
@@ -144,6 +147,7 @@ def test_wrong_codes_on_the_web_count_toward_the_lock_out(settings):
     assert password_login(Client(), user.login).status_code == 429
 
 
+@freeze_time(MID_WINDOW)
 def test_a_right_code_during_the_back_off_is_told_to_wait_not_called_wrong(settings):
     user = UserFactory()
     client = Client()
