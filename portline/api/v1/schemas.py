@@ -441,7 +441,7 @@ class AppointmentRequestIn(InputSchema):
     registration: Annotated[str, Field(pattern=REFERENCE_PATTERN)] = Field(
         ..., description="The registration's reference."
     )
-    first_port: Text(8) = Field(..., description="Port code, e.g. SYS.")
+    first_port: Text(8, min_length=1) = Field(..., description="Port code, e.g. SYS.")
     second_port: Text(8) | None = Field(None, description="Optional second choice.")
     latitude: float | None = Field(
         None,
