@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from portline.accounts.models import Role, User
@@ -112,7 +112,7 @@ def _validate(instance: Any, *, exclude: list[str] | None = None) -> None:
 # test databases), the unique key refuses the second, which then answers with the first.
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 64
-Keyed = TypeVar("Keyed", Registration, Person, EvidenceDocument)
+Keyed = TypeVar("Keyed", bound=models.Model)
 
 
 def idempotency_key_clean(key: str | None, *, required: bool = True) -> str:
@@ -141,27 +141,20 @@ def _key_reused() -> Conflict:
     )
 
 
-def _keyed_earlier(
-    model: type[Keyed], *, by: str, actor: User, key: str, digest: str
-) -> Keyed | None:
-    """The row `actor`'s earlier create with `key` made (`by` names the model's account
-    field), or None (also without a key). Refuses the key if that create's input differed."""
+def keyed_earlier(rows: QuerySet[Keyed], *, key: str, digest: str) -> Keyed | None:
+    """Among `rows` (the account's rows of one kind, each with `idempotency_key` and
+    `idempotency_digest`), the one the account's earlier create with `key` made, or None (also
+    without a key). Refuses the key if that create's input differed."""
     if not key:
         return None
-    previous = model.objects.filter(**{by: actor, "idempotency_key": key}).first()
-    if previous is not None and previous.idempotency_digest != digest:
+    previous = rows.filter(idempotency_key=key).first()
+    if previous is not None and getattr(previous, "idempotency_digest", None) != digest:
         raise _key_reused()
     return previous
 
 
-def _keyed_create(
-    model: type[Keyed],
-    create: Callable[[], tuple[Keyed, bool]],
-    *,
-    by: str,
-    actor: User,
-    key: str,
-    digest: str,
+def keyed_create(
+    create: Callable[[], tuple[Keyed, bool]], *, rows: QuerySet[Keyed], key: str, digest: str
 ) -> tuple[Keyed, bool]:
     """Run `create`, one transaction that looks for the key again under its lock and writes
     the row with it: its answer, (row, created); or, when the unique key refused the row
@@ -169,7 +162,7 @@ def _keyed_create(
     try:
         return create()
     except IntegrityError:
-        previous = _keyed_earlier(model, by=by, actor=actor, key=key, digest=digest)
+        previous = keyed_earlier(rows, key=key, digest=digest)
         if previous is None:
             raise
         return previous, False
@@ -364,16 +357,14 @@ def registration_create_keyed(
     (409 `idempotency_key_reused`)."""
     key = idempotency_key_clean(idempotency_key, required=False)
     digest = idempotency_digest(data=data or {}, consent=consent or {}) if key else ""
-    previous = _keyed_earlier(Registration, by="created_by", actor=actor, key=key, digest=digest)
+    previous = keyed_earlier(Registration.objects.filter(created_by=actor), key=key, digest=digest)
     if previous is not None:
         return previous, False
-    return _keyed_create(
-        Registration,
+    return keyed_create(
         lambda: _registration_insert(
             actor=actor, data=data, consent=consent, key=key, digest=digest
         ),
-        by="created_by",
-        actor=actor,
+        rows=Registration.objects.filter(created_by=actor),
         key=key,
         digest=digest,
     )
@@ -403,8 +394,8 @@ def _registration_insert(
         # Taken one at a time per account, so that parallel calls cannot pass the cap together
         # (nor two tries with one key: the second finds the first's row here).
         User.objects.select_for_update().filter(pk=actor.pk).first()
-        previous = _keyed_earlier(
-            Registration, by="created_by", actor=actor, key=key, digest=digest
+        previous = keyed_earlier(
+            Registration.objects.filter(created_by=actor), key=key, digest=digest
         )
         if previous is not None:
             return previous, False
@@ -507,16 +498,14 @@ def person_add_keyed(
     answers that person and stores nothing; the key with other input is refused."""
     key = idempotency_key_clean(idempotency_key, required=False)
     digest = idempotency_digest(registration=registration.pk, data=data) if key else ""
-    previous = _keyed_earlier(Person, by="added_by", actor=actor, key=key, digest=digest)
+    previous = keyed_earlier(Person.objects.filter(added_by=actor), key=key, digest=digest)
     if previous is not None:
         return previous, False
-    return _keyed_create(
-        Person,
+    return keyed_create(
         lambda: _person_insert(
             actor=actor, registration=registration, data=data, key=key, digest=digest
         ),
-        by="added_by",
-        actor=actor,
+        rows=Person.objects.filter(added_by=actor),
         key=key,
         digest=digest,
     )
@@ -530,7 +519,7 @@ def _person_insert(
         # Locks the registration, so two concurrent adds cannot both take the last place (nor
         # two tries with one key: the second finds the first's person here).
         _require_editable(actor, registration)
-        previous = _keyed_earlier(Person, by="added_by", actor=actor, key=key, digest=digest)
+        previous = keyed_earlier(Person.objects.filter(added_by=actor), key=key, digest=digest)
         if previous is not None:
             return previous, False
         positions = set(registration.people.values_list("position", flat=True))
@@ -676,13 +665,12 @@ def evidence_upload_keyed(
             provider=provider,
             sha256=hashlib.sha256(content).hexdigest(),
         )
-    previous = _keyed_earlier(
-        EvidenceDocument, by="uploaded_by", actor=actor, key=key, digest=digest
+    previous = keyed_earlier(
+        EvidenceDocument.objects.filter(uploaded_by=actor), key=key, digest=digest
     )
     if previous is not None:
         return previous, False
-    return _keyed_create(
-        EvidenceDocument,
+    return keyed_create(
         lambda: _evidence_insert(
             actor=actor,
             registration=registration,
@@ -694,8 +682,7 @@ def evidence_upload_keyed(
             key=key,
             digest=digest,
         ),
-        by="uploaded_by",
-        actor=actor,
+        rows=EvidenceDocument.objects.filter(uploaded_by=actor),
         key=key,
         digest=digest,
     )
@@ -760,8 +747,8 @@ def _evidence_insert(
     _validate(document, exclude=["file", "registration", "person", "uploaded_by"])
     with transaction.atomic():
         _require_editable(actor, registration)
-        previous = _keyed_earlier(
-            EvidenceDocument, by="uploaded_by", actor=actor, key=key, digest=digest
+        previous = keyed_earlier(
+            EvidenceDocument.objects.filter(uploaded_by=actor), key=key, digest=digest
         )
         if previous is not None:
             return previous, False
