@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Header, Path, Router, Status
+from ninja import File, Form, Path, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from portline.api.v1.errors import responses
 from portline.api.v1.schemas import (
-    IDEMPOTENCY_KEY_PATTERN,
     MAX_ID,
     REFERENCE_PATTERN,
     EvidenceOut,
@@ -31,6 +30,7 @@ from portline.api.v1.schemas import (
     RegistrationDetailOut,
     RegistrationIn,
     RegistrationOut,
+    optional_idempotency_key,
 )
 from portline.integrity.services import registration_submit_and_check
 from portline.privacy.services import read_record
@@ -55,15 +55,7 @@ FileField = File(..., description="PDF, JPEG or PNG.")
 PersonField = Form(
     None, ge=1, le=MAX_GROUP_SIZE, description="Position of the person it is about (optional)."
 )
-IdempotencyKey = Header(
-    None,
-    alias="Idempotency-Key",
-    pattern=IDEMPOTENCY_KEY_PATTERN,
-    description="Optional, and recommended: 1-64 visible ASCII characters, new for each new "
-    "create (e.g. a UUID). A retry with the same key and input answers 200 with what the first "
-    "call made and creates nothing (a proxy may replay a POST whose server died after it "
-    "committed); the same key with other input answers 409 `idempotency_key_reused`.",
-)
+IdempotencyKey = optional_idempotency_key()
 
 
 def _data(payload) -> dict:
