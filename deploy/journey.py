@@ -10,6 +10,11 @@ turned away by admission control (503 + Retry-After) is retried with the same ke
 nginx replayed a POST on the other server (X-Portline-Replayed: the first server died with
 it), an "already done" answer is read as the first try having taken, and the line says
 which calls were replayed.
+
+Every create carries its own `Idempotency-Key` (the registration, each person, each
+document, the appointment request): a replay of one whose first try had committed answers
+200 with what that try made, and nothing is made twice; the journey checks that it ends with
+one draft, one person and one photo.
 """
 
 from __future__ import annotations
@@ -117,6 +122,16 @@ def _code(body: dict) -> str:
     return (body.get("error") or {}).get("code", "")
 
 
+def created(api: Api, status: int, body: dict, what: str) -> dict:
+    """A keyed create answers 201, or 200 when the proxy replayed it after the first try had
+    taken (the same row again, nothing new made)."""
+    return expect(status, body, 200 if status == 200 and api.replayed else 201, what)
+
+
+def key() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
 def _token(api: Api, login: str, secret: str) -> str:
     """An API token with the newest authenticator code: the way back in when the
     confirmation's own answer (which carries a token) was lost and the proxy's replay found
@@ -165,7 +180,8 @@ def _journey(api: Api) -> str:
         api.token = _token(api, login, secret)
     else:
         api.token = expect(status, body, 200, "totp confirm")["token"]
-    reference = expect(
+    reference = created(
+        api,
         *api.call(
             "POST",
             "/registrations",
@@ -176,12 +192,14 @@ def _journey(api: Api) -> str:
                 "us_state": "TX",
                 "us_zip": "77002",
             },
+            headers=key(),
         ),
-        201,
         "registration",
     )["reference"]
-    position = expect(
-        *api.call("POST", f"/registrations/{reference}/people", PERSON), 201, "person"
+    position = created(
+        api,
+        *api.call("POST", f"/registrations/{reference}/people", PERSON, headers=key()),
+        "person",
     )["position"]
     boundary = uuid.uuid4().hex
     parts = [
@@ -192,30 +210,37 @@ def _journey(api: Api) -> str:
         + b"\r\n",
         f"--{boundary}--\r\n".encode(),
     ]
-    expect(
+    created(
+        api,
         *api.call(
             "POST",
             f"/registrations/{reference}/evidence",
             raw=b"".join(parts),
             ctype=f"multipart/form-data; boundary={boundary}",
+            headers=key(),
         ),
-        201,
         "evidence",
     )
+    # Nothing was made twice, replayed or not: one draft, one person, one photo.
+    drafts = expect(*api.call("GET", "/registrations"), 200, "registrations")["count"]
+    people = len(expect(*api.call("GET", f"/registrations/{reference}/people"), 200, "people"))
+    photos = expect(*api.call("GET", f"/registrations/{reference}/evidence"), 200, "photos")
+    if (drafts, people, photos["count"]) != (1, 1, 1):
+        raise SystemExit(
+            f"FAILED made twice: {drafts} registrations, {people} people, {photos['count']} documents"
+        )
     status, body = api.call("POST", f"/registrations/{reference}/submit")
     if not (status == 409 and _code(body) == "not_draft" and api.replayed):
         expect(status, body, 200, "submit")
-    key = str(uuid.uuid4())
+    request_key = key()
     body = {"registration": reference, "first_port": "SYS", **IN_AREA}
-    status, answer = api.call("POST", "/requests", body, headers={"Idempotency-Key": key})
+    status, answer = api.call("POST", "/requests", body, headers=request_key)
     if status == 400 and answer.get("error", {}).get("code") == "window_closed":
         # outside the daily request window the service must say so, and store nothing
         return f"OK {login} registration {reference} submitted; request refused: window closed, opens {answer['error']['details']['opens_at']}"
     # 200 is the same request again: the proxy replayed a POST whose first answer was lost
-    first = expect(status, answer, 200 if status == 200 and api.replayed else 201, "request")
-    again = expect(
-        *api.call("POST", "/requests", body, headers={"Idempotency-Key": key}), 200, "request retry"
-    )
+    first = created(api, status, answer, "request")
+    again = expect(*api.call("POST", "/requests", body, headers=request_key), 200, "request retry")
     if again != first:
         raise SystemExit("FAILED the retry answered differently")
     status = expect(*api.call("GET", f"/requests/{first['id']}"), 200, "status")

@@ -355,10 +355,22 @@ class AddressChange(models.Model):
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Set when the report carried an idempotency key (the API's `Idempotency-Key` header): a
+    # retry of it finds this row instead of recording the move again (as registrations do:
+    # `portline.registrations.services`, "Idempotency keys").
+    idempotency_key = models.CharField(max_length=64, blank=True, default="")
+    idempotency_digest = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-moved_on", "-id"]
         verbose_name = _("change of address")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reported_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="address_change_idempotency_key_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.decision_id} {self.moved_on}"

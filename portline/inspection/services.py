@@ -61,6 +61,12 @@ from portline.inspection.selectors import (
     screening_hits_for,
 )
 from portline.registrations.models import Person
+from portline.registrations.services import (
+    idempotency_digest,
+    idempotency_key_clean,
+    keyed_create,
+    keyed_earlier,
+)
 from portline.scheduling.models import Port
 from portline.screening import services as screening
 from portline.screening.models import HitStatus, ScreeningHit, ScreeningTrigger
@@ -742,6 +748,49 @@ def address_change_report(
 ) -> AddressChange:
     """Record a new US address. Reported after the deadline (N business days after the move)
     it is kept and marked late, never refused."""
+    change, _created = address_change_report_keyed(
+        actor=actor, decision=decision, data=data, moved_on=moved_on, idempotency_key=""
+    )
+    return change
+
+
+def address_change_report_keyed(
+    *,
+    actor: User,
+    decision: Decision,
+    data: dict[str, Any],
+    moved_on: dt.date,
+    idempotency_key: str,
+) -> tuple[AddressChange, bool]:
+    """`address_change_report` with an idempotency key (none: ""), as registrations take one
+    (`registrations.services.keyed_create`). Returns (change, created): a retry of the
+    account's earlier report with the key and the same address and date answers that report
+    and records nothing; the key with other input is refused (409 `idempotency_key_reused`)."""
+    key = idempotency_key_clean(idempotency_key, required=False)
+    digest = idempotency_digest(decision=decision.pk, data=data, moved_on=moved_on) if key else ""
+    rows = AddressChange.objects.filter(reported_by=actor)
+    previous = keyed_earlier(rows, key=key, digest=digest)
+    if previous is not None:
+        return previous, False
+    return keyed_create(
+        lambda: _address_change_insert(
+            actor=actor, decision=decision, data=data, moved_on=moved_on, key=key, digest=digest
+        ),
+        rows=rows,
+        key=key,
+        digest=digest,
+    )
+
+
+def _address_change_insert(
+    *,
+    actor: User,
+    decision: Decision,
+    data: dict[str, Any],
+    moved_on: dt.date,
+    key: str,
+    digest: str,
+) -> tuple[AddressChange, bool]:
     _require_release_actor(actor, decision)
     today = clock.today_in(decision.port.time_zone)
     _require_active_parole(decision, today)
@@ -771,6 +820,14 @@ def address_change_report(
         moved_on, inspection_settings_get().address_report_business_days
     )
     with transaction.atomic():
+        # One report at a time per parole, so that two tries with one key cannot both record
+        # the move: the second finds the first's report here.
+        Decision.objects.select_for_update().filter(pk=decision.pk).first()
+        previous = keyed_earlier(
+            AddressChange.objects.filter(reported_by=actor), key=key, digest=digest
+        )
+        if previous is not None:
+            return previous, False
         change = AddressChange.objects.create(
             decision=decision,
             line1=values["line1"][:200],
@@ -782,6 +839,8 @@ def address_change_report(
             deadline=deadline,
             late=today > deadline,
             reported_by=actor,
+            idempotency_key=key,
+            idempotency_digest=digest,
         )
         audit_record(
             actor=actor,
@@ -789,7 +848,7 @@ def address_change_report(
             target=change,
             data={"late": change.late},
         )
-    return change
+    return change, True
 
 
 def selfie_bytes(check_in: ReleaseCheckIn) -> bytes:

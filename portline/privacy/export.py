@@ -43,7 +43,15 @@ from portline.registrations.models import (
 
 FORMAT_VERSION = 1
 # Columns that are storage details or other people's identities, never the person's data.
-SKIPPED = {"file", "photo", "selfie", "entry", "idempotency_key", "device_hash"}
+SKIPPED = {
+    "file",
+    "photo",
+    "selfie",
+    "entry",
+    "idempotency_key",
+    "idempotency_digest",
+    "device_hash",
+}
 
 
 def _value(instance: models.Model, field: models.Field, owner_id: int | None) -> Any:

@@ -159,11 +159,21 @@ class Registration(models.Model):
     # Entered by a partner organization from a bulk file (its batch says which): such drafts
     # are bounded by the file's row limit, not by the per-account cap on open drafts.
     entered_in_bulk = models.BooleanField(_("entered from a bulk file"), default=False)
+    # Set when the create carried an idempotency key (the API's `Idempotency-Key` header): a
+    # retry of it finds this row instead of making another; the digest is that create's input,
+    # so the same key with another input is refused (`registrations.services`, "Idempotency").
+    idempotency_key = models.CharField(max_length=64, blank=True, default="")
+    idempotency_digest = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("registration")
         constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="registration_idempotency_key_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(submitted_at__isnull=False),
                 name="submitted_registration_has_date",
@@ -298,12 +308,31 @@ class Person(models.Model):
     declared_criminal_history = EncryptedTextField(
         _("criminal history, if any (optional)"), max_length=2000, blank=True, default=""
     )
+    # The account that added the person (empty for people added before it was recorded): keys
+    # are the account's own.
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Set when the create carried an idempotency key (the API's `Idempotency-Key` header): a
+    # retry of it finds this row instead of making another; the digest is that create's input,
+    # so the same key with another input is refused (`registrations.services`, "Idempotency").
+    idempotency_key = models.CharField(max_length=64, blank=True, default="")
+    idempotency_digest = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["registration", "position"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
         constraints = [
+            models.UniqueConstraint(
+                fields=["added_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="person_idempotency_key_unique",
+            ),
             models.UniqueConstraint(
                 fields=["registration", "position"], name="person_position_unique"
             ),
@@ -350,10 +379,22 @@ class EvidenceDocument(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=clock.now)
+    # Set when the create carried an idempotency key (the API's `Idempotency-Key` header): a
+    # retry of it finds this row instead of making another; the digest is that create's input,
+    # so the same key with another input is refused (`registrations.services`, "Idempotency").
+    idempotency_key = models.CharField(max_length=64, blank=True, default="")
+    idempotency_digest = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["uploaded_at", "id"]
         verbose_name = _("evidence document")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["uploaded_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="evidence_idempotency_key_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.pk}"

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from portline.accounts.models import Role, User
@@ -67,7 +68,10 @@ REGISTRATION_FIELDS = (
     "sponsor_phone",
 )
 PERSON_FIELDS = tuple(
-    f.name for f in Person._meta.concrete_fields if f.name not in {"id", "registration", "position"}
+    f.name
+    for f in Person._meta.concrete_fields
+    if f.name
+    not in {"id", "registration", "position", "added_by", "idempotency_key", "idempotency_digest"}
 )
 # Names are stored in their normal form (portline.common.names), whichever interface sent them.
 NAME_FIELDS = frozenset({"given_names", "family_names", "emergency_contact_name", "sponsor_name"})
@@ -93,6 +97,75 @@ def _validate(instance: Any, *, exclude: list[str] | None = None) -> None:
         raise ValidationFailed(
             _("Please correct the marked fields."), errors=_errors_from(exc)
         ) from exc
+
+
+# Idempotency keys ---------------------------------------------------------------------------
+# A create that may arrive twice (a phone retrying after a timeout; nginx replaying a POST whose
+# server died after committing it) carries a key the client chose: the `Idempotency-Key` header.
+# The row the create made keeps the key, unique per account in the database; a retry with the
+# key finds that row and answers with it, storing nothing; the same key with another input is
+# refused (409 `idempotency_key_reused`). An appointment request is the same request when its
+# registration and ports are (a phone's location may move between tries: `_same_request`);
+# registrations, people and evidence compare a digest of their whole input. Two tries at once
+# are taken one at a time under the lock each create already holds (the account, or the
+# registration), and where a database lets them pass together anyway (SQLite's shared-cache
+# test databases), the unique key refuses the second, which then answers with the first.
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 64
+Keyed = TypeVar("Keyed", bound=models.Model)
+
+
+def idempotency_key_clean(key: str | None, *, required: bool = True) -> str:
+    """The key without surrounding spaces; refused when longer than 64 characters, or empty
+    where a key is required (appointment requests; elsewhere "" means no key)."""
+    key = (key or "").strip()
+    if (required and not key) or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise ValidationFailed(
+            _("A request needs an idempotency key of 1 to 64 characters."),
+            errors={"idempotency_key": [_("Required, at most 64 characters.")]},
+        )
+    return key
+
+
+def idempotency_digest(**given: Any) -> str:
+    """The SHA-256 of a create's input, as JSON with sorted keys (dates and other values that
+    are not JSON as their text): the same input always gives the same digest."""
+    text = json.dumps(given, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _key_reused() -> Conflict:
+    return Conflict(
+        _("This idempotency key was already used for a different request."),
+        code="idempotency_key_reused",
+    )
+
+
+def keyed_earlier(rows: QuerySet[Keyed], *, key: str, digest: str) -> Keyed | None:
+    """Among `rows` (the account's rows of one kind, each with `idempotency_key` and
+    `idempotency_digest`), the one the account's earlier create with `key` made, or None (also
+    without a key). Refuses the key if that create's input differed."""
+    if not key:
+        return None
+    previous = rows.filter(idempotency_key=key).first()
+    if previous is not None and getattr(previous, "idempotency_digest", None) != digest:
+        raise _key_reused()
+    return previous
+
+
+def keyed_create(
+    create: Callable[[], tuple[Keyed, bool]], *, rows: QuerySet[Keyed], key: str, digest: str
+) -> tuple[Keyed, bool]:
+    """Run `create`, one transaction that looks for the key again under its lock and writes
+    the row with it: its answer, (row, created); or, when the unique key refused the row
+    because an identical try committed first, (that try's row, False)."""
+    try:
+        return create()
+    except IntegrityError:
+        previous = keyed_earlier(rows, key=key, digest=digest)
+        if previous is None:
+            raise
+        return previous, False
 
 
 def _require_editable(actor: User, registration: Registration) -> None:
@@ -265,6 +338,46 @@ def registration_create(
     only with that person's recorded consent (`consent_clean`), recorded in the same
     transaction; naming the person's own applicant account lets them see, in their pages,
     that the organization acts for them, and withdraw it."""
+    registration, _created = registration_create_keyed(
+        actor=actor, data=data, consent=consent, idempotency_key=""
+    )
+    return registration
+
+
+def registration_create_keyed(
+    *,
+    actor: User,
+    data: Mapping[str, Any] | None = None,
+    consent: Mapping[str, Any] | None = None,
+    idempotency_key: str,
+) -> tuple[Registration, bool]:
+    """`registration_create` with an idempotency key (none: ""). Returns (registration,
+    created): a retry of the account's earlier create with the key and the same data and
+    consent answers that registration and stores nothing; the key with other input is refused
+    (409 `idempotency_key_reused`)."""
+    key = idempotency_key_clean(idempotency_key, required=False)
+    digest = idempotency_digest(data=data or {}, consent=consent or {}) if key else ""
+    previous = keyed_earlier(Registration.objects.filter(created_by=actor), key=key, digest=digest)
+    if previous is not None:
+        return previous, False
+    return keyed_create(
+        lambda: _registration_insert(
+            actor=actor, data=data, consent=consent, key=key, digest=digest
+        ),
+        rows=Registration.objects.filter(created_by=actor),
+        key=key,
+        digest=digest,
+    )
+
+
+def _registration_insert(
+    *,
+    actor: User,
+    data: Mapping[str, Any] | None,
+    consent: Mapping[str, Any] | None,
+    key: str,
+    digest: str,
+) -> tuple[Registration, bool]:
     recorded: ConsentInput | None = None
     if actor.role == Role.APPLICANT:
         registration = Registration(owner=actor, created_by=actor)
@@ -276,9 +389,16 @@ def registration_create(
         raise PermissionDenied(_("Only applicants and partner staff create registrations."))
     _assign(registration, data or {}, REGISTRATION_FIELDS)
     _validate(registration, exclude=["reference", "owner", "created_by", "partner"])
+    registration.idempotency_key, registration.idempotency_digest = key, digest
     with transaction.atomic():
-        # Taken one at a time per account, so that parallel calls cannot pass the cap together.
+        # Taken one at a time per account, so that parallel calls cannot pass the cap together
+        # (nor two tries with one key: the second finds the first's row here).
         User.objects.select_for_update().filter(pk=actor.pk).first()
+        previous = keyed_earlier(
+            Registration.objects.filter(created_by=actor), key=key, digest=digest
+        )
+        if previous is not None:
+            return previous, False
         limit = settings.PORTLINE_MAX_OPEN_DRAFTS
         if (
             Registration.objects.filter(
@@ -300,6 +420,11 @@ def registration_create(
                     registration.save()
                 break
             except IntegrityError:
+                if (
+                    key
+                    and Registration.objects.filter(created_by=actor, idempotency_key=key).exists()
+                ):
+                    raise  # the same key, committed by a try that raced this one
                 continue  # a reference collision (1 in 10^15): draw another
         audit_record(actor=actor, action="registrations.registration.create", target=registration)
         if recorded is not None:
@@ -311,7 +436,7 @@ def registration_create(
                 target=record,
                 data={"registration": registration.pk, "partner": actor.partner_id},
             )
-    return registration
+    return registration, True
 
 
 def consent_withdraw(*, actor: User, consent: PartnerConsent) -> PartnerConsent:
@@ -359,10 +484,44 @@ def registration_update(
 
 
 def person_add(*, actor: User, registration: Registration, data: Mapping[str, Any]) -> Person:
+    person, _created = person_add_keyed(
+        actor=actor, registration=registration, data=data, idempotency_key=""
+    )
+    return person
+
+
+def person_add_keyed(
+    *, actor: User, registration: Registration, data: Mapping[str, Any], idempotency_key: str
+) -> tuple[Person, bool]:
+    """`person_add` with an idempotency key (none: ""). Returns (person, created): a retry of
+    the account's earlier add with the key, to the same registration with the same fields,
+    answers that person and stores nothing; the key with other input is refused."""
+    key = idempotency_key_clean(idempotency_key, required=False)
+    digest = idempotency_digest(registration=registration.pk, data=data) if key else ""
+    previous = keyed_earlier(Person.objects.filter(added_by=actor), key=key, digest=digest)
+    if previous is not None:
+        return previous, False
+    return keyed_create(
+        lambda: _person_insert(
+            actor=actor, registration=registration, data=data, key=key, digest=digest
+        ),
+        rows=Person.objects.filter(added_by=actor),
+        key=key,
+        digest=digest,
+    )
+
+
+def _person_insert(
+    *, actor: User, registration: Registration, data: Mapping[str, Any], key: str, digest: str
+) -> tuple[Person, bool]:
     limit = min(MAX_GROUP_SIZE, program_settings_get().max_group_size)
     with transaction.atomic():
-        # Locks the registration, so two concurrent adds cannot both take the last place.
+        # Locks the registration, so two concurrent adds cannot both take the last place (nor
+        # two tries with one key: the second finds the first's person here).
         _require_editable(actor, registration)
+        previous = keyed_earlier(Person.objects.filter(added_by=actor), key=key, digest=digest)
+        if previous is not None:
+            return previous, False
         positions = set(registration.people.values_list("position", flat=True))
         if len(positions) >= limit:
             raise ValidationFailed(
@@ -372,7 +531,13 @@ def person_add(*, actor: User, registration: Registration, data: Mapping[str, An
                 },
             )
         position = min(set(range(1, MAX_GROUP_SIZE + 1)) - positions)
-        person = Person(registration=registration, position=position)
+        person = Person(
+            registration=registration,
+            position=position,
+            added_by=actor,
+            idempotency_key=key,
+            idempotency_digest=digest,
+        )
         if position > 1 and "relationship" not in data:
             person.relationship = Relationship.OTHER
         _assign(person, data, PERSON_FIELDS)
@@ -386,7 +551,7 @@ def person_add(*, actor: User, registration: Registration, data: Mapping[str, An
             target=person,
             data={"registration": registration.reference, "position": position},
         )
-    return person
+    return person, True
 
 
 def person_update(*, actor: User, person: Person, data: Mapping[str, Any]) -> Person:
@@ -461,6 +626,80 @@ def evidence_upload(
     person: Person | None = None,
     provider: str = "",
 ) -> EvidenceDocument:
+    document, _created = evidence_upload_keyed(
+        actor=actor,
+        registration=registration,
+        kind=kind,
+        filename=filename,
+        content=content,
+        person=person,
+        provider=provider,
+        idempotency_key="",
+    )
+    return document
+
+
+def evidence_upload_keyed(
+    *,
+    actor: User,
+    registration: Registration,
+    kind: str,
+    filename: str,
+    content: bytes,
+    person: Person | None = None,
+    provider: str = "",
+    idempotency_key: str,
+) -> tuple[EvidenceDocument, bool]:
+    """`evidence_upload` with an idempotency key (none: ""). Returns (document, created): a
+    retry of the account's earlier upload with the key, of the same file (by its SHA-256) with
+    the same name, kind, person and provider to the same registration, answers that document
+    and stores nothing, no file either; the key with other input is refused."""
+    key = idempotency_key_clean(idempotency_key, required=False)
+    digest = ""
+    if key:
+        digest = idempotency_digest(
+            registration=registration.pk,
+            person=person.pk if person is not None else None,
+            kind=kind,
+            filename=filename,
+            provider=provider,
+            sha256=hashlib.sha256(content).hexdigest(),
+        )
+    previous = keyed_earlier(
+        EvidenceDocument.objects.filter(uploaded_by=actor), key=key, digest=digest
+    )
+    if previous is not None:
+        return previous, False
+    return keyed_create(
+        lambda: _evidence_insert(
+            actor=actor,
+            registration=registration,
+            kind=kind,
+            filename=filename,
+            content=content,
+            person=person,
+            provider=provider,
+            key=key,
+            digest=digest,
+        ),
+        rows=EvidenceDocument.objects.filter(uploaded_by=actor),
+        key=key,
+        digest=digest,
+    )
+
+
+def _evidence_insert(
+    *,
+    actor: User,
+    registration: Registration,
+    kind: str,
+    filename: str,
+    content: bytes,
+    person: Person | None,
+    provider: str,
+    key: str,
+    digest: str,
+) -> tuple[EvidenceDocument, bool]:
     if actor.role not in (Role.APPLICANT, Role.PARTNER_STAFF):
         raise PermissionDenied(
             _("Only the applicant or their partner organization can change a registration.")
@@ -502,10 +741,17 @@ def evidence_upload(
         sha256=hashlib.sha256(content).hexdigest(),
         original_name=filename[-120:] or "file",
         uploaded_by=actor,
+        idempotency_key=key,
+        idempotency_digest=digest,
     )
     _validate(document, exclude=["file", "registration", "person", "uploaded_by"])
     with transaction.atomic():
         _require_editable(actor, registration)
+        previous = keyed_earlier(
+            EvidenceDocument.objects.filter(uploaded_by=actor), key=key, digest=digest
+        )
+        if previous is not None:
+            return previous, False
         document.file.save("upload", ContentFile(content), save=False)
         try:
             document.save()
@@ -518,7 +764,7 @@ def evidence_upload(
         except Exception:
             document.file.storage.delete(document.file.name)
             raise
-    return document
+    return document, True
 
 
 def _evidence_delete_file(document: EvidenceDocument) -> None:
@@ -599,10 +845,7 @@ def _same_request(
         second_port.pk if second_port else None,
     )
     if not same:
-        raise Conflict(
-            _("This idempotency key was already used for a different request."),
-            code="idempotency_key_reused",
-        )
+        raise _key_reused()
     return previous
 
 
@@ -648,12 +891,7 @@ def request_plan(
 
     The request itself is taken by `portline.geofence.services.request_submit`, which checks
     the location and calls `request_record` in one transaction."""
-    key = (idempotency_key or "").strip()
-    if not key or len(key) > 64:
-        raise ValidationFailed(
-            _("A request needs an idempotency key of 1 to 64 characters."),
-            errors={"idempotency_key": [_("Required, at most 64 characters.")]},
-        )
+    key = idempotency_key_clean(idempotency_key)
     now = clock.now()
     window = request_window_for(at=now)
     previous, taken = _earlier_requests(

@@ -219,3 +219,18 @@ def test_a_request_costs_a_bounded_number_of_queries_and_a_retry_fewer(
         assert applicant_api.post("/requests", body, headers=key).status_code == 200
     assert AppointmentRequest.objects.count() == 1
     assert AuditRecord.objects.filter(action="registrations.request.submit").count() == 1
+
+
+def test_an_empty_first_port_is_refused_with_422_and_stores_nothing(applicant, applicant_api):
+    """The fuzzer found a 500 here: the schema now says a port code has a character at least."""
+    from tests.api.test_access import submitted_registration
+
+    reference = submitted_registration(applicant).reference
+    response = applicant_api.post(
+        "/requests",
+        {"registration": reference, "first_port": "", **IN_AREA},
+        headers={"Idempotency-Key": "empty-port"},
+    )
+    assert response.status_code == 422, response.content
+    assert "first_port" in response.json()["error"]["fields"]
+    assert not AppointmentRequest.objects.exists()

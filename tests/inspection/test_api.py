@@ -82,6 +82,28 @@ def test_address_change_by_api_reports_the_deadline(client, released):
 
 
 @freeze_time("2025-07-10 18:00:00")
+def test_a_replayed_address_change_with_its_key_is_recorded_once(client, released):
+    """nginx may replay the report after its first try committed (docs/api.md, "Idempotency")."""
+    from portline.audit.models import AuditRecord
+
+    decision, owner = released
+    path = f"/api/v1/release/cases/{decision.record_number}/address"
+    body = {"line1": "5 Elm St", "city": "Dallas", "state": "TX", "zip_code": "75201"}
+    body["moved_on"] = "2025-07-02"
+    headers = _auth(owner) | {"HTTP_IDEMPOTENCY_KEY": "moved-1"}
+    first = client.post(path, body, content_type="application/json", **headers)
+    assert first.status_code == 201, first.content
+    replay = client.post(path, body, content_type="application/json", **headers)
+    assert replay.status_code == 200 and replay.json() == first.json()
+    assert AddressChange.objects.count() == 1
+    assert AuditRecord.objects.filter(action="inspection.release.address_change").count() == 1
+    other = client.post(path, body | {"city": "Austin"}, content_type="application/json", **headers)
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    assert AddressChange.objects.count() == 1
+
+
+@freeze_time("2025-07-10 18:00:00")
 def test_others_get_404_and_bad_input_changes_nothing(client, released):
     decision, owner = released
     stranger = _auth(UserFactory())

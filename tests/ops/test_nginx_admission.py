@@ -136,6 +136,15 @@ def proxy(tmp_path):
         app.stop()
 
 
+def _close_listener(listener: socket.socket) -> None:
+    """Close a listening socket whose accept() another thread is blocked in: on Linux a plain
+    close() leaves it listening until that accept() returns, and the port stays taken for the
+    next test."""
+    with contextlib.suppress(OSError):
+        listener.shutdown(socket.SHUT_RDWR)
+    listener.close()
+
+
 def _send(method, path, *, headers=None, body=b"", source="127.0.0.2"):
     connection = http.client.HTTPConnection(
         "127.0.0.1", PROXY_PORT, timeout=15, source_address=(source, 0)
@@ -276,9 +285,90 @@ def test_a_post_replayed_on_the_next_server_says_so_and_a_direct_answer_does_not
             ]
     finally:
         app.stop()
-        dying.close()
+        _close_listener(dying)
     assert [status for status, _headers, _body in answers] == [200, 200]
     marks = sorted(str(headers.get("X-Portline-Replayed")) for _s, headers, _b in answers)
     assert marks == ["None", "yes"]  # one replayed after the dying server, one straight through
     assert app.seen == ["POST /api/v1/requests", "POST /api/v1/requests"]
     assert any(b"POST /api/v1/requests" in request for request in taken)
+
+
+class CommitThenDie:
+    """An application server that takes a request, has it carried out by a real one (`target`,
+    Django's live server) and dies before answering: the first try committed, and nginx never
+    saw its answer."""
+
+    def __init__(self, port: int, target: str) -> None:
+        self.target = target.split("//", 1)[1]
+        self.taken: list[str] = []
+        self.server = socket.create_server(("127.0.0.1", port))
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += conn.recv(65536)
+                head, body = data.split(b"\r\n\r\n", 1)
+                request_line, *lines = head.decode("latin-1").split("\r\n")
+                method, path, _version = request_line.split(" ")
+                headers = dict(line.split(": ", 1) for line in lines)
+                while len(body) < int(headers.get("Content-Length") or 0):
+                    body += conn.recv(65536)
+                host, port = self.target.rsplit(":", 1)
+                forward = http.client.HTTPConnection(host, int(port), timeout=15)
+                forward.request(method, path, body=body, headers=headers)
+                forward.getresponse().read()  # done and committed
+                forward.close()
+                self.taken.append(f"{method} {path}")
+            # closed without an answer: the server died with the request
+
+    def stop(self) -> None:
+        _close_listener(self.server)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_keyed_create_replayed_after_its_first_try_committed_makes_one_row(tmp_path, live_server):
+    """The fault of issue 11: nginx replays `POST /registrations` on the other server after the
+    first server committed it and died. With an Idempotency-Key the replay answers 200 with
+    the registration the first try made (marked replayed), and there is one, not two."""
+    from portline.accounts.services import api_token_create
+    from portline.audit.models import AuditRecord
+    from portline.registrations.models import Registration
+    from tests.factories import UserFactory
+
+    applicant = UserFactory()
+    _token, raw = api_token_create(user=applicant, name="replay")
+    dying = CommitThenDie(DYING_PORT, live_server.url)
+    body = json.dumps({"basis": "safety", "us_city": "Houston"}).encode()
+    try:
+        with _nginx(tmp_path, [f"127.0.0.1:{DYING_PORT}", live_server.url.split("//", 1)[1]]):
+            answers = [
+                _send(
+                    "POST",
+                    "/api/v1/registrations",
+                    body=body,
+                    headers={
+                        "Authorization": f"Bearer {raw}",
+                        "Content-Type": "application/json",
+                        "Idempotency-Key": f"create-{n}",
+                    },
+                )
+                for n in range(2)
+            ]
+    finally:
+        dying.stop()
+    assert dying.taken == ["POST /api/v1/registrations"]
+    by_mark = {str(headers.get("X-Portline-Replayed")): (s, b) for s, headers, b in answers}
+    assert set(by_mark) == {"None", "yes"}  # one replayed after the dying server
+    assert by_mark["None"][0] == 201
+    replayed_status, replayed_body = by_mark["yes"]
+    assert replayed_status == 200, replayed_body  # the first try's registration, again
+    references = {json.loads(b)["reference"] for _s, b in by_mark.values()}
+    assert set(Registration.objects.values_list("reference", flat=True)) == references
+    assert AuditRecord.objects.filter(action="registrations.registration.create").count() == 2

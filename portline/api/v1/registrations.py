@@ -2,6 +2,12 @@
 
 Every fetch goes through the `access_*` selectors: an object the caller may not see answers
 404, the same as one that does not exist. Every write is one service call.
+
+The three creates (a registration, a person, a piece of evidence) take an optional
+idempotency key, the `Idempotency-Key` header, as appointment requests do: the first call
+answers 201; a retry by the same account with the same key and the same input answers 200 with
+what the first call made, as it is now, and creates nothing; the same key with other input
+answers 409 `idempotency_key_reused`. Without a key every call creates.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from portline.api.v1.schemas import (
     RegistrationDetailOut,
     RegistrationIn,
     RegistrationOut,
+    optional_idempotency_key,
 )
 from portline.integrity.services import registration_submit_and_check
 from portline.privacy.services import read_record
@@ -48,6 +55,7 @@ FileField = File(..., description="PDF, JPEG or PNG.")
 PersonField = Form(
     None, ge=1, le=MAX_GROUP_SIZE, description="Position of the person it is about (optional)."
 )
+IdempotencyKey = optional_idempotency_key()
 
 
 def _data(payload) -> dict:
@@ -71,25 +79,27 @@ def registration_list(request: HttpRequest):
 
 @router.post(
     "/registrations",
-    response=responses({201: RegistrationDetailOut}, 409, 422),
+    response=responses({200: RegistrationDetailOut, 201: RegistrationDetailOut}, 409, 422),
     summary="Start a registration",
 )
-def registration_create(request: HttpRequest, payload: RegistrationCreateIn):
+def registration_create(
+    request: HttpRequest,
+    payload: RegistrationCreateIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
     """409 `too_many_drafts`: the account already has the most drafts allowed open at once
     (`PORTLINE_MAX_OPEN_DRAFTS`); submit one first. Partner staff send the person's `consent`
-    (422 without it)."""
+    (422 without it). With an `Idempotency-Key`, a retry answers 200 with the same registration
+    (as it is now) and creates nothing."""
     data = _data(payload)
     consent = data.pop("consent", None) or {}
-    return Status(
-        201,
-        services.registration_create(
-            actor=request.auth,
-            data=data,
-            consent={
-                f"consent_{k}" if k != "applicant_login" else k: v for k, v in consent.items()
-            },
-        ),
+    registration, created = services.registration_create_keyed(
+        actor=request.auth,
+        data=data,
+        consent={f"consent_{k}" if k != "applicant_login" else k: v for k, v in consent.items()},
+        idempotency_key=idempotency_key or "",
     )
+    return Status(201 if created else 200, registration)
 
 
 @router.get(
@@ -144,15 +154,26 @@ def person_list(request: HttpRequest, reference: str = Reference):
 
 @router.post(
     "/registrations/{reference}/people",
-    response=responses({201: PersonOut}, 404, 409, 422),
+    response=responses({200: PersonOut, 201: PersonOut}, 404, 409, 422),
     summary="Add a person",
 )
-def person_add(request: HttpRequest, payload: PersonIn, reference: str = Reference):
-    """Fields may be left out while the registration is a draft; a group has at most ten people."""
+def person_add(
+    request: HttpRequest,
+    payload: PersonIn,
+    reference: str = Reference,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    """Fields may be left out while the registration is a draft; a group has at most ten people.
+    With an `Idempotency-Key`, a retry answers 200 with the same person (as they are now) and
+    adds no one."""
     registration = access_registration(request.auth, reference)
-    return Status(
-        201, services.person_add(actor=request.auth, registration=registration, data=_data(payload))
+    person, created = services.person_add_keyed(
+        actor=request.auth,
+        registration=registration,
+        data=_data(payload),
+        idempotency_key=idempotency_key or "",
     )
+    return Status(201 if created else 200, person)
 
 
 @router.get(
@@ -205,7 +226,7 @@ def evidence_list(request: HttpRequest, reference: str = Reference):
 
 @router.post(
     "/registrations/{reference}/evidence",
-    response=responses({201: EvidenceOut}, 400, 404, 409, 422),
+    response=responses({200: EvidenceOut, 201: EvidenceOut}, 400, 404, 409, 422),
     summary="Upload evidence (multipart/form-data)",
 )
 def evidence_upload(
@@ -214,22 +235,26 @@ def evidence_upload(
     kind: EvidenceKind = KindField,
     file: UploadedFile = FileField,
     person: int = PersonField,  # optional: a form field cannot be null
+    idempotency_key: str | None = IdempotencyKey,
 ):
     """PDF, JPEG or PNG, checked by content (not by name), up to the configured size.
-    `person` is the position of the person it is about (needed for each person's photograph)."""
+    `person` is the position of the person it is about (needed for each person's photograph).
+    With an `Idempotency-Key`, a retry of the same file answers 200 with the same document and
+    stores nothing."""
     registration = access_registration(request.auth, reference)
     subject = access_person(request.auth, reference, person) if person is not None else None
     limit = settings.PORTLINE_MAX_UPLOAD_BYTES
     content = file.read(limit + 1)  # one byte over the limit is enough to refuse it
-    document = services.evidence_upload(
+    document, created = services.evidence_upload_keyed(
         actor=request.auth,
         registration=registration,
         person=subject,
         kind=kind,
         filename=file.name or "",
         content=content,
+        idempotency_key=idempotency_key or "",
     )
-    return Status(201, document)
+    return Status(201 if created else 200, document)
 
 
 @router.get(

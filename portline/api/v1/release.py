@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Router, Schema, Status
 
 from portline.api.v1.errors import responses
+from portline.api.v1.schemas import optional_idempotency_key
 from portline.common.errors import ValidationFailed
 from portline.inspection import selectors, services
 from portline.inspection.models import CheckInChannel
@@ -29,6 +30,7 @@ RecordNumber = Path(
     pattern=RECORD_PATTERN,
     description="The decision's record number, e.g. PL-SYS-2025-ABCD2345.",
 )
+IdempotencyKey = optional_idempotency_key()
 MAX_SELFIE_BASE64 = 14 * 1024 * 1024
 
 
@@ -188,18 +190,29 @@ def check_in(request: HttpRequest, payload: CheckInIn, record_number: str = Reco
 
 @router.post(
     "/cases/{record_number}/address",
-    response=responses({201: AddressChangeOut}, 404, 409, 422),
+    response=responses({200: AddressChangeOut, 201: AddressChangeOut}, 404, 409, 422),
     summary="Report a change of address",
 )
-def address_change(request: HttpRequest, payload: AddressIn, record_number: str = RecordNumber):
+def address_change(
+    request: HttpRequest,
+    payload: AddressIn,
+    record_number: str = RecordNumber,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    """With an `Idempotency-Key`, a retry answers 200 with the same report and records the
+    move once."""
     decision = selectors.access_release_case(request.auth, record_number)
     data = payload.dict()
     moved_on = data.pop("moved_on")
-    change = services.address_change_report(
-        actor=request.auth, decision=decision, data=data, moved_on=moved_on
+    change, created = services.address_change_report_keyed(
+        actor=request.auth,
+        decision=decision,
+        data=data,
+        moved_on=moved_on,
+        idempotency_key=idempotency_key or "",
     )
     return Status(
-        201,
+        201 if created else 200,
         {
             "id": change.pk,
             "moved_on": change.moved_on,

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.conf import settings
-from ninja import Schema
+from ninja import Header, Schema
 from ninja.pagination import PageNumberPagination
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
@@ -96,6 +96,23 @@ PersonLanguage = _one_of(list(PERSON_LANGUAGES), 8)
 
 REFERENCE_PATTERN = r"^[A-Z0-9]{1,16}$"
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,64}$"  # 1-64 visible ASCII characters
+
+
+def optional_idempotency_key() -> Any:
+    """The optional `Idempotency-Key` header of a create other than an appointment request's
+    (where it is required): docs/api.md, "Idempotency"."""
+    return Header(
+        None,
+        alias="Idempotency-Key",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="Optional, and recommended: 1-64 visible ASCII characters, new for each new "
+        "create (e.g. a UUID). A retry by the same account with the same key and input answers "
+        "200 with what the first call made and creates nothing (a proxy may replay a POST whose "
+        "server died after it committed); the same key with other input answers 409 "
+        "`idempotency_key_reused`.",
+    )
+
+
 MAX_ID = 2**63 - 1
 
 
@@ -441,7 +458,7 @@ class AppointmentRequestIn(InputSchema):
     registration: Annotated[str, Field(pattern=REFERENCE_PATTERN)] = Field(
         ..., description="The registration's reference."
     )
-    first_port: Text(8) = Field(..., description="Port code, e.g. SYS.")
+    first_port: Text(8, min_length=1) = Field(..., description="Port code, e.g. SYS.")
     second_port: Text(8) | None = Field(None, description="Optional second choice.")
     latitude: float | None = Field(
         None,
