@@ -29,6 +29,7 @@ from portline.common import clock
 from portline.common.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from portline.common.zones import zone_city
 from portline.integrity.services import registration_submit_and_check, request_submit_and_flag
+from portline.portals import keys
 from portline.portals.applicant.forms import (
     ConfirmForm,
     EvidenceForm,
@@ -52,11 +53,11 @@ from portline.registrations.selectors import (
 from portline.registrations.services import (
     consent_withdraw,
     evidence_delete,
-    evidence_upload,
-    person_add,
+    evidence_upload_keyed,
+    person_add_keyed,
     person_remove,
     person_update,
-    registration_create,
+    registration_create_keyed,
     registration_update,
 )
 from portline.scheduling.selectors import (
@@ -174,6 +175,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "home.html",
         {
+            "create_key": keys.form_key(request),
             "registrations": registrations,
             "window": _window_context(window),
             "is_partner": request.user.role == Role.PARTNER_STAFF,
@@ -185,7 +187,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def registration_start(request: HttpRequest) -> HttpResponse:
     try:
-        registration = registration_create(actor=request.user)
+        registration, _created = registration_create_keyed(
+            actor=request.user, idempotency_key=keys.posted_key(request)
+        )
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
         return redirect("applicant:home")
@@ -271,8 +275,11 @@ def person_new(request: HttpRequest, reference: str) -> HttpResponse:
         valid = form.is_valid()
         person = None
         try:
-            person = person_add(
-                actor=request.user, registration=registration, data=form.valid_data()
+            person, _created = person_add_keyed(
+                actor=request.user,
+                registration=registration,
+                data=form.valid_data(),
+                idempotency_key=keys.posted_key(request),
             )
         except ApplicationError as exc:
             _apply_errors(form, exc)
@@ -299,6 +306,10 @@ def person_new(request: HttpRequest, reference: str) -> HttpResponse:
             "form": form,
             "action_url": action_url,
             "person": None,
+            # Not once this person is saved: the form then edits them.
+            "create_key": keys.form_key(request)
+            if action_url == reverse("applicant:person_new", args=[reference])
+            else "",
         },
         status=status,
     )
@@ -393,7 +404,8 @@ def evidence(request: HttpRequest, reference: str) -> HttpResponse:
             upload = form.cleaned_data["file"]
             content = upload.read(settings.PORTLINE_MAX_UPLOAD_BYTES + 1)
             try:
-                evidence_upload(
+                evidence_upload_keyed(
+                    idempotency_key=keys.posted_key(request),
                     actor=request.user,
                     registration=registration,
                     person=form.selected_person(),
@@ -416,6 +428,7 @@ def evidence(request: HttpRequest, reference: str) -> HttpResponse:
         {
             **_wizard_context(registration, "evidence"),
             "form": form,
+            "create_key": keys.form_key(request),
             "documents": documents,
             "editable": editable,
         },

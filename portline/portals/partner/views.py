@@ -41,10 +41,11 @@ from portline.intake.downloads import report_csv, template_csv, template_xlsx
 from portline.intake.files import MAX_BYTES, MAX_COLUMNS
 from portline.intake.selectors import access_batch, batch_imports, batches_visible_to
 from portline.integrity.services import bulk_check_linked, bulk_commit_linked
+from portline.portals import keys
 from portline.portals.partner.forms import ConsentForm, InviteForm, JoinForm
 from portline.registrations.models import RegistrationStatus, RequestStatus
 from portline.registrations.selectors import partner_registrations_list
-from portline.registrations.services import consent_statement, registration_create
+from portline.registrations.services import consent_statement, registration_create_keyed
 
 PAGE_SIZE = 25
 REPORT_LINES_SHOWN = 500
@@ -111,6 +112,7 @@ def _home_context(request: HttpRequest, consent_form: ConsentForm) -> dict:
         for r in page.object_list
     ]
     return {
+        "create_key": keys.form_key(request),
         "organization": request.user.partner,
         "page": page,
         "rows": rows,
@@ -135,7 +137,11 @@ def registration_start(request: HttpRequest) -> HttpResponse:
     form = ConsentForm(request.POST)
     if form.is_valid():
         try:
-            registration = registration_create(actor=request.user, consent=form.cleaned_data)
+            registration, _created = registration_create_keyed(
+                actor=request.user,
+                consent=form.cleaned_data,
+                idempotency_key=keys.posted_key(request),
+            )
         except ValidationFailed as exc:
             for name, errors in exc.errors.items():
                 for error in errors:
