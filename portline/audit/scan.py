@@ -2,10 +2,10 @@
 
 The chain is cut into ranges of 2**LEVEL events that start at multiples of 2**LEVEL. Each
 range is read by its own process (one per core) through a server-side cursor, inside one
-exported snapshot, so every process sees the same log. PostgreSQL, in C next to the data,
-compares each row's columns with its entry (jsonb equality for the data), checks its hash
-and its link to the row before, and hashes its Merkle leaf; Python gets 32 bytes and a day
-per event and builds the Merkle trees:
+exported snapshot, so every process sees the same log. PostgreSQL compares each row's
+columns with its entry (jsonb equality, in C, next to the data); Python hashes each entry
+with hashlib in a tight loop over plain tuples, checks the links, and builds the Merkle
+trees:
 
 - the log tree: a range starts at a multiple of 2**LEVEL, so until it is complete its
   perfect subtrees never merge with those before it. A range hands back its own subtrees at
@@ -42,26 +42,16 @@ LEVEL = 19  # 524,288 events per range (longer than a day of 10,000,000 events o
 # so most days are finished inside a range rather than joined by the parent)
 FETCH = 20_000
 
-# PostgreSQL does the per-event work next to the data, in C, and sends back for each event
-# only its Merkle leaf (32 bytes), its day and two verdicts (entries of ~300 bytes cost more
-# to send and read than PostgreSQL's two SHA-256 cost to compute):
-# - chained: the hash column is SHA-256 of the entry's bytes (the UTF-8 Python hashes) and
-#   prev_hash is the hash column of the row before it in the range. The parent links the
-#   ranges: it gets the first row's prev_hash and the last row's hash;
-# - agrees: the entry is exactly the text rebuilt from the columns (strings through to_json,
-#   which escapes as JSON does), with only the `data` part taken from the entry itself and
-#   compared as jsonb with the data column.
-# Each expression is evaluated once per row (the inner query is kept apart with OFFSET 0, so
-# the planner does not copy `sub` or `bytes` into each place it is used). A row that does
-# not agree (an entry with non-ASCII text, which the canonical form escapes and to_json does
-# not, for one) is checked again in Python (`_recheck`) before the scan gives up; a row not
-# chained makes it give up at once. (Data with a key "prev" or "data" after another key cuts
-# `sub` short: the entry then differs from the text rebuilt, and the row is checked again; had
-# PostgreSQL cast that `sub` first, the cast would fail and the scan give up.)
+# PostgreSQL checks, next to the data, that every column agrees with the entry: the entry
+# must be exactly the text rebuilt from the columns (strings through to_json, which escapes
+# as JSON does), with only the `data` part taken from the entry itself and compared as jsonb
+# with the data column. Each expression is evaluated once per row (the inner query is kept
+# apart with OFFSET 0, so the planner does not copy `sub` into both places it is used).
+# Python then hashes the entries, checks the links and builds the trees. A row found
+# different here (an entry with non-ASCII text, which the canonical form escapes and to_json
+# does not, for one) is checked again in Python (`_recheck`) before the scan gives up.
 _CHECKED = """
-SELECT sha256('\\x00'::bytea || bytes), left(at_text, 10),
-       CASE WHEN before IS NULL THEN prev_hash END, CASE WHEN after IS NULL THEN hash END,
-       hash = encode(sha256(bytes), 'hex') AND (before IS NULL OR prev_hash = before),
+SELECT prev_hash, hash, entry, left(at_text, 10),
        entry = concat(
            '{"action":', to_json(action), ',"actor":', coalesce(actor_id::text, 'null'),
            ',"actor_role":', to_json(actor_role), ',"at":"', at_text, '","data":', sub,
@@ -71,12 +61,9 @@ SELECT sha256('\\x00'::bytea || bytes), left(at_text, 10),
 FROM (
     SELECT seq, prev_hash, hash, entry, action, actor_id, actor_role, target_id, target_type,
            data, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_text,
-           split_part(split_part(entry, ',"prev":"', 1), ',"data":', 2) AS sub,
-           convert_to(entry, 'UTF8') AS bytes,
-           lag(hash) OVER in_order AS before, lead(seq) OVER in_order AS after
+           split_part(split_part(entry, ',"prev":"', 1), ',"data":', 2) AS sub
     FROM audit_auditrecord
     WHERE seq >= %s AND seq < %s
-    WINDOW in_order AS (ORDER BY seq)
     ORDER BY seq
     OFFSET 0
 ) AS parts
@@ -188,32 +175,35 @@ def scan_range(raw: Any, start: int, level: int) -> Part:
     """Check the events with seq in [start, start + 2**level) through `raw`, a psycopg
     connection inside the scan's snapshot. Raises Anomaly.
 
-    Work goes batch by batch over columns (lists), not row by row: PostgreSQL's verdicts
-    are checked with all(), the tree levels are list comprehensions over hashlib, the rows'
-    days are grouped with itertools.groupby."""
+    Work goes batch by batch over columns (lists), not row by row: the hashes, links and
+    tree levels are list comprehensions over hashlib, the rows' days are grouped with
+    itertools.groupby."""
     part = Part(start=start)
     end = start + (1 << level)
     leaves: list[bytes] = []
     runs: list[tuple[str, int]] = []  # (day, events) in seq order
-    last: str | None = None
+    prev: str | None = None
     try:
-        with raw.cursor(name=f"audit_scan_{start}", binary=True) as cursor:
+        with raw.cursor(name=f"audit_scan_{start}") as cursor:
             cursor.execute(_CHECKED, [start, end])
             while batch := cursor.fetchmany(FETCH):
-                hashed, days, firsts, lasts, chained, agrees = zip(*batch, strict=True)
-                base = start + len(leaves)
-                if not all(chained):
-                    raise Anomaly(f"a hash or a link in seq {base}-")
-                if not all(agrees):
-                    for index, ok in enumerate(agrees):
+                prevs, hashes, texts, days, oks = zip(*batch, strict=True)
+                if not all(oks):
+                    base = start + len(leaves)
+                    for index, ok in enumerate(oks):
                         if not ok and not _recheck(raw, base + index):
                             raise Anomaly(f"columns at seq {base + index}")
-                if not leaves:
-                    if firsts[0] is None:
-                        raise Anomaly(f"the first link of seq {start}-")
-                    part.first_prev = firsts[0]
-                last = lasts[-1]
-                leaves.extend(hashed)
+                entries = [text.encode("utf-8") for text in texts]
+                if [sha256(entry).hexdigest() for entry in entries] != list(hashes):
+                    raise Anomaly(f"a hash in seq {start + len(leaves)}-")
+                if prev is None:
+                    part.first_prev = prevs[0]
+                elif prevs[0] != prev:
+                    raise Anomaly(f"link at seq {start + len(leaves)}")
+                if prevs[1:] != hashes[:-1]:
+                    raise Anomaly(f"a link in seq {start + len(leaves)}-")
+                prev = hashes[-1]
+                leaves.extend([sha256(b"\x00" + entry).digest() for entry in entries])
                 for day, run in groupby(days):
                     count = sum(1 for _ in run)
                     if runs and runs[-1][0] == day:
@@ -222,10 +212,8 @@ def scan_range(raw: Any, start: int, level: int) -> Part:
                         runs.append((day, count))
     except psycopg.Error as exc:  # an entry whose data part is not JSON, for one
         raise Anomaly(str(exc)) from exc
-    if leaves and last is None:
-        raise Anomaly(f"the last hash of seq {start}-")
     part.count = len(leaves)
-    part.last_hash = last or ""
+    part.last_hash = prev or ""
     levels = _levels(leaves)
     done = 0
     for index, (day, count) in enumerate(runs):
