@@ -4,6 +4,8 @@ engine on an intact log, whatever the range size, and hands every tampered log b
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 
 import pytest
 from django.db import connection, transaction
@@ -11,6 +13,7 @@ from freezegun import freeze_time
 
 from portline.audit import scan
 from portline.audit.maintenance import append_only_suspended
+from portline.audit.models import AuditChainHead
 from portline.audit.selectors import _published, audit_rows, audit_verify
 from portline.audit.services import audit_chain_pending, audit_days_publish, audit_record
 from portline.audit.verification import verify_rows
@@ -101,6 +104,225 @@ def test_text_the_database_renders_differently_is_checked_again_in_python():
     with transaction.atomic():
         audit_record(actor=None, action="test.thing.d\u00f6", data={"name": "Jos\u00e9 \u00c7elik"})
     audit_chain_pending()
+    full = _engine()
+    assert full.ok
+    fast = scan.scan(published=_published(), level=2, workers=1)
+    assert fast is not None and fast.days == full.days
+
+
+def _full():
+    """The full engine as `audit verify` runs it when the fast scan gives up."""
+    head = AuditChainHead.objects.get(pk=1)
+    return verify_rows(audit_rows(), published=_published(), head_seq=head.seq, head_hash=head.hash)
+
+
+def _last() -> tuple[int, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq, entry FROM audit_auditrecord ORDER BY seq DESC LIMIT 1")
+        return cursor.fetchone()
+
+
+def _log_and_one_more(data: dict) -> None:
+    """The log, then one event of this test's own as the last (the day's publishing is an
+    event too)."""
+    _log()
+    with freeze_time("2026-03-04 13:00:00.123456"), transaction.atomic():
+        audit_record(actor=None, action="test.thing.do", data=data)
+    audit_chain_pending()
+
+
+def _rewrite_last(entry: str) -> int:
+    """Put another entry on the last event, hashed as an operator would (and the chain head
+    with it), so that only the column check can tell."""
+    seq, _old = _last()
+    digest = hashlib.sha256(entry.encode("utf-8")).hexdigest()
+    with append_only_suspended(connection), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditrecord SET entry = %s, hash = %s WHERE seq = %s",
+            [entry, digest, seq],
+        )
+        cursor.execute("UPDATE audit_auditchainhead SET hash = %s", [digest])
+    return seq
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [
+        "action = 'test.thing.undo'",
+        "action = 'test.thing.d\"o'",
+        "action = 'test.thing.d\\o'",
+        "action = E'test.thing.do\\n'",
+        "action = E'test.thing.do\\x01'",
+        "action = 'test.thing.d\u00f6'",
+        "actor_id = 1",
+        "actor_role = 'officer'",
+        "actor_role = 'system '",
+        "at = at + interval '1 microsecond'",
+        "at = at - interval '1 microsecond'",
+        "at = at + interval '1 hour'",
+        "at = (at AT TIME ZONE 'UTC') AT TIME ZONE 'America/New_York'",
+        "target_id = 'x'",
+        "target_id = E'\\t'",
+        "target_type = 'audit.auditrecord'",
+        "target_type = '\"'",
+        """data = '{"n": 9, "d": "2026-03-04"}'""",
+        """data = '{"n": 3, "d": "2026-03-04 "}'""",
+        """data = '{"n": 3, "d": "2026-03-04", "e": null}'""",
+        """data = '{"n": 3, "d": "2026-03-0\\u0034\\n"}'""",
+        """data = '{"n": 3, "d": "2026-03-04\\"\\\\"}'""",
+        """data = '{"n": 3, "d": "2026-03-04\u00e9"}'""",
+        """data = '{"n": "3", "d": "2026-03-04"}'""",
+        """data = '{"n": 3}'""",
+        """data = '{}'""",
+        """data = '[]'""",
+    ],
+)
+@pytest.mark.parametrize("where", ["seq = 3", "seq = (SELECT max(seq) FROM audit_auditrecord)"])
+def test_a_tampered_column_makes_the_scan_give_up_and_the_engine_name_it(change, where):
+    _postgres()
+    _log()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT seq FROM audit_auditrecord WHERE {where}")  # noqa: S608 - fixed text
+        (seq,) = cursor.fetchone()
+    with append_only_suspended(connection), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE audit_auditrecord SET {change} WHERE seq = %s", [seq])  # noqa: S608 - fixed text
+    assert scan.scan(published=_published(), level=2, workers=1) is None
+    assert [(f.kind, f.seq) for f in audit_verify().findings] == [("modified", seq)]
+
+
+def _at(entry: str) -> str:
+    return json.loads(entry)["at"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda e: e.replace(f'"at":"{_at(e)}"', f'"at":"{_at(e)[:-1]}+00:00"'),
+        lambda e: e.replace(f'"at":"{_at(e)}"', f'"at":"{_at(e)[:19]}Z"'),
+        lambda e: e.replace(f'"at":"{_at(e)}"', f'"at":"{_at(e)[:19]}.0Z"'),
+        lambda e: e.replace(f'"at":"{_at(e)}"', f'"at":"{_at(e)[:10]} {_at(e)[11:]}"'),
+        lambda e: e.replace(f'"at":"{_at(e)}"', f'"at":"{_at(e)[:-2]}7Z"'),
+        lambda e: e.replace('"action":"test.thing.do"', '"action":"test.thing.d\\u006f"'),
+        lambda e: e.replace('"action":"test.thing.do"', '"action": "test.thing.do"'),
+        lambda e: e.replace('"actor":null', '"actor":0'),
+        lambda e: e.replace(',"v":1}', ',"v":1} '),
+        lambda e: e.replace('"target_id":"', '"target_id":"x'),
+    ],
+)
+def test_an_entry_in_another_form_makes_the_scan_give_up_and_the_engine_name_it(rewrite):
+    """An entry rewritten (and hashed, with the chain head) to text that reads the same to a
+    lenient parser but is not the canonical form of the columns."""
+    _postgres()
+    _log_and_one_more({"n": 3, "d": "2026-03-04"})
+    _seq, entry = _last()
+    assert json.loads(entry)["action"] == "test.thing.do"
+    assert _at(entry) == "2026-03-04T13:00:00.123456Z"
+    rewritten = rewrite(entry)
+    assert rewritten != entry
+    seq = _rewrite_last(rewritten)
+    assert scan.scan(published=_published(), level=2, workers=1) is None
+    assert [(f.kind, f.seq) for f in audit_verify().findings] == [("modified", seq)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "rewrite"),
+    [
+        (
+            {"n": 1, "d": "x"},
+            lambda e: e.replace('"data":{"d":"x","n":1}', '"data":{"n":1,"d":"x"}'),
+        ),
+        (
+            {"n": 1, "d": "x"},
+            lambda e: e.replace('"data":{"d":"x","n":1}', '"data":{"d": "x","n":1}'),
+        ),
+        (
+            {"n": 1, "d": "x"},
+            lambda e: e.replace('"data":{"d":"x","n":1}', '"data":{"d":"x","n":1.0}'),
+        ),
+        (
+            {"n": 1, "d": "x"},
+            lambda e: e.replace('"data":{"d":"x","n":1}', '"data":{"d":"\\u0078","n":1}'),
+        ),
+        ({"n": 1, "d": "\u00e9"}, lambda e: e.replace("\\u00e9", "\u00e9")),
+    ],
+)
+def test_a_data_part_the_database_reads_as_the_same_json_is_judged_alike_by_both(data, rewrite):
+    """Both engines compare the entry's data part with the data column as jsonb (equal JSON
+    values), not as text: an entry rewritten (and hashed) to another text of the same value
+    passes both, or neither. The fast scan must never pass what the full engine names."""
+    _postgres()
+    _log_and_one_more(data)
+    _seq, entry = _last()
+    rewritten = rewrite(entry)
+    assert rewritten != entry
+    _rewrite_last(rewritten)
+    fast = scan.scan(published=_published(), level=2, workers=1)
+    assert fast is None or _full().ok
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [
+        """data = '{"n": 3.0, "d": "2026-03-04"}'""",
+        """data = '{"d": "2026-03-04", "n": 3}'""",
+        """data = '{"n":3,"d":"2026-03-04"}'""",
+        """data = '{"n": 3, "d": "2026-03-0\\u0034"}'""",
+    ],
+)
+def test_a_data_column_of_the_same_json_value_never_passes_the_scan_alone(change):
+    """A data column rewritten to another text of the same jsonb value (key order and spaces
+    are not kept by jsonb; 3.0 and 3 are equal numbers to jsonb): the fast scan passes it
+    only where the full engine does."""
+    _postgres()
+    _log_and_one_more({"n": 3, "d": "2026-03-04"})
+    with append_only_suspended(connection), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE audit_auditrecord SET {change} "  # noqa: S608 - fixed text
+            "WHERE seq = (SELECT max(seq) FROM audit_auditrecord)"
+        )
+    fast = scan.scan(published=_published(), level=2, workers=1)
+    assert fast is None or _full().ok
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ('test.thing."quoted"', {"say": 'a "quote"'}),
+        ("test.thing.back\\slash", {"path": "C:\\temp\\x", "re": "\\d+"}),
+        ("test.thing.line\nbreak", {"text": "line\nbreak\ttab\r\x01\x1f\x7f"}),
+        ("test.thing.d\u00f6", {"name": "Jos\u00e9 \u00c7elik", "emoji": "\U0001f600"}),
+        ("test.thing.do", {"n": 1.5, "big": 10**20, "small": 1e-7, "t": True}),
+        ("test.thing.do", {"nested": {"b": [1, {"a": None}], "a": ""}, "": "empty key"}),
+    ],
+)
+def test_entries_with_text_to_escape_are_still_intact(action, data):
+    """Entries whose canonical form escapes characters (quotes, backslashes, control
+    characters, non-ASCII) or whose data the database renders in another order: the
+    database's check may not vouch for them, Python's recheck does, and the scan says intact
+    with the full engine's days and roots."""
+    _postgres()
+    _log()
+    with transaction.atomic():
+        audit_record(actor=None, action=action, data=data)
+    audit_chain_pending()
+    full = _engine()
+    assert full.ok
+    fast = scan.scan(published=_published(), level=2, workers=1)
+    assert fast is not None and fast.days == full.days
+
+
+@pytest.mark.django_db
+def test_data_with_a_key_prev_or_data_is_checked_again_and_intact():
+    """The data part is cut out of the entry at the first `,"prev":"`: a key "prev" (or
+    "data") inside the data cuts it short, the database finds the row different, and the
+    recheck in Python finds it intact."""
+    _postgres()
+    _log_and_one_more({"a": 1, "data": {"b": 2}, "prev": "x", "z": {"prev": "y"}})
     full = _engine()
     assert full.ok
     fast = scan.scan(published=_published(), level=2, workers=1)
