@@ -1,9 +1,8 @@
-"""The fast audit scan of commit 5843b4a, kept verbatim: the baseline `benchmarks/audit_chain.py`
-times beside `portline.audit.scan`, on the same log in the same run, for the next change to
-the scan (ranges of 2**19, the column check through to_char and to_json against the entry
-with the data part compared as jsonb, Python hashing every entry with hashlib). Until the
-scan changes, a run compares the scan with a copy of itself, which shows the noise between
-two runs (73.4 s and 74.2 s on 2026-11-30, docs/audit.md). Not used by Portline itself.
+"""The fast audit scan as it was before the column check was evaluated once per row and the
+hashing went batch by batch: the baseline `benchmarks/audit_chain.py` times beside
+`portline.audit.scan`, on the same log in the same run. Kept verbatim (range size 2**20, the
+entry parsed as jsonb and compared with jsonb_build_object of the columns, one Python loop
+iteration per event); not used by Portline itself.
 
 Original module docstring follows.
 
@@ -31,14 +30,12 @@ says "intact", never what is wrong.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from hashlib import sha256
-from itertools import groupby
 from typing import Any
 
 import psycopg
@@ -47,41 +44,23 @@ from django.db import connection, connections, transaction
 from portline.audit import chain, merkle
 from portline.audit.verification import DaySummary, PublishedDay, Report
 
-LEVEL = 19  # 524,288 events per range (longer than a day of 10,000,000 events over 30 days,
-# so most days are finished inside a range rather than joined by the parent)
+LEVEL = 20  # 1,048,576 events per range
 FETCH = 20_000
 
-# PostgreSQL checks, next to the data, that every column agrees with the entry: the entry
-# must be exactly the text rebuilt from the columns (strings through to_json, which escapes
-# as JSON does), with only the `data` part taken from the entry itself and compared as jsonb
-# with the data column. Each expression is evaluated once per row (the inner query is kept
-# apart with OFFSET 0, so the planner does not copy `sub` into both places it is used).
-# Python then hashes the entries, checks the links and builds the trees. A row found
-# different here (an entry with non-ASCII text, which the canonical form escapes and to_json
-# does not, for one) is checked again in Python (`_recheck`) before the scan gives up.
+# Every column against the entry, and the seq inside the entry against the seq column.
+# `entry::jsonb` fails on an entry that is not JSON: the scan then gives up.
 _CHECKED = """
-SELECT prev_hash, hash, entry, left(at_text, 10),
-       entry = concat(
-           '{"action":', to_json(action), ',"actor":', coalesce(actor_id::text, 'null'),
-           ',"actor_role":', to_json(actor_role), ',"at":"', at_text, '","data":', sub,
-           ',"prev":"', prev_hash, '","seq":', seq, ',"target_id":', to_json(target_id),
-           ',"target_type":', to_json(target_type), ',"v":1}')
-       AND sub::jsonb = data
-FROM (
-    SELECT seq, prev_hash, hash, entry, action, actor_id, actor_role, target_id, target_type,
-           data, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_text,
-           split_part(split_part(entry, ',"prev":"', 1), ',"data":', 2) AS sub
-    FROM audit_auditrecord
-    WHERE seq >= %s AND seq < %s
-    ORDER BY seq
-    OFFSET 0
-) AS parts
+SELECT seq, prev_hash, hash, entry,
+       (e - 'seq') = jsonb_build_object(
+           'action', action, 'actor', actor_id, 'actor_role', actor_role,
+           'at', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+           'data', data, 'prev', prev_hash, 'target_id', target_id,
+           'target_type', target_type, 'v', 1)
+       AND e -> 'seq' = to_jsonb(seq),
+       to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
+FROM audit_auditrecord CROSS JOIN LATERAL (SELECT entry::jsonb AS e) AS parsed
+WHERE seq >= %s AND seq < %s
 ORDER BY seq
-"""
-_ONE_ROW = """
-SELECT seq, prev_hash, entry, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-       actor_id, actor_role, action, target_type, target_id, data::text
-FROM audit_auditrecord WHERE seq = %s
 """
 
 
@@ -114,131 +93,69 @@ def _node(left: bytes, right: bytes) -> bytes:
     return sha256(b"\x01" + left + right).digest()
 
 
-def _pairs(nodes: list[bytes]) -> list[bytes]:
-    """One level up: the node hash of each pair (an odd last node is left out)."""
-    it = iter(nodes)
-    return [sha256(b"\x01" + left + right).digest() for left, right in zip(it, it, strict=False)]
-
-
 def _root_of(leaves: list[bytes]) -> bytes:
-    """RFC 6962 root, level by level: pair the nodes, carry an odd last one up unchanged.
-    That is the same tree as the RFC's largest-power-of-two split (`merkle.root`)."""
-    if not leaves:
-        return merkle.EMPTY_ROOT
-    nodes = leaves
-    while len(nodes) > 1:
-        upper = _pairs(nodes)
-        if len(nodes) & 1:
-            upper.append(nodes[-1])
-        nodes = upper
-    return nodes[0]
-
-
-def _levels(leaves: list[bytes]) -> list[list[bytes]]:
-    """The perfect subtrees of a range: level h holds the roots of its runs of 2**h leaves."""
-    levels = [leaves]
-    while len(levels[-1]) > 1:
-        levels.append(_pairs(levels[-1]))
-    return levels
-
-
-def _frontier(levels: list[list[bytes]], count: int) -> list[tuple[int, bytes]]:
-    """The range's own log-tree subtrees after its first `count` leaves, left first: one per
-    bit of `count`, as `merkle.RootBuilder` keeps them."""
-    return [
-        (height, levels[height][(count >> height) - 1])
-        for height in range(count.bit_length() - 1, -1, -1)
-        if count >> height & 1
-    ]
-
-
-def _recheck(raw: Any, seq: int) -> bool:
-    """One row PostgreSQL found different, checked in Python against the canonical form."""
-    with raw.cursor() as cursor:
-        cursor.execute(_ONE_ROW, [seq])
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    seq, prev, entry, at, actor, role, action, ttype, tid, data_text = row
-    try:
-        data_json = chain.canonical_data(json.loads(data_text))
-        written = json.loads(entry)
-    except ValueError:
-        return False
-    if not isinstance(written, dict) or written.get("seq") != seq:
-        return False
-    return entry.encode("utf-8") == chain.canonical(
-        seq=seq,
-        prev=prev,
-        at=at,
-        actor=actor,
-        actor_role=role,
-        action=action,
-        target_type=ttype,
-        target_id=tid,
-        data_json=data_json,
-    )
+    builder = merkle.RootBuilder()
+    for leaf in leaves:
+        builder.append(leaf)
+    return builder.root()
 
 
 def scan_range(raw: Any, start: int, level: int) -> Part:
     """Check the events with seq in [start, start + 2**level) through `raw`, a psycopg
-    connection inside the scan's snapshot. Raises Anomaly.
-
-    Work goes batch by batch over columns (lists), not row by row: the hashes, links and
-    tree levels are list comprehensions over hashlib, the rows' days are grouped with
-    itertools.groupby."""
+    connection inside the scan's snapshot. Raises Anomaly."""
     part = Part(start=start)
-    end = start + (1 << level)
+    stack: list[tuple[int, bytes]] = []  # the range's own log tree
     leaves: list[bytes] = []
-    runs: list[tuple[str, int]] = []  # (day, events) in seq order
-    prev: str | None = None
+    day: str | None = None
+    first_seq = start
+    segments = part.segments
+    expect, prev = start, None
+    leaf_prefix = sha256(b"\x00")
     try:
         with raw.cursor(name=f"audit_scan_{start}") as cursor:
-            cursor.execute(_CHECKED, [start, end])
+            cursor.execute(_CHECKED, [start, start + (1 << level)])
             while batch := cursor.fetchmany(FETCH):
-                prevs, hashes, texts, days, oks = zip(*batch, strict=True)
-                if not all(oks):
-                    base = start + len(leaves)
-                    for index, ok in enumerate(oks):
-                        if not ok and not _recheck(raw, base + index):
-                            raise Anomaly(f"columns at seq {base + index}")
-                entries = [text.encode("utf-8") for text in texts]
-                if [sha256(entry).hexdigest() for entry in entries] != list(hashes):
-                    raise Anomaly(f"a hash in seq {start + len(leaves)}-")
-                if prev is None:
-                    part.first_prev = prevs[0]
-                elif prevs[0] != prev:
-                    raise Anomaly(f"link at seq {start + len(leaves)}")
-                if prevs[1:] != hashes[:-1]:
-                    raise Anomaly(f"a link in seq {start + len(leaves)}-")
-                prev = hashes[-1]
-                leaves.extend([sha256(b"\x00" + entry).digest() for entry in entries])
-                for day, run in groupby(days):
-                    count = sum(1 for _ in run)
-                    if runs and runs[-1][0] == day:
-                        runs[-1] = (day, runs[-1][1] + count)
-                    else:
-                        runs.append((day, count))
-    except psycopg.Error as exc:  # an entry whose data part is not JSON, for one
+                for seq, prev_hash, digest, entry, ok, row_day in batch:
+                    if seq != expect or not ok:
+                        raise Anomaly(f"seq {seq}")
+                    if prev is None:
+                        part.first_prev = prev_hash
+                    elif prev_hash != prev:
+                        raise Anomaly(f"link at seq {seq}")
+                    data = entry.encode()
+                    if sha256(data).hexdigest() != digest:
+                        raise Anomaly(f"hash at seq {seq}")
+                    hasher = leaf_prefix.copy()
+                    hasher.update(data)
+                    leaf = hasher.digest()
+                    if row_day != day:
+                        if day is not None:
+                            first = not segments
+                            segments.append(
+                                Segment(
+                                    day,
+                                    first_seq,
+                                    seq - 1,
+                                    None if first else _root_of(leaves),
+                                    leaves if first else None,
+                                    list(stack),
+                                )
+                            )
+                        day, first_seq, leaves = row_day, seq, []
+                    leaves.append(leaf)
+                    height, node = 0, leaf
+                    while stack and stack[-1][0] == height:
+                        node = sha256(b"\x01" + stack.pop()[1] + node).digest()
+                        height += 1
+                    stack.append((height, node))
+                    prev = digest
+                    expect += 1
+    except psycopg.Error as exc:  # an entry that is not JSON, for one
         raise Anomaly(str(exc)) from exc
-    part.count = len(leaves)
+    part.count = expect - start
+    if day is not None:
+        segments.append(Segment(day, first_seq, expect - 1, None, leaves, list(stack)))
     part.last_hash = prev or ""
-    levels = _levels(leaves)
-    done = 0
-    for index, (day, count) in enumerate(runs):
-        inside = 0 < index < len(runs) - 1  # neither the range's first run nor its last
-        run_leaves = leaves[done : done + count]
-        part.segments.append(
-            Segment(
-                day,
-                start + done,
-                start + done + count - 1,
-                _root_of(run_leaves) if inside else None,
-                None if inside else run_leaves,
-                _frontier(levels, done + count),
-            )
-        )
-        done += count
     return part
 
 
