@@ -32,11 +32,18 @@ start() { # start NAME COMMAND...: its own process group, so kill -9 reaches its
   setsid "$@" >"$WORKDIR/$name.log" 2>&1 &
   PIDS+=($!); eval "PID_${name//-/_}=$!"
 }
-wait_ok() { # wait_ok URL: until it answers 200
-  for _ in $(seq 1 200); do
-    [ "$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "$1")" = 200 ] && return 0; sleep 0.1
+wait_ok() { # wait_ok URL: until it answers 200, for up to $WAIT_SECONDS (60; a busy machine
+  # can take a while to start servers and workers); else what it last said, and the logs
+  local deadline=$((SECONDS + ${WAIT_SECONDS:-60})) answer=""
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    answer=$(curl -s --max-time 5 -w ' HTTP %{http_code}' "$1" || true)
+    [ "${answer##* HTTP }" = 200 ] && return 0; sleep 0.2
   done
-  echo "no answer from $1"; tail -20 "$WORKDIR"/*.log; return 1
+  echo "no answer 200 from $1 in ${WAIT_SECONDS:-60} s; the last: ${answer:-nothing}"
+  for log in "$WORKDIR"/*.log "$WORKDIR"/nginx/error.log; do
+    [ -f "$log" ] && { echo "--- $log"; tail -n 20 "$log"; }
+  done
+  return 1
 }
 
 if [ -z "${SKIP_MIGRATE:-}" ]; then

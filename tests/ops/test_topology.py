@@ -55,7 +55,7 @@ def test_two_servers_two_workers_behind_nginx_survive_a_kill(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=150,
+        timeout=300,
         check=False,
     )
     assert run.returncode == 0 and "TOPOLOGY OK" in run.stdout, run.stdout + run.stderr
