@@ -768,15 +768,11 @@ def address_change_report_keyed(
     and records nothing; the key with other input is refused (409 `idempotency_key_reused`)."""
     key = idempotency_key_clean(idempotency_key, required=False)
     digest = idempotency_digest(decision=decision.pk, data=data, moved_on=moved_on) if key else ""
-    rows = AddressChange.objects.filter(reported_by=actor)
-    previous = keyed_earlier(rows, key=key, digest=digest)
-    if previous is not None:
-        return previous, False
     return keyed_create(
         lambda: _address_change_insert(
             actor=actor, decision=decision, data=data, moved_on=moved_on, key=key, digest=digest
         ),
-        rows=rows,
+        rows=AddressChange.objects.filter(reported_by=actor),
         key=key,
         digest=digest,
     )

@@ -156,9 +156,14 @@ def keyed_earlier(rows: QuerySet[Keyed], *, key: str, digest: str) -> Keyed | No
 def keyed_create(
     create: Callable[[], tuple[Keyed, bool]], *, rows: QuerySet[Keyed], key: str, digest: str
 ) -> tuple[Keyed, bool]:
-    """Run `create`, one transaction that looks for the key again under its lock and writes
-    the row with it: its answer, (row, created); or, when the unique key refused the row
-    because an identical try committed first, (that try's row, False)."""
+    """A create that may arrive twice: the row the account's earlier create with `key` made,
+    (row, False), storing nothing; else run `create`, one transaction that looks for the key
+    again under its lock and writes the row with it: its answer, (row, created); or, when the
+    unique key refused the row because an identical try committed first, (that try's row,
+    False). Refuses the key if the earlier create's input differed."""
+    previous = keyed_earlier(rows, key=key, digest=digest)
+    if previous is not None:
+        return previous, False
     try:
         return create()
     except IntegrityError:
@@ -357,9 +362,6 @@ def registration_create_keyed(
     (409 `idempotency_key_reused`)."""
     key = idempotency_key_clean(idempotency_key, required=False)
     digest = idempotency_digest(data=data or {}, consent=consent or {}) if key else ""
-    previous = keyed_earlier(Registration.objects.filter(created_by=actor), key=key, digest=digest)
-    if previous is not None:
-        return previous, False
     return keyed_create(
         lambda: _registration_insert(
             actor=actor, data=data, consent=consent, key=key, digest=digest
@@ -498,9 +500,6 @@ def person_add_keyed(
     answers that person and stores nothing; the key with other input is refused."""
     key = idempotency_key_clean(idempotency_key, required=False)
     digest = idempotency_digest(registration=registration.pk, data=data) if key else ""
-    previous = keyed_earlier(Person.objects.filter(added_by=actor), key=key, digest=digest)
-    if previous is not None:
-        return previous, False
     return keyed_create(
         lambda: _person_insert(
             actor=actor, registration=registration, data=data, key=key, digest=digest
@@ -665,11 +664,6 @@ def evidence_upload_keyed(
             provider=provider,
             sha256=hashlib.sha256(content).hexdigest(),
         )
-    previous = keyed_earlier(
-        EvidenceDocument.objects.filter(uploaded_by=actor), key=key, digest=digest
-    )
-    if previous is not None:
-        return previous, False
     return keyed_create(
         lambda: _evidence_insert(
             actor=actor,

@@ -3,10 +3,7 @@ also when twenty retries arrive at once (real threads, each on its own connectio
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import OperationalError, close_old_connections, connection
 
 from portline.audit.models import AuditRecord
 from portline.common.errors import ApplicationError, Conflict
@@ -16,6 +13,7 @@ from portline.registrations.models import AppointmentRequest
 from portline.scheduling.models import Port
 from tests.conftest import open_window_all_day
 from tests.factories.geofence import PLACES, submitted_registration
+from tests.races import race
 
 MONTERREY = PLACES["monterrey"]
 
@@ -63,40 +61,9 @@ def test_a_request_refused_for_its_location_stores_nothing():
 
 
 def _race(registration, keys):
-    """Submit once per key, all at the same moment; a writer that finds the database busy
-    tries again, as a client would."""
-    barrier = threading.Barrier(len(keys))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def submit(key):
-        try:
-            barrier.wait(timeout=20)
-            for _attempt in range(200):
-                try:
-                    _request, created = _submit(registration, key)
-                    outcome = "created" if created else "replayed"
-                    break
-                except Conflict as exc:
-                    outcome = exc.code
-                    break
-                except OperationalError as exc:  # SQLite's shared-cache test database
-                    if "locked" not in str(exc):
-                        raise
-            else:
-                outcome = "gave up"
-            with lock:
-                outcomes.append(outcome)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=submit, args=(key,)) for key in keys]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return sorted(outcomes)
+    """Submit once per key, all at the same moment: the sorted outcomes."""
+    outcomes, _answered = race(lambda n: _submit(registration, keys[n]), len(keys))
+    return outcomes
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

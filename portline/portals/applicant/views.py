@@ -269,6 +269,7 @@ def person_new(request: HttpRequest, reference: str) -> HttpResponse:
     if gone:
         return gone
     action_url = reverse("applicant:person_new", args=[reference])
+    create_key = keys.form_key(request)
     status = 200
     if request.method == "POST":
         form = PersonForm(request.POST)
@@ -292,6 +293,7 @@ def person_new(request: HttpRequest, reference: str) -> HttpResponse:
                     request, here, reverse("applicant:people", args=[reference])
                 )
             action_url = here  # saved with what was valid; the next Save edits this person
+            create_key = ""  # so it creates nothing
             messages.warning(
                 request, _("What was valid has been saved. Please correct the marked fields.")
             )
@@ -306,10 +308,7 @@ def person_new(request: HttpRequest, reference: str) -> HttpResponse:
             "form": form,
             "action_url": action_url,
             "person": None,
-            # Not once this person is saved: the form then edits them.
-            "create_key": keys.form_key(request)
-            if action_url == reverse("applicant:person_new", args=[reference])
-            else "",
+            "create_key": create_key,
         },
         status=status,
     )
