@@ -11,7 +11,18 @@ BEFORE = [("inspection", "0002_inspection_settings_row")]
 AFTER = [("inspection", "0003_arrival_appointment_foreign_key")]
 
 
+@pytest.fixture
+def _newest_migrations_after():
+    """Afterwards back to every app's newest migration, not just AFTER: a later migration of
+    this app (inspection 0004 and on) would otherwise stay unapplied for every test after this
+    one in the process (the topology test's servers then answered "not ready")."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("_newest_migrations_after")
 @freeze_time("2025-06-05 19:00:00")
 def test_bare_appointment_numbers_become_foreign_keys():
     officer = port_staff("SYS")
