@@ -56,7 +56,7 @@ from portline.screening.names import (
     wade_giles_readings,
 )
 
-ENGINE_VERSION = "3"
+ENGINE_VERSION = "4"
 
 PARTICLES = frozenset(
     "de del della la las le lo los y da das do dos du des van von der den di e al ter ten zu zur zum".split()
@@ -474,6 +474,12 @@ def token_similarity(q: str, e: str, q_raw: str = "", e_raw: str = "") -> tuple[
         return 0.93, "school"
     shortest = min(len(q), len(e))
     allowed = 0 if shortest <= 2 else 1 if shortest <= 4 else 2
+    if shortest <= 4 and len(q) == len(e) and q[1:] == e[1:]:
+        # Only the first letter changed: on a short name that makes another name (Tang and
+        # Lang, Dong and Long, Man and Dan, Hong and Song: syllables read from Han or Hangul
+        # above all), not a slip of the pen. A first letter dropped or added still counts
+        # (Ruz for Cruz, where a space slipped: "daC ruz").
+        allowed = 0
     distance = OSA.distance(q, e, score_cutoff=allowed)
     if distance <= allowed:
         return (0.9 if distance == 1 else 0.8), "typo"

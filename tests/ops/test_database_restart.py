@@ -1,7 +1,7 @@
 """A database restart: clear answers within seconds while it is down, service after it.
 
 The shared PostgreSQL must not be restarted, so this test starts a PostgreSQL cluster of its
-own (initdb + pg_ctl as the postgres user, on port 8193, in a temporary folder), copies the
+own (initdb + pg_ctl as the postgres user, on a free port, in a temporary folder), copies the
 test database into it with `portline backup`/`restore`, serves from it, stops it
 (`pg_ctl stop -m immediate`, as a crash), and starts it again.
 """
@@ -25,12 +25,12 @@ from tests.conftest import open_window_all_day
 from tests.factories import UserFactory
 from tests.factories.appointments import TIJUANA, submitted_registration
 from tests.ops.live import REPO, LiveDatabase, request
+from tests.ports import free_ports
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-CLUSTER_PORT = 8193
-SERVER_PORT = 8192
+SERVER_PORT, CLUSTER_PORT = free_ports(2)
 
 
 def _as_postgres(*args: str) -> subprocess.CompletedProcess:

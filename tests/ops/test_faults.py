@@ -19,10 +19,11 @@ from tests.factories import UserFactory
 from tests.factories.appointments import TIJUANA, submitted_registration
 from tests.ops.live import kill9, live_database, request
 from tests.ops.tasks import slow_answer
+from tests.ports import free_ports
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-SERVER_PORT = 8191
+(SERVER_PORT,) = free_ports(1)
 REQUESTS = 24
 
 

@@ -31,12 +31,13 @@ from portline.ops.proxy import (
     nginx_main_config,
     nginx_pages_write,
 )
+from tests.ports import free_ports
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REPO = Path(__file__).resolve().parents[2]
-PROXY_PORT, APP_PORT, DYING_PORT = 8390, 8391, 8392
+PROXY_PORT, APP_PORT, DYING_PORT = free_ports(3)
 
-pytestmark = pytest.mark.xdist_group("ports-839x")
+pytestmark = pytest.mark.xdist_group("nginx")
 
 
 class HeldApp:

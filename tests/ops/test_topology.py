@@ -14,6 +14,7 @@ from django.db import connection
 from portline.registrations.models import AppointmentRequest
 from tests.conftest import open_window_all_day
 from tests.ops.live import REPO
+from tests.ports import free_ports
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -42,7 +43,7 @@ def test_two_servers_two_workers_behind_nginx_survive_a_kill(tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DATABASE_URL": f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}",
         "REDIS_URL": "redis://127.0.0.1:6379/2",
-        "BASE_PORT": "8194",
+        "BASE_PORT": str(free_ports(3)[0]),  # nginx, then the two servers
         "WORKDIR": str(tmp_path),
         "PORTLINE_VAR_DIR": str(tmp_path / "var"),
         "SKIP_MIGRATE": "1",

@@ -14,6 +14,7 @@ from portline.screening.match import (
     WatchlistIndex,
     compare_names,
     normalise,
+    token_similarity,
 )
 
 LISTED = {
@@ -114,3 +115,25 @@ def test_the_new_rules_keep_different_names_apart(query, listed):
     """Different names stay what they were: no name family, school or skeleton between them."""
     pairs = compare_names(normalise(query), normalise(listed)).pairs
     assert not {p["how"] for p in pairs} & {"name_variant", "school", "unvocalised", "particle"}
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("唐欢", "Lang Juan"),  # tang ~ lang, huan ~ juan
+        ("董静", "Xing Long"),  # dong ~ long
+        ("홍영식", "Song Yong-Sik"),  # hong ~ song
+        ("满瑜", "Yong Dan"),  # man ~ dan
+    ],
+)
+def test_another_first_letter_on_a_short_name_is_another_name(query, listed):
+    """Outside clean people written in Han or Hangul were alerted on by name alone against
+    listed people whose short names differ only in the first letter (engine 3)."""
+    index = WatchlistIndex.build([ListedPerson(1, (listed,), (DOB,), ("XX",))])
+    assert index.search(Query(query)) == []
+
+
+def test_a_first_letter_dropped_by_a_slipped_space_is_still_a_typo():
+    assert token_similarity("ruz", "cruz") == (0.9, "typo")
+    assert token_similarity("tang", "lang") == (0.0, "")
+    assert token_similarity("bian", "ban") == (0.9, "typo")
