@@ -100,7 +100,9 @@ def main() -> None:
         f"CPU {cpu / n * 1000:.2f} ms per request, wall {wall / n * 1000:.2f} ms ({n} requests)"
     )
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(60)
+        stats.sort_stats("tottime").print_stats(30)
 
 
 if __name__ == "__main__":
