@@ -81,6 +81,12 @@ def _finite(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _nationalities(registration: Registration) -> list[str]:
+    """The people's nationalities, in their order within the registration (by position: the
+    model's default order would join the registration table to sort by it)."""
+    return list(registration.people.order_by("position").values_list("nationality", flat=True))
+
+
 def location_check_record(
     *,
     actor: User,
@@ -112,11 +118,7 @@ def location_check_record(
             errors={"person": [_("That person is not in this registration.")]},
         )
     at = at or clock.now()
-    nationalities = (
-        [person.nationality]
-        if person is not None
-        else list(registration.people.values_list("nationality", flat=True))
-    )
+    nationalities = [person.nationality] if person is not None else _nationalities(registration)
     groups = engine.nationality_groups(nationalities)
     device = device_digest(device_hash)
     versions = policies_with_data()
@@ -194,7 +196,7 @@ def location_declared_record(
     checked point). Accepted: stored as a "declared" check with a review signal, so staff
     see that the location was not checked (and may ask for one at confirmation). Refused:
     raises a translated ApplicationError; inside the caller's transaction nothing is kept."""
-    nationalities = list(registration.people.values_list("nationality", flat=True))
+    nationalities = _nationalities(registration)
     versions = policies_with_data()
     result = engine.check_declared(
         state=state,
@@ -293,6 +295,7 @@ def _signals_record(*, check: LocationCheck, actor: User, allow_missing: bool) -
             .exclude(pk=check.pk)
             .exclude(verdict=CheckVerdict.INVALID)
             .order_by("-checked_at", "-id")
+            .only("latitude", "longitude", "accuracy_m", "checked_at")
             .first()
         )
         if (
@@ -434,28 +437,19 @@ def request_submit(
             _("Send a location or a declared place, not both."),
             errors={"place": [_("Send a location or a declared place, not both.")]},
         )
-    plan = registrations.request_plan(
-        actor=actor,
-        registration=registration,
-        first_port=first_port,
-        second_port=second_port,
-        idempotency_key=idempotency_key,
-        latitude=latitude,
-        longitude=longitude,
-    )
-    if plan.previous is not None:
-        return plan.previous, False
     try:
         with transaction.atomic():
-            previous = registrations.request_lock(
+            plan = registrations.request_plan(
                 actor=actor,
                 registration=registration,
                 first_port=first_port,
                 second_port=second_port,
-                plan=plan,
+                idempotency_key=idempotency_key,
+                latitude=latitude,
+                longitude=longitude,
             )
-            if previous is not None:
-                return previous, False
+            if plan.previous is not None:
+                return plan.previous, False
             if declared:
                 location_declared_record(
                     actor=actor,
@@ -490,7 +484,9 @@ def request_submit(
             )
     except IntegrityError:
         retry = registrations.request_conflict_after_race(
-            actor=actor, registration=registration, key=plan.key
+            actor=actor,
+            registration=registration,
+            key=registrations.idempotency_key_clean(idempotency_key),
         )
         return retry, False
     return request, True

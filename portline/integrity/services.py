@@ -504,6 +504,10 @@ def request_submit_and_flag(
     arguments and answer) and, when it was taken with a declared place instead of a checked
     location, raise its review flag at once, in the same transaction: supervisors see it in
     the location signals before the day's draw."""
+    if not request.get("declared_state"):
+        # Nothing to flag: request_submit's own transaction is the whole write (inside one
+        # of ours it would be a savepoint, two more round trips on every request).
+        return request_submit(actor=actor, registration=registration, **request)
     with transaction.atomic():
         appointment_request, created = request_submit(
             actor=actor, registration=registration, **request

@@ -840,6 +840,10 @@ def _same_request(
     )
     if not same:
         raise _key_reused()
+    # The same rows the caller already holds: its answer names them without reading them again.
+    previous.registration = registration
+    previous.first_port = first_port
+    previous.second_port = second_port
     return previous
 
 
@@ -883,11 +887,20 @@ def request_plan(
 ) -> RequestPlan:
     """Every check of an appointment request that needs no location check; stores nothing.
 
-    The request itself is taken by `portline.geofence.services.request_submit`, which checks
-    the location and calls `request_record` in one transaction."""
+    Inside the caller's transaction: it first locks the registration, so that concurrent
+    requests for it are taken one at a time, then reads the earlier requests once, under the
+    lock. A retry with the same idempotency key comes back as the plan's `previous` (nothing
+    more to do); a second request in the same window is refused. The request itself is taken
+    by `portline.geofence.services.request_submit`, which checks the location and calls
+    `request_record` in the same transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("call request_plan inside transaction.atomic()")
     key = idempotency_key_clean(idempotency_key)
     now = clock.now()
     window = request_window_for(at=now)
+    Registration.objects.select_for_update().filter(pk=registration.pk).values_list(
+        "pk", flat=True
+    ).first()
     previous, taken = _earlier_requests(
         actor=actor, registration=registration, key=key, round_date=window.round_date
     )
@@ -943,30 +956,6 @@ def request_plan(
     return RequestPlan(key=key, round_date=window.round_date, at=now)
 
 
-def request_lock(
-    *,
-    actor: User,
-    registration: Registration,
-    first_port: Port,
-    second_port: Port | None,
-    plan: RequestPlan,
-) -> AppointmentRequest | None:
-    """Inside the caller's transaction: lock the registration, so that concurrent requests for
-    it are taken one at a time, then look again. Returns the earlier request a retry with the
-    same key names (nothing more to do); refuses a second request in the same window."""
-    Registration.objects.select_for_update().filter(pk=registration.pk).values_list(
-        "pk", flat=True
-    ).first()
-    previous, taken = _earlier_requests(
-        actor=actor, registration=registration, key=plan.key, round_date=plan.round_date
-    )
-    if previous is not None:
-        return _same_request(previous, registration, first_port, second_port)
-    if taken:
-        raise _already_requested()
-    return None
-
-
 def request_record(
     *,
     actor: User,
@@ -981,7 +970,7 @@ def request_record(
     declared_city: str = "",
 ) -> AppointmentRequest:
     """Write the request and its audit row, inside the caller's transaction (after
-    `request_lock` and the location check, or the declared place's)."""
+    `request_plan` and the location check, or the declared place's)."""
     request = AppointmentRequest(
         registration=registration,
         round_date=plan.round_date,

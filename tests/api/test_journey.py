@@ -205,17 +205,19 @@ def test_owner_edits_a_draft(applicant, applicant_api):
 def test_a_request_costs_a_bounded_number_of_queries_and_a_retry_fewer(
     applicant, applicant_api, settings, django_assert_max_num_queries
 ):
-    """The write path's round trips (docs/deployment.md, "Sizing"): 19 on PostgreSQL with the
-    audit chain in its own process; a retry with the same key answers from one lookup."""
+    """The write path's statements (docs/deployment.md, "Sizing"): 16 on PostgreSQL with the
+    audit chain in its own process, BEGIN and COMMIT included (here, inside the test's
+    transaction, a savepoint and its release); a retry with the same key answers from the
+    lookup under the registration's lock and writes nothing."""
     from tests.api.test_access import submitted_registration
 
     settings.PORTLINE_AUDIT_CHAIN_AFTER_COMMIT = False
     reference = submitted_registration(applicant).reference
     body = {"registration": reference, "first_port": "SYS", **IN_AREA}
     key = {"Idempotency-Key": "bounded-1"}
-    with django_assert_max_num_queries(21):  # 19, and the token's first use is noted
+    with django_assert_max_num_queries(17):  # 16, and the token's first use is noted
         assert applicant_api.post("/requests", body, headers=key).status_code == 201
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(8):
         assert applicant_api.post("/requests", body, headers=key).status_code == 200
     assert AppointmentRequest.objects.count() == 1
     assert AuditRecord.objects.filter(action="registrations.request.submit").count() == 1
