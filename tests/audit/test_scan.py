@@ -84,6 +84,8 @@ def test_ranges_checked_in_child_processes_in_one_snapshot():
         "UPDATE audit_auditrecord SET seq = 100 WHERE seq = 7",
         "UPDATE audit_auditchainhead SET hash = repeat('b', 64)",
         "DELETE FROM audit_auditrecord WHERE seq = (SELECT max(seq) FROM audit_auditrecord)",
+        "UPDATE audit_auditchainhead SET seq = seq + 1",
+        "UPDATE audit_auditrecord SET seq = 0 WHERE seq = 1",
     ],
 )
 def test_any_tampering_sends_the_log_to_the_engine(sql):
@@ -93,6 +95,17 @@ def test_any_tampering_sends_the_log_to_the_engine(sql):
         cursor.execute(sql)
     assert scan.scan(published=_published(), level=2, workers=1) is None
     assert not audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_an_event_numbered_past_the_chain_head_is_not_passed_as_intact():
+    """The scan reads the numbers up to the chain head's; a row numbered after it must still
+    make it give up. (The full engine passes this log: the head's hash is the last event's.)"""
+    _postgres()
+    _log()
+    with append_only_suspended(connection), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditchainhead SET seq = seq - 1")
+    assert scan.scan(published=_published(), level=2, workers=1) is None
 
 
 @pytest.mark.django_db
