@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -282,6 +283,18 @@ def load_chain(events: int, *, days: int = 30) -> float:
     return time.perf_counter() - start
 
 
+def _scan_module(path: Path):
+    """A fast scan kept in a file of its own (registered as a module, so that the ranges'
+    results pickle back from the child processes)."""
+    spec = importlib.util.spec_from_file_location(f"also_scan_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"not a Python file: {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def engine_baseline(events: int) -> tuple[int, float]:
     """The verifier before the fast scan: the full engine over the database's column check,
     on the first `events` events."""
@@ -310,6 +323,20 @@ def main() -> None:
         type=int,
         default=None,
         help="processes for both fast scans (default: one per core)",
+    )
+    parser.add_argument(
+        "--also-scan",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also time the fast scan in FILE (a copy of an earlier portline/audit/scan.py, "
+        "e.g. from `git show REV:portline/audit/scan.py`) beside `audit verify`, alternated",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="times `audit verify` (and the --also-scan scan before it) runs",
     )
     parser.add_argument("--skip-writes", action="store_true", help="measure verification only")
     parser.add_argument("--skip-verify", action="store_true", help="measure the writes only")
@@ -348,29 +375,47 @@ def main() -> None:
         print(
             f"  baseline  previous fast scan ({args.workers_verify or os.cpu_count()} processes), all "
             f"{count:,} events: {before_seconds:6.1f} s ({count / before_seconds:,.0f} events/s), "
-            f"{'OK' if before is not None else 'NOT OK'}",
+            f"{'OK' if before is not None else 'NOT OK'}, load average {os.getloadavg()[0]:.2f}",
             flush=True,
         )
-        start = time.perf_counter()
-        report = audit_verify(
-            workers=args.workers_verify,
-            progress=lambda n: print(f"    {n:,}", flush=True) if n % 2_097_152 == 0 else None,
-        )
-        seconds = time.perf_counter() - start
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        verdict = "OK" if report.ok else f"{len(report.findings)} findings"
-        print(
-            f"  portline  audit verify (fast scan, {args.workers_verify or os.cpu_count()} processes; "
-            f"chain, entries, columns, {len(report.days)} day trees): {seconds:6.1f} s "
-            f"({report.events / seconds:,.0f} events/s; {before_seconds / seconds:.2f}x the previous "
-            f"fast scan, {base_seconds / base_events * report.events / seconds:.1f}x the full engine), "
-            f"{verdict}, peak RSS {rss:,.0f} MB (largest child {children:,.0f} MB)"
-        )
-        print(
-            f"  target: {report.events:,} events within 60 s -> "
-            f"{'met' if seconds <= 60 and report.events >= 10_000_000 else 'NOT met'}"
-        )
+        other = _scan_module(args.also_scan) if args.also_scan else None
+        for _round in range(args.rounds):
+            other_seconds = None
+            if other is not None:
+                start = time.perf_counter()
+                other_report = other.scan(published=_published(), workers=args.workers_verify)
+                other_seconds = time.perf_counter() - start
+                print(
+                    f"  {args.also_scan} ({args.workers_verify or os.cpu_count()} processes), all "
+                    f"{count:,} events: {other_seconds:6.1f} s, "
+                    f"{'OK' if other_report is not None else 'NOT OK'} (load average "
+                    f"{os.getloadavg()[0]:.2f})",
+                    flush=True,
+                )
+            start = time.perf_counter()
+            report = audit_verify(
+                workers=args.workers_verify,
+                progress=lambda n: print(f"    {n:,}", flush=True) if n % 2_097_152 == 0 else None,
+            )
+            seconds = time.perf_counter() - start
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            verdict = "OK" if report.ok else f"{len(report.findings)} findings"
+            beside = f"{other_seconds / seconds:.2f}x {args.also_scan}, " if other_seconds else ""
+            print(
+                f"  portline  audit verify (fast scan, {args.workers_verify or os.cpu_count()} "
+                f"processes; chain, entries, columns, {len(report.days)} day trees): "
+                f"{seconds:6.1f} s ({report.events / seconds:,.0f} events/s; {beside}"
+                f"{before_seconds / seconds:.2f}x the previous fast scan, "
+                f"{base_seconds / base_events * report.events / seconds:.1f}x the full engine), "
+                f"{verdict}, peak RSS {rss:,.0f} MB (largest child {children:,.0f} MB), load "
+                f"average {os.getloadavg()[0]:.2f}"
+            )
+            print(
+                f"  target: {report.events:,} events within 60 s -> "
+                f"{'met' if seconds <= 60 and report.events >= 10_000_000 else 'NOT met'}",
+                flush=True,
+            )
 
     if args.skip_writes:
         return

@@ -1,6 +1,7 @@
 """Fast verification of an intact chain on PostgreSQL: ranges of `seq` checked side by side.
 
-The chain is cut into ranges of 2**LEVEL events that start at multiples of 2**LEVEL. Each
+The chain is cut into ranges of 2**LEVEL events that start at multiples of 2**LEVEL (the last
+few whole ones cut again into four, so that the processes finish together). Each
 range is read by its own process (one per core) through a server-side cursor, inside one
 exported snapshot, so every process sees the same log. PostgreSQL compares each row's
 columns with its entry (jsonb equality, in C, next to the data); Python hashes each entry
@@ -22,11 +23,13 @@ says "intact", never what is wrong.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from hashlib import sha256
 from itertools import groupby
@@ -95,6 +98,7 @@ class Segment:
 @dataclass
 class Part:
     start: int
+    level: int  # the range holds the numbers start .. start + 2**level - 1
     count: int = 0
     first_prev: str = ""
     last_hash: str = ""
@@ -171,6 +175,22 @@ def _recheck(raw: Any, seq: int) -> bool:
     )
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for a while. The scan makes millions of tuples (rows,
+    columns) and no reference cycles; each batch of rows that outlives a collection pushes the
+    collector towards a full pass over every object of the process (Django's included), which
+    was a third of a range's Python time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@_collector_paused()
 def scan_range(raw: Any, start: int, level: int) -> Part:
     """Check the events with seq in [start, start + 2**level) through `raw`, a psycopg
     connection inside the scan's snapshot. Raises Anomaly.
@@ -178,7 +198,7 @@ def scan_range(raw: Any, start: int, level: int) -> Part:
     Work goes batch by batch over columns (lists), not row by row: the hashes, links and
     tree levels are list comprehensions over hashlib, the rows' days are grouped with
     itertools.groupby."""
-    part = Part(start=start)
+    part = Part(start=start, level=level)
     end = start + (1 << level)
     leaves: list[bytes] = []
     runs: list[tuple[str, int]] = []  # (day, events) in seq order
@@ -258,10 +278,9 @@ def _scan_in_child(args: tuple[int, int, str]) -> Part | str:
 class _Joiner:
     """Puts the ranges' results together in order (the parent's side)."""
 
-    level: int
     published: dict[str, PublishedDay]
     report: Report = field(default_factory=Report)
-    outer: list[tuple[int, bytes]] = field(default_factory=list)  # complete ranges
+    outer: list[tuple[int, bytes]] = field(default_factory=list)  # complete ranges: (height, root)
     open_day: str | None = None
     open_first: int = 0
     open_last: int = 0
@@ -269,10 +288,11 @@ class _Joiner:
     open_leaves: list[bytes] = field(default_factory=list)
     expected_prev: str = chain.GENESIS
     next_start: int = 1
+    high: int = 0  # the chain head's seq: the last number there must be
 
     def tree_root(self, inner: list[tuple[int, bytes]]) -> bytes:
         """The log tree's root: complete ranges' subtrees, then the current range's."""
-        stack = [(h + self.level, n) for h, n in self.outer] + inner
+        stack = self.outer + inner
         node = stack[-1][1]
         for _height, left in reversed(stack[:-1]):
             node = _node(left, node)
@@ -281,6 +301,8 @@ class _Joiner:
     def add(self, part: Part) -> None:
         if part.start != self.next_start or part.first_prev != self.expected_prev:
             raise Anomaly(f"range at seq {part.start} does not follow the one before")
+        if part.count != min(1 << part.level, self.high - part.start + 1):
+            raise Anomaly(f"events missing or extra in the range at seq {part.start}")
         last = len(part.segments) - 1
         for index, segment in enumerate(part.segments):
             tree = self.tree_root(segment.frontier)
@@ -306,9 +328,10 @@ class _Joiner:
                 self.open_last, self.open_tree = segment.last_seq, tree
             if index < last:  # the day ends inside this range
                 self._close()
-        if part.count == 1 << self.level:  # complete: one subtree of its own
+        if part.count == 1 << part.level:  # complete: one subtree of its own
             ((_height, top),) = part.segments[-1].frontier
-            node, height = top, 0
+            node, height = top, part.level  # a range starts at a multiple of its size, so the
+            # subtrees before it are at least as high
             while self.outer and self.outer[-1][0] == height:
                 node = _node(self.outer.pop()[1], node)
                 height += 1
@@ -363,12 +386,30 @@ def scan(
     if connection.vendor != "postgresql":
         return None
     workers = workers or os.cpu_count() or 1
-    joiner = _Joiner(level=level, published={p.day: p for p in published})
+    joiner = _Joiner(published={p.day: p for p in published})
     nested = connection.in_atomic_block  # inside a caller's transaction: no snapshot of ours
     try:
-        return _scan(joiner, workers=workers, level=level, progress=progress, nested=nested)
+        with _collector_paused():  # the parent's joining, and the ranges read here
+            return _scan(joiner, workers=workers, level=level, progress=progress, nested=nested)
     except Anomaly:  # raised through the transaction, which rolls back
         return None
+
+
+def _ranges(high: int, level: int, workers: int) -> list[tuple[int, int]]:
+    """(start, level) of each range over the numbers 1..high: ranges of 2**level, except that
+    the last `workers` whole ones are each cut into four of 2**(level - 2). The pool hands the
+    next range to whichever process is free, so the small ones at the end even out the
+    processes' last turns (with 19 whole ranges on two processes, one of them used to read the
+    19th alone). Each still starts at a multiple of its own size."""
+    whole = high >> level
+    ranges: list[tuple[int, int]] = []
+    for index in range((high + (1 << level) - 1) >> level):
+        start = 1 + (index << level)
+        if level >= 2 and whole - workers <= index < whole:
+            ranges.extend((start + (quarter << (level - 2)), level - 2) for quarter in range(4))
+        else:
+            ranges.append((start, level))
+    return ranges
 
 
 def _scan(
@@ -387,16 +428,18 @@ def _scan(
             snapshot = cursor.fetchone()[0]
         cursor.execute("SELECT seq, hash FROM audit_auditchainhead WHERE id = 1")
         head = cursor.fetchone()
+        high = joiner.high = head[0] if head else 0
+        # Numbers outside 1..high (two index lookups). Inside it, each range must hold exactly
+        # its share of the numbers (`_Joiner.add`): together, no number missing or extra,
+        # without counting the whole table first.
         cursor.execute(
-            "SELECT count(*), coalesce(min(seq), 1), coalesce(max(seq), 0) "
-            "FROM audit_auditrecord WHERE seq IS NOT NULL"
+            "SELECT EXISTS (SELECT FROM audit_auditrecord WHERE seq < 1 OR seq > %s)", [high]
         )
-        count, low, high = cursor.fetchone()
-        if low != 1 or count != high or (head is None and high) or (head and head[0] != high):
+        if cursor.fetchone()[0]:
             return None
-        starts = [1 + (index << level) for index in range((high + (1 << level) - 1) >> level)]
-        if workers > 1 and len(starts) > 1 and not nested:
-            tasks = [(start, level, snapshot) for start in starts]
+        ranges = _ranges(high, level, workers)
+        if workers > 1 and len(ranges) > 1 and not nested:
+            tasks = [(start, size, snapshot) for start, size in ranges]
             context = multiprocessing.get_context("fork")
             with context.Pool(min(workers, len(tasks))) as pool:
                 for result in pool.imap(_scan_in_child, tasks):
@@ -407,8 +450,8 @@ def _scan(
                         progress(joiner.report.events)
         else:
             raw = connection.connection
-            for start in starts:
-                joiner.add(scan_range(raw, start, level))
+            for start, size in ranges:
+                joiner.add(scan_range(raw, start, size))
                 if progress is not None:
                     progress(joiner.report.events)
         report = joiner.finish()

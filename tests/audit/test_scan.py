@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from itertools import pairwise
 
 import pytest
 from django.db import connection, transaction
@@ -54,6 +55,29 @@ def test_every_range_size_gives_the_engines_days_and_roots():
         assert fast.days == full.days, level
 
 
+def test_the_last_whole_ranges_are_cut_in_four_each_at_a_multiple_of_its_size():
+    assert scan._ranges(19, 2, 1) == [
+        (1, 2),
+        (5, 2),
+        (9, 2),
+        (13, 0),
+        (14, 0),
+        (15, 0),
+        (16, 0),
+        (17, 2),
+    ]
+    assert scan._ranges(16, 2, 2) == [(1, 2), (5, 2)] + [(9 + n, 0) for n in range(8)]
+    assert scan._ranges(40, 3, 9) == [(1 + 2 * n, 1) for n in range(20)]
+    assert scan._ranges(5, 1, 2) == [(1, 1), (3, 1), (5, 1)]
+    for high, level, workers in ((19, 2, 1), (1000, 5, 2), (10_000_000, 19, 2)):
+        ranges = scan._ranges(high, level, workers)
+        starts = [start for start, _size in ranges]
+        assert starts == sorted(starts) and starts[0] == 1
+        assert all((start - 1) % (1 << size) == 0 for start, size in ranges)
+        assert all(b[0] == a[0] + (1 << a[1]) for a, b in pairwise(ranges))
+        assert ranges[-1][0] <= high < ranges[-1][0] + (1 << ranges[-1][1])
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_ranges_checked_in_child_processes_in_one_snapshot():
     _postgres()
@@ -84,6 +108,8 @@ def test_ranges_checked_in_child_processes_in_one_snapshot():
         "UPDATE audit_auditrecord SET seq = 100 WHERE seq = 7",
         "UPDATE audit_auditchainhead SET hash = repeat('b', 64)",
         "DELETE FROM audit_auditrecord WHERE seq = (SELECT max(seq) FROM audit_auditrecord)",
+        "UPDATE audit_auditchainhead SET seq = seq + 1",
+        "UPDATE audit_auditrecord SET seq = 0 WHERE seq = 1",
     ],
 )
 def test_any_tampering_sends_the_log_to_the_engine(sql):
@@ -93,6 +119,17 @@ def test_any_tampering_sends_the_log_to_the_engine(sql):
         cursor.execute(sql)
     assert scan.scan(published=_published(), level=2, workers=1) is None
     assert not audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_an_event_numbered_past_the_chain_head_is_not_passed_as_intact():
+    """The scan reads the numbers up to the chain head's; a row numbered after it must still
+    make it give up. (The full engine passes this log: the head's hash is the last event's.)"""
+    _postgres()
+    _log()
+    with append_only_suspended(connection), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditchainhead SET seq = seq - 1")
+    assert scan.scan(published=_published(), level=2, workers=1) is None
 
 
 @pytest.mark.django_db
