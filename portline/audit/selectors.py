@@ -208,27 +208,33 @@ def audit_verify(
     """Check the whole chain and every published day root (docs/audit.md, "Verify"), and
     report events left unchained longer than PORTLINE_AUDIT_CHAIN_LAG seconds (or
     `lag_seconds`). Reads only: run the sequencer first to cover every committed event."""
-    head = AuditChainHead.objects.filter(pk=1).first()
     published = _published()
 
     def run(in_database: bool) -> Report:
-        rows = audit_rows(in_database=in_database)
-        if progress is not None:
-            rows = _counting(rows, progress)
-        return verify_rows(
-            rows,
-            published=published,
-            head_seq=head.seq if head else None,
-            head_hash=head.hash if head else None,
-        )
+        """Inside one snapshot: the chain head is read with the rows, so a sequencer chaining
+        meanwhile never makes the head look behind or ahead of them."""
+        with transaction.atomic():
+            if connection.vendor == "postgresql" and not nested:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            head = AuditChainHead.objects.filter(pk=1).first()
+            rows = audit_rows(in_database=in_database)
+            if progress is not None:
+                rows = _counting(rows, progress)
+            return verify_rows(
+                rows,
+                published=published,
+                head_seq=head.seq if head else None,
+                head_hash=head.hash if head else None,
+            )
 
+    nested = connection.in_atomic_block  # inside a caller's transaction: its snapshot
     fast = scan.scan(published=published, workers=workers, progress=progress)
     if fast is not None:  # intact: nothing to name
         _unchained_finding(fast, lag_seconds)
         return fast
     try:
-        with transaction.atomic():
-            report = run(True)
+        report = run(True)
     except (DataError, connection.Database.DataError):  # the driver's own, from the reader
         # An entry that is not JSON (or not JSON a database can read): check row by row here.
         report = run(False)

@@ -391,4 +391,19 @@ def verify_rows(
                 "the last event's hash differs from the one the chain head recorded",
             )
         )
+    elif head_seq is not None and head_seq < verifier.pos and report.ok:
+        # The sequencer moves the head in the transaction that numbers the events, so in one
+        # snapshot the head is never behind the last event. A chain that is whole otherwise
+        # (any other finding already names what changed) but runs past its head had events
+        # appended behind the sequencer, or its head edited.
+        report.add(
+            Finding(
+                "inserted",
+                head_seq + 1,
+                verifier.last.id if verifier.last else None,
+                f"the chain head records {head_seq} events; the events numbered after it were "
+                "appended behind the sequencer, or the head was edited",
+                seq_to=verifier.pos,
+            )
+        )
     return report

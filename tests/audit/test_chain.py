@@ -160,6 +160,18 @@ def test_deleted_last_events_are_named_from_the_chain_head():
     assert [(f.kind, f.seq) for f in report.findings] == [("deleted", records[3].seq)]
 
 
+def test_events_past_the_chain_head_are_named():
+    """An event appended behind the sequencer (or a head set back) leaves the head behind the
+    last event; the rows and the head are read in one snapshot, so that is never a race."""
+    records = _write(4)
+    _raw("UPDATE audit_auditchainhead SET seq = seq - 1")
+    report = audit_verify()
+    assert [(f.kind, f.seq, f.seq_to, f.event_id) for f in report.findings] == [
+        ("inserted", records[3].seq, records[3].seq, records[3].pk)
+    ]
+    assert "chain head records" in report.findings[0].detail
+
+
 def test_an_inserted_event_is_named():
     records = _write(6)
     # The forger makes room at records[2]'s place and writes a well-formed event there.

@@ -124,12 +124,13 @@ def test_any_tampering_sends_the_log_to_the_engine(sql):
 @pytest.mark.django_db
 def test_an_event_numbered_past_the_chain_head_is_not_passed_as_intact():
     """The scan reads the numbers up to the chain head's; a row numbered after it must still
-    make it give up. (The full engine passes this log: the head's hash is the last event's.)"""
+    make it give up, and the full engine names the events after the head."""
     _postgres()
     _log()
     with append_only_suspended(connection), connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditchainhead SET seq = seq - 1")
     assert scan.scan(published=_published(), level=2, workers=1) is None
+    assert [f.kind for f in audit_verify().findings] == ["inserted"]
 
 
 @pytest.mark.django_db
