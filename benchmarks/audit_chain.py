@@ -369,9 +369,14 @@ def main() -> None:
             "that rate)",
             flush=True,
         )
-        start = time.perf_counter()
-        before = audit_scan_before.scan(published=_published(), workers=args.workers_verify)
-        before_seconds = time.perf_counter() - start
+
+        def timed_scan(module):
+            """The module's scan over the whole log: (its answer, seconds)."""
+            start = time.perf_counter()
+            answer = module.scan(published=_published(), workers=args.workers_verify)
+            return answer, time.perf_counter() - start
+
+        before, before_seconds = timed_scan(audit_scan_before)
         print(
             f"  baseline  previous fast scan ({args.workers_verify or os.cpu_count()} processes), all "
             f"{count:,} events: {before_seconds:6.1f} s ({count / before_seconds:,.0f} events/s), "
@@ -382,9 +387,7 @@ def main() -> None:
         for _round in range(args.rounds):
             other_seconds = None
             if other is not None:
-                start = time.perf_counter()
-                other_report = other.scan(published=_published(), workers=args.workers_verify)
-                other_seconds = time.perf_counter() - start
+                other_report, other_seconds = timed_scan(other)
                 print(
                     f"  {args.also_scan} ({args.workers_verify or os.cpu_count()} processes), all "
                     f"{count:,} events: {other_seconds:6.1f} s, "
@@ -412,8 +415,12 @@ def main() -> None:
                 f"average {os.getloadavg()[0]:.2f}"
             )
             print(
-                f"  target: {report.events:,} events within 60 s -> "
-                f"{'met' if seconds <= 60 and report.events >= 10_000_000 else 'NOT met'}",
+                "  target: 10,000,000 events within 60 s -> "
+                + (
+                    f"not measured ({report.events:,} events here)"
+                    if report.events < 10_000_000
+                    else ("met" if seconds <= 60 else "NOT met")
+                ),
                 flush=True,
             )
 

@@ -24,10 +24,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
 import os
 import tempfile
-import uuid
 from pathlib import Path
 
 from service_load import (
@@ -41,7 +39,7 @@ from service_load import (
     row,
     seed_applicants,
 )
-from service_writes import point, request_maker
+from service_writes import request_bytes, request_maker
 
 HERE = Path(__file__).resolve().parent
 MODES = ("read", "noop", "floor", "real")
@@ -52,21 +50,7 @@ def floor_maker(path: str, pairs):
     supply = itertools.cycle(pairs)
 
     def make():
-        reference, token = next(supply)
-        key = uuid.uuid4().hex
-        where = point(int(reference.removeprefix("BENCH")))
-        body = json.dumps({"registration": reference, "first_port": "SYS", **where}).encode()
-        raw = http_request(
-            "POST",
-            path,
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Idempotency-Key": key,
-                "Content-Type": "application/json",
-            },
-            body=body,
-        )
-        return raw, key
+        return request_bytes(*next(supply), path)
 
     return make
 

@@ -63,6 +63,24 @@ def point(number: int) -> dict[str, float]:
     return {"latitude": round(latitude, 6), "longitude": round(longitude, 6), "accuracy_m": 25.0}
 
 
+def request_bytes(reference: str, token: str, path: str = "/api/v1/requests"):
+    """One appointment request's raw bytes for `reference`, with a fresh idempotency key."""
+    key = uuid.uuid4().hex
+    where = point(int(reference.removeprefix("BENCH")))
+    body = json.dumps({"registration": reference, "first_port": "SYS", **where}).encode()
+    raw = http_request(
+        "POST",
+        path,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Idempotency-Key": key,
+            "Content-Type": "application/json",
+        },
+        body=body,
+    )
+    return raw, key
+
+
 def request_maker(pairs):
     supply = iter(pairs)
 
@@ -71,20 +89,7 @@ def request_maker(pairs):
             reference, token = next(supply)
         except StopIteration:
             return None
-        key = uuid.uuid4().hex
-        where = point(int(reference.removeprefix("BENCH")))
-        body = json.dumps({"registration": reference, "first_port": "SYS", **where}).encode()
-        raw = http_request(
-            "POST",
-            "/api/v1/requests",
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Idempotency-Key": key,
-                "Content-Type": "application/json",
-            },
-            body=body,
-        )
-        return raw, key
+        return request_bytes(reference, token)
 
     return make
 
