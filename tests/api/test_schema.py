@@ -52,7 +52,8 @@ def test_docs_page_needs_no_network(db):
     html = page.content.decode()
     urls = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert urls and all(u.startswith("/api/v1/docs/assets/") for u in urls), urls
-    assert "cdn" not in html.lower()
+    # The CSRF token is random letters and may hold "cdn" by chance (it did once).
+    assert "cdn" not in re.sub(r'data-csrf-token="[^"]*"', "", html).lower()
     assert "default-src 'self'" in page["Content-Security-Policy"]
     for url in urls:
         asset = client.get(url)
