@@ -145,6 +145,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# How long a browser test waits for a page or an element before failing. Generous: the
+# suite runs two workers on a 2-core machine, where a page under load can take seconds,
+# and a wait ends as soon as the page is there, so a passing run is no slower for it.
+BROWSER_TIMEOUT_MS = 30_000
 FAKE_CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -182,8 +186,9 @@ def playwright_session(django_db_setup):
     if not shutil.which(CHROMIUM):
         pytest.skip("Debian's Chromium is not installed (make chromium)")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     manager = sync_playwright()
     playwright = manager.start()
     _hand_serialized_contents_over()
@@ -218,6 +223,9 @@ def wcag_violations():
     axe = Axe()
 
     def check(page) -> list[str]:
+        # A click that follows a link returns once the next page starts loading: check the
+        # page that is arriving, whole, not the one leaving or half of the new one.
+        page.wait_for_load_state("load")
         results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
         return [
             f"{page.url}: {v['id']} ({v['impact']}) {v['help']} -> {[n['target'] for n in v['nodes'][:3]]}"

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from portline.registrations.models import AppointmentRequest, EvidenceDocument, Registration
 from portline.scheduling.models import Port
-from tests.conftest import open_window_all_day, verified_login
+from tests.conftest import BROWSER_TIMEOUT_MS, open_window_all_day, verified_login
 from tests.factories import PASSWORD, UserFactory
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
@@ -106,7 +106,7 @@ def test_family_registers_and_requests_in_spanish(
         permissions=["geolocation"],
         locale="en-US",
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
     try:
         _log_in(page, context, live_server, user, assert_accessible)

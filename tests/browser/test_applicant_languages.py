@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from portline.registrations.models import AppointmentRequest, EvidenceDocument, Registration
 from portline.scheduling.models import Port
-from tests.conftest import open_window_all_day
+from tests.conftest import BROWSER_TIMEOUT_MS, open_window_all_day
 from tests.factories import PASSWORD, UserFactory
 
 TIJUANA = {"latitude": 32.5149, "longitude": -117.0382, "accuracy": 25}
@@ -61,7 +61,7 @@ def test_applicant_journey_in_french_and_portuguese(
         permissions=["geolocation"],
         locale="en-US",
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
     try:
         # The language is chosen on the log-in page, before logging in.

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from portline.integrity import services
-from tests.conftest import verified_login
+from tests.conftest import BROWSER_TIMEOUT_MS, verified_login
 from tests.factories.inspection import confirmed_appointment, photo_for, port_staff
 from tests.integrity.conftest import planted_group
 
@@ -27,7 +27,7 @@ def test_case_file_shows_a_planted_address_ring_flag(live_server, chromium, asse
     officer = port_staff("SYS")
 
     context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     client = verified_login(Client(), officer)
     host = live_server.url.split("//", 1)[1].split(":")[0]
     context.add_cookies(

@@ -19,7 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portline.accounts.models import Role
 from portline.inspection.models import Arrival, Decision, IdentityCheck
-from tests.conftest import verified_login
+from tests.conftest import BROWSER_TIMEOUT_MS, verified_login
 from tests.factories import PASSWORD
 from tests.factories.inspection import confirmed_appointment, photo_for, port_staff, submitted_group
 
@@ -115,7 +115,7 @@ def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(
     _seed_watchlist(tmp_path)
 
     context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
     try:
         _log_in(page, context, live_server, officer, assert_accessible)
@@ -169,7 +169,7 @@ def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(
 
         # The supervisor approves.
         context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         page = context.new_page()
         _log_in(page, context, live_server, supervisor, assert_accessible)
         page.get_by_role("link", name="Approvals").click()
@@ -197,7 +197,7 @@ def test_officer_checks_in_adjudicates_decides_and_supervisor_approves(
 
         # The released person (the registration's owner) sees the parole and checks in.
         context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         page = context.new_page()
         _log_in(
             page,

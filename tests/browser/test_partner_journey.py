@@ -24,7 +24,7 @@ from portline.accounts.models import Role, User
 from portline.accounts.services import api_token_create
 from portline.intake.models import BulkImport
 from portline.registrations.models import PartnerConsent, Registration
-from tests.conftest import verified_login
+from tests.conftest import BROWSER_TIMEOUT_MS, verified_login
 from tests.factories import PASSWORD, UserFactory
 from tests.intake.helpers import csv_bytes, row
 
@@ -46,7 +46,7 @@ def _code(device) -> str:
 
 def _context(chromium):
     context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     return context
 
 

@@ -9,7 +9,7 @@ from django.test import Client
 
 from portline.privacy.models import DeletionRequest
 from portline.registrations.models import RegistrationStatus
-from tests.conftest import verified_login
+from tests.conftest import BROWSER_TIMEOUT_MS, verified_login
 from tests.factories import UserFactory
 from tests.factories.appointments import submitted_registration
 
@@ -37,7 +37,7 @@ def test_applicant_downloads_sees_access_and_asks_for_deletion(
     owner = UserFactory()
     registration = submitted_registration(owner=owner)
     context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="es-MX")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/privacy/")

@@ -8,8 +8,10 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 from portline.transport.models import HandoverDifference, ManifestEntry
+from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.factories.inspection import port_staff
 from tests.transport.conftest import family, make_route
 
@@ -22,7 +24,7 @@ def _context(chromium, live_server, user):
     from tests.conftest import verified_login
 
     context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     client = verified_login(Client(), user)
     host = live_server.url.split("//", 1)[1].split(":")[0]
     context.add_cookies(
@@ -74,15 +76,17 @@ def test_a_day_is_planned_boarded_and_handed_over_with_one_person_missing(
         _fits_the_phone(page)
 
         page.get_by_role("link", name="Vehicle 1").click()
+        page.wait_for_url("**/transport/vehicles/*/")
         rows = page.locator(".manifest-row")
-        assert rows.count() == 5
+        # The click returns once the vehicle's page starts loading; wait for its rows.
+        expect(rows).to_have_count(5)
         assert "Rosa" in rows.nth(0).inner_text() and "Luis" in rows.nth(4).inner_text()
         assert_accessible(page)
         _fits_the_phone(page)
         for person in [*family_people, *alone]:
             page.get_by_role("button", name=f"Check off {person.full_name}").first.click()
             page.get_by_text(f"{person.full_name} is checked off as boarded.").wait_for()
-        assert page.locator(".manifest-row.boarded").count() == 5
+        expect(page.locator(".manifest-row.boarded")).to_have_count(5)
         assert_accessible(page)
         href = page.get_by_role("link", name="Manifest (CSV)").get_attribute("href")
         manifest = page.request.get(f"{live_server.url}{href}")
