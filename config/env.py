@@ -375,6 +375,12 @@ VARS: tuple[Var, ...] = (
         "Optional Redis, e.g. `redis://127.0.0.1:6379/1`: cache, rate limits and sessions (written through to the database). Empty: the database cache.",
     ),
     Var(
+        "PORTLINE_CACHE_KEY_PREFIX",
+        str,
+        "portline",
+        "Prefix of every key Portline writes to Redis, so several deployments (or test runs) can share one Redis database without sharing rate limits or sessions.",
+    ),
+    Var(
         "PORTLINE_WORKER_STALE_SECONDS",
         int,
         60,

@@ -353,7 +353,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "portline",
+            "KEY_PREFIX": env("PORTLINE_CACHE_KEY_PREFIX"),
             "OPTIONS": {"socket_connect_timeout": _DB_TIMEOUT, "socket_timeout": _DB_TIMEOUT},
         }
     }
