@@ -48,15 +48,19 @@ from portline.screening.names import (
     korean_readings,
     name_symbols,
     particle_symbol_ids,
+    persian_reading,
     school_key,
     script_of,
     split_han_hangul,
     squeeze,
     transliterate,
+    unvocalised_spelling,
     wade_giles_readings,
+    written_key,
+    written_keys,
 )
 
-ENGINE_VERSION = "4"
+ENGINE_VERSION = "5"
 
 PARTICLES = frozenset(
     "de del della la las le lo los y da das do dos du des van von der den di e al ter ten zu zur zum".split()
@@ -181,6 +185,12 @@ def _fold_part(part: str) -> tuple[tuple[str, str, str, str], ...]:
     if script == "arabic" and parts and parts[0].startswith("al") and len(parts[0]) > 4:
         parts[:1] = ["al", parts[0][2:]]
     alts = [p for p in _NON_ALNUM.split(anyascii(text).lower()) if p]
+    if script == "arabic":  # read as Persian where that differs (رضا: rda, rza)
+        persian = [p for p in _NON_ALNUM.split(persian_reading(text).lower()) if p]
+        if persian and persian[0].startswith("al") and len(persian[0]) > 4:
+            persian[:1] = ["al", persian[0][2:]]
+        if len(persian) == len(parts) and persian != parts:
+            alts = persian
     if len(alts) != len(parts):
         alts = [""] * len(parts)
     return tuple(
@@ -481,16 +491,26 @@ def token_similarity(q: str, e: str, q_raw: str = "", e_raw: str = "") -> tuple[
         # (Ruz for Cruz, where a space slipped: "daC ruz").
         allowed = 0
     distance = OSA.distance(q, e, score_cutoff=allowed)
+    q_script, e_script = _unvocalised(q_raw), _unvocalised(e_raw)
     if distance <= allowed:
+        if distance == 2 and q_script != e_script and _spelled_out(q, e, q_script):
+            return 0.88, "unvocalised"  # two letters apart: the short vowels (rzayy, Razayi)
         return (0.9 if distance == 1 else 0.8), "typo"
     if shortest >= 5 and OSA.distance(school_key(q), school_key(e), score_cutoff=1) <= 1:
         return 0.88, "school"
-    if (_unvocalised(q_raw) or _unvocalised(e_raw)) and len(consonant_skeleton(q)) >= 2:
+    if (q_script or e_script) and len(consonant_skeleton(q)) >= 2:
         if consonant_skeleton(q) == consonant_skeleton(e):
             return 0.88, "unvocalised"
+    if q_script != e_script and _spelled_out(q, e, q_script):
+        return 0.88, "unvocalised"
     if (len(q) == 1 and e.startswith(q)) or (len(e) == 1 and q.startswith(e)):
         return 0.8, "initial"
     return 0.0, ""
+
+
+def _spelled_out(q: str, e: str, q_written: bool) -> bool:
+    """Whether the Latin one of two tokens spells the one read from Arabic or Hebrew script."""
+    return unvocalised_spelling(q, e) if q_written else unvocalised_spelling(e, q)
 
 
 @lru_cache(maxsize=65536)
@@ -987,6 +1007,11 @@ class _Multimap:
         return self.values[left:right].tolist()
 
 
+# Latin tokens checked per written key of a query token in Arabic or Hebrew script (a key
+# such as `mr` is shared by a thousand tokens at a million entries).
+_WRITTEN_LIMIT = 2000
+
+
 def _year_may_agree(years: np.ndarray, year: int) -> np.ndarray:
     """Which entries' birth years (`WatchlistIndex.dob_year`: 0 unknown, -1 several) may agree
     with `year`: unknown or several, within one year, or one digit apart (a typing slip)."""
@@ -1024,6 +1049,7 @@ class WatchlistIndex:
         self.by_school = _Multimap()  # hash(school key) -> tokens
         self.by_symbol = _Multimap()  # rigour symbol id -> tokens
         self.by_skeleton = _Multimap()  # hash(consonant skeleton) -> tokens
+        self.by_written = _Multimap()  # hash(written key: consonants, vav, he) -> tokens
         self.by_korean = _Multimap()  # hash(Hangul syllable) -> romanised tokens
         # Entries, stored compactly (a million entries must fit well under 1 GB):
         # names as one UTF-8 blob ("\x1f" between a person's names), dates as yyyymmdd ints.
@@ -1143,7 +1169,8 @@ class WatchlistIndex:
         index.by_spelling = {key: tuple(ids) for key, ids in index._spelling_lists.items()}
         index._spelling_lists = {}
         maps = {
-            name: (array("q"), array("i")) for name in ("school", "symbol", "skeleton", "korean")
+            name: (array("q"), array("i"))
+            for name in ("school", "symbol", "skeleton", "written", "korean")
         }
         # The cached school key and rigour symbols: scoring asks for the listed tokens' keys
         # again, so the build fills those caches (sized for a million-entry vocabulary).
@@ -1152,6 +1179,7 @@ class WatchlistIndex:
             found = {
                 "school": [hash(school(text))],
                 "skeleton": [hash(skeleton(text))],
+                "written": [hash(written_key(text))],
                 "korean": [hash(syllable) for syllable in korean_readings(text)],
                 "symbol": list(name_symbols(text) | script_symbols.get(token_id, set())),
             }
@@ -1161,6 +1189,7 @@ class WatchlistIndex:
         index.by_school = _Multimap(*maps["school"])
         index.by_symbol = _Multimap(*maps["symbol"])
         index.by_skeleton = _Multimap(*maps["skeleton"])
+        index.by_written = _Multimap(*maps["written"])
         index.by_korean = _Multimap(*maps["korean"])
         del maps, script_symbols
         # Deletion index over the vocabulary: each token less up to two letters (one if short).
@@ -1212,6 +1241,13 @@ class WatchlistIndex:
             skeleton = self.by_skeleton.get(hash(consonant_skeleton(text)))
             if len(skeleton) <= 64:  # a skeleton shared by many names says little
                 found.update(skeleton)
+            # Latin tokens that spell the written letters with the vowels the script leaves
+            # out (vhyd: Vahid, Wahid; rzayy: Razayi), however many share the key.
+            vocab_list = self.vocab_list
+            for key in written_keys(text):
+                for token_id in self.by_written.get(hash(key))[:_WRITTEN_LIMIT]:
+                    if unvocalised_spelling(text, vocab_list[token_id]):
+                        found.add(token_id)
         variants = _deletes(text, 1)
         hashes = np.fromiter((hash(v) for v in variants), dtype=np.int64, count=len(variants))
         left = np.searchsorted(self.delete_hashes, hashes, "left")

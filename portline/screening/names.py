@@ -56,6 +56,9 @@ _ICU_RULES = {
     "arabic": "Arabic-Latin; Latin-ASCII; [:^ASCII:] Remove",
     "greek": "Greek-Latin/UNGEGN; Latin-ASCII; [:^ASCII:] Remove",
     "hebrew": "Hebrew-Latin; Latin-ASCII; [:^ASCII:] Remove",
+    # A second reading of Arabic-script names, as Persian is read (BGN/PCGN: ذ ض ظ -> z,
+    # ث ص -> s, و -> v); Arabic-Latin reads what the Persian table leaves (the alef).
+    "persian": "Persian-Latin/BGN; Arabic-Latin; Latin-ASCII; [:^ASCII:] Remove",
     "other": "Any-Latin; Latin-ASCII; [:^ASCII:] Remove",
 }
 
@@ -99,6 +102,11 @@ def syllables(word: str, script: str) -> list[str]:
         elif ch.isalpha():
             out.append(transliterate(ch, "other"))
     return [s for s in out if s]
+
+
+def persian_reading(text: str) -> str:
+    """A word in Arabic script read as Persian (رضا -> rza, آذر -> azr, وحید -> vhyd)."""
+    return str(_icu("persian").transliterate(text.replace("\u0622", "\u0627")))
 
 
 def transliterate(text: str, script: str) -> str:
@@ -251,6 +259,72 @@ def school_key(token: str) -> str:
     for pattern, replacement in _SCHOOL_RULES:
         t = pattern.sub(replacement, t)
     return squeeze(t)
+
+
+# Of a word written without short vowels (the script side), which letters may stand for
+# which in its Latin spelling: alef for a/e/o, ye for i/e (and y, j: one key), vav for
+# v/w/u/o, final he for h/a/e (Fatemeh ~ Fatima).
+_WRITTEN_AS = {"a": "aeo", "i": "ie", "v": "vuo", "H": "Hae"}
+_VOWELS = frozenset("aeiou")
+
+
+@lru_cache(maxsize=262144)
+def unvocalised_spelling(written: str, latin: str) -> bool:
+    """Whether `latin` (a folded Latin token) spells `written` (the folded reading of a
+    token in Arabic or Hebrew script) with the short vowels the script leaves out: every
+    written letter is read in order, and what the Latin adds is vowels (Vhyd ~ Vahid,
+    Rzayy ~ Razayi, Jvad ~ Djavad, Lyrza ~ Aliriza). Both are compared by their school
+    keys (kh/h, q/k, z/s and the like are one), and a written form needs two consonants."""
+    s = school_key(written)
+    latin = latin[1:] if latin.startswith("dj") else latin  # French dj for jim: Djavad
+    t = school_key(latin)
+    if sum(ch not in _VOWELS for ch in s) < 2:
+        return False
+    # Positions (i in s, j in t) reachable: a written letter read as its Latin letter, or a
+    # Latin vowel the script does not write.
+    frontier = {(0, 0)}
+    seen = set(frontier)
+    while frontier:
+        step = set()
+        for i, j in frontier:
+            if i == len(s) and j == len(t):
+                return True
+            if j == len(t):
+                continue
+            if t[j] in _VOWELS:
+                step.add((i, j + 1))
+            if i < len(s) and (t[j] == s[i] or t[j] in _WRITTEN_AS.get(s[i], "")):
+                step.add((i + 1, j + 1))
+        frontier = step - seen
+        seen |= frontier
+    return False
+
+
+_VOWEL_LETTERS = re.compile("[aeiou]")
+
+
+def written_key(latin: str) -> str:
+    """The letters of a Latin token that a script without short vowels writes: its school
+    key without vowels, v (vav) and H (he) kept (Wahid, Vahid, Waheed -> vHd; Djavad -> vd).
+    The index finds Latin tokens by this key for a query in Arabic or Hebrew script."""
+    latin = latin[1:] if latin.startswith("dj") else latin
+    return squeeze(_VOWEL_LETTERS.sub("", school_key(latin)))
+
+
+@lru_cache(maxsize=32768)
+def written_keys(written: str) -> frozenset[str]:
+    """The `written_key`s a token read from Arabic or Hebrew script may have in Latin: vav
+    and he are consonants or vowels there (vhyd -> vHd, Hd, vd; fatmh -> ftmH, ftm), each
+    kept or dropped (the first four). Keys of fewer than two letters say too little."""
+    key = squeeze(_VOWEL_LETTERS.sub("", school_key(written)))
+    optional = [i for i, ch in enumerate(key) if ch in "vH"][:4]
+    keys = set()
+    for mask in range(1 << len(optional)):
+        dropped = {optional[bit] for bit in range(len(optional)) if mask >> bit & 1}
+        variant = squeeze("".join(ch for i, ch in enumerate(key) if i not in dropped))
+        if len(variant) >= 2:
+            keys.add(variant)
+    return frozenset(keys)
 
 
 @lru_cache(maxsize=32768)
