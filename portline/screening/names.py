@@ -105,8 +105,8 @@ def syllables(word: str, script: str) -> list[str]:
 
 
 def persian_reading(text: str) -> str:
-    """A word in Arabic script read as Persian (رضا -> rza, آذر -> azr, وحید -> vhyd)."""
-    return str(_icu("persian").transliterate(text.replace("\u0622", "\u0627")))
+    """A word in Arabic script read as Persian (رضا -> rza, آذر -> zr, وحید -> vhyd)."""
+    return str(_icu("persian").transliterate(text))
 
 
 def transliterate(text: str, script: str) -> str:
@@ -263,7 +263,7 @@ def school_key(token: str) -> str:
 
 # Of a word written without short vowels (the script side), which letters may stand for
 # which in its Latin spelling: alef for a/e/o, ye for i/e (and y, j: one key), vav for
-# v/w/u/o, final he for h/a/e (Fatemeh ~ Fatima).
+# v/w/u/o, he for h/a/e (at the end of a name above all: Fatemeh ~ Fatima).
 _WRITTEN_AS = {"a": "aeo", "i": "ie", "v": "vuo", "H": "Hae"}
 _VOWELS = frozenset("aeiou")
 
