@@ -182,13 +182,11 @@ def _fold_part(part: str) -> tuple[tuple[str, str, str, str], ...]:
     folded = _SOFT_SIGNS.sub("", transliterate(text, script).lower())
     scheme = SCHEMES.get(script, SCHEMES["other"])
     parts = [p for p in _NON_ALNUM.split(folded) if p]
-    if script == "arabic" and parts and parts[0].startswith("al") and len(parts[0]) > 4:
-        parts[:1] = ["al", parts[0][2:]]
+    if script == "arabic":
+        parts = _article_apart(parts)
     alts = [p for p in _NON_ALNUM.split(anyascii(text).lower()) if p]
     if script == "arabic":  # read as Persian where that differs (رضا: rda, rza)
-        persian = [p for p in _NON_ALNUM.split(persian_reading(text).lower()) if p]
-        if persian and persian[0].startswith("al") and len(persian[0]) > 4:
-            persian[:1] = ["al", persian[0][2:]]
+        persian = _article_apart([p for p in _NON_ALNUM.split(persian_reading(text).lower()) if p])
         if len(persian) == len(parts) and persian != parts:
             alts = persian
     if len(alts) != len(parts):
@@ -197,6 +195,14 @@ def _fold_part(part: str) -> tuple[tuple[str, str, str, str], ...]:
         (p, "transliteration", scheme, alt if alt != p else "")
         for p, alt in zip(parts, alts, strict=True)
     )
+
+
+def _article_apart(parts: list[str]) -> list[str]:
+    """The Arabic article written together with the name, as a part of its own
+    (alqdhafy -> al + qdhafy)."""
+    if parts and parts[0].startswith("al") and len(parts[0]) > 4:
+        return ["al", parts[0][2:], *parts[1:]]
+    return parts
 
 
 @lru_cache(maxsize=262144)

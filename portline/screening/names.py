@@ -276,8 +276,7 @@ def unvocalised_spelling(written: str, latin: str) -> bool:
     Rzayy ~ Razayi, Jvad ~ Djavad, Lyrza ~ Aliriza). Both are compared by their school
     keys (kh/h, q/k, z/s and the like are one), and a written form needs two consonants."""
     s = school_key(written)
-    latin = latin[1:] if latin.startswith("dj") else latin  # French dj for jim: Djavad
-    t = school_key(latin)
+    t = school_key(_jim_as_j(latin))
     if sum(ch not in _VOWELS for ch in s) < 2:
         return False
     # Positions (i in s, j in t) reachable: a written letter read as its Latin letter, or a
@@ -303,12 +302,20 @@ def unvocalised_spelling(written: str, latin: str) -> bool:
 _VOWEL_LETTERS = re.compile("[aeiou]")
 
 
+def _jim_as_j(latin: str) -> str:
+    """The French dj for jim as j (Djavad -> javad), as the script's reading writes it."""
+    return latin[1:] if latin.startswith("dj") else latin
+
+
+def _without_vowels(token: str) -> str:
+    return squeeze(_VOWEL_LETTERS.sub("", school_key(token)))
+
+
 def written_key(latin: str) -> str:
     """The letters of a Latin token that a script without short vowels writes: its school
     key without vowels, v (vav) and H (he) kept (Wahid, Vahid, Waheed -> vHd; Djavad -> vd).
     The index finds Latin tokens by this key for a query in Arabic or Hebrew script."""
-    latin = latin[1:] if latin.startswith("dj") else latin
-    return squeeze(_VOWEL_LETTERS.sub("", school_key(latin)))
+    return _without_vowels(_jim_as_j(latin))
 
 
 @lru_cache(maxsize=32768)
@@ -316,7 +323,7 @@ def written_keys(written: str) -> frozenset[str]:
     """The `written_key`s a token read from Arabic or Hebrew script may have in Latin: vav
     and he are consonants or vowels there (vhyd -> vHd, Hd, vd; fatmh -> ftmH, ftm), each
     kept or dropped (the first four). Keys of fewer than two letters say too little."""
-    key = squeeze(_VOWEL_LETTERS.sub("", school_key(written)))
+    key = _without_vowels(written)
     optional = [i for i, ch in enumerate(key) if ch in "vH"][:4]
     keys = set()
     for mask in range(1 << len(optional)):
