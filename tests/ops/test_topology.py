@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import uuid
 
 import pytest
@@ -38,6 +39,32 @@ def _forget(url: str, prefix: str) -> None:
     keys = list(client.scan_iter(match=f"{prefix}:*"))
     if keys:
         client.delete(*keys)
+
+
+def test_redis_keys_carry_the_deployment_prefix(tmp_path):
+    """PORTLINE_CACHE_KEY_PREFIX reaches the keys a process writes to Redis, so deployments
+    (and test runs) sharing one Redis database keep their rate limits apart."""
+    if not _redis_up():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"portline-prefix-{uuid.uuid4().hex}"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PORTLINE_", "DJANGO_"))},
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "PORTLINE_VAR_DIR": str(tmp_path / "var"),
+        "REDIS_URL": "redis://127.0.0.1:6379/2",
+        "PORTLINE_CACHE_KEY_PREFIX": prefix,
+    }
+    code = "import django; django.setup(); from django.core.cache import cache; cache.set('probe', 1, 60)"
+    try:
+        subprocess.run(  # noqa: S603 - this interpreter, our code
+            [sys.executable, "-c", code], cwd=REPO, env=env, check=True, timeout=60
+        )
+        import redis
+
+        keys = list(redis.Redis.from_url(env["REDIS_URL"]).scan_iter(match=f"{prefix}:*"))
+    finally:
+        _forget(env["REDIS_URL"], prefix)
+    assert keys == [f"{prefix}:1:probe".encode()]
 
 
 def test_two_servers_two_workers_behind_nginx_survive_a_kill(tmp_path):
